@@ -1,0 +1,228 @@
+package policy
+
+import (
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/containers"
+	"cel.dev/cel-go/common/cost"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+
+	"github.com/groupwarden/warden/internal/celx"
+)
+
+// What rule expressions see. Every name here is documented in the policy
+// package doc; the activation in activation.go resolves each of them.
+var caseVariables = []struct {
+	name string
+	t    *types.Type
+}{
+	{"violation", celx.ViolationType},
+	{"violation.id", types.StringType},
+	{"violation.category", celx.CategoryType},
+	{"violation.severity", celx.SeverityType},
+	{"violation.verified", types.BoolType},
+	{"violation.automated", types.BoolType},
+	{"violation.confidence", types.DoubleType},
+	{"violation.reports", types.IntType},
+	{"violation.trusted_report", types.BoolType},
+	{"violation.zero_tolerance", types.BoolType},
+	{"subject.id", types.StringType},
+	{"subject.role", celx.RoleType},
+	{"subject.is_actor", types.BoolType},
+	{"subject.real_name", types.BoolType},
+	{"subject.business", types.BoolType},
+	{"subject.age", types.DurationType},
+	{"subject.prior_penalties", types.IntType},
+	{"group.id", types.StringType},
+	{"group.members", types.IntType},
+	{"group.admins", types.IntType},
+	{"group.age", types.DurationType},
+	{"now", types.TimestampType},
+}
+
+// maxIDLen bounds the identifiers a case may carry, so that the estimated
+// cost of string functions over them is finite and sound.
+const maxIDLen = 256
+
+// maxHistory bounds the records of a history, for the same reason.
+const maxHistory = 10000
+
+// The namespaces of constants and variables, checked name by name before
+// type-checking so that a typo gets its own error code.
+const (
+	nsCategory  = "category"
+	nsPenalty   = "penalty"
+	nsSeverity  = "severity"
+	nsRole      = "role"
+	nsVariables = "variables"
+)
+
+// newBaseEnv builds the CEL environment shared by every expression of a
+// policy: case variables, constants, functions and the category catalogue.
+func newBaseEnv(cats []categorySpec) (*cel.Env, error) {
+	opts := []cel.EnvOption{
+		celx.Ordering(),
+		cel.Function("verified",
+			cel.Overload("verified_violation", []*types.Type{celx.ViolationType}, types.BoolType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					vv, ok := v.(violationVal)
+					if !ok {
+						return types.MaybeNoSuchOverloadErr(v)
+					}
+					return types.Bool(vv.v.Verified())
+				}))),
+		cel.Function("strikes",
+			cel.Overload("strikes_duration", []*types.Type{types.DurationType}, types.IntType, cel.LateFunctionBinding())),
+	}
+	for _, v := range caseVariables {
+		opts = append(opts, cel.Variable(v.name, v.t))
+	}
+	for s := SeverityLow; s <= SeverityCritical; s++ {
+		opts = append(opts, cel.Constant(nsSeverity+"."+s.String(), celx.SeverityType, celx.Severity(s)))
+	}
+	for p := PenaltyNone; p <= PenaltyClose; p++ {
+		opts = append(opts, cel.Constant(nsPenalty+"."+p.String(), celx.PenaltyType, celx.Penalty(p)))
+	}
+	for r := RoleOwner; r <= RoleMember; r++ {
+		opts = append(opts, cel.Constant(nsRole+"."+r.String(), celx.RoleType, celx.Role(r)))
+	}
+	for i, c := range cats {
+		opts = append(opts, cel.Constant(nsCategory+"."+c.Name, celx.CategoryType, celx.Category(i)))
+	}
+	return cel.NewEnv(opts...)
+}
+
+// qualifiedRefs calls f with every reference ns.name in a parsed expression
+// whose namespace is one of the checked ones, with the node's id.
+func qualifiedRefs(e ast.Expr, f func(id int64, ns, name string)) {
+	ast.PreOrderVisit(e, ast.NewExprVisitor(func(e ast.Expr) {
+		if e.Kind() != ast.SelectKind || e.AsSelect().Operand().Kind() != ast.IdentKind {
+			return
+		}
+		switch ns := e.AsSelect().Operand().AsIdent(); ns {
+		case nsCategory, nsPenalty, nsSeverity, nsRole, nsVariables:
+			f(e.ID(), ns, e.AsSelect().FieldName())
+		}
+	}))
+}
+
+// estimator gives the cost estimator the bounds that case validation enforces.
+type estimator struct{}
+
+func (estimator) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
+	var s cost.SizeEstimate
+	switch t := n.Type(); {
+	case t == nil:
+		return nil
+	case t.IsExactType(types.StringType) && len(n.Path()) > 0:
+		s = cost.SizeEstimate{Min: 0, Max: maxIDLen}
+	case strings.HasPrefix(t.TypeName(), "warden."):
+		s = cost.FixedSizeEstimate(1)
+	default:
+		return nil
+	}
+	return &s
+}
+
+func (estimator) EstimateCallCost(function, overloadID string, target *cost.AstNode, args []cost.AstNode) *cost.CallEstimate {
+	switch overloadID {
+	case "strikes_duration":
+		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxHistory}}
+	case "verified_violation":
+		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxHistory}}
+	}
+	return nil
+}
+
+// categoryRequirement returns the indexes of the categories a parsed `when`
+// condition can match, or nil when it can match any. It reads the top-level
+// conjuncts for `violation.category == category.x`, `violation.category in
+// [...]`, `violation.zero_tolerance`, its negation, and variables built only
+// of those. It only narrows which rules are evaluated; the condition is still
+// evaluated in full, so a requirement it misses costs time, never correctness.
+func categoryRequirement(e ast.Expr, cats []categorySpec, vars map[string][]bool) []bool {
+	var req []bool
+	narrow := func(set []bool) {
+		if set == nil {
+			return
+		}
+		if req == nil {
+			req = append([]bool(nil), set...)
+			return
+		}
+		for i := range req {
+			req[i] = req[i] && set[i]
+		}
+	}
+	var conjuncts func(e ast.Expr)
+	conjuncts = func(e ast.Expr) {
+		if e.Kind() == ast.CallKind && e.AsCall().FunctionName() == "_&&_" {
+			for _, a := range e.AsCall().Args() {
+				conjuncts(a)
+			}
+			return
+		}
+		narrow(conjunctCategories(e, cats, vars))
+	}
+	conjuncts(e)
+	return req
+}
+
+func conjunctCategories(e ast.Expr, cats []categorySpec, vars map[string][]bool) []bool {
+	name := func(e ast.Expr) string { n, _ := containers.ToQualifiedName(e); return n }
+	set := make([]bool, len(cats))
+	zeroTolerance := func(want bool) []bool {
+		for i, c := range cats {
+			set[i] = c.ZeroTolerance == want
+		}
+		return set
+	}
+	catIndex := func(e ast.Expr) bool {
+		n := name(e)
+		for i, c := range cats {
+			if n == nsCategory+"."+c.Name {
+				set[i] = true
+				return true
+			}
+		}
+		return false
+	}
+	switch e.Kind() {
+	case ast.IdentKind, ast.SelectKind:
+		n := name(e)
+		if n == "violation.zero_tolerance" {
+			return zeroTolerance(true)
+		}
+		if v, ok := vars[n]; ok {
+			return v
+		}
+	case ast.CallKind:
+		call := e.AsCall()
+		args := call.Args()
+		switch call.FunctionName() {
+		case "!_":
+			if name(args[0]) == "violation.zero_tolerance" {
+				return zeroTolerance(false)
+			}
+		case "_==_":
+			if name(args[0]) == "violation.category" && catIndex(args[1]) ||
+				name(args[1]) == "violation.category" && catIndex(args[0]) {
+				return set
+			}
+		case "@in":
+			if name(args[0]) != "violation.category" || args[1].Kind() != ast.ListKind {
+				return nil
+			}
+			for _, el := range args[1].AsList().Elements() {
+				if !catIndex(el) {
+					return nil
+				}
+			}
+			return set
+		}
+	}
+	return nil
+}

@@ -1,0 +1,293 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+
+	"github.com/groupwarden/warden/internal/celx"
+)
+
+// Option configures Compile.
+type Option func(*options)
+
+type options struct {
+	costLimit uint64
+}
+
+// WithCostLimit sets the runtime cost limit of each CEL evaluation. By
+// default it is the policy's cost budget, which the estimated cost of every
+// rule is already checked against, so runtime tracking is needed (and paid
+// for) only by rules whose estimate exceeds a lower limit set here. A rule
+// that runs over the limit is recorded in Decision.Errors and does not count.
+func WithCostLimit(limit uint64) Option {
+	return func(o *options) { o.costLimit = limit }
+}
+
+// Compile checks a policy document and returns the engine that decides cases
+// under it. file names the document in error positions. Every problem found
+// is reported at once, as an ErrorList sorted by position.
+func Compile(file string, src []byte, opts ...Option) (*Engine, error) {
+	p := &parser{file: file, lines: strings.Split(string(src), "\n")}
+	s := p.parse(src)
+	if s == nil {
+		p.errs.sort()
+		return nil, p.errs
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.costLimit == 0 {
+		o.costLimit = s.Settings.CostBudget
+	}
+	c := &compiler{parser: p, spec: s, opts: o}
+	e := c.compile()
+	if len(p.errs) > 0 {
+		p.errs.sort()
+		return nil, p.errs
+	}
+	return e, nil
+}
+
+// compiler turns a checked spec into an engine, adding to the parser's errors.
+type compiler struct {
+	*parser
+	spec *policySpec
+	opts options
+	env  *cel.Env
+	// varCost is the estimated maximum cost of each variable, its own
+	// references included; varReq its category requirement.
+	varCost map[string]uint64
+	varReq  map[string][]bool
+}
+
+func (c *compiler) compile() *Engine {
+	s := c.spec
+	e := &Engine{
+		guards:      s.Guards,
+		appeal:      Appeal{Route: s.Appeal.Route, Window: s.Appeal.Window},
+		blastRadius: s.Settings.BlastRadius,
+		catIndex:    make(map[string]uint8, len(s.Categories)),
+		varIndex:    make(map[string]int, len(s.Variables)),
+	}
+	if len(s.Categories) > math.MaxUint8 {
+		c.errorf(s.Categories[math.MaxUint8].node, CodeInvalidValue, "a policy may declare at most %d categories", math.MaxUint8)
+		return nil
+	}
+	for i, cat := range s.Categories {
+		if _, dup := e.catIndex[cat.Name]; dup {
+			c.errorf(cat.node, CodeDuplicateID, "category %q is declared twice", cat.Name)
+			continue
+		}
+		e.catIndex[cat.Name] = uint8(i)
+		e.categories = append(e.categories, Category{
+			Name: cat.Name, Title: cat.Title, DSACategory: cat.DSACategory,
+			DSAKeywords: cat.DSAKeywords, ZeroTolerance: cat.ZeroTolerance,
+		})
+	}
+	env, err := newBaseEnv(s.Categories)
+	if err != nil {
+		c.errorAt(1, 1, CodeInvalidValue, "categories: %v", err)
+		return nil
+	}
+	c.env = env
+	c.varCost = map[string]uint64{}
+	c.varReq = map[string][]bool{}
+	c.variables(e)
+	ladders := c.ladders()
+	seen := map[string]bool{}
+	for i := range s.Rules {
+		r := &s.Rules[i]
+		if r.ID != "" && seen[r.ID] {
+			c.errorf(r.fields["id"], CodeDuplicateID, "rule id %q is used twice", r.ID)
+		}
+		seen[r.ID] = true
+		if cr := c.rule(i, r, ladders); cr != nil {
+			e.rules = append(e.rules, cr)
+		}
+	}
+	if len(c.errs) > 0 {
+		return nil
+	}
+	e.index(len(s.Categories))
+	canon, err := json.Marshal(s)
+	if err != nil {
+		c.errorAt(1, 1, CodeInvalidValue, "canonical form: %v", err)
+		return nil
+	}
+	sum := sha256.Sum256(canon)
+	e.ref = PolicyRef{Name: s.Name, Version: s.Version, Digest: hex.EncodeToString(sum[:])}
+	e.canonical = canon
+	e.pool.New = func() any { return newEvalState(e) }
+	return e
+}
+
+// variables compiles the named variables in order. Each may use only the
+// variables declared before it, so there are no cycles.
+func (c *compiler) variables(e *Engine) {
+	env := c.env
+	for i, v := range c.spec.Variables {
+		if _, dup := e.varIndex[v.Name]; dup {
+			c.errorf(v.node, CodeDuplicateID, "variable %q is declared twice", v.Name)
+			continue
+		}
+		if v.Name == "" || v.Expression.node == nil {
+			continue
+		}
+		ast, ok := c.check(env, v.Expression, func(name string) bool {
+			if name == v.Name {
+				return false
+			}
+			_, ok := e.varIndex[name]
+			return ok
+		}, func(name string) (Code, string) {
+			switch {
+			case name == v.Name:
+				return CodeVariableSelf, fmt.Sprintf("variable %q refers to itself", v.Name)
+			case slices.ContainsFunc(c.spec.Variables[i+1:], func(l variableSpec) bool { return l.Name == name }):
+				return CodeVariableForward, fmt.Sprintf("variable %q refers to variables.%s, which is declared after it; move it earlier", v.Name, name)
+			}
+			return CodeUnknownVariable, fmt.Sprintf("variables.%s is not declared", name)
+		})
+		e.varIndex[v.Name] = len(e.vars)
+		if !ok {
+			e.vars = append(e.vars, compiledVar{name: v.Name})
+			env, _ = env.Extend(cel.Variable(nsVariables+"."+v.Name, types.DynType))
+			continue
+		}
+		cost, _ := c.cost(env, ast, v.Expression)
+		c.varCost[nsVariables+"."+v.Name] = cost
+		c.varReq[nsVariables+"."+v.Name] = categoryRequirement(ast.NativeRep().Expr(), c.spec.Categories, c.varReq)
+		prg := c.program(env, ast, v.Expression, cost)
+		e.vars = append(e.vars, compiledVar{name: v.Name, prg: prg})
+		var err error
+		if env, err = env.Extend(cel.Variable(nsVariables+"."+v.Name, ast.OutputType())); err != nil {
+			c.errorf(v.node, CodeCELType, "variable %q: %v", v.Name, err)
+		}
+	}
+	c.env = env
+}
+
+// check parses and type-checks an expression, reporting every problem at
+// its position in the file. known tells which variables.x names exist; varErr
+// classifies one that does not.
+func (c *compiler) check(env *cel.Env, x expr, known func(string) bool, varErr func(string) (Code, string)) (*cel.Ast, bool) {
+	parsed, iss := env.Parse(x.Src)
+	if iss.Err() != nil {
+		for _, err := range iss.Errors() {
+			c.celError(x, err.Location.Line(), err.Location.Column(), CodeCELSyntax, err.Message)
+		}
+		return nil, false
+	}
+	ok := true
+	info := parsed.NativeRep().SourceInfo()
+	qualifiedRefs(parsed.NativeRep().Expr(), func(id int64, ns, name string) {
+		var code Code
+		var msg string
+		switch ns {
+		case nsCategory:
+			if !slices.ContainsFunc(c.spec.Categories, func(cs categorySpec) bool { return cs.Name == name }) {
+				code, msg = CodeUnknownCategory, fmt.Sprintf("unknown category %q: the catalogue does not declare it", name)
+			}
+		case nsPenalty:
+			if _, err := ParsePenalty(name); err != nil {
+				code, msg = CodeUnknownPenalty, err.Error()
+			}
+		case nsSeverity:
+			if s, err := ParseSeverity(name); err != nil || s == 0 {
+				code, msg = CodeCELType, fmt.Sprintf("unknown severity %q (want low, medium, high or critical)", name)
+			}
+		case nsRole:
+			if r, err := ParseRole(name); err != nil || r == 0 {
+				code, msg = CodeCELType, fmt.Sprintf("unknown role %q (want owner, admin or member)", name)
+			}
+		case nsVariables:
+			if !known(name) {
+				code, msg = varErr(name)
+			}
+		}
+		if code != "" {
+			loc := info.GetStartLocation(id)
+			c.celError(x, loc.Line(), loc.Column(), code, msg)
+			ok = false
+		}
+	})
+	if !ok {
+		return nil, false
+	}
+	checked, iss := env.Check(parsed)
+	if iss.Err() != nil {
+		for _, err := range iss.Errors() {
+			c.celError(x, err.Location.Line(), err.Location.Column(), CodeCELType, err.Message)
+		}
+		return nil, false
+	}
+	return checked, true
+}
+
+func (c *compiler) celError(x expr, line, col int, code Code, msg string) {
+	fl, fc := celx.FilePosition(x.node, c.lines, line, col)
+	c.errorAt(fl, fc, code, "%s", msg)
+}
+
+// cost estimates an expression's maximum cost, the variables it reads
+// included, and reports it when over the budget.
+func (c *compiler) cost(env *cel.Env, ast *cel.Ast, x expr) (uint64, bool) {
+	est, err := env.EstimateCost(ast, estimator{})
+	if err != nil {
+		c.errorf(x.node, CodeCostOverBudget, "cannot estimate cost: %v", err)
+		return 0, false
+	}
+	total := est.Max
+	for _, name := range referenced(ast, nsVariables) {
+		total = addSat(total, c.varCost[name])
+	}
+	if total > c.spec.Settings.CostBudget {
+		c.errorf(x.node, CodeCostOverBudget, "estimated cost %d is over the budget of %d (settings.cost_budget)", total, c.spec.Settings.CostBudget)
+		return total, false
+	}
+	return total, true
+}
+
+func addSat(a, b uint64) uint64 {
+	if a > math.MaxUint64-b {
+		return math.MaxUint64
+	}
+	return a + b
+}
+
+// program plans an expression, tracking its runtime cost only when its
+// estimate does not already prove it under the limit.
+func (c *compiler) program(env *cel.Env, ast *cel.Ast, x expr, estimate uint64) cel.Program {
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if estimate > c.opts.costLimit {
+		opts = append(opts, cel.CostLimit(c.opts.costLimit))
+	}
+	prg, err := env.Program(ast, opts...)
+	if err != nil {
+		c.errorf(x.node, CodeCELType, "%v", err)
+		return nil
+	}
+	return prg
+}
+
+// referenced returns the distinct names in namespace ns that a checked
+// expression refers to, sorted.
+func referenced(ast *cel.Ast, ns string) []string {
+	var names []string
+	for _, ref := range ast.NativeRep().ReferenceMap() {
+		if strings.HasPrefix(ref.Name, ns+".") && !slices.Contains(names, ref.Name) {
+			names = append(names, ref.Name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}

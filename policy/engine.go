@@ -1,0 +1,232 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+)
+
+// Category is an entry of a policy's category catalogue.
+type Category struct {
+	Name  string `json:"name"`
+	Title string `json:"title,omitempty"`
+	// DSACategory and DSAKeywords are the statement-of-reasons category and
+	// category specification keywords of the DSA Transparency Database.
+	DSACategory string   `json:"dsa_category"`
+	DSAKeywords []string `json:"dsa_keywords,omitempty"`
+	// ZeroTolerance marks categories where a verified violation meets the
+	// full measure at once, without a warning first.
+	ZeroTolerance bool `json:"zero_tolerance,omitempty"`
+}
+
+// Engine decides cases under one compiled policy. It is immutable and safe
+// for concurrent use; build it once with Compile or Default.
+type Engine struct {
+	ref         PolicyRef
+	canonical   []byte
+	categories  []Category
+	catIndex    map[string]uint8
+	vars        []compiledVar
+	varIndex    map[string]int
+	rules       []*rule
+	byTarget    [3][][]*rule // target, then category index: the candidate rules in order
+	guards      guardsSpec
+	appeal      Appeal
+	blastRadius int
+	pool        sync.Pool
+}
+
+type compiledVar struct {
+	name string
+	prg  cel.Program
+}
+
+// index lists, for each target and category, the rules that can match.
+func (e *Engine) index(ncat int) {
+	for _, t := range []Target{TargetAccount, TargetGroup} {
+		e.byTarget[t] = make([][]*rule, ncat)
+		for _, r := range e.rules {
+			if r.target != t {
+				continue
+			}
+			for c := range ncat {
+				if r.categories == nil || r.categories[c] {
+					e.byTarget[t][c] = append(e.byTarget[t][c], r)
+				}
+			}
+		}
+	}
+}
+
+// Policy identifies the compiled policy: its name, version and digest.
+func (e *Engine) Policy() PolicyRef { return e.ref }
+
+// Canonical returns the canonical form of the policy (JSON, with defaults
+// filled in) whose sha256 is the digest.
+func (e *Engine) Canonical() []byte { return slices.Clone(e.canonical) }
+
+// Categories returns the category catalogue in the order it was declared.
+func (e *Engine) Categories() []Category { return slices.Clone(e.categories) }
+
+// Category returns the catalogue entry named name.
+func (e *Engine) Category(name string) (Category, bool) {
+	i, ok := e.catIndex[name]
+	if !ok {
+		return Category{}, false
+	}
+	return e.categories[i], true
+}
+
+// BlastRadius is how many accounts one enforcement plan may touch before it
+// needs a second approval.
+func (e *Engine) BlastRadius() int { return e.blastRadius }
+
+// Appeal is the route and window of appeals against the policy's decisions.
+func (e *Engine) Appeal() Appeal { return e.appeal }
+
+// Decide takes the decision for the case's target. Every candidate rule is
+// evaluated against every violation; the guards then act on each match, and
+// the most severe remaining penalty wins (ties: the longer duration, then
+// the earlier rule). A rule that fails at run time is recorded in
+// Decision.Errors and does not count.
+//
+// Decide returns an error, and no decision, when the case is malformed
+// (wrapping ErrInvalidCase) or the context ends.
+func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
+	if err := ctx.Err(); err != nil {
+		return Decision{}, err
+	}
+	role, err := e.validate(&c)
+	if err != nil {
+		return Decision{}, err
+	}
+	st := e.pool.Get().(*evalState)
+	defer func() {
+		st.release()
+		e.pool.Put(st)
+	}()
+	st.bind(&c, role)
+	d := Decision{Target: c.Target, Subject: st.subjectID, Role: role, Policy: e.ref, At: c.Now}
+	done := ctx.Done()
+	best, bestRule := -1, 0
+	held := false // a guard held back a heavier penalty pending review
+	for vi := range st.c.Violations {
+		st.setViolation(vi)
+		for _, r := range e.byTarget[c.Target][st.cat] {
+			if done != nil {
+				select {
+				case <-done:
+					return Decision{}, context.Cause(ctx)
+				default:
+				}
+			}
+			ok, err := st.evalBool(r.when)
+			if err != nil {
+				d.Errors = append(d.Errors, RuleError{Rule: r.id, Violation: st.v.ID, Message: err.Error()})
+				continue
+			}
+			if !ok {
+				continue
+			}
+			m, ladderEnd, err := st.ask(r)
+			if err != nil {
+				d.Errors = append(d.Errors, RuleError{Rule: r.id, Violation: st.v.ID, Message: err.Error()})
+				continue
+			}
+			if e.guard(&d, st, &m, ladderEnd) {
+				held = true
+			}
+			if d.Matches == nil {
+				d.Matches = make([]Match, 0, 4)
+			}
+			d.Matches = append(d.Matches, m)
+			if best < 0 || outranks(m, d.Matches[best], r.index, bestRule) {
+				best, bestRule = len(d.Matches)-1, r.index
+			}
+		}
+	}
+	if best >= 0 && d.Matches[best].Penalty != PenaltyNone {
+		e.conclude(&d, st, d.Matches[best], e.rules[bestRule])
+	}
+	d.PendingReview = d.PendingReview || held && heldAbove(&d)
+	return d, nil
+}
+
+// outranks reports whether match a beats match b: a higher level, then a
+// longer duration (permanent beats any), then an earlier rule.
+func outranks(a, b Match, aRule, bRule int) bool {
+	if la, lb := a.Penalty.Level(), b.Penalty.Level(); la != lb {
+		return la > lb
+	}
+	if a.Duration != b.Duration {
+		return a.Duration > b.Duration
+	}
+	return aRule < bRule
+}
+
+// heldAbove reports whether a guard note of the double judgment held back a
+// penalty above the decision's.
+func heldAbove(d *Decision) bool {
+	for _, g := range d.Guards {
+		if g.Guard == GuardDoubleJudgment && g.Action == Lowered && g.From.Level() > d.Penalty.Level() {
+			return true
+		}
+	}
+	return false
+}
+
+// ask computes what a matched rule asks for: its literal penalty, the
+// result of its penalty expression, or the step of its ladder the subject's
+// history reaches. ladderEnd reports that the last step was reached.
+func (st *evalState) ask(r *rule) (m Match, ladderEnd bool, err error) {
+	m = Match{Rule: r.id, Violation: st.v.ID}
+	switch {
+	case r.ladder != nil:
+		step := min(st.countWithin(r.ladder.window), len(r.ladder.steps)-1)
+		s := r.ladder.steps[step]
+		m.Asked, m.AskedDuration = s.Penalty, s.Duration
+		m.Ladder, m.Step = r.ladder.name, step+1
+		ladderEnd = step == len(r.ladder.steps)-1
+	case r.penaltyX != nil:
+		out, _, err := r.penaltyX.Eval(st)
+		if err != nil {
+			return m, false, err
+		}
+		p, ok := out.Value().(uint8)
+		if !ok || !Penalty(p).AppliesTo(r.target) {
+			return m, false, fmt.Errorf("penalty expression yielded %v, which a %s cannot receive", out, r.target)
+		}
+		m.Asked = Penalty(p)
+		if m.Asked.Timed() {
+			m.AskedDuration = r.duration
+		}
+	default:
+		m.Asked, m.AskedDuration = r.penalty, r.duration
+	}
+	m.Penalty, m.Duration = m.Asked, m.AskedDuration
+	return m, ladderEnd, nil
+}
+
+// conclude fills in the winning match: its rule, reason, ground and the
+// appeal route, and runs the due-process guard on it.
+func (e *Engine) conclude(d *Decision, st *evalState, m Match, r *rule) {
+	vi := slices.IndexFunc(st.c.Violations, func(v Violation) bool { return v.ID == m.Violation })
+	st.setViolation(vi)
+	d.Penalty, d.Duration = m.Penalty, m.Duration
+	d.Rule, d.Violation, d.Category = m.Rule, m.Violation, st.v.Category
+	d.Verified = st.v.Verified()
+	d.Ground = r.ground
+	d.Appeal = e.appeal
+	if r.constMessage != nil {
+		d.Reason = *r.constMessage
+	} else if out, _, err := r.message.Eval(st); err != nil {
+		d.Errors = append(d.Errors, RuleError{Rule: r.id, Violation: m.Violation, Message: "message: " + err.Error()})
+	} else if s, ok := out.(types.String); ok {
+		d.Reason = string(s)
+	}
+	e.dueProcess(d, m)
+}

@@ -1,0 +1,480 @@
+package policy
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/groupwarden/warden/internal/dsa"
+)
+
+// The policy language: the YAML document a rule author writes, read into
+// specs that keep the YAML node of every value for error positions. The
+// specs, marshalled as JSON, are also the canonical form the digest hashes.
+
+type policySpec struct {
+	Name        string         `json:"name"`
+	Version     string         `json:"version"`
+	Description string         `json:"description,omitempty"`
+	Settings    settingsSpec   `json:"settings"`
+	Appeal      appealSpec     `json:"appeal"`
+	Guards      guardsSpec     `json:"guards"`
+	Categories  []categorySpec `json:"categories"`
+	Variables   []variableSpec `json:"variables,omitempty"`
+	Ladders     []ladderSpec   `json:"ladders,omitempty"`
+	Rules       []ruleSpec     `json:"rules"`
+}
+
+type settingsSpec struct {
+	// CostBudget bounds the estimated CEL cost of each rule, variables included.
+	CostBudget uint64 `json:"cost_budget"`
+	// BlastRadius is how many accounts one plan may touch before it needs a second approval.
+	BlastRadius int `json:"blast_radius"`
+}
+
+type appealSpec struct {
+	Route  string   `json:"route"`
+	Window Duration `json:"window"`
+}
+
+type guardsSpec struct {
+	DoubleJudgment         guardSpec `json:"double_judgment"`
+	NoCollectivePunishment guardSpec `json:"no_collective_punishment"`
+	Proportionality        guardSpec `json:"proportionality"`
+	DueProcess             guardSpec `json:"due_process"`
+}
+
+type guardSpec struct {
+	Enabled bool `json:"enabled"`
+	// Penalty and Duration: the provisional group measure (double judgment)
+	// or the fallback for a disproportionate permanent measure (proportionality).
+	Penalty  Penalty  `json:"penalty,omitempty"`
+	Duration Duration `json:"duration,omitempty"`
+}
+
+type categorySpec struct {
+	Name          string   `json:"name"`
+	Title         string   `json:"title,omitempty"`
+	DSACategory   string   `json:"dsa_category"`
+	DSAKeywords   []string `json:"dsa_keywords,omitempty"`
+	ZeroTolerance bool     `json:"zero_tolerance,omitempty"`
+	node          *yaml.Node
+}
+
+type variableSpec struct {
+	Name       string `json:"name"`
+	Expression expr   `json:"expression"`
+	node       *yaml.Node
+}
+
+type ladderSpec struct {
+	Name   string     `json:"name"`
+	Window Duration   `json:"window"`
+	Steps  []stepSpec `json:"steps"`
+	node   *yaml.Node
+}
+
+type stepSpec struct {
+	Penalty  Penalty  `json:"penalty"`
+	Duration Duration `json:"duration,omitempty"`
+	node     *yaml.Node
+}
+
+type ruleSpec struct {
+	ID          string   `json:"id"`
+	Description string   `json:"description,omitempty"`
+	Target      Target   `json:"target"`
+	When        expr     `json:"when"`
+	Penalty     expr     `json:"penalty,omitempty"`
+	Ladder      string   `json:"ladder,omitempty"`
+	Duration    Duration `json:"duration,omitempty"`
+	Message     expr     `json:"message"`
+	Ground      Ground   `json:"ground"`
+	node        *yaml.Node
+	fields      map[string]*yaml.Node // value node of each key present
+}
+
+// expr is a CEL expression with the YAML scalar it came from.
+type expr struct {
+	Src  string
+	node *yaml.Node
+}
+
+func (e expr) MarshalText() ([]byte, error) { return []byte(e.Src), nil }
+
+// Defaults of a policy that leaves settings out.
+const (
+	defaultCostBudget  = 10000
+	defaultBlastRadius = 500
+	minAppealWindow    = Duration(183 * 24 * 3600 * 1e9) // six months, DSA Art. 20
+)
+
+var identRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// parser reads a policy document, collecting every problem it meets.
+type parser struct {
+	file  string
+	lines []string
+	errs  ErrorList
+}
+
+func (p *parser) errorf(n *yaml.Node, code Code, format string, args ...any) {
+	line, col := 1, 1
+	if n != nil {
+		line, col = n.Line, n.Column
+	}
+	p.errorAt(line, col, code, format, args...)
+}
+
+func (p *parser) errorAt(line, col int, code Code, format string, args ...any) {
+	p.errs = append(p.errs, &Error{File: p.file, Line: line, Column: col, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// yamlLineRE finds the line number in a yaml.v3 error message.
+var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+func (p *parser) parse(src []byte) *policySpec {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		for _, msg := range yamlMessages(err) {
+			line := 1
+			if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+				line, _ = strconv.Atoi(m[1])
+			}
+			p.errorAt(line, 1, CodeYAMLSyntax, "%s", strings.TrimPrefix(msg, "yaml: "))
+		}
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		p.errorAt(1, 1, CodeMissingField, "empty policy: want a mapping with name, version, categories and rules")
+		return nil
+	}
+	root := doc.Content[0]
+	s := &policySpec{
+		Settings: settingsSpec{CostBudget: defaultCostBudget, BlastRadius: defaultBlastRadius},
+		Appeal:   appealSpec{Window: minAppealWindow},
+		Guards: guardsSpec{
+			DoubleJudgment:         guardSpec{Enabled: true, Penalty: PenaltyRestrict, Duration: Duration(72 * 3600 * 1e9)},
+			NoCollectivePunishment: guardSpec{Enabled: true},
+			Proportionality:        guardSpec{Enabled: true, Penalty: PenaltySuspend, Duration: Duration(30 * 24 * 3600 * 1e9)},
+			DueProcess:             guardSpec{Enabled: true},
+		},
+	}
+	seen := p.mapping(root, "policy", map[string]func(*yaml.Node){
+		"name":        func(n *yaml.Node) { s.Name = p.str(n) },
+		"version":     func(n *yaml.Node) { s.Version = p.str(n) },
+		"description": func(n *yaml.Node) { s.Description = p.str(n) },
+		"settings": func(n *yaml.Node) {
+			p.mapping(n, "settings", map[string]func(*yaml.Node){
+				"cost_budget":  func(n *yaml.Node) { s.Settings.CostBudget = uint64(p.positive(n)) },
+				"blast_radius": func(n *yaml.Node) { s.Settings.BlastRadius = p.positive(n) },
+			})
+		},
+		"appeal": func(n *yaml.Node) {
+			p.mapping(n, "appeal", map[string]func(*yaml.Node){
+				"route": func(n *yaml.Node) { s.Appeal.Route = p.str(n) },
+				"window": func(n *yaml.Node) {
+					if s.Appeal.Window = p.duration(n); s.Appeal.Window < minAppealWindow {
+						p.errorf(n, CodeInvalidValue, "appeal window %s is shorter than six months (183d)", s.Appeal.Window)
+					}
+				},
+			})
+		},
+		"guards": func(n *yaml.Node) { p.guards(n, &s.Guards) },
+		"categories": func(n *yaml.Node) {
+			p.seq(n, "categories", func(n *yaml.Node) { s.Categories = append(s.Categories, p.category(n)) })
+		},
+		"variables": func(n *yaml.Node) {
+			p.seq(n, "variables", func(n *yaml.Node) { s.Variables = append(s.Variables, p.variable(n)) })
+		},
+		"ladders": func(n *yaml.Node) {
+			p.seq(n, "ladders", func(n *yaml.Node) { s.Ladders = append(s.Ladders, p.ladder(n)) })
+		},
+		"rules": func(n *yaml.Node) { p.seq(n, "rules", func(n *yaml.Node) { s.Rules = append(s.Rules, p.rule(n)) }) },
+	})
+	if seen == nil {
+		return nil
+	}
+	p.require(root, seen, "policy", "name", "version", "categories", "rules")
+	if s.Guards.DueProcess.Enabled && s.Appeal.Route == "" {
+		p.errorf(root, CodeMissingAppealRoute, "the due-process guard is on, so appeal.route must say how a decision is contested")
+	}
+	return s
+}
+
+// yamlMessages splits a yaml.v3 error into its messages.
+func yamlMessages(err error) []string {
+	if te, ok := err.(*yaml.TypeError); ok {
+		return te.Errors
+	}
+	return []string{err.Error()}
+}
+
+// mapping walks the keys of a mapping node in document order, calling the
+// handler of each known key and reporting unknown ones. It returns the value
+// node of each key seen, or nil when n is not a mapping.
+func (p *parser) mapping(n *yaml.Node, what string, handlers map[string]func(*yaml.Node)) map[string]*yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, CodeInvalidValue, "%s must be a mapping", what)
+		return nil
+	}
+	seen := make(map[string]*yaml.Node, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		h, ok := handlers[k.Value]
+		if !ok {
+			keys := make([]string, 0, len(handlers))
+			for key := range handlers {
+				keys = append(keys, key)
+			}
+			slices.Sort(keys)
+			p.errorf(k, CodeUnknownKey, "unknown key %q in %s (want one of: %s)", k.Value, what, strings.Join(keys, ", "))
+			continue
+		}
+		seen[k.Value] = v
+		h(v)
+	}
+	return seen
+}
+
+func (p *parser) require(n *yaml.Node, seen map[string]*yaml.Node, what string, keys ...string) {
+	for _, k := range keys {
+		if v, ok := seen[k]; !ok || (v.Kind == yaml.ScalarNode && v.Value == "" && v.Tag != "!!str") {
+			p.errorf(n, CodeMissingField, "%s has no %s", what, k)
+		}
+	}
+}
+
+func (p *parser) seq(n *yaml.Node, what string, item func(*yaml.Node)) {
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, CodeInvalidValue, "%s must be a list", what)
+		return
+	}
+	for _, c := range n.Content {
+		item(c)
+	}
+}
+
+func (p *parser) str(n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode {
+		p.errorf(n, CodeInvalidValue, "want a text value, not a %s", kindName(n))
+		return ""
+	}
+	return n.Value
+}
+
+func (p *parser) strs(n *yaml.Node) []string {
+	var out []string
+	p.seq(n, "value", func(c *yaml.Node) { out = append(out, p.str(c)) })
+	return out
+}
+
+func (p *parser) positive(n *yaml.Node) int {
+	v, err := strconv.Atoi(p.str(n))
+	if err != nil || v <= 0 {
+		p.errorf(n, CodeInvalidValue, "want a positive whole number, not %q", n.Value)
+	}
+	return v
+}
+
+func (p *parser) boolean(n *yaml.Node) bool {
+	switch p.str(n) {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	p.errorf(n, CodeInvalidValue, "want true or false, not %q", n.Value)
+	return false
+}
+
+func (p *parser) duration(n *yaml.Node) Duration {
+	d, err := ParseDuration(p.str(n))
+	if err != nil {
+		p.errorf(n, CodeInvalidValue, "%v", err)
+	}
+	return d
+}
+
+func (p *parser) name(n *yaml.Node, what string) string {
+	s := p.str(n)
+	if !identRE.MatchString(s) {
+		p.errorf(n, CodeInvalidValue, "%s name %q must be lower case letters, digits and underscores, starting with a letter", what, s)
+	}
+	return s
+}
+
+func (p *parser) penaltyName(n *yaml.Node) Penalty {
+	v, err := ParsePenalty(p.str(n))
+	if err != nil {
+		p.errorf(n, CodeUnknownPenalty, "%v", err)
+	}
+	return v
+}
+
+func (p *parser) expression(n *yaml.Node) expr {
+	return expr{Src: p.str(n), node: n}
+}
+
+func (p *parser) guards(n *yaml.Node, g *guardsSpec) {
+	guard := func(gs *guardSpec, what string, withPenalty bool) func(*yaml.Node) {
+		return func(n *yaml.Node) {
+			h := map[string]func(*yaml.Node){"enabled": func(n *yaml.Node) { gs.Enabled = p.boolean(n) }}
+			if withPenalty {
+				h["penalty"] = func(n *yaml.Node) { gs.Penalty = p.penaltyName(n) }
+				h["duration"] = func(n *yaml.Node) { gs.Duration = p.duration(n) }
+			}
+			p.mapping(n, what, h)
+		}
+	}
+	p.mapping(n, "guards", map[string]func(*yaml.Node){
+		"double_judgment":          guard(&g.DoubleJudgment, "guards.double_judgment", true),
+		"no_collective_punishment": guard(&g.NoCollectivePunishment, "guards.no_collective_punishment", false),
+		"proportionality":          guard(&g.Proportionality, "guards.proportionality", true),
+		"due_process":              guard(&g.DueProcess, "guards.due_process", false),
+	})
+	for _, gs := range []*guardSpec{&g.DoubleJudgment, &g.Proportionality} {
+		if gs.Penalty.Permanent() || gs.Penalty == PenaltyNone {
+			p.errorf(n, CodeInvalidValue, "a guard's penalty must be warn, restrict or suspend, not %s", gs.Penalty)
+		}
+	}
+}
+
+func (p *parser) category(n *yaml.Node) categorySpec {
+	c := categorySpec{node: n}
+	seen := p.mapping(n, "category", map[string]func(*yaml.Node){
+		"name":           func(n *yaml.Node) { c.Name = p.name(n, "category") },
+		"title":          func(n *yaml.Node) { c.Title = p.str(n) },
+		"dsa_category":   func(n *yaml.Node) { c.DSACategory = p.str(n) },
+		"dsa_keywords":   func(n *yaml.Node) { c.DSAKeywords = p.strs(n) },
+		"zero_tolerance": func(n *yaml.Node) { c.ZeroTolerance = p.boolean(n) },
+	})
+	if seen != nil {
+		p.require(n, seen, "category", "name", "dsa_category")
+		if c.node = seen["name"]; c.node == nil {
+			c.node = n
+		}
+		p.dsa(seen["dsa_category"], seen["dsa_keywords"])
+	}
+	return c
+}
+
+func (p *parser) variable(n *yaml.Node) variableSpec {
+	v := variableSpec{node: n}
+	seen := p.mapping(n, "variable", map[string]func(*yaml.Node){
+		"name":       func(n *yaml.Node) { v.Name = p.name(n, "variable") },
+		"expression": func(n *yaml.Node) { v.Expression = p.expression(n) },
+	})
+	if seen != nil {
+		p.require(n, seen, "variable", "name", "expression")
+		if seen["name"] != nil {
+			v.node = seen["name"]
+		}
+	}
+	return v
+}
+
+func (p *parser) ladder(n *yaml.Node) ladderSpec {
+	l := ladderSpec{node: n}
+	seen := p.mapping(n, "ladder", map[string]func(*yaml.Node){
+		"name":   func(n *yaml.Node) { l.Name = p.name(n, "ladder") },
+		"window": func(n *yaml.Node) { l.Window = p.duration(n) },
+		"steps": func(n *yaml.Node) {
+			p.seq(n, "steps", func(n *yaml.Node) {
+				st := stepSpec{node: n}
+				s := p.mapping(n, "step", map[string]func(*yaml.Node){
+					"penalty":  func(n *yaml.Node) { st.Penalty = p.penaltyName(n) },
+					"duration": func(n *yaml.Node) { st.Duration = p.duration(n) },
+				})
+				if s != nil {
+					p.require(n, s, "step", "penalty")
+				}
+				l.Steps = append(l.Steps, st)
+			})
+		},
+	})
+	if seen != nil {
+		p.require(n, seen, "ladder", "name", "window", "steps")
+		if seen["name"] != nil {
+			l.node = seen["name"]
+		}
+	}
+	return l
+}
+
+func (p *parser) rule(n *yaml.Node) ruleSpec {
+	r := ruleSpec{node: n}
+	r.fields = p.mapping(n, "rule", map[string]func(*yaml.Node){
+		"id":          func(n *yaml.Node) { r.ID = p.str(n) },
+		"description": func(n *yaml.Node) { r.Description = p.str(n) },
+		"target": func(n *yaml.Node) {
+			t, err := ParseTarget(p.str(n))
+			if err != nil || t == 0 {
+				p.errorf(n, CodeUnknownTarget, "unknown target %q (want account or group)", n.Value)
+			}
+			r.Target = t
+		},
+		"when":     func(n *yaml.Node) { r.When = p.expression(n) },
+		"penalty":  func(n *yaml.Node) { r.Penalty = p.expression(n) },
+		"ladder":   func(n *yaml.Node) { r.Ladder = p.str(n) },
+		"duration": func(n *yaml.Node) { r.Duration = p.duration(n) },
+		"message":  func(n *yaml.Node) { r.Message = p.expression(n) },
+		"ground": func(n *yaml.Node) {
+			g := p.mapping(n, "ground", map[string]func(*yaml.Node){
+				"kind": func(n *yaml.Node) {
+					if r.Ground.Kind = p.str(n); r.Ground.Kind != "illegal" && r.Ground.Kind != "contractual" {
+						p.errorf(n, CodeInvalidValue, "ground kind %q must be illegal or contractual", n.Value)
+					}
+				},
+				"reference": func(n *yaml.Node) { r.Ground.Reference = p.str(n) },
+			})
+			if g != nil {
+				p.require(n, g, "ground", "kind", "reference")
+			}
+		},
+	})
+	if r.fields == nil {
+		return r
+	}
+	p.require(n, r.fields, "rule", "id", "target", "when", "message", "ground")
+	_, hasPenalty := r.fields["penalty"]
+	ladder, hasLadder := r.fields["ladder"]
+	switch {
+	case hasPenalty && hasLadder:
+		p.errorf(ladder, CodeInvalidValue, "rule %q has both penalty and ladder: give one", r.ID)
+	case !hasPenalty && !hasLadder:
+		p.errorf(n, CodeMissingField, "rule %q has neither penalty nor ladder", r.ID)
+	}
+	return r
+}
+
+// dsa checks a category's DSA category and keywords against the values the
+// Transparency Database accepts.
+func (p *parser) dsa(category, keywords *yaml.Node) {
+	if category != nil && category.Kind == yaml.ScalarNode && !dsa.Has("STATEMENT_CATEGORIES", category.Value) {
+		p.errorf(category, CodeUnknownDSA, "unknown DSA category %q (want a STATEMENT_CATEGORY_... key)", category.Value)
+	}
+	if keywords != nil && keywords.Kind == yaml.SequenceNode {
+		for _, k := range keywords.Content {
+			if !dsa.Has("KEYWORDS", k.Value) {
+				p.errorf(k, CodeUnknownDSA, "unknown DSA keyword %q (want a KEYWORD_... key)", k.Value)
+			}
+		}
+	}
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.AliasNode:
+		return "alias"
+	}
+	return "scalar"
+}

@@ -1,0 +1,169 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/types"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/groupwarden/warden/internal/celx"
+)
+
+// rule is a compiled rule.
+type rule struct {
+	index    int
+	id       string
+	target   Target
+	when     cel.Program
+	penalty  Penalty     // the literal penalty, when penaltyX and ladder are nil
+	penaltyX cel.Program // the penalty expression, if any
+	ladder   *ladder
+	duration Duration
+	message  cel.Program
+	// constMessage holds the message when it is a string literal, which
+	// needs no evaluation.
+	constMessage *string
+	ground       Ground
+	// categories lists the category indexes the rule can match; nil for all.
+	categories []bool
+}
+
+// ladder is a compiled escalation ladder.
+type ladder struct {
+	name   string
+	window Duration
+	steps  []stepSpec
+}
+
+func (c *compiler) ladders() map[string]*ladder {
+	out := map[string]*ladder{}
+	for _, l := range c.spec.Ladders {
+		if l.Name == "" {
+			continue
+		}
+		if _, dup := out[l.Name]; dup {
+			c.errorf(l.node, CodeDuplicateID, "ladder %q is declared twice", l.Name)
+			continue
+		}
+		if l.Window <= 0 {
+			c.errorf(l.node, CodeInvalidValue, "ladder %q needs a window longer than zero", l.Name)
+		}
+		if len(l.Steps) == 0 {
+			c.errorf(l.node, CodeMissingField, "ladder %q has no steps", l.Name)
+		}
+		for _, st := range l.Steps {
+			c.durationFits(st.node, st.node, st.Penalty, st.Duration, st.Duration != 0)
+			if st.Penalty == PenaltyNone {
+				c.errorf(st.node, CodeInvalidValue, "a ladder step must be a penalty above none")
+			}
+		}
+		out[l.Name] = &ladder{name: l.Name, window: l.Window, steps: l.Steps}
+	}
+	return out
+}
+
+// durationFits reports a timed penalty without a duration and a duration
+// given to a penalty that has none.
+func (c *compiler) durationFits(at, durAt *yaml.Node, p Penalty, d Duration, hasDuration bool) {
+	switch {
+	case p.Timed() && d <= 0:
+		c.errorf(at, CodeMissingDuration, "%s needs a duration", p)
+	case !p.Timed() && hasDuration:
+		c.errorf(durAt, CodeUnexpectedDuration, "%s takes no duration", p)
+	}
+}
+
+func (c *compiler) rule(i int, r *ruleSpec, ladders map[string]*ladder) *rule {
+	if r.fields == nil {
+		return nil
+	}
+	cr := &rule{index: i, id: r.ID, target: r.Target, duration: r.Duration, ground: r.Ground}
+	known := func(name string) bool { _, ok := c.varCost[nsVariables+"."+name]; return ok }
+	unknown := func(name string) (Code, string) {
+		return CodeUnknownVariable, fmt.Sprintf("variables.%s is not declared", name)
+	}
+	durNode := r.fields["duration"]
+	if n := r.fields["when"]; n != nil {
+		if ast, ok := c.check(c.env, r.When, known, unknown); ok {
+			if !ast.OutputType().IsExactType(types.BoolType) {
+				c.errorf(n, CodeWhenNotBool, "when must be a bool condition, not %s", ast.OutputType())
+			} else if cost, ok := c.cost(c.env, ast, r.When); ok {
+				cr.when = c.program(c.env, ast, r.When, cost)
+				cr.categories = categoryRequirement(ast.NativeRep().Expr(), c.spec.Categories, c.varReq)
+			}
+		}
+	}
+	if n := r.fields["penalty"]; n != nil {
+		src := strings.TrimSpace(r.Penalty.Src)
+		if identRE.MatchString(src) {
+			p, err := ParsePenalty(src)
+			if err != nil {
+				c.errorf(n, CodeUnknownPenalty, "%v", err)
+			} else {
+				cr.penalty = p
+				c.fitsTarget(n, r.Target, p)
+				c.durationFits(r.node, durNode, p, r.Duration, durNode != nil)
+			}
+		} else if ast, ok := c.check(c.env, r.Penalty, known, unknown); ok {
+			if !ast.OutputType().IsExactType(celx.PenaltyType) {
+				c.errorf(n, CodeNotPenalty, "penalty must be a penalty name or an expression yielding one (penalty.warn, ...), not %s", ast.OutputType())
+			} else {
+				timed := false
+				for _, name := range referenced(ast, nsPenalty) {
+					p, _ := ParsePenalty(strings.TrimPrefix(name, nsPenalty+"."))
+					c.fitsTarget(n, r.Target, p)
+					timed = timed || p.Timed()
+				}
+				if timed && r.Duration <= 0 {
+					c.errorf(r.node, CodeMissingDuration, "rule %q can yield restrict or suspend, so it needs a duration", r.ID)
+				}
+				if cost, ok := c.cost(c.env, ast, r.Penalty); ok {
+					cr.penaltyX = c.program(c.env, ast, r.Penalty, cost)
+				}
+			}
+		}
+	}
+	if n := r.fields["ladder"]; n != nil {
+		if l, ok := ladders[r.Ladder]; !ok {
+			c.errorf(n, CodeUnknownLadder, "unknown ladder %q", r.Ladder)
+		} else {
+			cr.ladder = l
+			for _, st := range l.steps {
+				c.fitsTarget(n, r.Target, st.Penalty)
+			}
+		}
+		if durNode != nil {
+			c.errorf(durNode, CodeUnexpectedDuration, "a rule with a ladder takes its durations from the ladder's steps")
+		}
+	}
+	if n := r.fields["message"]; n != nil {
+		if checked, ok := c.check(c.env, r.Message, known, unknown); ok {
+			if !checked.OutputType().IsExactType(types.StringType) {
+				c.errorf(n, CodeNotString, "message must be a string expression (quote plain text: '\"text\"'), not %s", checked.OutputType())
+			} else if cost, ok := c.cost(c.env, checked, r.Message); ok {
+				if lit := checked.NativeRep().Expr(); lit.Kind() == ast.LiteralKind {
+					if s, ok := lit.AsLiteral().(types.String); ok {
+						msg := string(s)
+						cr.constMessage = &msg
+					}
+				}
+				cr.message = c.program(c.env, checked, r.Message, cost)
+			}
+		}
+	}
+	return cr
+}
+
+// fitsTarget reports a penalty that the rule's target cannot receive.
+func (c *compiler) fitsTarget(n *yaml.Node, t Target, p Penalty) {
+	if t.Valid() && !p.AppliesTo(t) {
+		want := "ban"
+		if t == TargetGroup {
+			want = "close"
+		}
+		c.errorf(n, CodePenaltyTarget, "a rule for a %s cannot give %s (the permanent measure for a %s is %s)", t, p, t, want)
+	}
+}

@@ -1,0 +1,148 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// validate checks a case before it is decided and returns the subject's
+// role. Every error names the field it is about.
+func (e *Engine) validate(c *Case) (Role, error) {
+	if !c.Target.Valid() {
+		return 0, caseErr("target: want account or group, got %q", c.Target.String())
+	}
+	if c.Now.IsZero() {
+		return 0, caseErr("now: the time of the decision is required")
+	}
+	g := &c.Group
+	if err := checkID("group.id", g.ID); err != nil {
+		return 0, err
+	}
+	if err := checkID("group.owner", g.Owner); err != nil {
+		return 0, err
+	}
+	if g.Members < 0 {
+		return 0, caseErr("group.members: %d is negative", g.Members)
+	}
+	if err := checkHistory("group.history", g.History); err != nil {
+		return 0, err
+	}
+	var role Role
+	switch c.Target {
+	case TargetAccount:
+		a := c.Account
+		if a == nil {
+			return 0, caseErr("account: required for an account target")
+		}
+		if err := checkID("account.id", a.ID); err != nil {
+			return 0, err
+		}
+		if err := checkHistory("account.history", a.History); err != nil {
+			return 0, err
+		}
+		role = g.RoleOf(a.ID)
+		if c.Role != 0 && c.Role != role {
+			if !c.Role.Valid() {
+				return 0, caseErr("role: %q is not a role", c.Role.String())
+			}
+			return 0, caseErr("role: account %s is %s of group %s by its owner and admins, not %s", a.ID, role, g.ID, c.Role)
+		}
+	case TargetGroup:
+		if c.Account != nil {
+			return 0, caseErr("account: must be empty for a group target (decide each account with an account target)")
+		}
+		if c.Role != 0 {
+			return 0, caseErr("role: must be empty for a group target")
+		}
+	}
+	if len(c.Violations) == 0 {
+		return 0, caseErr("violations: at least one is required")
+	}
+	for i := range c.Violations {
+		if err := e.checkViolation(c, i); err != nil {
+			return 0, err
+		}
+	}
+	return role, nil
+}
+
+func (e *Engine) checkViolation(c *Case, i int) error {
+	v := &c.Violations[i]
+	at := violationField(i)
+	if err := checkID(at.String()+".id", v.ID); err != nil {
+		return err
+	}
+	if slices.ContainsFunc(c.Violations[:i], func(o Violation) bool { return o.ID == v.ID }) {
+		return caseErr("%s.id: %q appears twice", at, v.ID)
+	}
+	if _, ok := e.catIndex[v.Category]; !ok {
+		names := make([]string, len(e.categories))
+		for j, cat := range e.categories {
+			names[j] = cat.Name
+		}
+		return caseErr("%s.category: unknown category %q (the policy %s declares: %s)", at, v.Category, e.ref.Name, strings.Join(names, ", "))
+	}
+	if !v.Severity.Valid() {
+		return caseErr("%s.severity: want low, medium, high or critical", at)
+	}
+	if len(v.Actor) > maxIDLen {
+		return caseErr("%s.actor: longer than %d bytes", at, maxIDLen)
+	}
+	if v.Group != "" && v.Group != c.Group.ID {
+		return caseErr("%s.group: %q is not the case's group %q", at, v.Group, c.Group.ID)
+	}
+	for j, id := range v.Evidence.Identifications {
+		if id.Method < MethodHashMatch || id.Method > MethodKeyword {
+			return caseErr("%s.evidence.identifications[%d].method: want hash_match, classifier or keyword", at, j)
+		}
+		if id.Confidence < 0 || id.Confidence > 1 || id.Confidence != id.Confidence {
+			return caseErr("%s.evidence.identifications[%d].confidence: %v is not between 0 and 1", at, j, id.Confidence)
+		}
+	}
+	for j, r := range v.Evidence.Reports {
+		if r.Source < SourceUser || r.Source > SourceAuthority {
+			return caseErr("%s.evidence.reports[%d].source: want user, trusted_flagger or authority", at, j)
+		}
+	}
+	if len(v.Reviews) > maxHistory {
+		return caseErr("%s.reviews: more than %d", at, maxHistory)
+	}
+	for j, r := range v.Reviews {
+		if r.Reviewer == "" {
+			return caseErr("%s.reviews[%d].reviewer: a review names the person who made it", at, j)
+		}
+		if r.Verdict != VerdictConfirmed && r.Verdict != VerdictRejected {
+			return caseErr("%s.reviews[%d].verdict: want confirmed or rejected", at, j)
+		}
+	}
+	return nil
+}
+
+func checkID(field, id string) error {
+	switch {
+	case id == "":
+		return caseErr("%s: required", field)
+	case len(id) > maxIDLen:
+		return caseErr("%s: longer than %d bytes", field, maxIDLen)
+	}
+	return nil
+}
+
+func checkHistory(field string, h []Record) error {
+	if len(h) > maxHistory {
+		return caseErr("%s: more than %d records", field, maxHistory)
+	}
+	for i, r := range h {
+		if !r.Penalty.Valid() {
+			return caseErr("%s[%d].penalty: not a penalty", field, i)
+		}
+	}
+	return nil
+}
+
+// violationField names the i-th violation of a case in error messages. It
+// is a type, not a string, so the name is formatted only when an error is.
+type violationField int
+
+func (i violationField) String() string { return fmt.Sprintf("violations[%d]", int(i)) }

@@ -1,0 +1,173 @@
+package policy
+
+import "time"
+
+// Method is how a technical identification found a violation. The zero
+// Method is not valid.
+type Method uint8
+
+// The identification methods.
+const (
+	MethodHashMatch Method = iota + 1
+	MethodClassifier
+	MethodKeyword
+)
+
+var methodText = enumText{"identification method", []string{"", "hash_match", "classifier", "keyword"}}
+
+// String returns the method's name, or "" for the zero value.
+func (m Method) String() string { return methodText.String(uint8(m)) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (m Method) MarshalText() ([]byte, error) { return methodText.marshal(uint8(m)) }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (m *Method) UnmarshalText(b []byte) error {
+	v, err := methodText.parse(string(b))
+	*m = Method(v)
+	return err
+}
+
+// Source is who reported a violation. The zero Source is not valid.
+type Source uint8
+
+// The report sources.
+const (
+	SourceUser Source = iota + 1
+	SourceTrustedFlagger
+	SourceAuthority
+)
+
+var sourceText = enumText{"report source", []string{"", "user", "trusted_flagger", "authority"}}
+
+// String returns the source's name, or "" for the zero value.
+func (s Source) String() string { return sourceText.String(uint8(s)) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Source) MarshalText() ([]byte, error) { return sourceText.marshal(uint8(s)) }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Source) UnmarshalText(b []byte) error {
+	v, err := sourceText.parse(string(b))
+	*s = Source(v)
+	return err
+}
+
+// Verdict is what a human reviewer concluded. The zero Verdict is not valid.
+type Verdict uint8
+
+// The review verdicts.
+const (
+	VerdictConfirmed Verdict = iota + 1
+	VerdictRejected
+)
+
+var verdictText = enumText{"verdict", []string{"", "confirmed", "rejected"}}
+
+// String returns the verdict's name, or "" for the zero value.
+func (v Verdict) String() string { return verdictText.String(uint8(v)) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (v Verdict) MarshalText() ([]byte, error) { return verdictText.marshal(uint8(v)) }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (v *Verdict) UnmarshalText(b []byte) error {
+	x, err := verdictText.parse(string(b))
+	*v = Verdict(x)
+	return err
+}
+
+// Violation is one suspected breach of the policy, with its evidence.
+type Violation struct {
+	// ID identifies the violation; it must not be empty.
+	ID string `json:"id" yaml:"id"`
+	// Category names an entry of the policy's category catalogue.
+	Category string   `json:"category" yaml:"category"`
+	Severity Severity `json:"severity" yaml:"severity"`
+	// Actor is the account that committed the violation; empty when unknown.
+	Actor string `json:"actor,omitempty" yaml:"actor,omitempty"`
+	// Group is the group it happened in; empty means the case's group.
+	Group string `json:"group,omitempty" yaml:"group,omitempty"`
+	// Committed is when the content was posted; Detected when it was found.
+	Committed time.Time `json:"committed,omitzero" yaml:"committed,omitempty"`
+	Detected  time.Time `json:"detected,omitzero" yaml:"detected,omitempty"`
+	Evidence  Evidence  `json:"evidence" yaml:"evidence"`
+	// Reviews are the manual reviews in the order they were made.
+	Reviews []Review `json:"reviews,omitempty" yaml:"reviews,omitempty"`
+}
+
+// Evidence is what supports a violation: technical identifications and reports.
+type Evidence struct {
+	Identifications []Identification `json:"identifications,omitempty" yaml:"identifications,omitempty"`
+	Reports         []Report         `json:"reports,omitempty" yaml:"reports,omitempty"`
+}
+
+// Identification is a technical finding: a hash match, a classifier or a keyword.
+type Identification struct {
+	Method Method `json:"method" yaml:"method"`
+	// Confidence is between 0 and 1.
+	Confidence float64   `json:"confidence" yaml:"confidence"`
+	At         time.Time `json:"at,omitzero" yaml:"at,omitempty"`
+	// Reference points to the matched hash list entry, model or keyword list.
+	Reference string `json:"reference,omitempty" yaml:"reference,omitempty"`
+}
+
+// Report is a notice of the violation by a person or an authority.
+type Report struct {
+	Source    Source    `json:"source" yaml:"source"`
+	At        time.Time `json:"at,omitzero" yaml:"at,omitempty"`
+	Reference string    `json:"reference,omitempty" yaml:"reference,omitempty"`
+}
+
+// Review is a person's judgment of a violation.
+type Review struct {
+	Reviewer string    `json:"reviewer" yaml:"reviewer"`
+	Verdict  Verdict   `json:"verdict" yaml:"verdict"`
+	At       time.Time `json:"at" yaml:"at"`
+	Note     string    `json:"note,omitempty" yaml:"note,omitempty"`
+}
+
+// Verified reports whether the violation passed the double judgment: at
+// least one technical identification, and a latest manual review that
+// confirms it. Of reviews made at the same time the later one listed counts.
+func (v *Violation) Verified() bool {
+	if len(v.Evidence.Identifications) == 0 {
+		return false
+	}
+	latest := v.LatestReview()
+	return latest != nil && latest.Verdict == VerdictConfirmed
+}
+
+// LatestReview returns the most recent review, or nil when there is none.
+func (v *Violation) LatestReview() *Review {
+	var latest *Review
+	for i := range v.Reviews {
+		r := &v.Reviews[i]
+		if latest == nil || !r.At.Before(latest.At) {
+			latest = r
+		}
+	}
+	return latest
+}
+
+// Automated reports whether a technical identification found the violation.
+func (v *Violation) Automated() bool { return len(v.Evidence.Identifications) > 0 }
+
+// Confidence returns the highest confidence of its technical identifications.
+func (v *Violation) Confidence() float64 {
+	c := 0.0
+	for _, id := range v.Evidence.Identifications {
+		c = max(c, id.Confidence)
+	}
+	return c
+}
+
+// trustedReport reports whether a trusted flagger or an authority reported it.
+func (v *Violation) trustedReport() bool {
+	for _, r := range v.Evidence.Reports {
+		if r.Source == SourceTrustedFlagger || r.Source == SourceAuthority {
+			return true
+		}
+	}
+	return false
+}
