@@ -70,8 +70,8 @@ func (e *Engine) validate(c *Case) (Role, error) {
 func (e *Engine) checkViolation(c *Case, i int) error {
 	v := &c.Violations[i]
 	at := violationField(i)
-	if err := checkID(at.String()+".id", v.ID); err != nil {
-		return err
+	if v.ID == "" || len(v.ID) > maxIDLen {
+		return checkID(at.String()+".id", v.ID)
 	}
 	if slices.ContainsFunc(c.Violations[:i], func(o Violation) bool { return o.ID == v.ID }) {
 		return caseErr("%s.id: %q appears twice", at, v.ID)

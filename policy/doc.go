@@ -1,0 +1,114 @@
+// Package policy defines warden's models, its policy language and the CEL
+// engine that decides, for one account or one group, what penalty a case
+// deserves and why.
+//
+// A policy is a YAML document. Compile checks all of it at once and returns
+// an immutable Engine; Engine.Decide takes a Case and returns a Decision.
+// Default returns the engine of the policy embedded in the module.
+//
+// # The document
+//
+//	name: my-policy            # required
+//	version: 1.0.0             # required
+//	description: ...
+//	settings:
+//	  cost_budget: 10000       # max estimated CEL cost of a rule, its variables included
+//	  blast_radius: 500        # accounts one plan may touch before a second approval
+//	appeal:
+//	  route: "..."             # required while the due-process guard is on
+//	  window: 183d             # at least six months
+//	guards:                    # all on by default
+//	  double_judgment: {enabled: true, penalty: restrict, duration: 72h}
+//	  no_collective_punishment: {enabled: true}
+//	  proportionality: {enabled: true, penalty: suspend, duration: 30d}
+//	  due_process: {enabled: true}
+//	categories:                # required; names are lower_snake_case
+//	  - name: csam
+//	    title: Child sexual abuse material
+//	    dsa_category: STATEMENT_CATEGORY_PROTECTION_OF_MINORS
+//	    dsa_keywords: [KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL]
+//	    zero_tolerance: true
+//	variables:                 # evaluated lazily, at most once per violation
+//	  - name: leader
+//	    expression: subject.role == role.owner || subject.role == role.admin
+//	ladders:
+//	  - name: repeat
+//	    window: 365d           # strikes older than this decay
+//	    steps: [{penalty: warn}, {penalty: suspend, duration: 7d}, {penalty: ban}]
+//	rules:                     # required
+//	  - id: leader-ban         # unique
+//	    description: ...
+//	    target: account        # account or group
+//	    when: violation.zero_tolerance && variables.leader
+//	    penalty: ban           # a name, or a CEL expression yielding a penalty
+//	    # ladder: repeat       # instead of penalty: the step the history reaches
+//	    # duration: 30d        # required for restrict and suspend
+//	    message: '"Banned: you run a group where ..."'   # CEL string
+//	    ground: {kind: illegal, reference: "..."}       # kind: illegal or contractual
+//
+// Durations are Go durations ("72h") or whole days ("30d").
+//
+// # What CEL expressions see
+//
+// The violation being considered:
+//
+//	violation                  the violation, for verified(violation)
+//	violation.id               string
+//	violation.category         category; compare with category.<name>
+//	violation.severity         severity; ordered, compare with severity.low … severity.critical
+//	violation.verified         bool: a technical identification and a confirming latest review
+//	violation.automated        bool: found by a technical identification
+//	violation.confidence       double: the highest identification confidence
+//	violation.reports          int: number of reports
+//	violation.trusted_report   bool: reported by a trusted flagger or an authority
+//	violation.zero_tolerance   bool: its category is zero-tolerance
+//
+// The subject, the account or group being decided:
+//
+//	subject.id                 string
+//	subject.role               role (role.owner, role.admin, role.member); no role for a group
+//	subject.is_actor           bool: the account committed the violation
+//	subject.real_name          bool: the account's real name is verified
+//	subject.business           bool: a business account
+//	subject.age                duration since the account or group was created
+//	subject.prior_penalties    int: records in its history
+//
+// The group and the time:
+//
+//	group.id, group.members, group.admins (count), group.age, now
+//
+// Constants: severity.low|medium|high|critical, penalty.none|warn|restrict|
+// suspend|ban|close, role.owner|admin|member, category.<name> for each
+// catalogue entry, and variables.<name> for each variable declared before.
+//
+// Functions: verified(violation) → bool; strikes(duration) → int, the
+// subject's penalties in that window before now. Severities and penalties
+// compare with <, <=, >, >=.
+//
+// # Deciding
+//
+// For each violation of the case, every rule for the case's target is
+// evaluated (rules whose condition requires other categories are skipped by
+// an index). Each rule that matches asks for a penalty; the guards then act
+// on each match:
+//
+//  1. double judgment: above a warning only for a verified violation; an
+//     account gets at most a warning, a group at most the provisional
+//     measure, and the decision is marked pending review;
+//  2. no collective punishment: an ordinary member is never penalised for a
+//     violation someone else committed;
+//  3. proportionality: a ban or closure needs high or critical severity, a
+//     zero-tolerance category, or the last step of a ladder; otherwise it
+//     becomes the guard's fallback measure;
+//  4. due process: a penalty without a reason or an appeal route is held
+//     pending review.
+//
+// The most severe remaining penalty wins; ties go to the longer duration,
+// then the earlier rule. Every guard that acted leaves a GuardNote; a guard
+// the policy turned off leaves a Disabled note where it would have acted.
+//
+// # Errors
+//
+// Compile reports every problem as an *Error, file:line:col: code: message,
+// collected in an ErrorList. The codes are the Code constants.
+package policy
