@@ -3,10 +3,8 @@ package policy
 import (
 	"fmt"
 	"reflect"
-	"strings"
 	"time"
 
-	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/functions"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
@@ -34,6 +32,7 @@ type evalState struct {
 	created   time.Time
 	history   []Record
 
+	frame   *interpreter.ExecutionFrame
 	vars    []ref.Val // cached variable values; nil until evaluated
 	strikes functions.LateBoundOp
 }
@@ -49,8 +48,27 @@ func newEvalState(e *Engine) *evalState {
 	return s
 }
 
-// bind points the state at a validated case.
-func (s *evalState) bind(c *Case, role Role) {
+// eval runs a program on the decision's execution frame, or on a frame of
+// its own when it tracks its cost.
+func (s *evalState) eval(p program) (ref.Val, error) {
+	var out ref.Val
+	var err error
+	if p.tracked {
+		out, _, err = p.prg.Eval(s)
+	} else {
+		out, _, err = p.prg.Eval(s.frame)
+	}
+	return out, err
+}
+
+// bind points the state at a validated case and opens the execution frame
+// that the decision's evaluations share.
+func (s *evalState) bind(c *Case, role Role) error {
+	f, err := interpreter.NewExecutionFrame(s)
+	if err != nil {
+		return err
+	}
+	s.frame = f
 	s.c = *c
 	s.role = role
 	if c.Target == TargetAccount {
@@ -62,10 +80,15 @@ func (s *evalState) bind(c *Case, role Role) {
 		s.subjectID, s.realName, s.business = g.ID, false, false
 		s.created, s.history = g.Created, g.History
 	}
+	return nil
 }
 
 // release drops every reference to the case so the pool keeps no data alive.
 func (s *evalState) release() {
+	if s.frame != nil {
+		s.frame.Close()
+		s.frame = nil
+	}
 	s.c = Case{}
 	s.v = nil
 	s.vval = violationVal{}
@@ -130,10 +153,7 @@ func (s *evalState) ResolveName(name string) (any, bool) {
 	case "now":
 		return types.Timestamp{Time: s.c.Now}, true
 	}
-	if v, ok := strings.CutPrefix(name, nsVariables+"."); ok {
-		return s.variable(v)
-	}
-	return nil, false
+	return s.variable(name)
 }
 
 // age is the time since t, or zero when t is unknown or in the future.
@@ -144,7 +164,8 @@ func (s *evalState) age(t time.Time) time.Duration {
 	return s.c.Now.Sub(t)
 }
 
-// variable evaluates a named variable once per violation.
+// variable evaluates the variable of a qualified name (variables.x) once
+// per violation.
 func (s *evalState) variable(name string) (any, bool) {
 	i, ok := s.e.varIndex[name]
 	if !ok {
@@ -153,9 +174,9 @@ func (s *evalState) variable(name string) (any, bool) {
 	if v := s.vars[i]; v != nil {
 		return v, true
 	}
-	out, _, err := s.e.vars[i].prg.Eval(s)
+	out, err := s.eval(s.e.vars[i].prg)
 	if err != nil {
-		out = types.WrapErr(fmt.Errorf("variables.%s: %w", name, err))
+		out = types.WrapErr(fmt.Errorf("%s: %w", name, err))
 	}
 	s.vars[i] = out
 	return out, true
@@ -197,8 +218,8 @@ func (s *evalState) countWithin(window Duration) int {
 }
 
 // evalBool runs a condition.
-func (s *evalState) evalBool(p cel.Program) (bool, error) {
-	out, _, err := p.Eval(s)
+func (s *evalState) evalBool(p program) (bool, error) {
+	out, err := s.eval(p)
 	if err != nil {
 		return false, err
 	}

@@ -135,7 +135,7 @@ func (c *compiler) compile() *Engine {
 func (c *compiler) variables(e *Engine) {
 	env := c.env
 	for i, v := range c.spec.Variables {
-		if _, dup := e.varIndex[v.Name]; dup {
+		if _, dup := e.varIndex[nsVariables+"."+v.Name]; dup {
 			c.errorf(v.node, CodeDuplicateID, "variable %q is declared twice", v.Name)
 			continue
 		}
@@ -146,7 +146,7 @@ func (c *compiler) variables(e *Engine) {
 			if name == v.Name {
 				return false
 			}
-			_, ok := e.varIndex[name]
+			_, ok := e.varIndex[nsVariables+"."+name]
 			return ok
 		}, func(name string) (Code, string) {
 			switch {
@@ -157,7 +157,7 @@ func (c *compiler) variables(e *Engine) {
 			}
 			return CodeUnknownVariable, fmt.Sprintf("variables.%s is not declared", name)
 		})
-		e.varIndex[v.Name] = len(e.vars)
+		e.varIndex[nsVariables+"."+v.Name] = len(e.vars)
 		if !ok {
 			e.vars = append(e.vars, compiledVar{name: v.Name})
 			env, _ = env.Extend(cel.Variable(nsVariables+"."+v.Name, types.DynType))
@@ -266,17 +266,24 @@ func addSat(a, b uint64) uint64 {
 
 // program plans an expression, tracking its runtime cost only when its
 // estimate does not already prove it under the limit.
-func (c *compiler) program(env *cel.Env, ast *cel.Ast, x expr, estimate uint64) cel.Program {
+func (c *compiler) program(env *cel.Env, ast *cel.Ast, x expr, estimate uint64) program {
 	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
-	if estimate > c.opts.costLimit {
+	tracked := estimate > c.opts.costLimit
+	if tracked {
 		opts = append(opts, cel.CostLimit(c.opts.costLimit))
 	}
 	prg, err := env.Program(ast, opts...)
 	if err != nil {
 		c.errorf(x.node, CodeCELType, "%v", err)
-		return nil
 	}
-	return prg
+	return program{prg: prg, tracked: tracked}
+}
+
+// program is a planned CEL expression. A tracked program counts its runtime
+// cost, which needs an execution frame of its own.
+type program struct {
+	prg     cel.Program
+	tracked bool
 }
 
 // referenced returns the distinct names in namespace ns that a checked

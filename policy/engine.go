@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sync"
 
-	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 )
 
@@ -42,7 +41,7 @@ type Engine struct {
 
 type compiledVar struct {
 	name string
-	prg  cel.Program
+	prg  program
 }
 
 // index lists, for each target and category, the rules that can match.
@@ -109,10 +108,12 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 		st.release()
 		e.pool.Put(st)
 	}()
-	st.bind(&c, role)
+	if err := st.bind(&c, role); err != nil {
+		return Decision{}, err
+	}
 	d := Decision{Target: c.Target, Subject: st.subjectID, Role: role, Policy: e.ref, At: c.Now}
 	done := ctx.Done()
-	best, bestRule := -1, 0
+	best, bestRule, bestViolation := -1, 0, 0
 	held := false // a guard held back a heavier penalty pending review
 	for vi := range st.c.Violations {
 		st.setViolation(vi)
@@ -145,11 +146,12 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 			}
 			d.Matches = append(d.Matches, m)
 			if best < 0 || outranks(m, d.Matches[best], r.index, bestRule) {
-				best, bestRule = len(d.Matches)-1, r.index
+				best, bestRule, bestViolation = len(d.Matches)-1, r.index, vi
 			}
 		}
 	}
 	if best >= 0 && d.Matches[best].Penalty != PenaltyNone {
+		st.setViolation(bestViolation)
 		e.conclude(&d, st, d.Matches[best], e.rules[bestRule])
 	}
 	d.PendingReview = d.PendingReview || held && heldAbove(&d)
@@ -191,8 +193,8 @@ func (st *evalState) ask(r *rule) (m Match, ladderEnd bool, err error) {
 		m.Asked, m.AskedDuration = s.Penalty, s.Duration
 		m.Ladder, m.Step = r.ladder.name, step+1
 		ladderEnd = step == len(r.ladder.steps)-1
-	case r.penaltyX != nil:
-		out, _, err := r.penaltyX.Eval(st)
+	case r.penaltyX.prg != nil:
+		out, err := st.eval(r.penaltyX)
 		if err != nil {
 			return m, false, err
 		}
@@ -211,11 +213,10 @@ func (st *evalState) ask(r *rule) (m Match, ladderEnd bool, err error) {
 	return m, ladderEnd, nil
 }
 
-// conclude fills in the winning match: its rule, reason, ground and the
-// appeal route, and runs the due-process guard on it.
+// conclude fills in the winning match, whose violation is the state's
+// current one: its rule, reason, ground and the appeal route, and runs the
+// due-process guard on it.
 func (e *Engine) conclude(d *Decision, st *evalState, m Match, r *rule) {
-	vi := slices.IndexFunc(st.c.Violations, func(v Violation) bool { return v.ID == m.Violation })
-	st.setViolation(vi)
 	d.Penalty, d.Duration = m.Penalty, m.Duration
 	d.Rule, d.Violation, d.Category = m.Rule, m.Violation, st.v.Category
 	d.Verified = st.v.Verified()
@@ -223,7 +224,7 @@ func (e *Engine) conclude(d *Decision, st *evalState, m Match, r *rule) {
 	d.Appeal = e.appeal
 	if r.constMessage != nil {
 		d.Reason = *r.constMessage
-	} else if out, _, err := r.message.Eval(st); err != nil {
+	} else if out, err := st.eval(r.message); err != nil {
 		d.Errors = append(d.Errors, RuleError{Rule: r.id, Violation: m.Violation, Message: "message: " + err.Error()})
 	} else if s, ok := out.(types.String); ok {
 		d.Reason = string(s)

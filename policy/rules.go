@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
 	"go.yaml.in/yaml/v3"
@@ -17,12 +16,12 @@ type rule struct {
 	index    int
 	id       string
 	target   Target
-	when     cel.Program
-	penalty  Penalty     // the literal penalty, when penaltyX and ladder are nil
-	penaltyX cel.Program // the penalty expression, if any
+	when     program
+	penalty  Penalty // the literal penalty, when penaltyX and ladder are nil
+	penaltyX program // the penalty expression, if any
 	ladder   *ladder
 	duration Duration
-	message  cel.Program
+	message  program
 	// constMessage holds the message when it is a string literal, which
 	// needs no evaluation.
 	constMessage *string

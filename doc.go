@@ -1,0 +1,37 @@
+// Package warden is an embeddable library for trust-and-safety enforcement
+// on group-chat platforms: it turns a platform's enforcement policy, written
+// by rule authors as CEL expressions in YAML, into decisions that say what
+// penalty each account and each group gets, and why.
+//
+// warden has no I/O and no storage of its own: callers hand it data (the
+// group, its members, the violations with their evidence, the time) and
+// apply what it returns. It never reads the clock.
+//
+// It has three packages:
+//
+//   - policy: the models (Account, Group, Role, Violation, Evidence,
+//     Severity, Penalty, Decision), the policy language and the CEL engine.
+//     Its default policy, embedded in the module, is modelled on the 2017
+//     group clean-up: zero tolerance for child sexual abuse material and for
+//     trafficking in personal information, leaders answering for their
+//     groups, ordinary members spared, nothing above a warning without both
+//     a technical identification and a manual review.
+//   - enforcement: plans that close a group, ban its leaders, spare its
+//     members, freeze funds, preserve evidence and notify everyone.
+//   - appeal: funds recovery and appeals against penalties.
+//
+// A program decides a case like this:
+//
+//	engine := policy.Default() // or policy.Compile("my.yaml", src)
+//	d, err := engine.Decide(ctx, policy.Case{
+//		Target:     policy.TargetAccount,
+//		Group:      policy.Group{ID: "g1", Owner: "u1", Members: 40},
+//		Account:    &policy.Account{ID: "u1"},
+//		Violations: violations, // with evidence and reviews
+//		Now:        now,
+//	})
+//	fmt.Println(d.Penalty, d.Rule, d.Reason)
+//
+// The package policy/policytest runs YAML fixture cases against a policy
+// inside go test, for rule authors' own repositories too.
+package warden
