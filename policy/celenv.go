@@ -96,7 +96,8 @@ func newBaseEnv(cats []categorySpec) (*cel.Env, error) {
 }
 
 // qualifiedRefs calls f with every reference ns.name in a parsed expression
-// whose namespace is one of the checked ones, with the node's id.
+// whose namespace is one of the checked ones, with the id of the namespace
+// identifier, where the reference starts.
 func qualifiedRefs(e ast.Expr, f func(id int64, ns, name string)) {
 	ast.PreOrderVisit(e, ast.NewExprVisitor(func(e ast.Expr) {
 		if e.Kind() != ast.SelectKind || e.AsSelect().Operand().Kind() != ast.IdentKind {
@@ -104,7 +105,7 @@ func qualifiedRefs(e ast.Expr, f func(id int64, ns, name string)) {
 		}
 		switch ns := e.AsSelect().Operand().AsIdent(); ns {
 		case nsCategory, nsPenalty, nsSeverity, nsRole, nsVariables:
-			f(e.ID(), ns, e.AsSelect().FieldName())
+			f(e.AsSelect().Operand().ID(), ns, e.AsSelect().FieldName())
 		}
 	}))
 }

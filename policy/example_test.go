@@ -1,0 +1,82 @@
+package policy_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+// A case: CSAM posted by a member and confirmed by a reviewer, decided for
+// the group's owner, for the member who posted it, and for a bystander.
+func ExampleEngine_Decide() {
+	engine := policy.Default()
+	now := time.Date(2017, 2, 20, 10, 0, 0, 0, time.UTC)
+	violation := policy.Violation{
+		ID: "v1", Category: "csam", Severity: policy.SeverityCritical, Actor: "carol",
+		Evidence: policy.Evidence{Identifications: []policy.Identification{{Method: policy.MethodHashMatch, Confidence: 1}}},
+		Reviews:  []policy.Review{{Reviewer: "r7", Verdict: policy.VerdictConfirmed, At: now.Add(-time.Hour)}},
+	}
+	group := policy.Group{ID: "g1", Owner: "alice", Admins: []string{"bob"}, Members: 30}
+	for _, id := range []string{"alice", "carol", "dave"} {
+		d, err := engine.Decide(context.Background(), policy.Case{
+			Target: policy.TargetAccount, Group: group, Account: &policy.Account{ID: id},
+			Violations: []policy.Violation{violation}, Now: now,
+		})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s (%s): %s %s\n", id, d.Role, d.Penalty, d.Rule)
+	}
+	// Output:
+	// alice (owner): ban focus-leader-ban
+	// carol (member): ban focus-actor-ban
+	// dave (member): none
+}
+
+// Compile reports every problem of a policy at once, each with its
+// position in the file and a stable code.
+func ExampleCompile() {
+	src := []byte(`name: broken
+version: "1"
+appeal: {route: "help centre"}
+categories:
+  - {name: spam, dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC}
+rules:
+  - id: r1
+    target: acount
+    when: violation.category == category.spma
+    penalty: ban
+    message: '"no spam"'
+    ground: {kind: contractual, reference: "Terms, spam clause"}
+`)
+	_, err := policy.Compile("broken.yaml", src)
+	var list policy.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			fmt.Println(e)
+		}
+	}
+	// Output:
+	// broken.yaml:8:13: unknown-target: unknown target "acount" (want account or group)
+	// broken.yaml:9:33: unknown-category: unknown category "spma": the catalogue does not declare it
+}
+
+// The default policy is embedded in the module and compiled once.
+func ExampleDefault() {
+	engine := policy.Default()
+	ref := engine.Policy()
+	fmt.Println(ref.Name, ref.Version, len(ref.Digest))
+	for _, c := range engine.Categories() {
+		if c.ZeroTolerance {
+			fmt.Println("zero tolerance:", c.Name)
+		}
+	}
+	// Output:
+	// warden-default 1.0.0 64
+	// zero tolerance: csam
+	// zero tolerance: pii_trafficking
+}
