@@ -48,7 +48,7 @@ var caseVariables = []struct {
 const maxIDLen = 256
 
 // maxHistory bounds the records of a history, for the same reason.
-const maxHistory = 10000
+const maxHistory = 1000
 
 // The namespaces of constants and variables, checked name by name before
 // type-checking so that a typo gets its own error code.
@@ -89,7 +89,14 @@ func newBaseEnv(cats []categorySpec) (*cel.Env, error) {
 	for r := RoleOwner; r <= RoleMember; r++ {
 		opts = append(opts, cel.Constant(nsRole+"."+r.String(), celx.RoleType, celx.Role(r)))
 	}
+	declared := map[string]bool{}
 	for i, c := range cats {
+		// A category without a name or declared twice is reported by the
+		// compiler; declaring it again would make the environment invalid.
+		if c.Name == "" || declared[c.Name] {
+			continue
+		}
+		declared[c.Name] = true
 		opts = append(opts, cel.Constant(nsCategory+"."+c.Name, celx.CategoryType, celx.Category(i)))
 	}
 	return cel.NewEnv(opts...)

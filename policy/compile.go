@@ -64,9 +64,16 @@ type compiler struct {
 	opts options
 	env  *cel.Env
 	// varCost is the estimated maximum cost of each variable, its own
-	// references included; varReq its category requirement.
-	varCost map[string]uint64
-	varReq  map[string][]bool
+	// references included; varReq its category requirement; varPenalties
+	// the penalty constants it refers to, its own references included.
+	varCost      map[string]uint64
+	varReq       map[string][]bool
+	varPenalties map[string][]string
+	// declared holds the variables in the environment, by name; broken
+	// those among them whose problems are reported, which expressions that
+	// use them do not repeat.
+	declared map[string]bool
+	broken   map[string]bool
 }
 
 func (c *compiler) compile() *Engine {
@@ -83,6 +90,9 @@ func (c *compiler) compile() *Engine {
 		return nil
 	}
 	for i, cat := range s.Categories {
+		if cat.Name == "" {
+			continue // reported by the parser
+		}
 		if _, dup := e.catIndex[cat.Name]; dup {
 			c.errorf(cat.node, CodeDuplicateID, "category %q is declared twice", cat.Name)
 			continue
@@ -101,6 +111,9 @@ func (c *compiler) compile() *Engine {
 	c.env = env
 	c.varCost = map[string]uint64{}
 	c.varReq = map[string][]bool{}
+	c.varPenalties = map[string][]string{}
+	c.declared = map[string]bool{}
+	c.broken = map[string]bool{}
 	c.variables(e)
 	ladders := c.ladders()
 	seen := map[string]bool{}
@@ -134,20 +147,35 @@ func (c *compiler) compile() *Engine {
 // variables declared before it, so there are no cycles.
 func (c *compiler) variables(e *Engine) {
 	env := c.env
+	// declare adds the variable to the environment; a failed Extend keeps
+	// the environment as it was.
+	declare := func(name string, t *types.Type) {
+		next, err := env.Extend(cel.Variable(nsVariables+"."+name, t))
+		if err != nil {
+			c.errorf(nil, CodeCELType, "variable %q: %v", name, err)
+			return
+		}
+		env = next
+		c.declared[name] = true
+	}
 	for i, v := range c.spec.Variables {
+		if v.Name == "" {
+			continue // reported by the parser
+		}
 		if _, dup := e.varIndex[nsVariables+"."+v.Name]; dup {
 			c.errorf(v.node, CodeDuplicateID, "variable %q is declared twice", v.Name)
 			continue
 		}
-		if v.Name == "" || v.Expression.node == nil {
+		e.varIndex[nsVariables+"."+v.Name] = len(e.vars)
+		if v.Expression.node == nil {
+			// Reported by the parser; declared so that its uses check.
+			e.vars = append(e.vars, compiledVar{name: v.Name})
+			c.broken[v.Name] = true
+			declare(v.Name, types.DynType)
 			continue
 		}
 		ast, ok := c.check(env, v.Expression, func(name string) bool {
-			if name == v.Name {
-				return false
-			}
-			_, ok := e.varIndex[nsVariables+"."+name]
-			return ok
+			return name != v.Name && c.declared[name]
 		}, func(name string) (Code, string) {
 			switch {
 			case name == v.Name:
@@ -157,23 +185,56 @@ func (c *compiler) variables(e *Engine) {
 			}
 			return CodeUnknownVariable, fmt.Sprintf("variables.%s is not declared", name)
 		})
-		e.varIndex[nsVariables+"."+v.Name] = len(e.vars)
 		if !ok {
 			e.vars = append(e.vars, compiledVar{name: v.Name})
-			env, _ = env.Extend(cel.Variable(nsVariables+"."+v.Name, types.DynType))
+			c.broken[v.Name] = true
+			declare(v.Name, types.DynType)
 			continue
 		}
-		cost, _ := c.cost(env, ast, v.Expression)
-		c.varCost[nsVariables+"."+v.Name] = cost
-		c.varReq[nsVariables+"."+v.Name] = categoryRequirement(ast.NativeRep().Expr(), c.spec.Categories, c.varReq)
-		prg := c.program(env, ast, v.Expression, cost)
-		e.vars = append(e.vars, compiledVar{name: v.Name, prg: prg})
-		var err error
-		if env, err = env.Extend(cel.Variable(nsVariables+"."+v.Name, ast.OutputType())); err != nil {
-			c.errorf(v.node, CodeCELType, "variable %q: %v", v.Name, err)
+		name := nsVariables + "." + v.Name
+		c.varPenalties[name] = c.penalties(ast)
+		if c.usesBroken(ast) {
+			// Its cost depends on a variable whose problem is reported.
+			e.vars = append(e.vars, compiledVar{name: v.Name})
+			c.broken[v.Name] = true
+			declare(v.Name, ast.OutputType())
+			continue
 		}
+		cost, ok := c.cost(env, ast, v.Expression)
+		c.varCost[name] = cost
+		c.varReq[name] = categoryRequirement(ast.NativeRep().Expr(), c.spec.Categories, c.varReq)
+		var prg program
+		if ok {
+			prg = c.program(env, ast, v.Expression, cost)
+		} else {
+			c.broken[v.Name] = true
+		}
+		e.vars = append(e.vars, compiledVar{name: v.Name, prg: prg})
+		declare(v.Name, ast.OutputType())
 	}
 	c.env = env
+}
+
+// usesBroken reports whether a checked expression uses a broken variable.
+func (c *compiler) usesBroken(ast *cel.Ast) bool {
+	return slices.ContainsFunc(referenced(ast, nsVariables), func(name string) bool {
+		return c.broken[strings.TrimPrefix(name, nsVariables+".")]
+	})
+}
+
+// penalties returns the penalties a checked expression refers to, through
+// the variables it uses too, sorted.
+func (c *compiler) penalties(ast *cel.Ast) []string {
+	names := referenced(ast, nsPenalty)
+	for _, v := range referenced(ast, nsVariables) {
+		for _, p := range c.varPenalties[v] {
+			if !slices.Contains(names, p) {
+				names = append(names, p)
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // check parses and type-checks an expression, reporting every problem at

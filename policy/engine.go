@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"cel.dev/cel-go/common/types"
@@ -114,7 +115,11 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 	d := Decision{Target: c.Target, Subject: st.subjectID, Role: role, Policy: e.ref, At: c.Now}
 	done := ctx.Done()
 	best, bestRule, bestViolation := -1, 0, 0
-	held := false // a guard held back a heavier penalty pending review
+	// Pending review: the winning match is provisional, or a review could
+	// raise the decision to what a provisional match would otherwise be.
+	bestProvisional := false
+	var awaiting Match
+	awaitingRule := -1
 	for vi := range st.c.Violations {
 		st.setViolation(vi)
 		for _, r := range e.byTarget[c.Target][st.cat] {
@@ -138,15 +143,16 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 				d.Errors = append(d.Errors, RuleError{Rule: r.id, Violation: st.v.ID, Message: err.Error()})
 				continue
 			}
-			if e.guard(&d, st, &m, ladderEnd) {
-				held = true
+			g := e.guard(&d, st, &m, ladderEnd)
+			if g.provisional && (awaitingRule < 0 || outranks(g.withoutReview, awaiting, r.index, awaitingRule)) {
+				awaiting, awaitingRule = g.withoutReview, r.index
 			}
 			if d.Matches == nil {
 				d.Matches = make([]Match, 0, 4)
 			}
 			d.Matches = append(d.Matches, m)
 			if best < 0 || outranks(m, d.Matches[best], r.index, bestRule) {
-				best, bestRule, bestViolation = len(d.Matches)-1, r.index, vi
+				best, bestRule, bestViolation, bestProvisional = len(d.Matches)-1, r.index, vi, g.provisional
 			}
 		}
 	}
@@ -154,7 +160,10 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 		st.setViolation(bestViolation)
 		e.conclude(&d, st, d.Matches[best], e.rules[bestRule])
 	}
-	d.PendingReview = d.PendingReview || held && heldAbove(&d)
+	if d.Penalty != PenaltyNone && bestProvisional || awaitingRule >= 0 && awaiting.Penalty != PenaltyNone &&
+		(best < 0 || outranks(awaiting, d.Matches[best], awaitingRule, bestRule)) {
+		d.PendingReview = true
+	}
 	return d, nil
 }
 
@@ -168,17 +177,6 @@ func outranks(a, b Match, aRule, bRule int) bool {
 		return a.Duration > b.Duration
 	}
 	return aRule < bRule
-}
-
-// heldAbove reports whether a guard note of the double judgment held back a
-// penalty above the decision's.
-func heldAbove(d *Decision) bool {
-	for _, g := range d.Guards {
-		if g.Guard == GuardDoubleJudgment && g.Action == Lowered && g.From.Level() > d.Penalty.Level() {
-			return true
-		}
-	}
-	return false
 }
 
 // ask computes what a matched rule asks for: its literal penalty, the
@@ -219,7 +217,7 @@ func (st *evalState) ask(r *rule) (m Match, ladderEnd bool, err error) {
 func (e *Engine) conclude(d *Decision, st *evalState, m Match, r *rule) {
 	d.Penalty, d.Duration = m.Penalty, m.Duration
 	d.Rule, d.Violation, d.Category = m.Rule, m.Violation, st.v.Category
-	d.Verified = st.v.Verified()
+	d.Verified = st.v.VerifiedAt(st.c.Now)
 	d.Ground = r.ground
 	d.Appeal = e.appeal
 	if r.constMessage != nil {
@@ -230,4 +228,23 @@ func (e *Engine) conclude(d *Decision, st *evalState, m Match, r *rule) {
 		d.Reason = string(s)
 	}
 	e.dueProcess(d, m)
+	if m.Penalty != m.Asked || m.Duration != m.AskedDuration {
+		d.Reason = loweredReason(d, m)
+	}
+}
+
+// loweredReason explains a penalty that guards lowered, so that the reason
+// never describes a heavier measure than the one taken.
+func loweredReason(d *Decision, m Match) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s instead of the %s that rule %s asks for", m.Penalty, m.Asked, m.Rule)
+	for _, g := range d.Guards {
+		if g.Action == Lowered && g.Rule == m.Rule && g.Violation == m.Violation {
+			fmt.Fprintf(&b, ": %s", g.Reason)
+		}
+	}
+	if strings.TrimSpace(d.Reason) != "" {
+		fmt.Fprintf(&b, ". The rule's reason: %s", d.Reason)
+	}
+	return b.String()
 }

@@ -11,11 +11,21 @@ import (
 // leaves a Disabled note where it would have acted, so that it is never off
 // silently.
 
+// guarded is the outcome of the guards on one match.
+type guarded struct {
+	// provisional: the double judgment lowered the match or let it stand
+	// only until a person reviews it.
+	provisional bool
+	// withoutReview is what the match would come to once a person confirms
+	// the violation: the other guards applied to what the rule asked.
+	withoutReview Match
+}
+
 // guard runs the double judgment, no collective punishment and
-// proportionality on a match. It reports whether the double judgment held
-// back a penalty pending review.
-func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) (held bool) {
+// proportionality on a match.
+func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) guarded {
 	v := st.v
+	var out guarded
 	note := func(g Guard, enabled bool, to Penalty, dur Duration, reason string) {
 		n := GuardNote{Guard: g, Action: Lowered, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: to, Reason: reason}
 		if !enabled {
@@ -26,46 +36,88 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) (he
 		d.Guards = append(d.Guards, n)
 	}
 
-	if m.Penalty.Level() > PenaltyWarn.Level() && !v.Verified() {
-		g := e.guards.DoubleJudgment
-		to, dur := PenaltyWarn, Duration(0)
-		if d.Target == TargetGroup {
-			to, dur = g.Penalty, g.Duration
-			if to.Level() > m.Penalty.Level() || to.Level() == m.Penalty.Level() && dur > m.Duration {
-				to, dur = m.Penalty, m.Duration
-			}
-		}
-		if to != m.Penalty || dur != m.Duration {
-			note(GuardDoubleJudgment, g.Enabled, to, dur, fmt.Sprintf(
-				"violation %s is not verified (%s); nothing above %s until a person confirms it", v.ID, unverifiedWhy(v), to))
-			held = g.Enabled
+	if m.Penalty != PenaltyNone {
+		if review := v.latestReviewAt(st.c.Now); review != nil && review.Verdict == VerdictRejected {
+			// A person found no violation: nothing follows from it.
+			note(GuardDoubleJudgment, e.guards.DoubleJudgment.Enabled, PenaltyNone, 0, fmt.Sprintf(
+				"violation %s was rejected by reviewer %s", v.ID, review.Reviewer))
+		} else if m.Penalty.Level() > PenaltyWarn.Level() && !v.VerifiedAt(st.c.Now) {
+			out = e.doubleJudgment(d, st, m, note)
 		}
 	}
 
-	if d.Target == TargetAccount && m.Penalty != PenaltyNone && !st.isActor && !st.role.Leads() {
+	if e.collective(d, st) && m.Penalty != PenaltyNone {
 		note(GuardNoCollectivePunishment, e.guards.NoCollectivePunishment.Enabled, PenaltyNone, 0, fmt.Sprintf(
 			"%s is an ordinary member and did not commit violation %s; members answer only for their own acts", st.subjectID, v.ID))
 	}
 
-	if m.Penalty.Permanent() && v.Severity < SeverityHigh && !e.categories[st.cat].ZeroTolerance && !ladderEnd {
+	if e.disproportionate(st, m.Penalty, ladderEnd) {
 		g := e.guards.Proportionality
 		note(GuardProportionality, g.Enabled, g.Penalty, g.Duration, fmt.Sprintf(
 			"a permanent %s needs high or critical severity, a zero-tolerance category or the end of an escalation ladder; violation %s is %s %s",
 			m.Penalty, v.ID, v.Severity, v.Category))
 	}
-	return held
+	if out.provisional {
+		// What a confirming review would leave standing.
+		w := &out.withoutReview
+		if e.collective(d, st) && e.guards.NoCollectivePunishment.Enabled {
+			w.Penalty, w.Duration = PenaltyNone, 0
+		}
+		if e.disproportionate(st, w.Penalty, ladderEnd) && e.guards.Proportionality.Enabled {
+			w.Penalty, w.Duration = e.guards.Proportionality.Penalty, e.guards.Proportionality.Duration
+		}
+	}
+	return out
+}
+
+// doubleJudgment caps a match on an unverified violation: an account gets
+// at most a warning, a group at most the provisional measure. Either way
+// the match stands only until a person reviews the violation.
+func (e *Engine) doubleJudgment(d *Decision, st *evalState, m *Match, note func(Guard, bool, Penalty, Duration, string)) guarded {
+	g := e.guards.DoubleJudgment
+	out := guarded{provisional: g.Enabled, withoutReview: *m}
+	to, dur := PenaltyWarn, Duration(0)
+	if d.Target == TargetGroup {
+		to, dur = g.Penalty, g.Duration
+		if to.Level() > m.Penalty.Level() || to.Level() == m.Penalty.Level() && dur > m.Duration {
+			to, dur = m.Penalty, m.Duration
+		}
+	}
+	reason := fmt.Sprintf("violation %s is not verified (%s); nothing above %s until a person confirms it",
+		st.v.ID, unverifiedWhy(st.v, st), to)
+	if to != m.Penalty || dur != m.Duration {
+		note(GuardDoubleJudgment, g.Enabled, to, dur, reason)
+		return out
+	}
+	// Within the provisional measure: it stands, pending review.
+	n := GuardNote{Guard: GuardDoubleJudgment, Action: Pending, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: m.Penalty,
+		Reason: fmt.Sprintf("violation %s is not verified (%s); the %s is provisional until a person confirms it", st.v.ID, unverifiedWhy(st.v, st), m.Penalty)}
+	if !g.Enabled {
+		n.Action = Disabled
+	}
+	d.Guards = append(d.Guards, n)
+	return out
+}
+
+// collective reports whether the subject is an ordinary member deciding on
+// a violation someone else committed.
+func (e *Engine) collective(d *Decision, st *evalState) bool {
+	return d.Target == TargetAccount && !st.isActor && !st.role.Leads()
+}
+
+// disproportionate reports whether a permanent measure lacks its grounds.
+func (e *Engine) disproportionate(st *evalState, p Penalty, ladderEnd bool) bool {
+	return p.Permanent() && st.v.Severity < SeverityHigh && !e.categories[st.cat].ZeroTolerance && !ladderEnd
 }
 
 // unverifiedWhy says which half of the double judgment is missing.
-func unverifiedWhy(v *Violation) string {
+func unverifiedWhy(v *Violation, st *evalState) string {
 	var missing []string
 	if !v.Automated() {
 		missing = append(missing, "no technical identification")
 	}
-	if r := v.LatestReview(); r == nil {
-		missing = append(missing, "no manual review")
-	} else if r.Verdict != VerdictConfirmed {
-		missing = append(missing, "the latest manual review rejected it")
+	if v.latestReviewAt(st.c.Now) == nil {
+		missing = append(missing, "no manual review yet")
 	}
 	return strings.Join(missing, ", ")
 }

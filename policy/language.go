@@ -1,7 +1,10 @@
 package policy
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -76,12 +79,14 @@ type ladderSpec struct {
 	Window Duration   `json:"window"`
 	Steps  []stepSpec `json:"steps"`
 	node   *yaml.Node
+	fields map[string]*yaml.Node // value node of each key present
 }
 
 type stepSpec struct {
 	Penalty  Penalty  `json:"penalty"`
 	Duration Duration `json:"duration,omitempty"`
 	node     *yaml.Node
+	fields   map[string]*yaml.Node // value node of each key present
 }
 
 type ruleSpec struct {
@@ -120,12 +125,19 @@ type parser struct {
 	file  string
 	lines []string
 	errs  ErrorList
+	// bad holds the nodes already reported, so that the compiler does not
+	// report the same problem again as a consequence.
+	bad map[*yaml.Node]bool
 }
 
 func (p *parser) errorf(n *yaml.Node, code Code, format string, args ...any) {
 	line, col := 1, 1
 	if n != nil {
 		line, col = n.Line, n.Column
+		if p.bad == nil {
+			p.bad = map[*yaml.Node]bool{}
+		}
+		p.bad[n] = true
 	}
 	p.errorAt(line, col, code, format, args...)
 }
@@ -138,14 +150,15 @@ func (p *parser) errorAt(line, col int, code Code, format string, args ...any) {
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
 func (p *parser) parse(src []byte) *policySpec {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	doc, err := parseDocument(src)
+	var second *secondDocumentError
+	if errors.As(err, &second) {
+		p.errorf(second.node, CodeYAMLSyntax, "%v", err)
+		return nil
+	}
+	if err != nil {
 		for _, msg := range yamlMessages(err) {
-			line := 1
-			if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-				line, _ = strconv.Atoi(m[1])
-			}
-			p.errorAt(line, 1, CodeYAMLSyntax, "%s", strings.TrimPrefix(msg, "yaml: "))
+			p.errorAt(p.yamlErrorLine(msg), 1, CodeYAMLSyntax, "%s", yamlProblem(msg))
 		}
 		return nil
 	}
@@ -170,16 +183,26 @@ func (p *parser) parse(src []byte) *policySpec {
 		"description": func(n *yaml.Node) { s.Description = p.str(n) },
 		"settings": func(n *yaml.Node) {
 			p.mapping(n, "settings", map[string]func(*yaml.Node){
-				"cost_budget":  func(n *yaml.Node) { s.Settings.CostBudget = uint64(p.positive(n)) },
-				"blast_radius": func(n *yaml.Node) { s.Settings.BlastRadius = p.positive(n) },
+				"cost_budget": func(n *yaml.Node) {
+					if v, ok := p.positive(n); ok {
+						s.Settings.CostBudget = uint64(v)
+					}
+				},
+				"blast_radius": func(n *yaml.Node) {
+					if v, ok := p.positive(n); ok {
+						s.Settings.BlastRadius = v
+					}
+				},
 			})
 		},
 		"appeal": func(n *yaml.Node) {
 			p.mapping(n, "appeal", map[string]func(*yaml.Node){
 				"route": func(n *yaml.Node) { s.Appeal.Route = p.str(n) },
 				"window": func(n *yaml.Node) {
-					if s.Appeal.Window = p.duration(n); s.Appeal.Window < minAppealWindow {
-						p.errorf(n, CodeInvalidValue, "appeal window %s is shorter than six months (183d)", s.Appeal.Window)
+					if d, ok := p.duration(n); ok && d < minAppealWindow {
+						p.errorf(n, CodeInvalidValue, "appeal window %s is shorter than six months (183d)", d)
+					} else if ok {
+						s.Appeal.Window = d
 					}
 				},
 			})
@@ -206,6 +229,79 @@ func (p *parser) parse(src []byte) *policySpec {
 	return s
 }
 
+// secondDocumentError is the error of a file with more than one YAML
+// document; node is the content of the second.
+type secondDocumentError struct{ node *yaml.Node }
+
+func (*secondDocumentError) Error() string {
+	return "a policy is one YAML document, but the file holds a second one after ---"
+}
+
+// parseDocument parses src as a single YAML document. A second document,
+// which yaml.Unmarshal would silently ignore, is an error.
+func parseDocument(src []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
+		return nil, err
+	}
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		switch {
+		case err == io.EOF:
+			return &doc, nil
+		case err != nil:
+			return nil, err
+		case len(next.Content) > 0 && next.Content[0].Tag != "!!null":
+			return nil, &secondDocumentError{next.Content[0]}
+		}
+	}
+}
+
+// maxYAMLSearch bounds the files whose syntax errors yamlErrorLine locates
+// by re-parsing; longer files take yaml.v3's line.
+const maxYAMLSearch = 2000
+
+// yamlErrorLine returns the line of a YAML syntax error. yaml.v3 gives a
+// line only in the message, and for parser errors (as opposed to scanner
+// errors) it is the zero-based line of the enclosing construct, not of the
+// problem; for some errors there is none. As the parser reads the document
+// in order, the problem is on the first line whose prefix of the file fails
+// with the same message.
+func (p *parser) yamlErrorLine(msg string) int {
+	want := yamlProblem(msg)
+	if len(p.lines) <= maxYAMLSearch {
+		for n := 1; n <= len(p.lines); n++ {
+			_, err := parseDocument([]byte(strings.Join(p.lines[:n], "\n")))
+			if err == nil {
+				continue
+			}
+			for _, m := range yamlMessages(err) {
+				if yamlProblem(m) == want {
+					return n
+				}
+			}
+		}
+	}
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		if line, _ := strconv.Atoi(m[1]); line >= 1 {
+			return line
+		}
+	}
+	return 1
+}
+
+// yamlProblem returns a yaml.v3 error message without its "yaml: " and
+// "line N: " prefixes.
+func yamlProblem(msg string) string {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if m := yamlLineRE.FindStringIndex(msg); m != nil && m[0] == 0 {
+		msg = strings.TrimPrefix(msg[m[1]:], ": ")
+	}
+	return msg
+}
+
 // yamlMessages splits a yaml.v3 error into its messages.
 func yamlMessages(err error) []string {
 	if te, ok := err.(*yaml.TypeError); ok {
@@ -223,17 +319,27 @@ func (p *parser) mapping(n *yaml.Node, what string, handlers map[string]func(*ya
 		return nil
 	}
 	seen := make(map[string]*yaml.Node, len(n.Content)/2)
+	keys := make(map[string]*yaml.Node, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if prev, dup := keys[k.Value]; dup {
+			// YAML forbids it; yaml.v3 does not check it when decoding into nodes.
+			p.errorf(k, CodeYAMLSyntax, "mapping key %q already defined at line %d", k.Value, prev.Line)
+			continue
+		}
+		keys[k.Value] = k
 		h, ok := handlers[k.Value]
 		if !ok {
-			keys := make([]string, 0, len(handlers))
+			want := make([]string, 0, len(handlers))
 			for key := range handlers {
-				keys = append(keys, key)
+				want = append(want, key)
 			}
-			slices.Sort(keys)
-			p.errorf(k, CodeUnknownKey, "unknown key %q in %s (want one of: %s)", k.Value, what, strings.Join(keys, ", "))
+			slices.Sort(want)
+			p.errorf(k, CodeUnknownKey, "unknown key %q in %s (want one of: %s)", k.Value, what, strings.Join(want, ", "))
 			continue
+		}
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+			continue // a key without a value is absent: require reports it if needed
 		}
 		seen[k.Value] = v
 		h(v)
@@ -241,10 +347,15 @@ func (p *parser) mapping(n *yaml.Node, what string, handlers map[string]func(*ya
 	return seen
 }
 
+// require reports each key that is absent, has no value or is an empty
+// list: at the mapping when absent, at the value when empty.
 func (p *parser) require(n *yaml.Node, seen map[string]*yaml.Node, what string, keys ...string) {
 	for _, k := range keys {
-		if v, ok := seen[k]; !ok || (v.Kind == yaml.ScalarNode && v.Value == "" && v.Tag != "!!str") {
+		switch v, ok := seen[k]; {
+		case !ok || (v.Kind == yaml.ScalarNode && v.Value == "" && v.Tag != "!!str"):
 			p.errorf(n, CodeMissingField, "%s has no %s", what, k)
+		case v.Kind == yaml.SequenceNode && len(v.Content) == 0:
+			p.errorf(v, CodeMissingField, "%s has no %s: the list is empty", what, k)
 		}
 	}
 }
@@ -259,12 +370,18 @@ func (p *parser) seq(n *yaml.Node, what string, item func(*yaml.Node)) {
 	}
 }
 
-func (p *parser) str(n *yaml.Node) string {
+// scalar returns the text of a scalar node, and reports any other node.
+func (p *parser) scalar(n *yaml.Node) (string, bool) {
 	if n.Kind != yaml.ScalarNode {
 		p.errorf(n, CodeInvalidValue, "want a text value, not a %s", kindName(n))
-		return ""
+		return "", false
 	}
-	return n.Value
+	return n.Value, true
+}
+
+func (p *parser) str(n *yaml.Node) string {
+	s, _ := p.scalar(n)
+	return s
 }
 
 func (p *parser) strs(n *yaml.Node) []string {
@@ -273,60 +390,101 @@ func (p *parser) strs(n *yaml.Node) []string {
 	return out
 }
 
-func (p *parser) positive(n *yaml.Node) int {
-	v, err := strconv.Atoi(p.str(n))
+// The value readers below report a value of the wrong type or form once,
+// and return false with it, so that the caller keeps its default.
+
+func (p *parser) positive(n *yaml.Node) (int, bool) {
+	s, ok := p.scalar(n)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.Atoi(s)
 	if err != nil || v <= 0 {
-		p.errorf(n, CodeInvalidValue, "want a positive whole number, not %q", n.Value)
+		p.errorf(n, CodeInvalidValue, "want a positive whole number, not %q", s)
+		return 0, false
 	}
-	return v
+	return v, true
 }
 
-func (p *parser) boolean(n *yaml.Node) bool {
-	switch p.str(n) {
+func (p *parser) boolean(n *yaml.Node) (bool, bool) {
+	s, ok := p.scalar(n)
+	if !ok {
+		return false, false
+	}
+	switch s {
 	case "true":
-		return true
+		return true, true
 	case "false":
-		return false
+		return false, true
 	}
-	p.errorf(n, CodeInvalidValue, "want true or false, not %q", n.Value)
-	return false
+	p.errorf(n, CodeInvalidValue, "want true or false, not %q", s)
+	return false, false
 }
 
-func (p *parser) duration(n *yaml.Node) Duration {
-	d, err := ParseDuration(p.str(n))
+func (p *parser) duration(n *yaml.Node) (Duration, bool) {
+	s, ok := p.scalar(n)
+	if !ok {
+		return 0, false
+	}
+	d, err := ParseDuration(s)
 	if err != nil {
 		p.errorf(n, CodeInvalidValue, "%v", err)
+		return 0, false
 	}
-	return d
+	return d, true
 }
 
 func (p *parser) name(n *yaml.Node, what string) string {
-	s := p.str(n)
-	if !identRE.MatchString(s) {
+	s, ok := p.scalar(n)
+	if ok && !identRE.MatchString(s) {
 		p.errorf(n, CodeInvalidValue, "%s name %q must be lower case letters, digits and underscores, starting with a letter", what, s)
 	}
 	return s
 }
 
-func (p *parser) penaltyName(n *yaml.Node) Penalty {
-	v, err := ParsePenalty(p.str(n))
+func (p *parser) penaltyName(n *yaml.Node) (Penalty, bool) {
+	s, ok := p.scalar(n)
+	if !ok {
+		return 0, false
+	}
+	v, err := ParsePenalty(s)
 	if err != nil {
 		p.errorf(n, CodeUnknownPenalty, "%v", err)
+		return 0, false
 	}
-	return v
+	return v, true
 }
 
+// expression reads a CEL expression; its node is nil when n is not a scalar.
 func (p *parser) expression(n *yaml.Node) expr {
-	return expr{Src: p.str(n), node: n}
+	if s, ok := p.scalar(n); ok {
+		return expr{Src: s, node: n}
+	}
+	return expr{}
 }
 
 func (p *parser) guards(n *yaml.Node, g *guardsSpec) {
 	guard := func(gs *guardSpec, what string, withPenalty bool) func(*yaml.Node) {
 		return func(n *yaml.Node) {
-			h := map[string]func(*yaml.Node){"enabled": func(n *yaml.Node) { gs.Enabled = p.boolean(n) }}
+			h := map[string]func(*yaml.Node){"enabled": func(n *yaml.Node) {
+				if v, ok := p.boolean(n); ok {
+					gs.Enabled = v
+				}
+			}}
 			if withPenalty {
-				h["penalty"] = func(n *yaml.Node) { gs.Penalty = p.penaltyName(n) }
-				h["duration"] = func(n *yaml.Node) { gs.Duration = p.duration(n) }
+				h["penalty"] = func(n *yaml.Node) {
+					switch v, ok := p.penaltyName(n); {
+					case ok && (v.Permanent() || v == PenaltyNone):
+						p.errorf(n, CodeInvalidValue, "a guard's penalty must be warn, restrict or suspend, not %s", v)
+					case ok:
+						gs.Penalty = v
+					}
+				}
+				h["duration"] = func(n *yaml.Node) {
+					if d, ok := p.duration(n); ok {
+						gs.Duration = d
+					}
+				}
 			}
 			p.mapping(n, what, h)
 		}
@@ -337,11 +495,6 @@ func (p *parser) guards(n *yaml.Node, g *guardsSpec) {
 		"proportionality":          guard(&g.Proportionality, "guards.proportionality", true),
 		"due_process":              guard(&g.DueProcess, "guards.due_process", false),
 	})
-	for _, gs := range []*guardSpec{&g.DoubleJudgment, &g.Proportionality} {
-		if gs.Penalty.Permanent() || gs.Penalty == PenaltyNone {
-			p.errorf(n, CodeInvalidValue, "a guard's penalty must be warn, restrict or suspend, not %s", gs.Penalty)
-		}
-	}
 }
 
 func (p *parser) category(n *yaml.Node) categorySpec {
@@ -351,7 +504,7 @@ func (p *parser) category(n *yaml.Node) categorySpec {
 		"title":          func(n *yaml.Node) { c.Title = p.str(n) },
 		"dsa_category":   func(n *yaml.Node) { c.DSACategory = p.str(n) },
 		"dsa_keywords":   func(n *yaml.Node) { c.DSAKeywords = p.strs(n) },
-		"zero_tolerance": func(n *yaml.Node) { c.ZeroTolerance = p.boolean(n) },
+		"zero_tolerance": func(n *yaml.Node) { c.ZeroTolerance, _ = p.boolean(n) },
 	})
 	if seen != nil {
 		p.require(n, seen, "category", "name", "dsa_category")
@@ -382,16 +535,16 @@ func (p *parser) ladder(n *yaml.Node) ladderSpec {
 	l := ladderSpec{node: n}
 	seen := p.mapping(n, "ladder", map[string]func(*yaml.Node){
 		"name":   func(n *yaml.Node) { l.Name = p.name(n, "ladder") },
-		"window": func(n *yaml.Node) { l.Window = p.duration(n) },
+		"window": func(n *yaml.Node) { l.Window, _ = p.duration(n) },
 		"steps": func(n *yaml.Node) {
 			p.seq(n, "steps", func(n *yaml.Node) {
 				st := stepSpec{node: n}
-				s := p.mapping(n, "step", map[string]func(*yaml.Node){
-					"penalty":  func(n *yaml.Node) { st.Penalty = p.penaltyName(n) },
-					"duration": func(n *yaml.Node) { st.Duration = p.duration(n) },
+				st.fields = p.mapping(n, "step", map[string]func(*yaml.Node){
+					"penalty":  func(n *yaml.Node) { st.Penalty, _ = p.penaltyName(n) },
+					"duration": func(n *yaml.Node) { st.Duration, _ = p.duration(n) },
 				})
-				if s != nil {
-					p.require(n, s, "step", "penalty")
+				if st.fields != nil {
+					p.require(n, st.fields, "step", "penalty")
 				}
 				l.Steps = append(l.Steps, st)
 			})
@@ -403,6 +556,7 @@ func (p *parser) ladder(n *yaml.Node) ladderSpec {
 			l.node = seen["name"]
 		}
 	}
+	l.fields = seen
 	return l
 }
 
@@ -412,22 +566,29 @@ func (p *parser) rule(n *yaml.Node) ruleSpec {
 		"id":          func(n *yaml.Node) { r.ID = p.str(n) },
 		"description": func(n *yaml.Node) { r.Description = p.str(n) },
 		"target": func(n *yaml.Node) {
-			t, err := ParseTarget(p.str(n))
+			s, ok := p.scalar(n)
+			if !ok {
+				return
+			}
+			t, err := ParseTarget(s)
 			if err != nil || t == 0 {
-				p.errorf(n, CodeUnknownTarget, "unknown target %q (want account or group)", n.Value)
+				p.errorf(n, CodeUnknownTarget, "unknown target %q (want account or group)", s)
+				return
 			}
 			r.Target = t
 		},
 		"when":     func(n *yaml.Node) { r.When = p.expression(n) },
 		"penalty":  func(n *yaml.Node) { r.Penalty = p.expression(n) },
 		"ladder":   func(n *yaml.Node) { r.Ladder = p.str(n) },
-		"duration": func(n *yaml.Node) { r.Duration = p.duration(n) },
+		"duration": func(n *yaml.Node) { r.Duration, _ = p.duration(n) },
 		"message":  func(n *yaml.Node) { r.Message = p.expression(n) },
 		"ground": func(n *yaml.Node) {
 			g := p.mapping(n, "ground", map[string]func(*yaml.Node){
 				"kind": func(n *yaml.Node) {
-					if r.Ground.Kind = p.str(n); r.Ground.Kind != "illegal" && r.Ground.Kind != "contractual" {
-						p.errorf(n, CodeInvalidValue, "ground kind %q must be illegal or contractual", n.Value)
+					if k, ok := p.scalar(n); ok && k != "illegal" && k != "contractual" {
+						p.errorf(n, CodeInvalidValue, "ground kind %q must be illegal or contractual", k)
+					} else {
+						r.Ground.Kind = k
 					}
 				},
 				"reference": func(n *yaml.Node) { r.Ground.Reference = p.str(n) },
@@ -460,7 +621,7 @@ func (p *parser) dsa(category, keywords *yaml.Node) {
 	}
 	if keywords != nil && keywords.Kind == yaml.SequenceNode {
 		for _, k := range keywords.Content {
-			if !dsa.Has("KEYWORDS", k.Value) {
+			if k.Kind == yaml.ScalarNode && !dsa.Has("KEYWORDS", k.Value) {
 				p.errorf(k, CodeUnknownDSA, "unknown DSA keyword %q (want a KEYWORD_... key)", k.Value)
 			}
 		}

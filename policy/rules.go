@@ -2,8 +2,10 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
+	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
 	"go.yaml.in/yaml/v3"
@@ -47,17 +49,22 @@ func (c *compiler) ladders() map[string]*ladder {
 			c.errorf(l.node, CodeDuplicateID, "ladder %q is declared twice", l.Name)
 			continue
 		}
-		if l.Window <= 0 {
-			c.errorf(l.node, CodeInvalidValue, "ladder %q needs a window longer than zero", l.Name)
-		}
-		if len(l.Steps) == 0 {
-			c.errorf(l.node, CodeMissingField, "ladder %q has no steps", l.Name)
+		// A missing window or step list, or an invalid window, is reported
+		// by the parser.
+		if w := l.fields["window"]; w != nil && !c.bad[w] && l.Window <= 0 {
+			c.errorf(w, CodeInvalidValue, "ladder %q needs a window longer than zero", l.Name)
 		}
 		for _, st := range l.Steps {
-			c.durationFits(st.node, st.node, st.Penalty, st.Duration, st.Duration != 0)
-			if st.Penalty == PenaltyNone {
-				c.errorf(st.node, CodeInvalidValue, "a ladder step must be a penalty above none")
+			pn := st.fields["penalty"]
+			if pn == nil || c.bad[pn] {
+				continue // reported by the parser
 			}
+			if st.Penalty == PenaltyNone {
+				c.errorf(pn, CodeInvalidValue, "a ladder step must be a penalty above none")
+				continue
+			}
+			dn := st.fields["duration"]
+			c.durationFits(st.node, dn, st.Penalty, st.Duration, dn != nil)
 		}
 		out[l.Name] = &ladder{name: l.Name, window: l.Window, steps: l.Steps}
 	}
@@ -68,6 +75,8 @@ func (c *compiler) ladders() map[string]*ladder {
 // given to a penalty that has none.
 func (c *compiler) durationFits(at, durAt *yaml.Node, p Penalty, d Duration, hasDuration bool) {
 	switch {
+	case hasDuration && c.bad[durAt]:
+		// An invalid duration, reported by the parser.
 	case p.Timed() && d <= 0:
 		c.errorf(at, CodeMissingDuration, "%s needs a duration", p)
 	case !p.Timed() && hasDuration:
@@ -80,13 +89,22 @@ func (c *compiler) rule(i int, r *ruleSpec, ladders map[string]*ladder) *rule {
 		return nil
 	}
 	cr := &rule{index: i, id: r.ID, target: r.Target, duration: r.Duration, ground: r.Ground}
-	known := func(name string) bool { _, ok := c.varCost[nsVariables+"."+name]; return ok }
+	known := func(name string) bool { return c.declared[name] }
 	unknown := func(name string) (Code, string) {
 		return CodeUnknownVariable, fmt.Sprintf("variables.%s is not declared", name)
 	}
+	// check checks an expression of the rule; it reports false for one
+	// that has problems or uses a variable that has.
+	check := func(x expr) (*cel.Ast, bool) {
+		if x.node == nil {
+			return nil, false // absent, or not a scalar: reported by the parser
+		}
+		ast, ok := c.check(c.env, x, known, unknown)
+		return ast, ok && !c.usesBroken(ast)
+	}
 	durNode := r.fields["duration"]
 	if n := r.fields["when"]; n != nil {
-		if ast, ok := c.check(c.env, r.When, known, unknown); ok {
+		if ast, ok := check(r.When); ok {
 			if !ast.OutputType().IsExactType(types.BoolType) {
 				c.errorf(n, CodeWhenNotBool, "when must be a bool condition, not %s", ast.OutputType())
 			} else if cost, ok := c.cost(c.env, ast, r.When); ok {
@@ -95,7 +113,7 @@ func (c *compiler) rule(i int, r *ruleSpec, ladders map[string]*ladder) *rule {
 			}
 		}
 	}
-	if n := r.fields["penalty"]; n != nil {
+	if n := r.fields["penalty"]; n != nil && r.Penalty.node != nil {
 		src := strings.TrimSpace(r.Penalty.Src)
 		if identRE.MatchString(src) {
 			p, err := ParsePenalty(src)
@@ -106,18 +124,25 @@ func (c *compiler) rule(i int, r *ruleSpec, ladders map[string]*ladder) *rule {
 				c.fitsTarget(n, r.Target, p)
 				c.durationFits(r.node, durNode, p, r.Duration, durNode != nil)
 			}
-		} else if ast, ok := c.check(c.env, r.Penalty, known, unknown); ok {
+		} else if ast, ok := check(r.Penalty); ok {
 			if !ast.OutputType().IsExactType(celx.PenaltyType) {
 				c.errorf(n, CodeNotPenalty, "penalty must be a penalty name or an expression yielding one (penalty.warn, ...), not %s", ast.OutputType())
 			} else {
+				// The penalties it can yield: those it names, directly or
+				// through its variables.
 				timed := false
-				for _, name := range referenced(ast, nsPenalty) {
+				for _, name := range c.penalties(ast) {
 					p, _ := ParsePenalty(strings.TrimPrefix(name, nsPenalty+"."))
 					c.fitsTarget(n, r.Target, p)
 					timed = timed || p.Timed()
 				}
-				if timed && r.Duration <= 0 {
+				switch {
+				case durNode != nil && c.bad[durNode]:
+					// An invalid duration, reported by the parser.
+				case timed && r.Duration <= 0:
 					c.errorf(r.node, CodeMissingDuration, "rule %q can yield restrict or suspend, so it needs a duration", r.ID)
+				case !timed && durNode != nil:
+					c.errorf(durNode, CodeUnexpectedDuration, "rule %q can only yield penalties that take no duration", r.ID)
 				}
 				if cost, ok := c.cost(c.env, ast, r.Penalty); ok {
 					cr.penaltyX = c.program(c.env, ast, r.Penalty, cost)
@@ -126,12 +151,18 @@ func (c *compiler) rule(i int, r *ruleSpec, ladders map[string]*ladder) *rule {
 		}
 	}
 	if n := r.fields["ladder"]; n != nil {
-		if l, ok := ladders[r.Ladder]; !ok {
+		if l, ok := ladders[r.Ladder]; n.Kind != yaml.ScalarNode {
+			// Not a name: reported by the parser.
+		} else if !ok {
 			c.errorf(n, CodeUnknownLadder, "unknown ladder %q", r.Ladder)
 		} else {
 			cr.ladder = l
+			var given []Penalty
 			for _, st := range l.steps {
-				c.fitsTarget(n, r.Target, st.Penalty)
+				if !slices.Contains(given, st.Penalty) {
+					given = append(given, st.Penalty)
+					c.fitsTarget(n, r.Target, st.Penalty)
+				}
 			}
 		}
 		if durNode != nil {
@@ -139,7 +170,7 @@ func (c *compiler) rule(i int, r *ruleSpec, ladders map[string]*ladder) *rule {
 		}
 	}
 	if n := r.fields["message"]; n != nil {
-		if checked, ok := c.check(c.env, r.Message, known, unknown); ok {
+		if checked, ok := check(r.Message); ok {
 			if !checked.OutputType().IsExactType(types.StringType) {
 				c.errorf(n, CodeNotString, "message must be a string expression (quote plain text: '\"text\"'), not %s", checked.OutputType())
 			} else if cost, ok := c.cost(c.env, checked, r.Message); ok {

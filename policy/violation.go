@@ -131,18 +131,29 @@ type Review struct {
 // least one technical identification, and a latest manual review that
 // confirms it. Of reviews made at the same time the later one listed counts.
 func (v *Violation) Verified() bool {
-	if len(v.Evidence.Identifications) == 0 {
-		return false
-	}
-	latest := v.LatestReview()
-	return latest != nil && latest.Verdict == VerdictConfirmed
+	return len(v.Evidence.Identifications) > 0 && confirmed(v.LatestReview())
 }
 
+// VerifiedAt is Verified as of time t: reviews made after t do not count.
+// The engine judges a case as of its time.
+func (v *Violation) VerifiedAt(t time.Time) bool {
+	return len(v.Evidence.Identifications) > 0 && confirmed(v.latestReviewAt(t))
+}
+
+func confirmed(r *Review) bool { return r != nil && r.Verdict == VerdictConfirmed }
+
 // LatestReview returns the most recent review, or nil when there is none.
-func (v *Violation) LatestReview() *Review {
+func (v *Violation) LatestReview() *Review { return v.latestReviewAt(time.Time{}) }
+
+// latestReviewAt returns the most recent review made at or before t; the
+// zero t means any time.
+func (v *Violation) latestReviewAt(t time.Time) *Review {
 	var latest *Review
 	for i := range v.Reviews {
 		r := &v.Reviews[i]
+		if !t.IsZero() && r.At.After(t) {
+			continue
+		}
 		if latest == nil || !r.At.Before(latest.At) {
 			latest = r
 		}

@@ -1,72 +1,131 @@
 package celx
 
 import (
-	"strings"
+	"strconv"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
 
 // FilePosition maps a position inside a CEL expression (line from 1, column
-// from 0, as cel-go reports them) to the 1-based line and column in the YAML
-// file whose scalar node holds the expression. lines are the file's lines.
+// from 0, both counted in characters, as cel-go reports them) to the 1-based
+// line and column, in characters, in the YAML file whose scalar node holds
+// the expression. lines are the file's lines.
 //
-// Literal block scalars (`|`) map exactly; single-line plain and quoted
-// scalars map exactly; folded and multi-line flow scalars map to the file
-// line whose text holds the column, ignoring escape sequences.
+// The expression is node.Value, the scalar as YAML decoded it: indentation
+// removed, lines folded, quotes and escapes resolved. FilePosition walks the
+// file text from the start of the scalar and matches the non-blank
+// characters of the value one by one, decoding quote escapes ('' in single
+// quotes, \" \\ \xNN ... in double quotes) as it goes; everything in between
+// is indentation, line breaks or escape syntax. The mapping is exact for
+// every style (plain, quoted, literal and folded, on one line or several)
+// at any non-blank character. A position on a blank character or past the
+// end of the value maps to just after the last non-blank character before
+// it.
 func FilePosition(node *yaml.Node, lines []string, celLine, celCol int) (int, int) {
-	if celLine < 1 {
-		celLine = 1
-	}
+	value := []rune(node.Value)
+	target := offset(value, celLine, celCol)
+
+	s := scanner{lines: lines, style: node.Style}
 	switch node.Style {
-	case yaml.LiteralStyle:
-		line := node.Line + celLine
-		return line, indent(lines, line) + celCol + 1
-	case yaml.FoldedStyle:
-		return walkFolded(lines, node.Line+1, celCol)
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		// node.Line is the line of the | or > indicator; the text starts on the next.
+		s.line, s.col = node.Line+1, 1
+	case yaml.SingleQuotedStyle, yaml.DoubleQuotedStyle:
+		s.line, s.col = node.Line, node.Column+1
+	default:
+		s.line, s.col = node.Line, node.Column
 	}
-	quote := 0
-	if node.Style == yaml.DoubleQuotedStyle || node.Style == yaml.SingleQuotedStyle {
-		quote = 1
-	}
-	if celLine > 1 {
-		line := node.Line + celLine - 1
-		return line, indent(lines, line) + celCol + 1
-	}
-	first := node.Column + quote // 1-based column of the expression's first character
-	if width := lineLen(lines, node.Line) - first + 1; width > 0 && celCol >= width {
-		// A plain or quoted scalar folded over several lines: the column runs on.
-		line, col := walkFolded(lines, node.Line+1, celCol-width-1)
-		return line, col
-	}
-	return node.Line, first + celCol
-}
-
-// walkFolded finds the file position of the offset-th character of folded
-// text that starts on line start (lines joined by one space each).
-func walkFolded(lines []string, start, offset int) (int, int) {
-	line := start
-	for offset >= 0 && line <= len(lines) {
-		text := strings.TrimSpace(lines[line-1])
-		if offset <= len(text) || line == len(lines) {
-			return line, indent(lines, line) + offset + 1
+	s.line, s.col = max(s.line, 1), max(s.col, 1)
+	// after is the position just after the last character matched.
+	afterLine, afterCol := s.line, s.col
+	for i := 0; i < len(value) && i <= target; i++ {
+		if blank(value[i]) {
+			continue
 		}
-		offset -= len(text) + 1
-		line++
+		line, col, width, ok := s.find(value[i])
+		if !ok {
+			break
+		}
+		if i == target {
+			return line, col
+		}
+		afterLine, afterCol = line, col+width
 	}
-	return start, 1
+	return afterLine, afterCol
 }
 
-func indent(lines []string, line int) int {
-	if line < 1 || line > len(lines) {
-		return 0
+// offset returns the index in value of the character at line (from 1) and
+// column (from 0).
+func offset(value []rune, line, col int) int {
+	i := 0
+	for l := 1; l < line && i < len(value); i++ {
+		if value[i] == '\n' {
+			l++
+		}
 	}
-	l := lines[line-1]
-	return len(l) - len(strings.TrimLeft(l, " \t"))
+	return min(i+max(col, 0), len(value))
 }
 
-func lineLen(lines []string, line int) int {
-	if line < 1 || line > len(lines) {
-		return 0
+func blank(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
+
+// scanner reads the characters of a scalar's text in the file, from a
+// 1-based line and column, one decoded character at a time.
+type scanner struct {
+	lines     []string
+	style     yaml.Style
+	line, col int
+	text      []rune // the current line, from column 1
+	textLine  int
+}
+
+// find advances to the next character of the file text that decodes to r
+// and returns its position and the number of file characters it takes, then
+// moves past it. It reports false at the end of the file.
+func (s *scanner) find(r rune) (line, col, width int, ok bool) {
+	for s.line <= len(s.lines) {
+		if s.textLine != s.line {
+			s.text, s.textLine = []rune(s.lines[s.line-1]), s.line
+		}
+		if s.col > len(s.text) {
+			s.line, s.col = s.line+1, 1
+			continue
+		}
+		c, w := s.decode(s.text[s.col-1:])
+		line, col = s.line, s.col
+		s.col += w
+		if c == r {
+			return line, col, w, true
+		}
 	}
-	return len(strings.TrimRight(lines[line-1], " \t\r"))
+	return 0, 0, 0, false
+}
+
+// decode returns the character that the start of text stands for in a
+// scalar of the scanner's style, and how many characters of text it takes.
+func (s *scanner) decode(text []rune) (rune, int) {
+	switch {
+	case s.style == yaml.SingleQuotedStyle && text[0] == '\'' && len(text) > 1 && text[1] == '\'':
+		return '\'', 2
+	case s.style == yaml.DoubleQuotedStyle && text[0] == '\\' && len(text) > 1:
+		if r, ok := doubleEscapes[text[1]]; ok {
+			return r, 2
+		}
+		digits := map[rune]int{'x': 2, 'u': 4, 'U': 8}[text[1]]
+		if digits > 0 && len(text) >= 2+digits {
+			if v, err := strconv.ParseUint(string(text[2:2+digits]), 16, 32); err == nil && v <= utf8.MaxRune {
+				return rune(v), 2 + digits
+			}
+		}
+		// An escaped line break, or an escape YAML rejects: the backslash alone.
+		return '\\', 1
+	}
+	return text[0], 1
+}
+
+// doubleEscapes are the one-character escapes of double-quoted YAML scalars.
+var doubleEscapes = map[rune]rune{
+	'0': 0, 'a': '\a', 'b': '\b', 't': '\t', '\t': '\t', 'n': '\n', 'v': '\v', 'f': '\f',
+	'r': '\r', 'e': 0x1b, ' ': ' ', '"': '"', '/': '/', '\\': '\\',
+	'N': 0x85, '_': 0xa0, 'L': 0x2028, 'P': 0x2029,
 }

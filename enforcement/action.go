@@ -1,0 +1,191 @@
+package enforcement
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+// ActionKind is what an action does. The zero ActionKind is not valid.
+type ActionKind uint8
+
+// The actions, in the order a plan runs them, then the undo actions.
+const (
+	PreserveEvidence ActionKind = iota + 1
+	ReportToAuthority
+	FreezeFunds
+	BanAccount
+	SuspendAccount
+	RestrictAccount
+	WarnAccount
+	CloseGroup
+	SuspendGroup
+	RestrictGroup
+	WarnGroup
+	Notify
+	// Undo actions, which reverse the ones above.
+	ReleaseFunds
+	ReinstateAccount
+	WithdrawWarning
+	ReopenGroup
+)
+
+var actionNames = []string{"", "preserve-evidence", "report-to-authority", "freeze-funds",
+	"ban-account", "suspend-account", "restrict-account", "warn-account",
+	"close-group", "suspend-group", "restrict-group", "warn-group", "notify",
+	"release-funds", "reinstate-account", "withdraw-warning", "reopen-group"}
+
+func (k ActionKind) String() string {
+	if int(k) < len(actionNames) && k != 0 {
+		return actionNames[k]
+	}
+	return fmt.Sprintf("action(%d)", uint8(k))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (k ActionKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (k *ActionKind) UnmarshalText(b []byte) error {
+	i := slices.Index(actionNames, string(b))
+	if i <= 0 {
+		return fmt.Errorf("unknown action %q", b)
+	}
+	*k = ActionKind(i)
+	return nil
+}
+
+// Action is one step of a plan. Its Key is deterministic and unique, so an
+// executor can apply it exactly once however often the plan is retried.
+type Action struct {
+	// Seq is the action's place in the plan, from 1.
+	Seq  int        `json:"seq"`
+	Key  string     `json:"key"`
+	Kind ActionKind `json:"kind"`
+	// Subject is the account, group or (for evidence and reports) violation acted on.
+	Subject string `json:"subject"`
+	// Violation is the violation behind the action.
+	Violation string `json:"violation,omitempty"`
+	// Until ends a suspension or restriction, or the retention of evidence.
+	Until time.Time `json:"until,omitzero"`
+	// Holdings are the funds a freeze holds; they stay the holder's.
+	Holdings []policy.Holding `json:"holdings,omitempty"`
+	// Notice is the index into Plan.Notices of a notify action.
+	Notice int `json:"notice,omitempty"`
+	// Undo reverses the action; nil when it cannot or must not be undone
+	// (preserved evidence and reports stay).
+	Undo *Action `json:"undo,omitempty"`
+}
+
+// builder assembles the actions of a plan in their order.
+type builder struct {
+	plan   *Plan
+	engine *policy.Engine
+	gc     GroupCase
+}
+
+func (b *builder) add(a Action) { b.plan.Actions = append(b.plan.Actions, a) }
+
+// isCSAM reports whether the category is child sexual abuse material, by
+// its DSA keyword.
+func (b *builder) isCSAM(category string) bool {
+	c, ok := b.engine.Category(category)
+	return ok && slices.Contains(c.DSAKeywords, "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL")
+}
+
+// evidence preserves the evidence of every violation behind a penalty, and
+// reports each verified CSAM violation, keeping its evidence a year at least.
+func (b *builder) evidence() {
+	behind := map[string]bool{}
+	if b.plan.GroupDecision.Penalty != policy.PenaltyNone {
+		behind[b.plan.GroupDecision.Violation] = true
+	}
+	for _, d := range b.plan.Decisions {
+		behind[d.Violation] = true
+	}
+	var reports []Action
+	for _, v := range b.gc.Violations {
+		csam := b.isCSAM(v.Category) && v.Verified()
+		if !behind[v.ID] && !csam {
+			continue
+		}
+		keep := DefaultRetention
+		if csam {
+			keep = CSAMRetention
+			until := b.gc.Now.Add(CSAMRetention)
+			b.plan.Obligations = append(b.plan.Obligations,
+				Obligation{Kind: ObligationReport, Violation: v.ID, Basis: "verified child sexual abuse material must be reported to the competent authority"},
+				Obligation{Kind: ObligationRetain, Violation: v.ID, Until: until, Basis: "the reported material and its evidence are kept at least one year; no later step may delete them"})
+			reports = append(reports, Action{Kind: ReportToAuthority, Subject: v.ID, Violation: v.ID})
+		}
+		b.add(Action{Kind: PreserveEvidence, Subject: v.ID, Violation: v.ID, Until: b.gc.Now.Add(keep)})
+	}
+	for _, r := range reports {
+		b.add(r)
+	}
+}
+
+// freezes holds the funds of every banned account: frozen, never forfeited.
+func (b *builder) freezes() {
+	for _, d := range b.plan.Decisions {
+		if d.Penalty != policy.PenaltyBan {
+			continue
+		}
+		acct := b.member(d.Subject)
+		if len(acct.Holdings) == 0 {
+			continue
+		}
+		h := slices.Clone(acct.Holdings)
+		b.add(Action{Kind: FreezeFunds, Subject: d.Subject, Violation: d.Violation, Holdings: h,
+			Undo: &Action{Kind: ReleaseFunds, Subject: d.Subject, Holdings: h}})
+	}
+}
+
+func (b *builder) member(id string) policy.Account {
+	for _, m := range b.gc.Members {
+		if m.Account.ID == id {
+			return m.Account
+		}
+	}
+	return policy.Account{ID: id}
+}
+
+var accountKinds = map[policy.Penalty]ActionKind{
+	policy.PenaltyBan: BanAccount, policy.PenaltySuspend: SuspendAccount,
+	policy.PenaltyRestrict: RestrictAccount, policy.PenaltyWarn: WarnAccount,
+}
+
+var groupKinds = map[policy.Penalty]ActionKind{
+	policy.PenaltyClose: CloseGroup, policy.PenaltySuspend: SuspendGroup,
+	policy.PenaltyRestrict: RestrictGroup, policy.PenaltyWarn: WarnGroup,
+}
+
+func (b *builder) accountActions() {
+	for _, d := range b.plan.Decisions {
+		undo := ReinstateAccount
+		if d.Penalty == policy.PenaltyWarn {
+			undo = WithdrawWarning
+		}
+		b.add(Action{Kind: accountKinds[d.Penalty], Subject: d.Subject, Violation: d.Violation, Until: d.Until(),
+			Undo: &Action{Kind: undo, Subject: d.Subject}})
+	}
+}
+
+func (b *builder) groupAction() {
+	gd := b.plan.GroupDecision
+	if gd.Penalty == policy.PenaltyNone {
+		return
+	}
+	if heldForDueProcess(gd) {
+		b.plan.Held = append(b.plan.Held, gd)
+		return
+	}
+	undo := ReopenGroup
+	if gd.Penalty == policy.PenaltyWarn {
+		undo = WithdrawWarning
+	}
+	b.add(Action{Kind: groupKinds[gd.Penalty], Subject: gd.Subject, Violation: gd.Violation, Until: gd.Until(),
+		Undo: &Action{Kind: undo, Subject: gd.Subject}})
+}

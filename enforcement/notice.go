@@ -1,0 +1,152 @@
+package enforcement
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+// Audience is who a notice speaks to. The zero Audience is not valid.
+type Audience uint8
+
+// The audiences of notices.
+const (
+	// Leaders: the owner and administrators, who learn what was decided
+	// about the group and about themselves, and why.
+	Leaders Audience = iota + 1
+	// Actors: ordinary members who committed a violation, who learn what
+	// they did and what follows.
+	Actors
+	// Members: ordinary members who did nothing, who learn what happened to
+	// the group and that they are not penalised.
+	Members
+)
+
+func (a Audience) String() string {
+	switch a {
+	case Leaders:
+		return "leader"
+	case Actors:
+		return "actor"
+	case Members:
+		return "member"
+	}
+	return fmt.Sprintf("audience(%d)", uint8(a))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (a Audience) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// Notice tells one account what the plan decided about it and its group.
+// A notice of a penalty always carries its reasons and the appeal route.
+type Notice struct {
+	To       string      `json:"to"`
+	Role     policy.Role `json:"role"`
+	Audience Audience    `json:"audience"`
+	Group    string      `json:"group"`
+	// GroupPenalty is the measure taken against the group.
+	GroupPenalty policy.Penalty `json:"group_penalty"`
+	// Penalty, Duration and Until are the account's own measure.
+	Penalty  policy.Penalty  `json:"penalty"`
+	Duration policy.Duration `json:"duration,omitempty"`
+	Until    time.Time       `json:"until,omitzero"`
+	// Acts lists the violations the account committed itself.
+	Acts []string `json:"acts,omitempty"`
+	// Reasons are the reasons and grounds of the account's penalty.
+	Reasons []string `json:"reasons,omitempty"`
+	// Appeal is the route to contest the penalty; set when there is one.
+	Appeal        policy.Appeal `json:"appeal,omitzero"`
+	PendingReview bool          `json:"pending_review,omitempty"`
+	// Text is the notice as the account reads it.
+	Text string `json:"text"`
+}
+
+// notices writes one notice per member, in the order of the case's members,
+// and a notify action for each.
+func (b *builder) notices(decisions []policy.Decision) {
+	gd := b.plan.GroupDecision
+	groupPenalty := gd.Penalty
+	if heldForDueProcess(gd) {
+		groupPenalty = policy.PenaltyNone
+	}
+	for i, m := range b.gc.Members {
+		d := decisions[i]
+		n := Notice{To: m.Account.ID, Role: m.Role, Group: b.gc.Group.ID, GroupPenalty: groupPenalty, PendingReview: d.PendingReview}
+		for _, v := range b.gc.Violations {
+			if v.Actor == m.Account.ID {
+				n.Acts = append(n.Acts, fmt.Sprintf("%s (%s)", v.ID, v.Category))
+			}
+		}
+		switch {
+		case m.Role.Leads():
+			n.Audience = Leaders
+		case len(n.Acts) > 0:
+			n.Audience = Actors
+		default:
+			n.Audience = Members
+		}
+		if d.Penalty != policy.PenaltyNone && !heldForDueProcess(d) {
+			n.Penalty, n.Duration, n.Until = d.Penalty, d.Duration, d.Until()
+			n.Reasons = []string{d.Reason, fmt.Sprintf("Ground (%s): %s", d.Ground.Kind, d.Ground.Reference)}
+			n.Appeal = d.Appeal
+		}
+		n.Text = noticeText(n, gd)
+		b.plan.Notices = append(b.plan.Notices, n)
+		b.add(Action{Kind: Notify, Subject: m.Account.ID, Notice: len(b.plan.Notices) - 1})
+	}
+}
+
+// groupMeasure says in words what happened to the group.
+func groupMeasure(p policy.Penalty, d policy.Duration) string {
+	switch p {
+	case policy.PenaltyClose:
+		return "was closed"
+	case policy.PenaltySuspend:
+		return "was suspended for " + d.String()
+	case policy.PenaltyRestrict:
+		return "was restricted for " + d.String()
+	case policy.PenaltyWarn:
+		return "received a warning"
+	}
+	return "is not affected"
+}
+
+// accountMeasure says in words what happens to the account.
+func accountMeasure(n Notice) string {
+	switch n.Penalty {
+	case policy.PenaltyBan:
+		return "Your account is banned permanently."
+	case policy.PenaltySuspend:
+		return fmt.Sprintf("Your account is suspended until %s.", n.Until.Format(time.DateOnly))
+	case policy.PenaltyRestrict:
+		return fmt.Sprintf("Some features of your account are restricted until %s.", n.Until.Format(time.DateOnly))
+	case policy.PenaltyWarn:
+		return "Your account receives a warning."
+	}
+	return "Your account is not penalised."
+}
+
+func noticeText(n Notice, gd policy.Decision) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Group %s %s.", n.Group, groupMeasure(n.GroupPenalty, gd.Duration))
+	if n.GroupPenalty != policy.PenaltyNone && gd.Reason != "" && n.Audience == Leaders {
+		fmt.Fprintf(&b, " %s", gd.Reason)
+	}
+	if len(n.Acts) > 0 {
+		fmt.Fprintf(&b, " You committed: %s.", strings.Join(n.Acts, ", "))
+	}
+	fmt.Fprintf(&b, " %s", accountMeasure(n))
+	if n.Audience == Members && n.Penalty == policy.PenaltyNone {
+		b.WriteString(" Members who took no part are not punished with their group.")
+	}
+	if n.Penalty != policy.PenaltyNone {
+		fmt.Fprintf(&b, " Reason: %s", strings.Join(n.Reasons, " "))
+		fmt.Fprintf(&b, " You can contest this decision within %s: %s.", n.Appeal.Window, n.Appeal.Route)
+	}
+	if n.PendingReview {
+		b.WriteString(" A reviewer will look at the case again; you will be told of any change.")
+	}
+	return b.String()
+}

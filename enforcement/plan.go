@@ -1,0 +1,267 @@
+package enforcement
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+// GroupCase is a group with everyone in it and what was found there: the
+// input of a plan. The zero GroupCase is not valid.
+type GroupCase struct {
+	Group policy.Group `json:"group" yaml:"group"`
+	// Members lists every account of the group with its role, owner and
+	// admins included. Their roles must agree with the group's owner and admins.
+	Members    []policy.Membership `json:"members" yaml:"members"`
+	Violations []policy.Violation  `json:"violations" yaml:"violations"`
+	// Now is the time of the decisions; nothing reads the clock.
+	Now time.Time `json:"now" yaml:"now"`
+}
+
+// Retention periods of preserved evidence.
+const (
+	// CSAMRetention is the minimum time evidence of child sexual abuse
+	// material is kept after a report (18 U.S.C. 2258A: one year).
+	CSAMRetention = 365 * 24 * time.Hour
+	// DefaultRetention is how long other evidence behind a penalty is kept:
+	// six months, the log retention group-service rules ask for.
+	DefaultRetention = 183 * 24 * time.Hour
+)
+
+// Plan is what to do about one group case: the decisions, the ordered
+// actions that carry them out, the obligations they create, the members
+// spared, and a notice for everyone. The same policy and case give a
+// byte-identical plan.
+type Plan struct {
+	// ID identifies the plan; it is derived from the policy digest, the
+	// group, the time and the violations, and prefixes every action key.
+	ID     string           `json:"id"`
+	Group  string           `json:"group"`
+	Policy policy.PolicyRef `json:"policy"`
+	At     time.Time        `json:"at"`
+	// GroupDecision is the decision for the group itself.
+	GroupDecision policy.Decision `json:"group_decision"`
+	// Decisions are the decisions for the accounts with a penalty above
+	// none, in the order of the case's members.
+	Decisions   []policy.Decision `json:"decisions,omitempty"`
+	Actions     []Action          `json:"actions"`
+	Obligations []Obligation      `json:"obligations,omitempty"`
+	Spared      []Spared          `json:"spared,omitempty"`
+	Notices     []Notice          `json:"notices,omitempty"`
+	// Held lists decisions whose penalty is not applied yet because a
+	// person must complete them first (the due-process guard).
+	Held []policy.Decision `json:"held,omitempty"`
+	// PendingReview lists the subjects (group or accounts) whose decision
+	// waits for a manual review that may make it heavier.
+	PendingReview []string `json:"pending_review,omitempty"`
+	// Touched counts the accounts the plan acts against.
+	Touched int `json:"touched"`
+	// NeedsSecondApproval is set when Touched exceeds the policy's blast
+	// radius; Apply then refuses the plan until Approve is called.
+	NeedsSecondApproval bool   `json:"needs_second_approval,omitempty"`
+	ApprovedBy          string `json:"approved_by,omitempty"`
+}
+
+// Approve records the second approval a plan over the blast radius needs.
+func (p *Plan) Approve(approver string) error {
+	if approver == "" {
+		return errors.New("enforcement: an approval names the person who gives it")
+	}
+	p.ApprovedBy = approver
+	return nil
+}
+
+// Spared is a member the plan does not act against, and why.
+type Spared struct {
+	Account string      `json:"account"`
+	Role    policy.Role `json:"role"`
+	Reason  string      `json:"reason"`
+}
+
+// ObligationKind is a duty that a plan creates beyond its actions.
+type ObligationKind uint8
+
+// The obligations.
+const (
+	// ObligationReport: report the violation to the competent authority.
+	ObligationReport ObligationKind = iota + 1
+	// ObligationRetain: keep the preserved evidence until the given time;
+	// nothing may delete it before.
+	ObligationRetain
+)
+
+func (k ObligationKind) String() string {
+	switch k {
+	case ObligationReport:
+		return "report"
+	case ObligationRetain:
+		return "retain-evidence"
+	}
+	return fmt.Sprintf("obligation(%d)", uint8(k))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (k ObligationKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Obligation is a duty created by a verified violation.
+type Obligation struct {
+	Kind      ObligationKind `json:"kind"`
+	Violation string         `json:"violation"`
+	// Until is the earliest time the evidence may be deleted (retain).
+	Until time.Time `json:"until,omitzero"`
+	Basis string    `json:"basis"`
+}
+
+// ErrInvalidGroupCase is wrapped by every error Plan returns for a malformed case.
+var ErrInvalidGroupCase = errors.New("invalid group case")
+
+// Planner builds plans with one policy engine. It is immutable and safe for
+// concurrent use.
+type Planner struct {
+	engine *policy.Engine
+}
+
+// NewPlanner returns a planner that decides with engine.
+func NewPlanner(engine *policy.Engine) *Planner { return &Planner{engine: engine} }
+
+// Engine returns the planner's policy engine.
+func (p *Planner) Engine() *policy.Engine { return p.engine }
+
+// Plan decides the group and each of its members and returns the plan that
+// carries the decisions out. It returns an error, and no plan, for a
+// malformed case or when the context ends.
+func (p *Planner) Plan(ctx context.Context, gc GroupCase) (*Plan, error) {
+	if err := checkMembers(gc); err != nil {
+		return nil, err
+	}
+	gd, err := p.engine.Decide(ctx, policy.Case{Target: policy.TargetGroup, Group: gc.Group, Violations: gc.Violations, Now: gc.Now})
+	if err != nil {
+		return nil, err
+	}
+	decisions := make([]policy.Decision, len(gc.Members))
+	for i, m := range gc.Members {
+		acct := m.Account
+		d, err := p.engine.Decide(ctx, policy.Case{
+			Target: policy.TargetAccount, Group: gc.Group, Account: &acct, Role: m.Role,
+			Violations: gc.Violations, Now: gc.Now,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("members[%d]: %w", i, err)
+		}
+		decisions[i] = d
+	}
+	return p.build(gc, gd, decisions), nil
+}
+
+// checkMembers validates what the engine does not see: the member list.
+func checkMembers(gc GroupCase) error {
+	seen := make(map[string]bool, len(gc.Members))
+	for i, m := range gc.Members {
+		switch {
+		case m.Account.ID == "":
+			return fmt.Errorf("%w: members[%d].account.id: required", ErrInvalidGroupCase, i)
+		case seen[m.Account.ID]:
+			return fmt.Errorf("%w: members[%d].account.id: %q appears twice", ErrInvalidGroupCase, i, m.Account.ID)
+		case !m.Role.Valid():
+			return fmt.Errorf("%w: members[%d].role: want owner, admin or member", ErrInvalidGroupCase, i)
+		}
+		seen[m.Account.ID] = true
+		for j, h := range m.Account.Holdings {
+			if h.Amount < 0 || h.Currency == "" {
+				return fmt.Errorf("%w: members[%d].account.holdings[%d]: want a non-negative amount and a currency", ErrInvalidGroupCase, i, j)
+			}
+		}
+	}
+	return nil
+}
+
+// planID derives a plan's identity from everything it is built from.
+func planID(gc GroupCase, digest string) string {
+	h := sha256.New()
+	h.Write([]byte(digest))
+	h.Write([]byte{0})
+	h.Write([]byte(gc.Group.ID))
+	h.Write([]byte{0})
+	h.Write(binary.BigEndian.AppendUint64(nil, uint64(gc.Now.UnixNano())))
+	for _, v := range gc.Violations {
+		h.Write([]byte{0})
+		h.Write([]byte(v.ID))
+	}
+	return "plan-" + hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// build turns the decisions into a plan.
+func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Decision) *Plan {
+	plan := &Plan{
+		ID: planID(gc, gd.Policy.Digest), Group: gc.Group.ID, Policy: gd.Policy, At: gc.Now,
+		GroupDecision: gd,
+	}
+	b := &builder{plan: plan, engine: p.engine, gc: gc}
+	if gd.PendingReview {
+		plan.PendingReview = append(plan.PendingReview, gc.Group.ID)
+	}
+	for i, d := range decisions {
+		m := gc.Members[i]
+		switch {
+		case d.Penalty == policy.PenaltyNone:
+			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, gd)})
+		case heldForDueProcess(d):
+			plan.Held = append(plan.Held, d)
+		default:
+			plan.Decisions = append(plan.Decisions, d)
+			plan.Touched++
+		}
+		if d.PendingReview {
+			plan.PendingReview = append(plan.PendingReview, m.Account.ID)
+		}
+	}
+	b.evidence()
+	b.freezes()
+	b.accountActions()
+	b.groupAction()
+	b.notices(decisions)
+	for i := range plan.Actions {
+		plan.Actions[i].Seq = i + 1
+		plan.Actions[i].Key = actionKey(plan.ID, &plan.Actions[i])
+		if u := plan.Actions[i].Undo; u != nil {
+			u.Key = plan.Actions[i].Key + "-undo"
+		}
+	}
+	plan.NeedsSecondApproval = plan.Touched > p.engine.BlastRadius()
+	return plan
+}
+
+// heldForDueProcess reports whether the due-process guard holds the decision.
+func heldForDueProcess(d policy.Decision) bool {
+	return slices.ContainsFunc(d.Guards, func(g policy.GuardNote) bool {
+		return g.Guard == policy.GuardDueProcess && g.Action == policy.Pending
+	})
+}
+
+// sparedReason explains why a member is not penalised.
+func sparedReason(d policy.Decision, gd policy.Decision) string {
+	for _, g := range slices.Backward(d.Guards) {
+		if g.Action == policy.Lowered && g.To == policy.PenaltyNone {
+			return g.Reason
+		}
+	}
+	if len(d.Matches) > 0 {
+		return "the rules that matched ask for no penalty"
+	}
+	if gd.Penalty != policy.PenaltyNone && !d.Role.Leads() {
+		return fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", gd.Penalty)
+	}
+	return "no rule of the policy applies to this account"
+}
+
+func actionKey(planID string, a *Action) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|%s|%s|%s", planID, a.Seq, a.Kind, a.Subject, a.Violation)))
+	return planID + "-" + hex.EncodeToString(sum[:8])
+}
