@@ -61,7 +61,7 @@ func (k *ActionKind) UnmarshalText(b []byte) error {
 // executor can apply it exactly once however often the plan is retried.
 type Action struct {
 	// Seq is the action's place in the plan, from 1.
-	Seq  int        `json:"seq"`
+	Seq  int        `json:"seq,omitempty"`
 	Key  string     `json:"key"`
 	Kind ActionKind `json:"kind"`
 	// Subject is the account, group or (for evidence and reports) violation acted on.

@@ -89,7 +89,7 @@ func (b *builder) notices(decisions []policy.Decision) {
 		}
 		if d.Penalty != policy.PenaltyNone && !heldForDueProcess(d) {
 			n.Penalty, n.Duration, n.Until = d.Penalty, d.Duration, d.Until()
-			n.Reasons = []string{d.Reason, fmt.Sprintf("Ground (%s): %s", d.Ground.Kind, d.Ground.Reference)}
+			n.Reasons = []string{d.Reason, fmt.Sprintf("Ground (%s): %s.", d.Ground.Kind, strings.TrimSuffix(d.Ground.Reference, "."))}
 			n.Appeal = d.Appeal
 		}
 		n.Text = noticeText(n, gd)

@@ -272,7 +272,9 @@ func (t *tally) finish() *Report {
 	slices.SortFunc(r.FundsFrozen, func(a, b Money) int { return strings.Compare(a.Currency, b.Currency) })
 	if len(t.samples) > 0 {
 		q := stats.Quantiles(t.samples, 0.5, 0.9, 0.99)
-		sec := func(s float64) policy.Duration { return policy.Duration(time.Duration(s * float64(time.Second)).Round(time.Second)) }
+		sec := func(s float64) policy.Duration {
+			return policy.Duration(time.Duration(s * float64(time.Second)).Round(time.Second))
+		}
 		r.Latency.P50, r.Latency.P90, r.Latency.P99 = sec(q[0]), sec(q[1]), sec(q[2])
 		r.Latency.Max = policy.Duration(t.maxLat)
 	}

@@ -1,0 +1,175 @@
+package enforcement_test
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/internal/synth"
+	"github.com/groupwarden/warden/policy"
+)
+
+var campaign2017 = enforcement.Campaign{Name: "test campaign", From: synth.Start, To: synth.End, Focus: synth.Focus}
+
+func smallCampaign(groups int) synth.Config {
+	cfg := synth.Default
+	cfg.Groups = groups
+	return cfg
+}
+
+// TestCampaignReportCountsEveryPlan recounts the report from the plans
+// themselves, one by one: the slow, obvious reference.
+func TestCampaignReportCountsEveryPlan(t *testing.T) {
+	var plans []*enforcement.Plan
+	report, err := enforcement.NewPlanner(policy.Default()).Run(context.Background(), campaign2017,
+		synth.Cases(smallCampaign(600)), enforcement.WithPlans(func(p *enforcement.Plan) error {
+			plans = append(plans, p)
+			return nil
+		}))
+	require.NoError(t, err)
+	require.Equal(t, len(plans), report.Cases)
+	assert.Equal(t, 600, report.Cases+report.Skipped)
+	assert.Positive(t, report.Skipped, "the generator puts some cases outside the window")
+
+	var groups enforcement.GroupTally
+	var accounts enforcement.AccountTally
+	var focus, other enforcement.Totals
+	frozen := int64(0)
+	for _, p := range plans {
+		isFocus := func(cat string) bool { return slices.Contains(synth.Focus, cat) }
+		switch p.GroupDecision.Penalty {
+		case policy.PenaltyClose:
+			groups.Closed++
+			if isFocus(p.GroupDecision.Category) {
+				focus.GroupsClosed++
+			} else {
+				other.GroupsClosed++
+			}
+		case policy.PenaltyRestrict:
+			groups.Restricted++
+		}
+		for _, d := range p.Decisions {
+			if d.Penalty == policy.PenaltyBan {
+				accounts.Banned++
+				if isFocus(d.Category) {
+					focus.AccountsBanned++
+				} else {
+					other.AccountsBanned++
+				}
+			}
+		}
+		accounts.Spared += len(p.Spared)
+		for _, a := range p.Actions {
+			for _, h := range a.Holdings {
+				frozen += h.Amount
+			}
+		}
+	}
+	assert.Equal(t, groups.Closed, report.Groups.Closed)
+	assert.Equal(t, groups.Restricted, report.Groups.Restricted)
+	assert.Equal(t, accounts.Banned, report.Accounts.Banned)
+	assert.Equal(t, accounts.Spared, report.Accounts.Spared)
+	assert.Equal(t, focus, report.Focus)
+	assert.Equal(t, other, report.Other)
+	require.Len(t, report.FundsFrozen, 1)
+	assert.Equal(t, frozen, report.FundsFrozen[0].Amount)
+
+	byCat := enforcement.GroupTally{}
+	for _, c := range report.ByCategory {
+		byCat.Closed += c.Groups.Closed
+	}
+	assert.Equal(t, report.Groups.Closed, byCat.Closed, "the categories add up to the total")
+	roles := 0
+	for _, r := range report.ByRole {
+		roles += r.Accounts.Banned
+	}
+	assert.Equal(t, report.Accounts.Banned, roles, "the roles add up to the total")
+	assert.Equal(t, report.Cases, report.Latency.Cases)
+	assert.LessOrEqual(t, report.Latency.P50, report.Latency.P90)
+	assert.LessOrEqual(t, report.Latency.P90, report.Latency.P99)
+	assert.LessOrEqual(t, report.Latency.P99, report.Latency.Max)
+}
+
+// The 2017 figures come out of the policy run over the synthetic campaign.
+func TestCampaignHasTheShapeOf2017(t *testing.T) {
+	report, err := enforcement.NewPlanner(policy.Default()).Run(context.Background(), campaign2017, synth.Cases(synth.Default))
+	require.NoError(t, err)
+	assert.Greater(t, report.Focus.GroupsClosed, 600)
+	assert.Greater(t, report.Focus.AccountsBanned, 500)
+	assert.Greater(t, report.Other.GroupsClosed, 1500)
+	assert.InDelta(t, 1300, report.Other.AccountsBanned, 150)
+}
+
+// The same input gives a byte-identical report, whatever the number of workers.
+func TestCampaignIsDeterministic(t *testing.T) {
+	planner := enforcement.NewPlanner(policy.Default())
+	render := func(workers int) (string, string) {
+		r, err := planner.Run(context.Background(), campaign2017, synth.Cases(smallCampaign(700)), enforcement.WithWorkers(workers))
+		require.NoError(t, err)
+		var text bytes.Buffer
+		require.NoError(t, r.WriteText(&text))
+		j, err := r.JSON()
+		require.NoError(t, err)
+		return text.String(), string(j)
+	}
+	t1, j1 := render(1)
+	t4, j4 := render(4)
+	assert.Equal(t, t1, t4)
+	assert.Equal(t, j1, j4)
+	assert.Contains(t, t1, "Focus categories (csam, pii_trafficking)")
+}
+
+func TestCampaignStopsOnMalformedCase(t *testing.T) {
+	cases := slices.Collect(synth.Cases(smallCampaign(20)))
+	cases[7].Violations[0].Category = "no-such-category"
+	_, err := enforcement.NewPlanner(policy.Default()).Run(context.Background(), enforcement.Campaign{Name: "broken"}, enforcement.Cases(cases))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "case 8")
+	assert.Contains(t, err.Error(), "no-such-category")
+	assert.ErrorIs(t, err, policy.ErrInvalidCase)
+
+	_, err = enforcement.NewPlanner(policy.Default()).Run(context.Background(), enforcement.Campaign{Name: "x", Focus: []string{"nope"}}, enforcement.Cases(nil))
+	require.Error(t, err)
+	assert.True(t, strings.Contains(err.Error(), `"nope"`))
+}
+
+func TestShadowReportsEveryChangedDecision(t *testing.T) {
+	live := policy.Default()
+	src := strings.Replace(string(policy.DefaultSource()), "duration: 90d", "duration: 60d", 1)
+	candidate, err := policy.Compile("candidate.yaml", []byte(src))
+	require.NoError(t, err)
+
+	cases := slices.Collect(synth.Cases(smallCampaign(300)))
+	var changes []enforcement.Change
+	r, err := enforcement.Shadow(context.Background(), live, candidate, enforcement.Cases(cases), func(c enforcement.Change) error {
+		changes = append(changes, c)
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, changes)
+	assert.Equal(t, len(changes), r.Changed)
+	for _, c := range changes {
+		// Only the leaders' 90-day suspension changed.
+		assert.Equal(t, "focus-leader-suspend", c.Before.Rule)
+		assert.Equal(t, policy.Duration(90*24*3600e9), c.Before.Duration)
+		assert.Equal(t, policy.Duration(60*24*3600e9), c.After.Duration)
+		assert.True(t, c.Role.Leads())
+	}
+	members := 0
+	for _, gc := range cases {
+		members += len(gc.Members) + 1
+	}
+	assert.Equal(t, members, r.Decisions)
+	require.Len(t, r.Transitions, 1)
+	assert.Equal(t, enforcement.Transition{Target: policy.TargetAccount, From: policy.PenaltySuspend, To: policy.PenaltySuspend, Count: r.Changed}, r.Transitions[0])
+
+	same, err := enforcement.Shadow(context.Background(), live, live, enforcement.Cases(cases), nil)
+	require.NoError(t, err)
+	assert.Zero(t, same.Changed, "a policy beside itself changes nothing")
+}
