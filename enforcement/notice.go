@@ -1,6 +1,7 @@
 package enforcement
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -46,8 +47,11 @@ type Notice struct {
 	Role     policy.Role `json:"role"`
 	Audience Audience    `json:"audience"`
 	Group    string      `json:"group"`
-	// GroupPenalty is the measure taken against the group.
-	GroupPenalty policy.Penalty `json:"group_penalty"`
+	// GroupPenalty and GroupDuration are the measure taken against the
+	// group; GroupReason its reason, told to the group's leaders.
+	GroupPenalty  policy.Penalty  `json:"group_penalty"`
+	GroupDuration policy.Duration `json:"group_duration,omitempty"`
+	GroupReason   string          `json:"group_reason,omitempty"`
 	// Penalty, Duration and Until are the account's own measure.
 	Penalty  policy.Penalty  `json:"penalty"`
 	Duration policy.Duration `json:"duration,omitempty"`
@@ -59,8 +63,15 @@ type Notice struct {
 	// Appeal is the route to contest the penalty; set when there is one.
 	Appeal        policy.Appeal `json:"appeal,omitzero"`
 	PendingReview bool          `json:"pending_review,omitempty"`
-	// Text is the notice as the account reads it.
-	Text string `json:"text"`
+}
+
+// MarshalJSON renders the notice with its Text.
+func (n Notice) MarshalJSON() ([]byte, error) {
+	type plain Notice
+	return json.Marshal(struct {
+		plain
+		Text string `json:"text"`
+	}{plain(n), n.Text()})
 }
 
 // notices writes one notice per member, in the order of the case's members,
@@ -74,6 +85,9 @@ func (b *builder) notices(decisions []policy.Decision) {
 	for i, m := range b.gc.Members {
 		d := decisions[i]
 		n := Notice{To: m.Account.ID, Role: m.Role, Group: b.gc.Group.ID, GroupPenalty: groupPenalty, PendingReview: d.PendingReview}
+		if groupPenalty != policy.PenaltyNone {
+			n.GroupDuration = gd.Duration
+		}
 		for _, v := range b.gc.Violations {
 			if v.Actor == m.Account.ID {
 				n.Acts = append(n.Acts, fmt.Sprintf("%s (%s)", v.ID, v.Category))
@@ -82,6 +96,9 @@ func (b *builder) notices(decisions []policy.Decision) {
 		switch {
 		case m.Role.Leads():
 			n.Audience = Leaders
+			if groupPenalty != policy.PenaltyNone {
+				n.GroupReason = gd.Reason
+			}
 		case len(n.Acts) > 0:
 			n.Audience = Actors
 		default:
@@ -92,7 +109,6 @@ func (b *builder) notices(decisions []policy.Decision) {
 			n.Reasons = []string{d.Reason, fmt.Sprintf("Ground (%s): %s.", d.Ground.Kind, strings.TrimSuffix(d.Ground.Reference, "."))}
 			n.Appeal = d.Appeal
 		}
-		n.Text = noticeText(n, gd)
 		b.plan.Notices = append(b.plan.Notices, n)
 		b.add(Action{Kind: Notify, Subject: m.Account.ID, Notice: len(b.plan.Notices) - 1})
 	}
@@ -128,11 +144,12 @@ func accountMeasure(n Notice) string {
 	return "Your account is not penalised."
 }
 
-func noticeText(n Notice, gd policy.Decision) string {
+// Text is the notice as the account reads it.
+func (n Notice) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Group %s %s.", n.Group, groupMeasure(n.GroupPenalty, gd.Duration))
-	if n.GroupPenalty != policy.PenaltyNone && gd.Reason != "" && n.Audience == Leaders {
-		fmt.Fprintf(&b, " %s", gd.Reason)
+	fmt.Fprintf(&b, "Group %s %s.", n.Group, groupMeasure(n.GroupPenalty, n.GroupDuration))
+	if n.GroupReason != "" {
+		fmt.Fprintf(&b, " %s", n.GroupReason)
 	}
 	if len(n.Acts) > 0 {
 		fmt.Fprintf(&b, " You committed: %s.", strings.Join(n.Acts, ", "))

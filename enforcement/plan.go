@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/groupwarden/warden/policy"
@@ -203,7 +204,11 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 		ID: planID(gc, gd.Policy.Digest), Group: gc.Group.ID, Policy: gd.Policy, At: gc.Now,
 		GroupDecision: gd,
 	}
+	n := len(gc.Members)
+	plan.Notices = make([]Notice, 0, n)
+	plan.Actions = make([]Action, 0, n+2*len(gc.Violations)+2)
 	b := &builder{plan: plan, engine: p.engine, gc: gc}
+	bystander := fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", gd.Penalty)
 	if gd.PendingReview {
 		plan.PendingReview = append(plan.PendingReview, gc.Group.ID)
 	}
@@ -211,7 +216,7 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 		m := gc.Members[i]
 		switch {
 		case d.Penalty == policy.PenaltyNone:
-			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, gd)})
+			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, gd, bystander)})
 		case heldForDueProcess(d):
 			plan.Held = append(plan.Held, d)
 		default:
@@ -246,7 +251,7 @@ func heldForDueProcess(d policy.Decision) bool {
 }
 
 // sparedReason explains why a member is not penalised.
-func sparedReason(d policy.Decision, gd policy.Decision) string {
+func sparedReason(d policy.Decision, gd policy.Decision, bystander string) string {
 	for _, g := range slices.Backward(d.Guards) {
 		if g.Action == policy.Lowered && g.To == policy.PenaltyNone {
 			return g.Reason
@@ -256,12 +261,12 @@ func sparedReason(d policy.Decision, gd policy.Decision) string {
 		return "the rules that matched ask for no penalty"
 	}
 	if gd.Penalty != policy.PenaltyNone && !d.Role.Leads() {
-		return fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", gd.Penalty)
+		return bystander
 	}
 	return "no rule of the policy applies to this account"
 }
 
+// actionKey is unique: plan ids are, and a plan's actions are numbered.
 func actionKey(planID string, a *Action) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|%s|%s|%s", planID, a.Seq, a.Kind, a.Subject, a.Violation)))
-	return planID + "-" + hex.EncodeToString(sum[:8])
+	return planID + "-" + strconv.Itoa(a.Seq)
 }

@@ -110,13 +110,13 @@ func TestPlanCSAMVerified(t *testing.T) {
 		return plan.Notices[i]
 	}
 	assert.Equal(t, enforcement.Leaders, notice("alice").Audience)
-	assert.Contains(t, notice("alice").Text, "was closed")
+	assert.Contains(t, notice("alice").Text(), "was closed")
 	assert.Equal(t, enforcement.Actors, notice("carol").Audience)
-	assert.Contains(t, notice("carol").Text, "You committed: v-csam-1 (csam)")
+	assert.Contains(t, notice("carol").Text(), "You committed: v-csam-1 (csam)")
 	dave := notice("dave")
 	assert.Equal(t, enforcement.Members, dave.Audience)
 	assert.Equal(t, policy.PenaltyNone, dave.Penalty)
-	assert.Contains(t, dave.Text, "not punished with their group")
+	assert.Contains(t, dave.Text(), "not punished with their group")
 	assert.Empty(t, dave.Appeal.Route, "a notice without a penalty has nothing to appeal")
 }
 
@@ -179,7 +179,7 @@ func checkPlan(t *testing.T, engine *policy.Engine, gc enforcement.GroupCase, p 
 		if n.Penalty != policy.PenaltyNone {
 			require.NotEmpty(t, n.Reasons, "a penalty notice carries its reasons")
 			require.NotEmpty(t, n.Appeal.Route, "a penalty notice carries the appeal route")
-			require.Contains(t, n.Text, n.Appeal.Route)
+			require.Contains(t, n.Text(), n.Appeal.Route)
 		}
 	}
 	require.Equal(t, len(gc.Members), len(p.Decisions)+len(p.Spared)+len(p.Held))

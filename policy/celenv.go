@@ -234,3 +234,100 @@ func conjunctCategories(e ast.Expr, cats []categorySpec, vars map[string][]bool)
 	}
 	return nil
 }
+
+// subjectRequirement reads the top-level conjuncts of a parsed `when`
+// condition for what it asks of the subject: `subject.is_actor`, and a role
+// (`subject.role == role.x`, `subject.role in [...]`, a disjunction of
+// those, or a variable built only of them). A rule whose requirement the
+// subject misses cannot match and is skipped without evaluation.
+func subjectRequirement(e ast.Expr, vars map[string]roleSet) (actor bool, roles roleSet) {
+	var conjuncts func(e ast.Expr)
+	conjuncts = func(e ast.Expr) {
+		if e.Kind() == ast.CallKind && e.AsCall().FunctionName() == "_&&_" {
+			for _, a := range e.AsCall().Args() {
+				conjuncts(a)
+			}
+			return
+		}
+		if n, _ := containers.ToQualifiedName(e); n == "subject.is_actor" {
+			actor = true
+			return
+		}
+		if set := roleCondition(e, vars); set != nil {
+			if roles == nil {
+				roles = set
+			} else {
+				roles = roles.and(set)
+			}
+		}
+	}
+	conjuncts(e)
+	return actor, roles
+}
+
+// roleSet marks the roles a condition admits, indexed by Role.
+type roleSet []bool
+
+func (s roleSet) and(o roleSet) roleSet {
+	out := make(roleSet, len(s))
+	for i := range s {
+		out[i] = s[i] && o[i]
+	}
+	return out
+}
+
+// roleCondition returns the roles for which e can be true, or nil when e
+// is not a condition on the subject's role alone.
+func roleCondition(e ast.Expr, vars map[string]roleSet) roleSet {
+	name := func(e ast.Expr) string { n, _ := containers.ToQualifiedName(e); return n }
+	roleOf := func(e ast.Expr) Role {
+		r, err := ParseRole(strings.TrimPrefix(name(e), nsRole+"."))
+		if err != nil || !strings.HasPrefix(name(e), nsRole+".") {
+			return 0
+		}
+		return r
+	}
+	set := make(roleSet, RoleMember+1)
+	switch e.Kind() {
+	case ast.IdentKind, ast.SelectKind:
+		if v, ok := vars[name(e)]; ok {
+			return v
+		}
+	case ast.CallKind:
+		call := e.AsCall()
+		args := call.Args()
+		switch call.FunctionName() {
+		case "_||_":
+			l, r := roleCondition(args[0], vars), roleCondition(args[1], vars)
+			if l == nil || r == nil {
+				return nil
+			}
+			for i := range set {
+				set[i] = l[i] || r[i]
+			}
+			return set
+		case "_==_":
+			for _, pair := range [][2]ast.Expr{{args[0], args[1]}, {args[1], args[0]}} {
+				if name(pair[0]) == "subject.role" {
+					if r := roleOf(pair[1]); r != 0 {
+						set[r] = true
+						return set
+					}
+				}
+			}
+		case "@in":
+			if name(args[0]) != "subject.role" || args[1].Kind() != ast.ListKind {
+				return nil
+			}
+			for _, el := range args[1].AsList().Elements() {
+				r := roleOf(el)
+				if r == 0 {
+					return nil
+				}
+				set[r] = true
+			}
+			return set
+		}
+	}
+	return nil
+}

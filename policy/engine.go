@@ -123,6 +123,9 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 	for vi := range st.c.Violations {
 		st.setViolation(vi)
 		for _, r := range e.byTarget[c.Target][st.cat] {
+			if r.needsActor && !st.isActor || r.roles != nil && !r.roles[st.role] {
+				continue // its condition requires another subject
+			}
 			if done != nil {
 				select {
 				case <-done:

@@ -30,6 +30,11 @@ type rule struct {
 	ground       Ground
 	// categories lists the category indexes the rule can match; nil for all.
 	categories []bool
+	// needsActor and roles are what the condition asks of the subject: a
+	// subject that is not the violation's actor, or whose role is not in
+	// roles (nil: any), cannot match.
+	needsActor bool
+	roles      roleSet
 }
 
 // ladder is a compiled escalation ladder.
@@ -110,6 +115,7 @@ func (c *compiler) rule(i int, r *ruleSpec, ladders map[string]*ladder) *rule {
 			} else if cost, ok := c.cost(c.env, ast, r.When); ok {
 				cr.when = c.program(c.env, ast, r.When, cost)
 				cr.categories = categoryRequirement(ast.NativeRep().Expr(), c.spec.Categories, c.varReq)
+				cr.needsActor, cr.roles = subjectRequirement(ast.NativeRep().Expr(), c.varRoles)
 			}
 		}
 	}
