@@ -69,6 +69,8 @@ type compiler struct {
 	varCost      map[string]uint64
 	varReq       map[string][]bool
 	varPenalties map[string][]string
+	// varRoles holds the roles a variable built only of role conditions admits.
+	varRoles map[string]roleSet
 	// declared holds the variables in the environment, by name; broken
 	// those among them whose problems are reported, which expressions that
 	// use them do not repeat.
@@ -111,6 +113,7 @@ func (c *compiler) compile() *Engine {
 	c.env = env
 	c.varCost = map[string]uint64{}
 	c.varReq = map[string][]bool{}
+	c.varRoles = map[string]roleSet{}
 	c.varPenalties = map[string][]string{}
 	c.declared = map[string]bool{}
 	c.broken = map[string]bool{}
@@ -203,6 +206,9 @@ func (c *compiler) variables(e *Engine) {
 		cost, ok := c.cost(env, ast, v.Expression)
 		c.varCost[name] = cost
 		c.varReq[name] = categoryRequirement(ast.NativeRep().Expr(), c.spec.Categories, c.varReq)
+		if roles := roleCondition(ast.NativeRep().Expr(), c.varRoles); roles != nil {
+			c.varRoles[name] = roles
+		}
 		var prg program
 		if ok {
 			prg = c.program(env, ast, v.Expression, cost)
