@@ -80,3 +80,45 @@ func ExampleDefault() {
 	// zero tolerance: csam
 	// zero tolerance: pii_trafficking
 }
+
+// Explain traces every rule of the target against every violation, with
+// the values its condition read.
+func ExampleEngine_Explain() {
+	now := time.Date(2017, 2, 20, 10, 0, 0, 0, time.UTC)
+	x, err := policy.Default().Explain(context.Background(), policy.Case{
+		Target:  policy.TargetAccount,
+		Group:   policy.Group{ID: "g1", Owner: "alice", Members: 12},
+		Account: &policy.Account{ID: "alice"},
+		Violations: []policy.Violation{{
+			ID: "v1", Category: "spam", Severity: policy.SeverityHigh, Actor: "mallory",
+			Evidence: policy.Evidence{Identifications: []policy.Identification{{Method: policy.MethodKeyword, Confidence: 0.9}}},
+			Reviews:  []policy.Review{{Reviewer: "r2", Verdict: policy.VerdictConfirmed, At: now}},
+		}},
+		Now: now,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("decision:", x.Decision.Penalty, x.Decision.Rule)
+	for _, r := range x.Rules {
+		switch {
+		case r.Skipped != "":
+			fmt.Printf("%s: skipped, %s\n", r.Rule, r.Skipped)
+		default:
+			fmt.Printf("%s: matched=%v", r.Rule, r.Matched)
+			for _, b := range r.Reads {
+				fmt.Printf(" %s=%s", b.Name, b.Value)
+			}
+			fmt.Println()
+		}
+	}
+	// Output:
+	// decision: warn other-leader-responsibility
+	// focus-leader-ban: skipped, its condition requires another category than spam
+	// focus-leader-suspend: skipped, its condition requires another category than spam
+	// focus-actor-ban: skipped, its condition requires another category than spam
+	// other-actor-repeat: skipped, its condition requires the subject to have committed the violation
+	// other-actor-critical: skipped, its condition requires the subject to have committed the violation
+	// other-leader-responsibility: matched=true subject.is_actor=false variables.leader=true variables.serious=true violation.zero_tolerance=false
+}

@@ -35,6 +35,10 @@ type rule struct {
 	// roles (nil: any), cannot match.
 	needsActor bool
 	roles      roleSet
+	// description and reads serve explanations: what the rule is for, and
+	// the case fields and variables its condition reads.
+	description string
+	reads       []string
 }
 
 // ladder is a compiled escalation ladder.
@@ -93,7 +97,7 @@ func (c *compiler) rule(i int, r *ruleSpec, ladders map[string]*ladder) *rule {
 	if r.fields == nil {
 		return nil
 	}
-	cr := &rule{index: i, id: r.ID, target: r.Target, duration: r.Duration, ground: r.Ground}
+	cr := &rule{index: i, id: r.ID, target: r.Target, duration: r.Duration, ground: r.Ground, description: r.Description}
 	known := func(name string) bool { return c.declared[name] }
 	unknown := func(name string) (Code, string) {
 		return CodeUnknownVariable, fmt.Sprintf("variables.%s is not declared", name)
@@ -116,6 +120,11 @@ func (c *compiler) rule(i int, r *ruleSpec, ladders map[string]*ladder) *rule {
 				cr.when = c.program(c.env, ast, r.When, cost)
 				cr.categories = categoryRequirement(ast.NativeRep().Expr(), c.spec.Categories, c.varReq)
 				cr.needsActor, cr.roles = subjectRequirement(ast.NativeRep().Expr(), c.varRoles)
+				var names []string
+				for _, ref := range ast.NativeRep().ReferenceMap() {
+					names = append(names, ref.Name)
+				}
+				cr.reads = readsOf(names)
 			}
 		}
 	}

@@ -1,0 +1,141 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+
+	"github.com/groupwarden/warden/internal/celx"
+)
+
+// Explanation is a decision with the trace of how it was reached: every rule
+// of the target against every violation, whether it matched, and the values
+// of what its condition read. The guards' interventions are in the
+// decision's Guards.
+type Explanation struct {
+	Decision Decision    `json:"decision"`
+	Rules    []RuleTrace `json:"rules"`
+}
+
+// RuleTrace is one rule evaluated against one violation.
+type RuleTrace struct {
+	Rule        string `json:"rule"`
+	Description string `json:"description,omitempty"`
+	Violation   string `json:"violation"`
+	Matched     bool   `json:"matched"`
+	// Skipped tells why the rule could not match without evaluating its
+	// condition (its category or subject requirement); empty when evaluated.
+	Skipped string `json:"skipped,omitempty"`
+	Error   string `json:"error,omitempty"`
+	// Reads are the values of the case fields and variables the condition reads.
+	Reads []Binding `json:"reads,omitempty"`
+}
+
+// Binding is a name a condition reads and its value in the case.
+type Binding struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Explain decides the case as Decide does and traces every rule of the
+// target, indexed or not. It is slower than Decide and meant for people:
+// rule authors and reviewers.
+func (e *Engine) Explain(ctx context.Context, c Case) (Explanation, error) {
+	d, err := e.Decide(ctx, c)
+	if err != nil {
+		return Explanation{}, err
+	}
+	role, _ := e.validate(&c)
+	st := newEvalState(e)
+	defer st.release()
+	if err := st.bind(&c, role); err != nil {
+		return Explanation{}, err
+	}
+	x := Explanation{Decision: d}
+	for vi := range st.c.Violations {
+		st.setViolation(vi)
+		for _, r := range e.rules {
+			if r.target != c.Target {
+				continue
+			}
+			t := RuleTrace{Rule: r.id, Description: r.description, Violation: st.v.ID}
+			switch {
+			case r.categories != nil && !r.categories[st.cat]:
+				t.Skipped = fmt.Sprintf("its condition requires another category than %s", st.v.Category)
+			case r.needsActor && !st.isActor:
+				t.Skipped = "its condition requires the subject to have committed the violation"
+			case r.roles != nil && !r.roles[st.role]:
+				t.Skipped = fmt.Sprintf("its condition requires another role than %s", roleName(st.role))
+			}
+			for _, name := range r.reads {
+				t.Reads = append(t.Reads, Binding{Name: name, Value: st.show(name)})
+			}
+			if ok, err := st.evalBool(r.when); err != nil {
+				t.Error = err.Error()
+			} else {
+				t.Matched = ok
+			}
+			x.Rules = append(x.Rules, t)
+		}
+	}
+	return x, nil
+}
+
+func roleName(r Role) string {
+	if r == 0 {
+		return "none"
+	}
+	return r.String()
+}
+
+// show renders the value of a name as a rule author writes it.
+func (s *evalState) show(name string) string {
+	v, ok := s.ResolveName(name)
+	if !ok {
+		return "?"
+	}
+	switch x := v.(type) {
+	case celx.Severity:
+		return nsSeverity + "." + Severity(x).String()
+	case celx.Role:
+		return nsRole + "." + roleName(Role(x))
+	case celx.Category:
+		return nsCategory + "." + s.e.categories[x].Name
+	case celx.Penalty:
+		return nsPenalty + "." + Penalty(x).String()
+	case violationVal:
+		return "violation " + x.v.ID
+	case types.String:
+		return fmt.Sprintf("%q", string(x))
+	case types.Duration:
+		return fmt.Sprintf("duration(%q)", Duration(x.Duration).String())
+	case types.Timestamp:
+		return fmt.Sprintf("timestamp(%q)", x.Time.Format("2006-01-02T15:04:05Z07:00"))
+	case *types.Err:
+		return "error: " + x.String()
+	case ref.Val:
+		return fmt.Sprint(x.Value())
+	}
+	return fmt.Sprint(v)
+}
+
+// readsOf lists the case fields and variables an expression refers to, sorted.
+func readsOf(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if strings.HasPrefix(n, nsVariables+".") || slices.ContainsFunc(caseVariables, func(v struct {
+			name string
+			t    *types.Type
+		}) bool {
+			return v.name == n
+		}) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
