@@ -47,6 +47,10 @@ type Plan struct {
 	Group  string           `json:"group"`
 	Policy policy.PolicyRef `json:"policy"`
 	At     time.Time        `json:"at"`
+	// Members and Violations are the case the plan was built from, for
+	// statements of reasons and appeals.
+	Members    []policy.Membership `json:"members"`
+	Violations []policy.Violation  `json:"violations"`
 	// GroupDecision is the decision for the group itself.
 	GroupDecision policy.Decision `json:"group_decision"`
 	// Decisions are the decisions for the accounts with a penalty above
@@ -202,7 +206,7 @@ func planID(gc GroupCase, digest string) string {
 func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Decision) *Plan {
 	plan := &Plan{
 		ID: planID(gc, gd.Policy.Digest), Group: gc.Group.ID, Policy: gd.Policy, At: gc.Now,
-		GroupDecision: gd,
+		Members: gc.Members, Violations: gc.Violations, GroupDecision: gd,
 	}
 	n := len(gc.Members)
 	plan.Notices = make([]Notice, 0, n)

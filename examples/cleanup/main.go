@@ -43,7 +43,7 @@ func run(ctx context.Context, w io.Writer, policyFile string, asJSON bool, group
 	}
 	cfg := synth.Default
 	cfg.Groups, cfg.Seed = groups, seed
-	campaign := enforcement.Campaign{Name: "2017 special clean-up of chat groups", From: synth.Start, To: synth.End, Focus: synth.Focus}
+	campaign := enforcement.Campaign{Name: "special clean-up of chat groups (shaped like 2017's)", From: synth.Start, To: synth.End, Focus: synth.Focus}
 	report, err := enforcement.NewPlanner(engine).Run(ctx, campaign, synth.Cases(cfg))
 	if err != nil {
 		return err

@@ -13,10 +13,12 @@ import (
 	"github.com/groupwarden/warden/policy"
 )
 
-// Start and End bound the campaign month the cases fall in.
+// Start and End bound the campaign month the cases fall in. The campaign
+// is shaped like 2017's but dated in 2026, so that its statements of reasons
+// fall within the dates the DSA Transparency Database accepts.
 var (
-	Start = time.Date(2017, 2, 1, 0, 0, 0, 0, time.UTC)
-	End   = time.Date(2017, 3, 1, 0, 0, 0, 0, time.UTC)
+	Start = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	End   = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 )
 
 // Focus are the categories the 2017 campaign focused on.

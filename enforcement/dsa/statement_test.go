@@ -1,0 +1,218 @@
+package dsa_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/enforcement/dsa"
+	"github.com/groupwarden/warden/internal/synth"
+	"github.com/groupwarden/warden/policy"
+)
+
+// The reference examples are statements the database accepts.
+const examples = "../../../shared/reference/dsa-examples/"
+
+func decodeStrict(t *testing.T, data []byte, v any) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(v))
+}
+
+func TestReferenceExamplesValidate(t *testing.T) {
+	single, err := os.ReadFile(examples + "example_statement.json")
+	require.NoError(t, err)
+	var s dsa.Statement
+	decodeStrict(t, single, &s)
+	require.NoError(t, s.Validate())
+	assert.Equal(t, "DECISION_ACCOUNT_TERMINATED", s.DecisionAccount)
+	assert.Nil(t, s.EndDateAccountRestriction, "null end date means indefinite")
+
+	multi, err := os.ReadFile(examples + "example_multi_statements.json")
+	require.NoError(t, err)
+	var b dsa.Batch
+	decodeStrict(t, multi, &b)
+	require.Len(t, b.Statements, 10)
+	require.NoError(t, b.Validate())
+}
+
+func validStatement(t *testing.T) dsa.Statement {
+	t.Helper()
+	data, err := os.ReadFile(examples + "example_statement.json")
+	require.NoError(t, err)
+	var s dsa.Statement
+	decodeStrict(t, data, &s)
+	return s
+}
+
+func strp(s string) *string { return &s }
+
+// Each variation breaks one rule of the reference document and must be
+// rejected for the right field.
+func TestInvalidVariationsAreRejectedForTheirField(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		edit  func(s *dsa.Statement)
+		field string
+	}{
+		{"no decision at all", func(s *dsa.Statement) {
+			s.DecisionVisibility, s.DecisionMonetary, s.DecisionProvision, s.DecisionAccount = nil, "", "", ""
+		}, "decision_visibility"},
+		{"unknown visibility", func(s *dsa.Statement) { s.DecisionVisibility = []string{"DECISION_VISIBILITY_HIDDEN"} }, "decision_visibility"},
+		{"visibility other without text", func(s *dsa.Statement) { s.DecisionVisibility = []string{"DECISION_VISIBILITY_OTHER"} }, "decision_visibility_other"},
+		{"visibility other text without other", func(s *dsa.Statement) { s.DecisionVisibilityOther = "x" }, "decision_visibility_other"},
+		{"monetary other without text", func(s *dsa.Statement) { s.DecisionMonetary = "DECISION_MONETARY_OTHER" }, "decision_monetary_other"},
+		{"unknown monetary", func(s *dsa.Statement) { s.DecisionMonetary = "DECISION_MONETARY_SEIZED" }, "decision_monetary"},
+		{"unknown provision", func(s *dsa.Statement) { s.DecisionProvision = "DECISION_PROVISION_SOME" }, "decision_provision"},
+		{"unknown account decision", func(s *dsa.Statement) { s.DecisionAccount = "DECISION_ACCOUNT_BANNED" }, "decision_account"},
+		{"unknown account type", func(s *dsa.Statement) { s.AccountType = "ACCOUNT_TYPE_GOVERNMENT" }, "account_type"},
+		{"no ground", func(s *dsa.Statement) { s.DecisionGround = "" }, "decision_ground"},
+		{"incompatible without its ground", func(s *dsa.Statement) { s.IncompatibleContentGround = "" }, "incompatible_content_ground"},
+		{"incompatible without explanation", func(s *dsa.Statement) { s.IncompatibleContentExplanation = "" }, "incompatible_content_explanation"},
+		{"illegal fields with incompatible ground", func(s *dsa.Statement) { s.IllegalContentLegalGround = "law" }, "illegal_content_legal_ground"},
+		{"illegal ground without legal ground", func(s *dsa.Statement) {
+			s.DecisionGround = "DECISION_GROUND_ILLEGAL_CONTENT"
+			s.IncompatibleContentGround, s.IncompatibleContentExplanation, s.IncompatibleContentIllegal = "", "", ""
+			s.IllegalContentExplanation = "why"
+		}, "illegal_content_legal_ground"},
+		{"incompatible_illegal with illegal ground", func(s *dsa.Statement) {
+			s.DecisionGround = "DECISION_GROUND_ILLEGAL_CONTENT"
+			s.IncompatibleContentGround, s.IncompatibleContentExplanation = "", ""
+			s.IllegalContentLegalGround, s.IllegalContentExplanation = "law", "why"
+		}, "incompatible_content_illegal"},
+		{"incompatible_illegal not yes or no", func(s *dsa.Statement) { s.IncompatibleContentIllegal = "Maybe" }, "incompatible_content_illegal"},
+		{"explanation too long", func(s *dsa.Statement) { s.IncompatibleContentExplanation = strings.Repeat("x", 2001) }, "incompatible_content_explanation"},
+		{"no content type", func(s *dsa.Statement) { s.ContentType = nil }, "content_type"},
+		{"content type other without text", func(s *dsa.Statement) { s.ContentType = []string{"CONTENT_TYPE_OTHER"} }, "content_type_other"},
+		{"no category", func(s *dsa.Statement) { s.Category = "" }, "category"},
+		{"category from before July 2025", func(s *dsa.Statement) { s.Category = "STATEMENT_CATEGORY_PORNOGRAPHY_OR_SEXUALIZED_CONTENT" }, "category"},
+		{"old keyword", func(s *dsa.Statement) { s.CategorySpecification = []string{"KEYWORD_DANGEROUS_TOYS"} }, "category_specification"},
+		{"bad addition", func(s *dsa.Statement) { s.CategoryAddition = []string{"STATEMENT_CATEGORY_NONE"} }, "category_addition"},
+		{"country outside the EEA", func(s *dsa.Statement) { s.TerritorialScope = []string{"US"} }, "territorial_scope"},
+		{"lower-case language", func(s *dsa.Statement) { s.ContentLanguage = "sv" }, "content_language"},
+		{"content date too early", func(s *dsa.Statement) { s.ContentDate = "1999-12-31" }, "content_date"},
+		{"application date too early", func(s *dsa.Statement) { s.ApplicationDate = "2019-12-31" }, "application_date"},
+		{"application date not a date", func(s *dsa.Statement) { s.ApplicationDate = "08/12/2025" }, "application_date"},
+		{"end date after 2038", func(s *dsa.Statement) { s.EndDateAccountRestriction = strp("2038-01-02") }, "end_date_account_restriction"},
+		{"no facts", func(s *dsa.Statement) { s.DecisionFacts = "" }, "decision_facts"},
+		{"facts too long", func(s *dsa.Statement) { s.DecisionFacts = strings.Repeat("x", 5001) }, "decision_facts"},
+		{"no source type", func(s *dsa.Statement) { s.SourceType = "" }, "source_type"},
+		{"source identity with voluntary", func(s *dsa.Statement) {
+			s.SourceType, s.SourceIdentity = "SOURCE_VOLUNTARY", "a notifier"
+		}, "source_identity"},
+		{"automated detection not yes or no", func(s *dsa.Statement) { s.AutomatedDetection = "yes" }, "automated_detection"},
+		{"unknown automated decision", func(s *dsa.Statement) { s.AutomatedDecision = "AUTOMATED_DECISION_MOSTLY" }, "automated_decision"},
+		{"no puid", func(s *dsa.Statement) { s.PUID = "" }, "puid"},
+		{"puid with a space", func(s *dsa.Statement) { s.PUID = "a b" }, "puid"},
+		{"puid too long", func(s *dsa.Statement) { s.PUID = strings.Repeat("a", 501) }, "puid"},
+		{"content id other key", func(s *dsa.Statement) { s.ContentID = map[string]string{"ISBN": "1"} }, "content_id"},
+		{"content id not 13 digits", func(s *dsa.Statement) { s.ContentID = map[string]string{"EAN-13": "123"} }, "content_id"},
+		{"reference url not a url", func(s *dsa.Statement) { s.DecisionGroundReferenceURL = "terms" }, "decision_ground_reference_url"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := validStatement(t)
+			tt.edit(&s)
+			err := s.Validate()
+			require.Error(t, err)
+			var ve dsa.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.True(t, ve.Has(tt.field), "want an error on %s, got %v", tt.field, ve)
+		})
+	}
+}
+
+func TestBatchLimits(t *testing.T) {
+	s := validStatement(t)
+	statements := make([]dsa.Statement, 230)
+	for i := range statements {
+		statements[i] = s
+		statements[i].PUID = "p-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + "-" + strings.Repeat("y", i/26)
+	}
+	batches := dsa.Batches(statements)
+	require.Len(t, batches, 3)
+	assert.Len(t, batches[0].Statements, 100)
+	assert.Len(t, batches[2].Statements, 30)
+	for _, b := range batches {
+		require.NoError(t, b.Validate())
+	}
+	var ve dsa.ValidationError
+	require.ErrorAs(t, dsa.Batch{}.Validate(), &ve)
+	assert.True(t, ve.Has("statements"))
+	require.ErrorAs(t, dsa.Batch{Statements: statements[:101]}.Validate(), &ve)
+	assert.True(t, ve.Has("statements"))
+	dup := dsa.Batch{Statements: []dsa.Statement{s, s}}
+	require.ErrorAs(t, dup.Validate(), &ve)
+	assert.True(t, ve.Has("statements.1.puid"))
+}
+
+// Every statement built from a synthetic campaign validates, puids are
+// unique and stable, and no statement names an account.
+func TestBuiltStatementsValidate(t *testing.T) {
+	planner := enforcement.NewPlanner(policy.Default())
+	cfg := synth.Default
+	cfg.Groups = 500
+	seen := map[string]bool{}
+	kinds := map[string]int{}
+	n := 0
+	for gc := range synth.Cases(cfg) {
+		plan, err := planner.Plan(context.Background(), gc)
+		require.NoError(t, err)
+		statements, err := dsa.FromPlan(plan, policy.Default())
+		require.NoError(t, err)
+		again, err := dsa.FromPlan(plan, policy.Default())
+		require.NoError(t, err)
+		require.Equal(t, statements, again, "the same decision gives the same statement")
+		for _, s := range statements {
+			require.NoError(t, s.Validate())
+			require.False(t, seen[s.PUID], "puid %s repeats", s.PUID)
+			seen[s.PUID] = true
+			raw, err := json.Marshal(s)
+			require.NoError(t, err)
+			for _, m := range gc.Members {
+				require.NotContains(t, string(raw), m.Account.ID, "a statement carries no account id")
+			}
+			kinds[s.DecisionAccount+"/"+s.DecisionProvision]++
+			n++
+		}
+		penalised := 0
+		for _, d := range plan.Decisions {
+			if d.Penalty != policy.PenaltyWarn {
+				penalised++
+			}
+		}
+		require.GreaterOrEqual(t, len(statements), penalised, "every restricted account has a statement")
+	}
+	require.Greater(t, n, 200)
+	assert.Positive(t, kinds["DECISION_ACCOUNT_TERMINATED/"])
+	assert.Positive(t, kinds["DECISION_ACCOUNT_TERMINATED/DECISION_PROVISION_TOTAL_TERMINATION"])
+	assert.Positive(t, kinds["DECISION_ACCOUNT_SUSPENDED/DECISION_PROVISION_TOTAL_TERMINATION"])
+	for _, b := range dsa.Batches(nil) {
+		require.NoError(t, b.Validate())
+	}
+}
+
+func TestPUIDDependsOnTheKey(t *testing.T) {
+	cfg := synth.Default
+	cfg.Groups, cfg.FocusShare = 30, 1
+	planner := enforcement.NewPlanner(policy.Default())
+	for gc := range synth.Cases(cfg) {
+		plan, err := planner.Plan(context.Background(), gc)
+		require.NoError(t, err)
+		a, err := (&dsa.Builder{PUIDKey: []byte("secret-a")}).FromPlan(plan, policy.Default())
+		require.NoError(t, err)
+		b, err := (&dsa.Builder{PUIDKey: []byte("secret-b")}).FromPlan(plan, policy.Default())
+		require.NoError(t, err)
+		require.Equal(t, len(a), len(b))
+		for i := range a {
+			assert.NotEqual(t, a[i].PUID, b[i].PUID)
+		}
+	}
+}
