@@ -81,9 +81,10 @@ type Action struct {
 
 // builder assembles the actions of a plan in their order.
 type builder struct {
-	plan   *Plan
-	engine *policy.Engine
-	gc     GroupCase
+	plan    *Plan
+	engine  *policy.Engine
+	planner *Planner
+	gc      GroupCase
 }
 
 func (b *builder) add(a Action) { b.plan.Actions = append(b.plan.Actions, a) }

@@ -61,8 +61,10 @@ type Notice struct {
 	// Reasons are the reasons and grounds of the account's penalty.
 	Reasons []string `json:"reasons,omitempty"`
 	// Appeal is the route to contest the penalty; set when there is one.
-	Appeal        policy.Appeal `json:"appeal,omitzero"`
-	PendingReview bool          `json:"pending_review,omitempty"`
+	Appeal policy.Appeal `json:"appeal,omitzero"`
+	// Funds lists what a banned account holds and how to recover it.
+	Funds         []FundsLine `json:"funds,omitempty"`
+	PendingReview bool        `json:"pending_review,omitempty"`
 }
 
 // MarshalJSON renders the notice with its Text.
@@ -108,6 +110,9 @@ func (b *builder) notices(decisions []policy.Decision) {
 			n.Penalty, n.Duration, n.Until = d.Penalty, d.Duration, d.Until()
 			n.Reasons = []string{d.Reason, fmt.Sprintf("Ground (%s): %s.", d.Ground.Kind, strings.TrimSuffix(d.Ground.Reference, "."))}
 			n.Appeal = d.Appeal
+			if d.Penalty == policy.PenaltyBan {
+				n.Funds = b.planner.fundsLines(m.Account)
+			}
 		}
 		b.plan.Notices = append(b.plan.Notices, n)
 		b.add(Action{Kind: Notify, Subject: m.Account.ID, Notice: len(b.plan.Notices) - 1})
@@ -162,6 +167,7 @@ func (n Notice) Text() string {
 		fmt.Fprintf(&b, " Reason: %s", strings.Join(n.Reasons, " "))
 		fmt.Fprintf(&b, " You can contest this decision within %s: %s.", n.Appeal.Window, n.Appeal.Route)
 	}
+	b.WriteString(fundsText(n.Funds))
 	if n.PendingReview {
 		b.WriteString(" A reviewer will look at the case again; you will be told of any change.")
 	}

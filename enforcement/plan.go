@@ -131,10 +131,17 @@ var ErrInvalidGroupCase = errors.New("invalid group case")
 // concurrent use.
 type Planner struct {
 	engine *policy.Engine
+	routes []FundsRoute
 }
 
 // NewPlanner returns a planner that decides with engine.
-func NewPlanner(engine *policy.Engine) *Planner { return &Planner{engine: engine} }
+func NewPlanner(engine *policy.Engine, opts ...PlannerOption) *Planner {
+	p := &Planner{engine: engine, routes: DefaultFundsRoutes}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
 
 // Engine returns the planner's policy engine.
 func (p *Planner) Engine() *policy.Engine { return p.engine }
@@ -211,7 +218,7 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 	n := len(gc.Members)
 	plan.Notices = make([]Notice, 0, n)
 	plan.Actions = make([]Action, 0, n+2*len(gc.Violations)+2)
-	b := &builder{plan: plan, engine: p.engine, gc: gc}
+	b := &builder{plan: plan, engine: p.engine, planner: p, gc: gc}
 	bystander := fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", gd.Penalty)
 	if gd.PendingReview {
 		plan.PendingReview = append(plan.PendingReview, gc.Group.ID)

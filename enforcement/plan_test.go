@@ -113,6 +113,12 @@ func TestPlanCSAMVerified(t *testing.T) {
 	assert.Contains(t, notice("alice").Text(), "was closed")
 	assert.Equal(t, enforcement.Actors, notice("carol").Audience)
 	assert.Contains(t, notice("carol").Text(), "You committed: v-csam-1 (csam)")
+	carolFunds := notice("carol").Funds
+	require.Len(t, carolFunds, 2, "a ban notice tells the holder how to recover each asset")
+	assert.Equal(t, "customer-service hotline", carolFunds[0].Channel)
+	assert.Equal(t, "online application", carolFunds[1].Channel)
+	assert.Contains(t, notice("carol").Text(), "Your funds are safe")
+	assert.Empty(t, notice("dave").Funds, "no ban, nothing frozen")
 	dave := notice("dave")
 	assert.Equal(t, enforcement.Members, dave.Audience)
 	assert.Equal(t, policy.PenaltyNone, dave.Penalty)
