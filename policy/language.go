@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -162,7 +163,7 @@ func (p *parser) parse(src []byte) *policySpec {
 		}
 		return nil
 	}
-	if len(doc.Content) == 0 {
+	if len(doc.Content) == 0 || (doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null") {
 		p.errorAt(1, 1, CodeMissingField, "empty policy: want a mapping with name, version, categories and rules")
 		return nil
 	}
@@ -259,30 +260,25 @@ func parseDocument(src []byte) (*yaml.Node, error) {
 	}
 }
 
-// maxYAMLSearch bounds the files whose syntax errors yamlErrorLine locates
-// by re-parsing; longer files take yaml.v3's line.
-const maxYAMLSearch = 2000
-
 // yamlErrorLine returns the line of a YAML syntax error. yaml.v3 gives a
 // line only in the message, and for parser errors (as opposed to scanner
 // errors) it is the zero-based line of the enclosing construct, not of the
 // problem; for some errors there is none. As the parser reads the document
 // in order, the problem is on the first line whose prefix of the file fails
-// with the same message.
+// with the same message: a shorter prefix parses, or fails otherwise (at
+// its cut end). yamlErrorLine finds it by bisection; it falls back on
+// yaml.v3's line when the whole file does not fail that way.
 func (p *parser) yamlErrorLine(msg string) int {
 	want := yamlProblem(msg)
-	if len(p.lines) <= maxYAMLSearch {
-		for n := 1; n <= len(p.lines); n++ {
-			_, err := parseDocument([]byte(strings.Join(p.lines[:n], "\n")))
-			if err == nil {
-				continue
-			}
-			for _, m := range yamlMessages(err) {
-				if yamlProblem(m) == want {
-					return n
-				}
-			}
+	fails := func(n int) bool {
+		_, err := parseDocument([]byte(strings.Join(p.lines[:n], "\n")))
+		if err == nil {
+			return false
 		}
+		return slices.ContainsFunc(yamlMessages(err), func(m string) bool { return yamlProblem(m) == want })
+	}
+	if n := len(p.lines); n > 0 && fails(n) {
+		return 1 + sort.Search(n-1, func(i int) bool { return fails(i + 1) })
 	}
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		if line, _ := strconv.Atoi(m[1]); line >= 1 {

@@ -15,30 +15,33 @@ import (
 // The expression is node.Value, the scalar as YAML decoded it: indentation
 // removed, lines folded, quotes and escapes resolved. FilePosition walks the
 // file text from the start of the scalar and matches the non-blank
-// characters of the value one by one, decoding quote escapes ('' in single
-// quotes, \" \\ \xNN ... in double quotes) as it goes; everything in between
-// is indentation, line breaks or escape syntax. The mapping is exact for
-// every style (plain, quoted, literal and folded, on one line or several)
-// at any non-blank character. A position on a blank character or past the
-// end of the value maps to just after the last non-blank character before
-// it.
+// characters of the value one by one, decoding quote escapes as it goes (a
+// doubled quote in single quotes; \" \\ \xNN and the others in double
+// quotes); everything in between is indentation, line breaks or escape
+// syntax. The mapping is exact for every style (plain, quoted, literal and
+// folded, on one line or several) at any non-blank character. A position
+// on a blank character or past the end of the value maps to just after the
+// last non-blank character before it, or to the scalar (its opening quote,
+// its | or > indicator) when there is none.
 func FilePosition(node *yaml.Node, lines []string, celLine, celCol int) (int, int) {
 	value := []rune(node.Value)
 	target := offset(value, celLine, celCol)
 
-	s := scanner{lines: lines, style: node.Style}
-	switch node.Style {
+	style := node.Style &^ (yaml.TaggedStyle | yaml.FlowStyle)
+	s := scanner{lines: lines, style: style, line: max(node.Line, 1), col: max(node.Column, 1)}
+	// node.Line and node.Column are those of the scalar's tag or anchor, if
+	// it has one, then of its quote or its | or > indicator.
+	s.skipProperties()
+	switch style {
 	case yaml.LiteralStyle, yaml.FoldedStyle:
-		// node.Line is the line of the | or > indicator; the text starts on the next.
-		s.line, s.col = node.Line+1, 1
+		// The text starts on the line after the indicator.
+		s.line, s.col = s.line+1, 1
 	case yaml.SingleQuotedStyle, yaml.DoubleQuotedStyle:
-		s.line, s.col = node.Line, node.Column+1
-	default:
-		s.line, s.col = node.Line, node.Column
+		s.col++
 	}
-	s.line, s.col = max(s.line, 1), max(s.col, 1)
-	// after is the position just after the last character matched.
-	afterLine, afterCol := s.line, s.col
+	// after is the position just after the last character matched; the
+	// scalar's own position while none is.
+	afterLine, afterCol := max(node.Line, 1), max(node.Column, 1)
 	for i := 0; i < len(value) && i <= target; i++ {
 		if blank(value[i]) {
 			continue
@@ -77,6 +80,23 @@ type scanner struct {
 	line, col int
 	text      []rune // the current line, from column 1
 	textLine  int
+}
+
+// skipProperties moves past the tag and anchor (!tag, &anchor) that may
+// precede a scalar on its line.
+func (s *scanner) skipProperties() {
+	if s.line > len(s.lines) {
+		return
+	}
+	text := []rune(s.lines[s.line-1])
+	for s.col <= len(text) && (text[s.col-1] == '!' || text[s.col-1] == '&') {
+		for s.col <= len(text) && !blank(text[s.col-1]) {
+			s.col++
+		}
+		for s.col <= len(text) && blank(text[s.col-1]) {
+			s.col++
+		}
+	}
 }
 
 // find advances to the next character of the file text that decodes to r
