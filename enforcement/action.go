@@ -163,6 +163,13 @@ var groupKinds = map[policy.Penalty]ActionKind{
 	policy.PenaltyRestrict: RestrictGroup, policy.PenaltyWarn: WarnGroup,
 }
 
+// AccountActionKind returns the action that gives an account the penalty,
+// and false for none and close.
+func AccountActionKind(p policy.Penalty) (ActionKind, bool) {
+	k, ok := accountKinds[p]
+	return k, ok
+}
+
 func (b *builder) accountActions() {
 	for _, d := range b.plan.Decisions {
 		undo := ReinstateAccount
