@@ -1,0 +1,39 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/enforcement/dsa"
+	"github.com/groupwarden/warden/internal/synth"
+)
+
+func TestCleanupReport(t *testing.T) {
+	var out bytes.Buffer
+	statements := filepath.Join(t.TempDir(), "statements.json")
+	require.NoError(t, run(context.Background(), &out, options{groups: 300, seed: synth.Default.Seed, statements: statements}))
+	assert.Contains(t, out.String(), "Focus categories (csam, pii_trafficking)")
+	assert.Contains(t, out.String(), "Funds frozen in banned accounts")
+
+	data, err := os.ReadFile(statements)
+	require.NoError(t, err)
+	var all dsa.Batch
+	require.NoError(t, json.Unmarshal(data, &all))
+	require.NotEmpty(t, all.Statements)
+	for _, b := range dsa.Batches(all.Statements) {
+		require.NoError(t, b.Validate())
+	}
+
+	out.Reset()
+	require.NoError(t, run(context.Background(), &out, options{groups: 50, seed: 1, asJSON: true}))
+	var report map[string]any
+	require.NoError(t, json.Unmarshal(out.Bytes(), &report))
+	assert.EqualValues(t, 50, report["cases"].(float64)+report["skipped"].(float64))
+}
