@@ -18,11 +18,16 @@ import (
 // and caches variables so each is evaluated at most once per violation.
 // States are pooled by the engine; one serves one decision at a time.
 type evalState struct {
-	e    *Engine
-	c    Case // a copy of the case being decided
-	v    *Violation
-	cat  uint8
-	vval violationVal
+	e   *Engine
+	c   Case // a copy of the case being decided
+	v   *Violation
+	cat uint8
+	// cats holds the category index of each violation, found by validate.
+	cats []uint8
+	// review is the current violation's latest review as of the case's
+	// time; verified whether it passed the double judgment then.
+	review   *Review
+	verified bool
 
 	subjectID string
 	role      Role
@@ -45,6 +50,9 @@ var (
 func newEvalState(e *Engine) *evalState {
 	s := &evalState{e: e, vars: make([]ref.Val, len(e.vars))}
 	s.strikes = s.strikesImpl
+	// The frame lives as long as the state: it is never closed, so never
+	// shared, and untracked programs leave nothing in it between runs.
+	s.frame, _ = interpreter.NewExecutionFrame(s)
 	return s
 }
 
@@ -61,14 +69,8 @@ func (s *evalState) eval(p program) (ref.Val, error) {
 	return out, err
 }
 
-// bind points the state at a validated case and opens the execution frame
-// that the decision's evaluations share.
-func (s *evalState) bind(c *Case, role Role) error {
-	f, err := interpreter.NewExecutionFrame(s)
-	if err != nil {
-		return err
-	}
-	s.frame = f
+// bind points the state at a validated case.
+func (s *evalState) bind(c *Case, role Role) {
 	s.c = *c
 	s.role = role
 	if c.Target == TargetAccount {
@@ -80,27 +82,23 @@ func (s *evalState) bind(c *Case, role Role) error {
 		s.subjectID, s.realName, s.business = g.ID, false, false
 		s.created, s.history = g.Created, g.History
 	}
-	return nil
 }
 
 // release drops every reference to the case so the pool keeps no data alive.
 func (s *evalState) release() {
-	if s.frame != nil {
-		s.frame.Close()
-		s.frame = nil
-	}
 	s.c = Case{}
-	s.v = nil
-	s.vval = violationVal{}
+	s.v, s.review = nil, nil
 	s.history = nil
+	s.cats = s.cats[:0]
 	clear(s.vars)
 }
 
 // setViolation makes the i-th violation of the case the current one.
 func (s *evalState) setViolation(i int) {
 	s.v = &s.c.Violations[i]
-	s.vval = violationVal{s.v}
-	s.cat = s.e.catIndex[s.v.Category]
+	s.cat = s.cats[i]
+	s.review = s.v.latestReviewAt(s.c.Now)
+	s.verified = s.v.Automated() && confirmed(s.review)
 	s.isActor = s.c.Target == TargetAccount && s.v.Actor != "" && s.v.Actor == s.subjectID
 	clear(s.vars)
 }
@@ -109,7 +107,7 @@ func (s *evalState) setViolation(i int) {
 func (s *evalState) ResolveName(name string) (any, bool) {
 	switch name {
 	case "violation":
-		return s.vval, true
+		return violationVal{s}, true
 	case "violation.id":
 		return types.String(s.v.ID), true
 	case "violation.category":
@@ -117,7 +115,7 @@ func (s *evalState) ResolveName(name string) (any, bool) {
 	case "violation.severity":
 		return celx.Severity(s.v.Severity), true
 	case "violation.verified":
-		return types.Bool(s.v.Verified()), true
+		return types.Bool(s.verified), true
 	case "violation.automated":
 		return types.Bool(s.v.Automated()), true
 	case "violation.confidence":
@@ -230,12 +228,13 @@ func (s *evalState) evalBool(p program) (bool, error) {
 	return bool(b), nil
 }
 
-// violationVal is the CEL value of `violation`.
-type violationVal struct{ v *Violation }
+// violationVal is the CEL value of `violation`: the state's current
+// violation, as of the case's time.
+type violationVal struct{ s *evalState }
 
 func (v violationVal) ConvertToNative(t reflect.Type) (any, error) {
 	if t == reflect.TypeFor[*Violation]() {
-		return v.v, nil
+		return v.s.v, nil
 	}
 	return nil, fmt.Errorf("cannot convert violation to %v", t)
 }
@@ -252,8 +251,8 @@ func (v violationVal) ConvertToType(t ref.Type) ref.Val {
 
 func (v violationVal) Equal(other ref.Val) ref.Val {
 	o, ok := other.(violationVal)
-	return types.Bool(ok && o.v == v.v)
+	return types.Bool(ok && o.s.v == v.s.v)
 }
 
 func (v violationVal) Type() ref.Type { return celx.ViolationType }
-func (v violationVal) Value() any     { return v.v }
+func (v violationVal) Value() any     { return v.s.v }

@@ -9,6 +9,7 @@ import (
 	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+	celparser "cel.dev/cel-go/parser"
 
 	"github.com/groupwarden/warden/internal/celx"
 )
@@ -72,7 +73,7 @@ func newBaseEnv(cats []categorySpec) (*cel.Env, error) {
 					if !ok {
 						return types.MaybeNoSuchOverloadErr(v)
 					}
-					return types.Bool(vv.v.Verified())
+					return types.Bool(vv.s.verified)
 				}))),
 		cel.Function("strikes",
 			cel.Overload("strikes_duration", []*types.Type{types.DurationType}, types.IntType, cel.LateFunctionBinding())),
@@ -330,4 +331,39 @@ func roleCondition(e ast.Expr, vars map[string]roleSet) roleSet {
 		}
 	}
 	return nil
+}
+
+// residual returns the conjuncts of a `when` condition that the rule's
+// indexes do not already decide, unparsed, or none when the index decides
+// them all. A conjunct is decided when it is exactly a category condition
+// (violation.category ==, in, violation.zero_tolerance and its negation), a
+// role condition, or subject.is_actor: for every candidate the index lets
+// through, such a conjunct is true. Variables whose category requirement is
+// only necessary are kept.
+func residual(parsed *ast.AST, cats []categorySpec, roles map[string]roleSet) ([]string, error) {
+	var keep []string
+	var walk func(e ast.Expr) error
+	walk = func(e ast.Expr) error {
+		if e.Kind() == ast.CallKind && e.AsCall().FunctionName() == "_&&_" {
+			for _, a := range e.AsCall().Args() {
+				if err := walk(a); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if n, _ := containers.ToQualifiedName(e); n == "subject.is_actor" {
+			return nil
+		}
+		if roleCondition(e, roles) != nil || conjunctCategories(e, cats, nil) != nil {
+			return nil
+		}
+		s, err := celparser.Unparse(e, parsed.SourceInfo())
+		if err != nil {
+			return err
+		}
+		keep = append(keep, "("+s+")")
+		return nil
+	}
+	return keep, walk(parsed.Expr())
 }

@@ -100,18 +100,16 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 	if err := ctx.Err(); err != nil {
 		return Decision{}, err
 	}
-	role, err := e.validate(&c)
-	if err != nil {
-		return Decision{}, err
-	}
 	st := e.pool.Get().(*evalState)
 	defer func() {
 		st.release()
 		e.pool.Put(st)
 	}()
-	if err := st.bind(&c, role); err != nil {
+	role, err := e.validate(&c, st)
+	if err != nil {
 		return Decision{}, err
 	}
+	st.bind(&c, role)
 	d := Decision{Target: c.Target, Subject: st.subjectID, Role: role, Policy: e.ref, At: c.Now}
 	done := ctx.Done()
 	best, bestRule, bestViolation := -1, 0, 0
@@ -133,13 +131,15 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 				default:
 				}
 			}
-			ok, err := st.evalBool(r.when)
-			if err != nil {
-				d.Errors = append(d.Errors, RuleError{Rule: r.id, Violation: st.v.ID, Message: err.Error()})
-				continue
-			}
-			if !ok {
-				continue
+			if !r.implied {
+				ok, err := st.evalBool(r.cond)
+				if err != nil {
+					d.Errors = append(d.Errors, RuleError{Rule: r.id, Violation: st.v.ID, Message: err.Error()})
+					continue
+				}
+				if !ok {
+					continue
+				}
 			}
 			m, ladderEnd, err := st.ask(r)
 			if err != nil {
@@ -151,7 +151,7 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 				awaiting, awaitingRule = g.withoutReview, r.index
 			}
 			if d.Matches == nil {
-				d.Matches = make([]Match, 0, 4)
+				d.Matches = make([]Match, 0, 1)
 			}
 			d.Matches = append(d.Matches, m)
 			if best < 0 || outranks(m, d.Matches[best], r.index, bestRule) {
@@ -220,7 +220,7 @@ func (st *evalState) ask(r *rule) (m Match, ladderEnd bool, err error) {
 func (e *Engine) conclude(d *Decision, st *evalState, m Match, r *rule) {
 	d.Penalty, d.Duration = m.Penalty, m.Duration
 	d.Rule, d.Violation, d.Category = m.Rule, m.Violation, st.v.Category
-	d.Verified = st.v.VerifiedAt(st.c.Now)
+	d.Verified = st.verified
 	d.Ground = r.ground
 	d.Appeal = e.appeal
 	if r.constMessage != nil {

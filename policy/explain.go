@@ -49,12 +49,10 @@ func (e *Engine) Explain(ctx context.Context, c Case) (Explanation, error) {
 	if err != nil {
 		return Explanation{}, err
 	}
-	role, _ := e.validate(&c)
 	st := newEvalState(e)
 	defer st.release()
-	if err := st.bind(&c, role); err != nil {
-		return Explanation{}, err
-	}
+	role, _ := e.validate(&c, st)
+	st.bind(&c, role)
 	x := Explanation{Decision: d}
 	for vi := range st.c.Violations {
 		st.setViolation(vi)
@@ -108,7 +106,7 @@ func (s *evalState) show(name string) string {
 	case celx.Penalty:
 		return nsPenalty + "." + Penalty(x).String()
 	case violationVal:
-		return "violation " + x.v.ID
+		return "violation " + x.s.v.ID
 	case types.String:
 		return fmt.Sprintf("%q", string(x))
 	case types.Duration:

@@ -37,11 +37,11 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) gua
 	}
 
 	if m.Penalty != PenaltyNone {
-		if review := v.latestReviewAt(st.c.Now); review != nil && review.Verdict == VerdictRejected {
+		if review := st.review; review != nil && review.Verdict == VerdictRejected {
 			// A person found no violation: nothing follows from it.
 			note(GuardDoubleJudgment, e.guards.DoubleJudgment.Enabled, PenaltyNone, 0, fmt.Sprintf(
 				"violation %s was rejected by reviewer %s", v.ID, review.Reviewer))
-		} else if m.Penalty.Level() > PenaltyWarn.Level() && !v.VerifiedAt(st.c.Now) {
+		} else if m.Penalty.Level() > PenaltyWarn.Level() && !st.verified {
 			out = e.doubleJudgment(d, st, m, note)
 		}
 	}
@@ -116,7 +116,7 @@ func unverifiedWhy(v *Violation, st *evalState) string {
 	if !v.Automated() {
 		missing = append(missing, "no technical identification")
 	}
-	if v.latestReviewAt(st.c.Now) == nil {
+	if st.review == nil {
 		missing = append(missing, "no manual review yet")
 	}
 	return strings.Join(missing, ", ")

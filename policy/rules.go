@@ -18,7 +18,11 @@ type rule struct {
 	index    int
 	id       string
 	target   Target
-	when     program
+	when program
+	// cond is what remains of when once the indexes have decided their
+	// conjuncts; implied is set when nothing remains.
+	cond     program
+	implied  bool
 	penalty  Penalty // the literal penalty, when penaltyX and ladder are nil
 	penaltyX program // the penalty expression, if any
 	ladder   *ladder
@@ -125,6 +129,7 @@ func (c *compiler) rule(i int, r *ruleSpec, ladders map[string]*ladder) *rule {
 					names = append(names, ref.Name)
 				}
 				cr.reads = readsOf(names)
+				cr.cond, cr.implied = c.residualProgram(r.When, cr.when, cost)
 			}
 		}
 	}
@@ -211,4 +216,25 @@ func (c *compiler) fitsTarget(n *yaml.Node, t Target, p Penalty) {
 		}
 		c.errorf(n, CodePenaltyTarget, "a rule for a %s cannot give %s (the permanent measure for a %s is %s)", t, p, t, want)
 	}
+}
+
+// residualProgram compiles what the indexes leave of a condition; on any
+// trouble it falls back to the full condition.
+func (c *compiler) residualProgram(x expr, full program, cost uint64) (program, bool) {
+	parsed, iss := c.env.Parse(x.Src)
+	if iss.Err() != nil {
+		return full, false
+	}
+	keep, err := residual(parsed.NativeRep(), c.spec.Categories, c.varRoles)
+	if err != nil {
+		return full, false
+	}
+	if len(keep) == 0 {
+		return program{}, true
+	}
+	checked, iss := c.env.Compile(strings.Join(keep, " && "))
+	if iss.Err() != nil || !checked.OutputType().IsExactType(types.BoolType) {
+		return full, false
+	}
+	return c.program(c.env, checked, x, cost), false
 }

@@ -7,8 +7,9 @@ import (
 )
 
 // validate checks a case before it is decided and returns the subject's
-// role. Every error names the field it is about.
-func (e *Engine) validate(c *Case) (Role, error) {
+// role. Every error names the field it is about. It records the category
+// index of each violation in the state.
+func (e *Engine) validate(c *Case, st *evalState) (Role, error) {
 	if !c.Target.Valid() {
 		return 0, caseErr("target: want account or group, got %q", c.Target.String())
 	}
@@ -60,63 +61,66 @@ func (e *Engine) validate(c *Case) (Role, error) {
 		return 0, caseErr("violations: at least one is required")
 	}
 	for i := range c.Violations {
-		if err := e.checkViolation(c, i); err != nil {
+		cat, err := e.checkViolation(c, i)
+		if err != nil {
 			return 0, err
 		}
+		st.cats = append(st.cats, cat)
 	}
 	return role, nil
 }
 
-func (e *Engine) checkViolation(c *Case, i int) error {
+func (e *Engine) checkViolation(c *Case, i int) (uint8, error) {
 	v := &c.Violations[i]
 	at := violationField(i)
 	if v.ID == "" || len(v.ID) > maxIDLen {
-		return checkID(at.String()+".id", v.ID)
+		return 0, checkID(at.String()+".id", v.ID)
 	}
 	if slices.ContainsFunc(c.Violations[:i], func(o Violation) bool { return o.ID == v.ID }) {
-		return caseErr("%s.id: %q appears twice", at, v.ID)
+		return 0, caseErr("%s.id: %q appears twice", at, v.ID)
 	}
-	if _, ok := e.catIndex[v.Category]; !ok {
+	cat, ok := e.catIndex[v.Category]
+	if !ok {
 		names := make([]string, len(e.categories))
 		for j, cat := range e.categories {
 			names[j] = cat.Name
 		}
-		return caseErr("%s.category: unknown category %q (the policy %s declares: %s)", at, v.Category, e.ref.Name, strings.Join(names, ", "))
+		return 0, caseErr("%s.category: unknown category %q (the policy %s declares: %s)", at, v.Category, e.ref.Name, strings.Join(names, ", "))
 	}
 	if !v.Severity.Valid() {
-		return caseErr("%s.severity: want low, medium, high or critical", at)
+		return 0, caseErr("%s.severity: want low, medium, high or critical", at)
 	}
 	if len(v.Actor) > maxIDLen {
-		return caseErr("%s.actor: longer than %d bytes", at, maxIDLen)
+		return 0, caseErr("%s.actor: longer than %d bytes", at, maxIDLen)
 	}
 	if v.Group != "" && v.Group != c.Group.ID {
-		return caseErr("%s.group: %q is not the case's group %q", at, v.Group, c.Group.ID)
+		return 0, caseErr("%s.group: %q is not the case's group %q", at, v.Group, c.Group.ID)
 	}
 	for j, id := range v.Evidence.Identifications {
 		if id.Method < MethodHashMatch || id.Method > MethodKeyword {
-			return caseErr("%s.evidence.identifications[%d].method: want hash_match, classifier or keyword", at, j)
+			return 0, caseErr("%s.evidence.identifications[%d].method: want hash_match, classifier or keyword", at, j)
 		}
 		if id.Confidence < 0 || id.Confidence > 1 || id.Confidence != id.Confidence {
-			return caseErr("%s.evidence.identifications[%d].confidence: %v is not between 0 and 1", at, j, id.Confidence)
+			return 0, caseErr("%s.evidence.identifications[%d].confidence: %v is not between 0 and 1", at, j, id.Confidence)
 		}
 	}
 	for j, r := range v.Evidence.Reports {
 		if r.Source < SourceUser || r.Source > SourceAuthority {
-			return caseErr("%s.evidence.reports[%d].source: want user, trusted_flagger or authority", at, j)
+			return 0, caseErr("%s.evidence.reports[%d].source: want user, trusted_flagger or authority", at, j)
 		}
 	}
 	if len(v.Reviews) > maxHistory {
-		return caseErr("%s.reviews: more than %d", at, maxHistory)
+		return 0, caseErr("%s.reviews: more than %d", at, maxHistory)
 	}
 	for j, r := range v.Reviews {
 		if r.Reviewer == "" {
-			return caseErr("%s.reviews[%d].reviewer: a review names the person who made it", at, j)
+			return 0, caseErr("%s.reviews[%d].reviewer: a review names the person who made it", at, j)
 		}
 		if r.Verdict != VerdictConfirmed && r.Verdict != VerdictRejected {
-			return caseErr("%s.reviews[%d].verdict: want confirmed or rejected", at, j)
+			return 0, caseErr("%s.reviews[%d].verdict: want confirmed or rejected", at, j)
 		}
 	}
-	return nil
+	return cat, nil
 }
 
 func checkID(field, id string) error {
