@@ -15,10 +15,10 @@ import (
 
 // rule is a compiled rule.
 type rule struct {
-	index    int
-	id       string
-	target   Target
-	when program
+	index  int
+	id     string
+	target Target
+	when   program
 	// cond is what remains of when once the indexes have decided their
 	// conjuncts; implied is set when nothing remains.
 	cond     program
