@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/groupwarden/warden/policy"
@@ -157,34 +158,42 @@ func (p *Planner) Plan(ctx context.Context, gc GroupCase) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	decisions := make([]policy.Decision, len(gc.Members))
-	for i, m := range gc.Members {
-		acct := m.Account
-		d, err := p.engine.Decide(ctx, policy.Case{
-			Target: policy.TargetAccount, Group: gc.Group, Account: &acct, Role: m.Role,
-			Violations: gc.Violations, Now: gc.Now,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("members[%d]: %w", i, err)
-		}
-		decisions[i] = d
+	// The member decisions are scratch space: the plan keeps copies of the
+	// ones it acts on, so the slice goes back to a pool.
+	scratch := decisionPool.Get().(*[]policy.Decision)
+	defer func() {
+		clear(*scratch)
+		decisionPool.Put(scratch)
+	}()
+	decisions, err := p.engine.DecideMembers(ctx, policy.Case{Group: gc.Group, Violations: gc.Violations, Now: gc.Now}, gc.Members, (*scratch)[:0])
+	*scratch = decisions
+	if err != nil {
+		return nil, err
 	}
 	return p.build(gc, gd, decisions), nil
 }
 
+var decisionPool = sync.Pool{New: func() any { return new([]policy.Decision) }}
+
 // checkMembers validates what the engine does not see: the member list.
 func checkMembers(gc GroupCase) error {
-	seen := make(map[string]bool, len(gc.Members))
+	ids := make([]string, len(gc.Members))
+	for i, m := range gc.Members {
+		ids[i] = m.Account.ID
+	}
+	slices.Sort(ids)
+	for i := 1; i < len(ids); i++ {
+		if ids[i] == ids[i-1] && ids[i] != "" {
+			return fmt.Errorf("%w: members: account %q appears twice", ErrInvalidGroupCase, ids[i])
+		}
+	}
 	for i, m := range gc.Members {
 		switch {
 		case m.Account.ID == "":
 			return fmt.Errorf("%w: members[%d].account.id: required", ErrInvalidGroupCase, i)
-		case seen[m.Account.ID]:
-			return fmt.Errorf("%w: members[%d].account.id: %q appears twice", ErrInvalidGroupCase, i, m.Account.ID)
 		case !m.Role.Valid():
 			return fmt.Errorf("%w: members[%d].role: want owner, admin or member", ErrInvalidGroupCase, i)
 		}
-		seen[m.Account.ID] = true
 		for j, h := range m.Account.Holdings {
 			if h.Amount < 0 || h.Currency == "" {
 				return fmt.Errorf("%w: members[%d].account.holdings[%d]: want a non-negative amount and a currency", ErrInvalidGroupCase, i, j)

@@ -72,8 +72,14 @@ func (s *evalState) eval(p program) (ref.Val, error) {
 // bind points the state at a validated case.
 func (s *evalState) bind(c *Case, role Role) {
 	s.c = *c
+	s.bindSubject(role)
+}
+
+// bindSubject points the state at the subject of its case.
+func (s *evalState) bindSubject(role Role) {
+	c := &s.c
 	s.role = role
-	if c.Target == TargetAccount {
+	if c.Target == TargetAccount && c.Account != nil {
 		a := c.Account
 		s.subjectID, s.realName, s.business = a.ID, a.RealNameVerified, a.Type == AccountBusiness
 		s.created, s.history = a.Created, a.History

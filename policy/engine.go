@@ -110,7 +110,49 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 		return Decision{}, err
 	}
 	st.bind(&c, role)
-	d := Decision{Target: c.Target, Subject: st.subjectID, Role: role, Policy: e.ref, At: c.Now}
+	return e.decide(ctx, st)
+}
+
+// DecideMembers decides each member of a group for the same violations at
+// the same time, as Decide would with an account target for each, and
+// appends the decisions to dst in the order of members. The group, the
+// violations and the time come from c, whose Target, Account and Role are
+// set for each member; they are validated once. An error names the member.
+func (e *Engine) DecideMembers(ctx context.Context, c Case, members []Membership, dst []Decision) ([]Decision, error) {
+	if err := ctx.Err(); err != nil {
+		return dst, err
+	}
+	st := e.pool.Get().(*evalState)
+	defer func() {
+		st.release()
+		e.pool.Put(st)
+	}()
+	c.Target, c.Account, c.Role = TargetAccount, nil, 0
+	if err := e.validateShared(&c, st); err != nil {
+		return dst, err
+	}
+	st.bind(&c, 0)
+	for i := range members {
+		m := &members[i]
+		st.c.Account, st.c.Role = &m.Account, m.Role
+		role, err := e.validateSubject(&st.c)
+		if err != nil {
+			return dst, fmt.Errorf("members[%d]: %w", i, err)
+		}
+		st.bindSubject(role)
+		d, err := e.decide(ctx, st)
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, d)
+	}
+	return dst, nil
+}
+
+// decide takes the decision for the case bound to the state.
+func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
+	c := &st.c
+	d := Decision{Target: c.Target, Subject: st.subjectID, Role: st.role, Policy: e.ref, At: c.Now}
 	done := ctx.Done()
 	best, bestRule, bestViolation := -1, 0, 0
 	// Pending review: the winning match is provisional, or a review could

@@ -10,26 +10,51 @@ import (
 // role. Every error names the field it is about. It records the category
 // index of each violation in the state.
 func (e *Engine) validate(c *Case, st *evalState) (Role, error) {
+	if err := e.validateShared(c, st); err != nil {
+		return 0, err
+	}
+	return e.validateSubject(c)
+}
+
+// validateShared checks what all subjects of a case share: the target, the
+// time, the group and the violations.
+func (e *Engine) validateShared(c *Case, st *evalState) error {
 	if !c.Target.Valid() {
-		return 0, caseErr("target: want account or group, got %q", c.Target.String())
+		return caseErr("target: want account or group, got %q", c.Target.String())
 	}
 	if c.Now.IsZero() {
-		return 0, caseErr("now: the time of the decision is required")
+		return caseErr("now: the time of the decision is required")
 	}
 	g := &c.Group
 	if err := checkID("group.id", g.ID); err != nil {
-		return 0, err
+		return err
 	}
 	if err := checkID("group.owner", g.Owner); err != nil {
-		return 0, err
+		return err
 	}
 	if g.Members < 0 {
-		return 0, caseErr("group.members: %d is negative", g.Members)
+		return caseErr("group.members: %d is negative", g.Members)
 	}
 	if err := checkHistory("group.history", g.History); err != nil {
-		return 0, err
+		return err
 	}
-	var role Role
+	if len(c.Violations) == 0 {
+		return caseErr("violations: at least one is required")
+	}
+	st.cats = st.cats[:0]
+	for i := range c.Violations {
+		cat, err := e.checkViolation(c, i)
+		if err != nil {
+			return err
+		}
+		st.cats = append(st.cats, cat)
+	}
+	return nil
+}
+
+// validateSubject checks the subject of a case and returns its role.
+func (e *Engine) validateSubject(c *Case) (Role, error) {
+	g := &c.Group
 	switch c.Target {
 	case TargetAccount:
 		a := c.Account
@@ -42,13 +67,14 @@ func (e *Engine) validate(c *Case, st *evalState) (Role, error) {
 		if err := checkHistory("account.history", a.History); err != nil {
 			return 0, err
 		}
-		role = g.RoleOf(a.ID)
+		role := g.RoleOf(a.ID)
 		if c.Role != 0 && c.Role != role {
 			if !c.Role.Valid() {
 				return 0, caseErr("role: %q is not a role", c.Role.String())
 			}
 			return 0, caseErr("role: account %s is %s of group %s by its owner and admins, not %s", a.ID, role, g.ID, c.Role)
 		}
+		return role, nil
 	case TargetGroup:
 		if c.Account != nil {
 			return 0, caseErr("account: must be empty for a group target (decide each account with an account target)")
@@ -57,17 +83,7 @@ func (e *Engine) validate(c *Case, st *evalState) (Role, error) {
 			return 0, caseErr("role: must be empty for a group target")
 		}
 	}
-	if len(c.Violations) == 0 {
-		return 0, caseErr("violations: at least one is required")
-	}
-	for i := range c.Violations {
-		cat, err := e.checkViolation(c, i)
-		if err != nil {
-			return 0, err
-		}
-		st.cats = append(st.cats, cat)
-	}
-	return role, nil
+	return 0, nil
 }
 
 func (e *Engine) checkViolation(c *Case, i int) (uint8, error) {
