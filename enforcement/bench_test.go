@@ -49,7 +49,7 @@ func ring(cases []enforcement.GroupCase, n int) iter.Seq[enforcement.GroupCase] 
 func BenchmarkCampaign(b *testing.B) {
 	planner := enforcement.NewPlanner(policy.Default())
 	cfg := synth.Default
-	cfg.Groups = 2000
+	cfg.Groups = 500
 	cases := slices.Collect(synth.Cases(cfg))
 	for _, groups := range []int{10000, 100000} {
 		b.Run(fmt.Sprint(groups), func(b *testing.B) {

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"runtime"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -39,8 +40,9 @@ type runOptions struct {
 // the number of workers.
 func WithWorkers(n int) RunOption { return func(o *runOptions) { o.workers = max(1, n) } }
 
-// WithPlans calls each with every plan, in the order of the cases, before
-// the plan is dropped; an error it returns stops the run.
+// WithPlans calls each with every plan, in the order of the cases; an error
+// it returns stops the run. The plan is valid until each returns, after which
+// the campaign reuses its storage: to keep a plan, keep its Clone.
 func WithPlans(each func(*Plan) error) RunOption { return func(o *runOptions) { o.each = each } }
 
 // Run plans every case of a campaign and returns its report. Cases stream
@@ -84,6 +86,9 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 			jobs <- j
 		}
 	}()
+	// Plans are recycled once reported, so a campaign allocates little
+	// beyond what its decisions need.
+	var plans sync.Pool
 	for range o.workers {
 		go func() {
 			for j := range jobs {
@@ -91,8 +96,15 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 					j.out <- result{}
 					continue
 				}
-				plan, err := p.Plan(ctx, j.gc)
-				j.out <- result{plan, err}
+				plan, _ := plans.Get().(*Plan)
+				if plan == nil {
+					plan = &Plan{}
+				}
+				if err := p.planInto(ctx, j.gc, plan); err != nil {
+					j.out <- result{err: err}
+					continue
+				}
+				j.out <- result{plan: plan}
 			}
 		}()
 	}
@@ -117,6 +129,7 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 				return nil, fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, n, j.gc.Group.ID, err)
 			}
 		}
+		plans.Put(res.plan)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -29,7 +29,7 @@ func TestCampaignReportCountsEveryPlan(t *testing.T) {
 	var plans []*enforcement.Plan
 	report, err := enforcement.NewPlanner(policy.Default()).Run(context.Background(), campaign2017,
 		synth.Cases(smallCampaign(600)), enforcement.WithPlans(func(p *enforcement.Plan) error {
-			plans = append(plans, p)
+			plans = append(plans, p.Clone())
 			return nil
 		}))
 	require.NoError(t, err)

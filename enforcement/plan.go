@@ -151,12 +151,22 @@ func (p *Planner) Engine() *policy.Engine { return p.engine }
 // carries the decisions out. It returns an error, and no plan, for a
 // malformed case or when the context ends.
 func (p *Planner) Plan(ctx context.Context, gc GroupCase) (*Plan, error) {
-	if err := checkMembers(gc); err != nil {
+	plan := &Plan{}
+	if err := p.planInto(ctx, gc, plan); err != nil {
 		return nil, err
+	}
+	return plan, nil
+}
+
+// planInto builds the plan of a case into plan, reusing the storage of its
+// slices: a campaign recycles plans once they are reported.
+func (p *Planner) planInto(ctx context.Context, gc GroupCase, plan *Plan) error {
+	if err := checkMembers(gc); err != nil {
+		return err
 	}
 	gd, err := p.engine.Decide(ctx, policy.Case{Target: policy.TargetGroup, Group: gc.Group, Violations: gc.Violations, Now: gc.Now})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// The member decisions are scratch space: the plan keeps copies of the
 	// ones it acts on, so the slice goes back to a pool.
@@ -168,9 +178,10 @@ func (p *Planner) Plan(ctx context.Context, gc GroupCase) (*Plan, error) {
 	decisions, err := p.engine.DecideMembers(ctx, policy.Case{Group: gc.Group, Violations: gc.Violations, Now: gc.Now}, gc.Members, (*scratch)[:0])
 	*scratch = decisions
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return p.build(gc, gd, decisions), nil
+	p.build(gc, gd, decisions, plan)
+	return nil
 }
 
 var decisionPool = sync.Pool{New: func() any { return new([]policy.Decision) }}
@@ -218,15 +229,19 @@ func planID(gc GroupCase, digest string) string {
 	return "plan-" + hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-// build turns the decisions into a plan.
-func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Decision) *Plan {
-	plan := &Plan{
+// build turns the decisions into a plan, in place.
+func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Decision, plan *Plan) {
+	n := len(gc.Members)
+	*plan = Plan{
 		ID: planID(gc, gd.Policy.Digest), Group: gc.Group.ID, Policy: gd.Policy, At: gc.Now,
 		Members: gc.Members, Violations: gc.Violations, GroupDecision: gd,
+		Decisions:   plan.Decisions[:0],
+		Notices:     slices.Grow(plan.Notices[:0], n),
+		Spared:      slices.Grow(plan.Spared[:0], n),
+		Actions:     slices.Grow(plan.Actions[:0], n+2*len(gc.Violations)+2),
+		Obligations: plan.Obligations[:0],
+		Held:        plan.Held[:0],
 	}
-	n := len(gc.Members)
-	plan.Notices = make([]Notice, 0, n)
-	plan.Actions = make([]Action, 0, n+2*len(gc.Violations)+2)
 	b := &builder{plan: plan, engine: p.engine, planner: p, gc: gc}
 	bystander := fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", gd.Penalty)
 	if gd.PendingReview {
@@ -252,15 +267,29 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 	b.accountActions()
 	b.groupAction()
 	b.notices(decisions)
+	keys := actionKeys(plan.ID, len(plan.Actions))
 	for i := range plan.Actions {
 		plan.Actions[i].Seq = i + 1
-		plan.Actions[i].Key = actionKey(plan.ID, &plan.Actions[i])
+		plan.Actions[i].Key = keys[i]
 		if u := plan.Actions[i].Undo; u != nil {
-			u.Key = plan.Actions[i].Key + "-undo"
+			u.Key = keys[i] + "-undo"
 		}
 	}
 	plan.NeedsSecondApproval = plan.Touched > p.engine.BlastRadius()
-	return plan
+}
+
+// Clone returns a deep copy of the plan's own storage, to keep a plan that
+// a campaign passes to its callback.
+func (p *Plan) Clone() *Plan {
+	c := *p
+	c.Decisions = slices.Clone(p.Decisions)
+	c.Actions = slices.Clone(p.Actions)
+	c.Obligations = slices.Clone(p.Obligations)
+	c.Spared = slices.Clone(p.Spared)
+	c.Notices = slices.Clone(p.Notices)
+	c.Held = slices.Clone(p.Held)
+	c.PendingReview = slices.Clone(p.PendingReview)
+	return &c
 }
 
 // heldForDueProcess reports whether the due-process guard holds the decision.
@@ -286,7 +315,22 @@ func sparedReason(d policy.Decision, gd policy.Decision, bystander string) strin
 	return "no rule of the policy applies to this account"
 }
 
-// actionKey is unique: plan ids are, and a plan's actions are numbered.
-func actionKey(planID string, a *Action) string {
-	return planID + "-" + strconv.Itoa(a.Seq)
+// actionKeys returns the keys of a plan's n actions: the plan id and the
+// action's number, unique because plan ids are. They share one allocation.
+func actionKeys(planID string, n int) []string {
+	buf := make([]byte, 0, n*(len(planID)+5))
+	ends := make([]int, n)
+	for i := range n {
+		buf = append(buf, planID...)
+		buf = append(buf, '-')
+		buf = strconv.AppendInt(buf, int64(i+1), 10)
+		ends[i] = len(buf)
+	}
+	all := string(buf)
+	keys := make([]string, n)
+	start := 0
+	for i, end := range ends {
+		keys[i], start = all[start:end], end
+	}
+	return keys
 }
