@@ -87,6 +87,7 @@ const (
 var statusNames = []string{"", "held", "opened", "identity-verified", "deductions-reviewed", "approved", "redeemed",
 	"payout-pending", "paid", "rejected", "in-review", "remitted"}
 
+// String returns the status's name.
 func (s Status) String() string {
 	if int(s) < len(statusNames) && s != 0 {
 		return statusNames[s]

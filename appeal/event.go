@@ -60,6 +60,7 @@ var eventNames = []string{"", "frozen", "claim-opened", "identity-checked", "ded
 	"payout-requested", "payout-confirmed", "payout-failed", "legal-hold-placed", "legal-hold-lifted", "unclaimed",
 	"deduction-withdrawn"}
 
+// String returns the event kind's name.
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) && k != 0 {
 		return eventNames[k]
@@ -92,6 +93,7 @@ const (
 	CourtOrder
 )
 
+// String returns the basis's name.
 func (b Basis) String() string {
 	switch b {
 	case Chargeback:
@@ -176,6 +178,7 @@ type RefusedError struct {
 	Reason string    `json:"reason"`
 }
 
+// Error says which event was refused, in which state, and why.
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("appeal: %s event %q refused in state %s: %s: %s", e.Kind, e.Event, e.Status, e.Code, e.Reason)
 }

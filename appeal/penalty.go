@@ -70,6 +70,7 @@ const (
 	Reduced
 )
 
+// String returns the outcome's name.
 func (o Outcome) String() string {
 	switch o {
 	case Upheld:

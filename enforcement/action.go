@@ -37,6 +37,7 @@ var actionNames = []string{"", "preserve-evidence", "report-to-authority", "free
 	"close-group", "suspend-group", "restrict-group", "warn-group", "notify",
 	"release-funds", "reinstate-account", "withdraw-warning", "reopen-group"}
 
+// String returns the action's name.
 func (k ActionKind) String() string {
 	if int(k) < len(actionNames) && k != 0 {
 		return actionNames[k]

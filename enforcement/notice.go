@@ -25,6 +25,7 @@ const (
 	Members
 )
 
+// String returns the audience's name.
 func (a Audience) String() string {
 	switch a {
 	case Leaders:

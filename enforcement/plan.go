@@ -103,6 +103,7 @@ const (
 	ObligationRetain
 )
 
+// String returns the obligation's name.
 func (k ObligationKind) String() string {
 	switch k {
 	case ObligationReport:

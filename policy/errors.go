@@ -48,6 +48,7 @@ type Error struct {
 	Message string `json:"message"`
 }
 
+// Error renders the problem as file:line:col: code: message.
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s: %s", e.File, e.Line, e.Column, e.Code, e.Message)
 }
@@ -57,6 +58,7 @@ func (e *Error) Error() string {
 // *Error for the first problem.
 type ErrorList []*Error
 
+// Error renders every problem, one per line.
 func (l ErrorList) Error() string {
 	var b strings.Builder
 	for i, e := range l {

@@ -68,11 +68,13 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// Error renders the error as field: message.
 func (e FieldError) Error() string { return e.Field + ": " + e.Message }
 
 // ValidationError lists every rule a statement or batch breaks.
 type ValidationError []FieldError
 
+// Error lists every broken rule.
 func (v ValidationError) Error() string {
 	msgs := make([]string, len(v))
 	for i, e := range v {
