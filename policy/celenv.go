@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"iter"
 	"strings"
 
 	"cel.dev/cel-go/cel"
@@ -150,34 +151,43 @@ func (estimator) EstimateCallCost(function, overloadID string, target *cost.AstN
 // condition can match, or nil when it can match any. It reads the top-level
 // conjuncts for `violation.category == category.x`, `violation.category in
 // [...]`, `violation.zero_tolerance`, its negation, and variables built only
-// of those. It only narrows which rules are evaluated; the condition is still
-// evaluated in full, so a requirement it misses costs time, never correctness.
+// of those. A requirement it misses costs time, never correctness: the
+// conjuncts it does not read stay in the rule's residual condition.
 func categoryRequirement(e ast.Expr, cats []categorySpec, vars map[string][]bool) []bool {
 	var req []bool
-	narrow := func(set []bool) {
-		if set == nil {
-			return
-		}
-		if req == nil {
+	for c := range conjuncts(e) {
+		set := conjunctCategories(c, cats, vars)
+		switch {
+		case set == nil:
+		case req == nil:
 			req = append([]bool(nil), set...)
-			return
-		}
-		for i := range req {
-			req[i] = req[i] && set[i]
-		}
-	}
-	var conjuncts func(e ast.Expr)
-	conjuncts = func(e ast.Expr) {
-		if e.Kind() == ast.CallKind && e.AsCall().FunctionName() == "_&&_" {
-			for _, a := range e.AsCall().Args() {
-				conjuncts(a)
+		default:
+			for i := range req {
+				req[i] = req[i] && set[i]
 			}
-			return
 		}
-		narrow(conjunctCategories(e, cats, vars))
 	}
-	conjuncts(e)
 	return req
+}
+
+// conjuncts yields the top-level conjuncts of a condition: its operands of
+// && however nested, or the condition itself.
+func conjuncts(e ast.Expr) iter.Seq[ast.Expr] {
+	return func(yield func(ast.Expr) bool) {
+		var walk func(e ast.Expr) bool
+		walk = func(e ast.Expr) bool {
+			if e.Kind() == ast.CallKind && e.AsCall().FunctionName() == "_&&_" {
+				for _, a := range e.AsCall().Args() {
+					if !walk(a) {
+						return false
+					}
+				}
+				return true
+			}
+			return yield(e)
+		}
+		walk(e)
+	}
 }
 
 func conjunctCategories(e ast.Expr, cats []categorySpec, vars map[string][]bool) []bool {
@@ -242,27 +252,19 @@ func conjunctCategories(e ast.Expr, cats []categorySpec, vars map[string][]bool)
 // those, or a variable built only of them). A rule whose requirement the
 // subject misses cannot match and is skipped without evaluation.
 func subjectRequirement(e ast.Expr, vars map[string]roleSet) (actor bool, roles roleSet) {
-	var conjuncts func(e ast.Expr)
-	conjuncts = func(e ast.Expr) {
-		if e.Kind() == ast.CallKind && e.AsCall().FunctionName() == "_&&_" {
-			for _, a := range e.AsCall().Args() {
-				conjuncts(a)
-			}
-			return
-		}
-		if n, _ := containers.ToQualifiedName(e); n == "subject.is_actor" {
+	for c := range conjuncts(e) {
+		if n, _ := containers.ToQualifiedName(c); n == "subject.is_actor" {
 			actor = true
-			return
+			continue
 		}
-		if set := roleCondition(e, vars); set != nil {
-			if roles == nil {
-				roles = set
-			} else {
-				roles = roles.and(set)
-			}
+		switch set := roleCondition(c, vars); {
+		case set == nil:
+		case roles == nil:
+			roles = set
+		default:
+			roles = roles.and(set)
 		}
 	}
-	conjuncts(e)
 	return actor, roles
 }
 
@@ -342,28 +344,16 @@ func roleCondition(e ast.Expr, vars map[string]roleSet) roleSet {
 // only necessary are kept.
 func residual(parsed *ast.AST, cats []categorySpec, roles map[string]roleSet) ([]string, error) {
 	var keep []string
-	var walk func(e ast.Expr) error
-	walk = func(e ast.Expr) error {
-		if e.Kind() == ast.CallKind && e.AsCall().FunctionName() == "_&&_" {
-			for _, a := range e.AsCall().Args() {
-				if err := walk(a); err != nil {
-					return err
-				}
-			}
-			return nil
+	for c := range conjuncts(parsed.Expr()) {
+		if n, _ := containers.ToQualifiedName(c); n == "subject.is_actor" ||
+			roleCondition(c, roles) != nil || conjunctCategories(c, cats, nil) != nil {
+			continue
 		}
-		if n, _ := containers.ToQualifiedName(e); n == "subject.is_actor" {
-			return nil
-		}
-		if roleCondition(e, roles) != nil || conjunctCategories(e, cats, nil) != nil {
-			return nil
-		}
-		s, err := celparser.Unparse(e, parsed.SourceInfo())
+		s, err := celparser.Unparse(c, parsed.SourceInfo())
 		if err != nil {
-			return err
+			return nil, err
 		}
 		keep = append(keep, "("+s+")")
-		return nil
 	}
-	return keep, walk(parsed.Expr())
+	return keep, nil
 }
