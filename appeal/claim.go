@@ -1,11 +1,11 @@
 package appeal
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/internal/enumtext"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -84,19 +84,21 @@ const (
 	Remitted
 )
 
-var statusNames = []string{"", "held", "opened", "identity-verified", "deductions-reviewed", "approved", "redeemed",
-	"payout-pending", "paid", "rejected", "in-review", "remitted"}
+var statusText = enumtext.New("status", "", "held", "opened", "identity-verified", "deductions-reviewed", "approved", "redeemed",
+	"payout-pending", "paid", "rejected", "in-review", "remitted")
 
 // String returns the status's name.
-func (s Status) String() string {
-	if int(s) < len(statusNames) && s != 0 {
-		return statusNames[s]
-	}
-	return fmt.Sprintf("status(%d)", uint8(s))
-}
+func (s Status) String() string { return statusText.String(uint8(s)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+func (s Status) MarshalText() ([]byte, error) { return statusText.Marshal(uint8(s)) }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Status) UnmarshalText(b []byte) error {
+	v, err := statusText.Parse(string(b))
+	*s = Status(v)
+	return err
+}
 
 // Final reports whether the claim is over: paid out or remitted.
 func (s Status) Final() bool { return s == Paid || s == Remitted }

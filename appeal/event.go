@@ -3,9 +3,9 @@ package appeal
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
+	"github.com/groupwarden/warden/internal/enumtext"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -55,30 +55,22 @@ const (
 	DeductionWithdrawn
 )
 
-var eventNames = []string{"", "frozen", "claim-opened", "identity-checked", "deduction-proposed", "deductions-closed",
+var eventText = enumtext.New("event kind", "", "frozen", "claim-opened", "identity-checked", "deduction-proposed", "deductions-closed",
 	"claim-approved", "claim-rejected", "rejection-appealed", "valuation-changed", "product-redeemed",
 	"payout-requested", "payout-confirmed", "payout-failed", "legal-hold-placed", "legal-hold-lifted", "unclaimed",
-	"deduction-withdrawn"}
+	"deduction-withdrawn")
 
-// String returns the event kind's name.
-func (k EventKind) String() string {
-	if int(k) < len(eventNames) && k != 0 {
-		return eventNames[k]
-	}
-	return fmt.Sprintf("event(%d)", uint8(k))
-}
+// String returns the event's name.
+func (k EventKind) String() string { return eventText.String(uint8(k)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (k EventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+func (k EventKind) MarshalText() ([]byte, error) { return eventText.Marshal(uint8(k)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (k *EventKind) UnmarshalText(b []byte) error {
-	i := slices.Index(eventNames, string(b))
-	if i <= 0 {
-		return fmt.Errorf("unknown event kind %q", b)
-	}
-	*k = EventKind(i)
-	return nil
+	v, err := eventText.Parse(string(b))
+	*k = EventKind(v)
+	return err
 }
 
 // Basis is the documented ground of a deduction. The zero Basis is not valid.
@@ -93,31 +85,19 @@ const (
 	CourtOrder
 )
 
+var basisText = enumtext.New("deduction basis", "", "chargeback", "court-order")
+
 // String returns the basis's name.
-func (b Basis) String() string {
-	switch b {
-	case Chargeback:
-		return "chargeback"
-	case CourtOrder:
-		return "court-order"
-	}
-	return fmt.Sprintf("basis(%d)", uint8(b))
-}
+func (b Basis) String() string { return basisText.String(uint8(b)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (b Basis) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
+func (b Basis) MarshalText() ([]byte, error) { return basisText.Marshal(uint8(b)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (b *Basis) UnmarshalText(t []byte) error {
-	switch string(t) {
-	case "chargeback":
-		*b = Chargeback
-	case "court-order":
-		*b = CourtOrder
-	default:
-		return fmt.Errorf("unknown deduction basis %q (want chargeback or court-order)", t)
-	}
-	return nil
+	v, err := basisText.Parse(string(t))
+	*b = Basis(v)
+	return err
 }
 
 // Event is one fact of a claim. The caller stores events; the claim is

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/internal/enumtext"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -70,21 +71,20 @@ const (
 	Reduced
 )
 
+var outcomeText = enumtext.New("outcome", "", "upheld", "overturned", "reduced")
+
 // String returns the outcome's name.
-func (o Outcome) String() string {
-	switch o {
-	case Upheld:
-		return "upheld"
-	case Overturned:
-		return "overturned"
-	case Reduced:
-		return "reduced"
-	}
-	return fmt.Sprintf("outcome(%d)", uint8(o))
-}
+func (o Outcome) String() string { return outcomeText.String(uint8(o)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+func (o Outcome) MarshalText() ([]byte, error) { return outcomeText.Marshal(uint8(o)) }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (o *Outcome) UnmarshalText(b []byte) error {
+	v, err := outcomeText.Parse(string(b))
+	*o = Outcome(v)
+	return err
+}
 
 // Resolution is the decision on an appeal and the actions that carry it out.
 type Resolution struct {

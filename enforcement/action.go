@@ -1,10 +1,10 @@
 package enforcement
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
+	"github.com/groupwarden/warden/internal/enumtext"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -32,30 +32,22 @@ const (
 	ReopenGroup
 )
 
-var actionNames = []string{"", "preserve-evidence", "report-to-authority", "freeze-funds",
+var actionText = enumtext.New("action", "", "preserve-evidence", "report-to-authority", "freeze-funds",
 	"ban-account", "suspend-account", "restrict-account", "warn-account",
 	"close-group", "suspend-group", "restrict-group", "warn-group", "notify",
-	"release-funds", "reinstate-account", "withdraw-warning", "reopen-group"}
+	"release-funds", "reinstate-account", "withdraw-warning", "reopen-group")
 
 // String returns the action's name.
-func (k ActionKind) String() string {
-	if int(k) < len(actionNames) && k != 0 {
-		return actionNames[k]
-	}
-	return fmt.Sprintf("action(%d)", uint8(k))
-}
+func (k ActionKind) String() string { return actionText.String(uint8(k)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (k ActionKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+func (k ActionKind) MarshalText() ([]byte, error) { return actionText.Marshal(uint8(k)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (k *ActionKind) UnmarshalText(b []byte) error {
-	i := slices.Index(actionNames, string(b))
-	if i <= 0 {
-		return fmt.Errorf("unknown action %q", b)
-	}
-	*k = ActionKind(i)
-	return nil
+	v, err := actionText.Parse(string(b))
+	*k = ActionKind(v)
+	return err
 }
 
 // Action is one step of a plan. Its Key is deterministic and unique, so an

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/groupwarden/warden/internal/enumtext"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -25,21 +26,20 @@ const (
 	Members
 )
 
+var audienceText = enumtext.New("audience", "", "leader", "actor", "member")
+
 // String returns the audience's name.
-func (a Audience) String() string {
-	switch a {
-	case Leaders:
-		return "leader"
-	case Actors:
-		return "actor"
-	case Members:
-		return "member"
-	}
-	return fmt.Sprintf("audience(%d)", uint8(a))
-}
+func (a Audience) String() string { return audienceText.String(uint8(a)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (a Audience) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+func (a Audience) MarshalText() ([]byte, error) { return audienceText.Marshal(uint8(a)) }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (a *Audience) UnmarshalText(b []byte) error {
+	v, err := audienceText.Parse(string(b))
+	*a = Audience(v)
+	return err
+}
 
 // Notice tells one account what the plan decided about it and its group.
 // A notice of a penalty always carries its reasons and the appeal route.

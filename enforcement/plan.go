@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/groupwarden/warden/internal/enumtext"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -103,19 +104,20 @@ const (
 	ObligationRetain
 )
 
+var obligationText = enumtext.New("obligation", "", "report", "retain-evidence")
+
 // String returns the obligation's name.
-func (k ObligationKind) String() string {
-	switch k {
-	case ObligationReport:
-		return "report"
-	case ObligationRetain:
-		return "retain-evidence"
-	}
-	return fmt.Sprintf("obligation(%d)", uint8(k))
-}
+func (k ObligationKind) String() string { return obligationText.String(uint8(k)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (k ObligationKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+func (k ObligationKind) MarshalText() ([]byte, error) { return obligationText.Marshal(uint8(k)) }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (k *ObligationKind) UnmarshalText(b []byte) error {
+	v, err := obligationText.Parse(string(b))
+	*k = ObligationKind(v)
+	return err
+}
 
 // Obligation is a duty created by a verified violation.
 type Obligation struct {

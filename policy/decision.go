@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/groupwarden/warden/internal/enumtext"
 )
 
 // Duration is a time.Duration that reads and writes as text: Go's duration
@@ -95,17 +97,17 @@ const (
 	GuardDueProcess
 )
 
-var guardText = enumText{"guard", []string{"", "double-judgment", "no-collective-punishment", "proportionality", "due-process"}}
+var guardText = enumtext.New("guard", "", "double-judgment", "no-collective-punishment", "proportionality", "due-process")
 
 // String returns the guard's name, or "" for the zero value.
 func (g Guard) String() string { return guardText.String(uint8(g)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (g Guard) MarshalText() ([]byte, error) { return guardText.marshal(uint8(g)) }
+func (g Guard) MarshalText() ([]byte, error) { return guardText.Marshal(uint8(g)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (g *Guard) UnmarshalText(b []byte) error {
-	v, err := guardText.parse(string(b))
+	v, err := guardText.Parse(string(b))
 	*g = Guard(v)
 	return err
 }
@@ -123,17 +125,17 @@ const (
 	Disabled
 )
 
-var interventionText = enumText{"intervention", []string{"", "lowered", "pending", "disabled"}}
+var interventionText = enumtext.New("intervention", "", "lowered", "pending", "disabled")
 
 // String returns the intervention's name, or "" for the zero value.
 func (i Intervention) String() string { return interventionText.String(uint8(i)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (i Intervention) MarshalText() ([]byte, error) { return interventionText.marshal(uint8(i)) }
+func (i Intervention) MarshalText() ([]byte, error) { return interventionText.Marshal(uint8(i)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (i *Intervention) UnmarshalText(b []byte) error {
-	v, err := interventionText.parse(string(b))
+	v, err := interventionText.Parse(string(b))
 	*i = Intervention(v)
 	return err
 }

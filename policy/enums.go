@@ -1,48 +1,6 @@
 package policy
 
-import (
-	"fmt"
-	"strings"
-)
-
-// enumText holds the text names of a one-byte enum, indexed by value. An
-// empty name marks a value that has no text form (an invalid zero value).
-type enumText struct {
-	kind  string
-	names []string
-}
-
-func (t enumText) String(v uint8) string {
-	if int(v) < len(t.names) && t.names[v] != "" {
-		return t.names[v]
-	}
-	if v == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%s(%d)", t.kind, v)
-}
-
-func (t enumText) marshal(v uint8) ([]byte, error) {
-	if int(v) < len(t.names) && (t.names[v] != "" || v == 0) {
-		return []byte(t.names[v]), nil
-	}
-	return nil, fmt.Errorf("invalid %s %d", t.kind, v)
-}
-
-func (t enumText) parse(s string) (uint8, error) {
-	for i, n := range t.names {
-		if n == s && (n != "" || i == 0) {
-			return uint8(i), nil
-		}
-	}
-	var valid []string
-	for _, n := range t.names {
-		if n != "" {
-			valid = append(valid, n)
-		}
-	}
-	return 0, fmt.Errorf("unknown %s %q (want one of: %s)", t.kind, s, strings.Join(valid, ", "))
-}
+import "github.com/groupwarden/warden/internal/enumtext"
 
 // Severity is how serious a violation is: low < medium < high < critical.
 // Severities are ordered and compare in CEL (`violation.severity >= severity.high`).
@@ -57,11 +15,11 @@ const (
 	SeverityCritical
 )
 
-var severityText = enumText{"severity", []string{"", "low", "medium", "high", "critical"}}
+var severityText = enumtext.New("severity", "", "low", "medium", "high", "critical")
 
 // ParseSeverity returns the severity named s ("low", "medium", "high" or "critical").
 func ParseSeverity(s string) (Severity, error) {
-	v, err := severityText.parse(s)
+	v, err := severityText.Parse(s)
 	return Severity(v), err
 }
 
@@ -72,11 +30,11 @@ func (s Severity) String() string { return severityText.String(uint8(s)) }
 func (s Severity) Valid() bool { return s >= SeverityLow && s <= SeverityCritical }
 
 // MarshalText implements encoding.TextMarshaler.
-func (s Severity) MarshalText() ([]byte, error) { return severityText.marshal(uint8(s)) }
+func (s Severity) MarshalText() ([]byte, error) { return severityText.Marshal(uint8(s)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (s *Severity) UnmarshalText(b []byte) error {
-	v, err := severityText.parse(string(b))
+	v, err := severityText.Parse(string(b))
 	*s = Severity(v)
 	return err
 }
@@ -94,10 +52,10 @@ const (
 	RoleMember
 )
 
-var roleText = enumText{"role", []string{"", "owner", "admin", "member"}}
+var roleText = enumtext.New("role", "", "owner", "admin", "member")
 
 // ParseRole returns the role named s ("owner", "admin" or "member").
-func ParseRole(s string) (Role, error) { v, err := roleText.parse(s); return Role(v), err }
+func ParseRole(s string) (Role, error) { v, err := roleText.Parse(s); return Role(v), err }
 
 // String returns the role's name, or "" for the zero value.
 func (r Role) String() string { return roleText.String(uint8(r)) }
@@ -109,11 +67,11 @@ func (r Role) Valid() bool { return r >= RoleOwner && r <= RoleMember }
 func (r Role) Leads() bool { return r == RoleOwner || r == RoleAdmin }
 
 // MarshalText implements encoding.TextMarshaler.
-func (r Role) MarshalText() ([]byte, error) { return roleText.marshal(uint8(r)) }
+func (r Role) MarshalText() ([]byte, error) { return roleText.Marshal(uint8(r)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (r *Role) UnmarshalText(b []byte) error {
-	v, err := roleText.parse(string(b))
+	v, err := roleText.Parse(string(b))
 	*r = Role(v)
 	return err
 }
@@ -128,10 +86,10 @@ const (
 	TargetGroup
 )
 
-var targetText = enumText{"target", []string{"", "account", "group"}}
+var targetText = enumtext.New("target", "", "account", "group")
 
 // ParseTarget returns the target named s ("account" or "group").
-func ParseTarget(s string) (Target, error) { v, err := targetText.parse(s); return Target(v), err }
+func ParseTarget(s string) (Target, error) { v, err := targetText.Parse(s); return Target(v), err }
 
 // String returns the target's name, or "" for the zero value.
 func (t Target) String() string { return targetText.String(uint8(t)) }
@@ -140,11 +98,11 @@ func (t Target) String() string { return targetText.String(uint8(t)) }
 func (t Target) Valid() bool { return t == TargetAccount || t == TargetGroup }
 
 // MarshalText implements encoding.TextMarshaler.
-func (t Target) MarshalText() ([]byte, error) { return targetText.marshal(uint8(t)) }
+func (t Target) MarshalText() ([]byte, error) { return targetText.Marshal(uint8(t)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (t *Target) UnmarshalText(b []byte) error {
-	v, err := targetText.parse(string(b))
+	v, err := targetText.Parse(string(b))
 	*t = Target(v)
 	return err
 }
@@ -166,11 +124,11 @@ const (
 	PenaltyClose
 )
 
-var penaltyText = enumText{"penalty", []string{"none", "warn", "restrict", "suspend", "ban", "close"}}
+var penaltyText = enumtext.New("penalty", "none", "warn", "restrict", "suspend", "ban", "close")
 
 // ParsePenalty returns the penalty named s ("none", "warn", "restrict",
 // "suspend", "ban" or "close").
-func ParsePenalty(s string) (Penalty, error) { v, err := penaltyText.parse(s); return Penalty(v), err }
+func ParsePenalty(s string) (Penalty, error) { v, err := penaltyText.Parse(s); return Penalty(v), err }
 
 // String returns the penalty's name.
 func (p Penalty) String() string { return penaltyText.String(uint8(p)) }
@@ -205,11 +163,11 @@ func (p Penalty) AppliesTo(t Target) bool {
 }
 
 // MarshalText implements encoding.TextMarshaler.
-func (p Penalty) MarshalText() ([]byte, error) { return penaltyText.marshal(uint8(p)) }
+func (p Penalty) MarshalText() ([]byte, error) { return penaltyText.Marshal(uint8(p)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (p *Penalty) UnmarshalText(b []byte) error {
-	v, err := penaltyText.parse(string(b))
+	v, err := penaltyText.Parse(string(b))
 	*p = Penalty(v)
 	return err
 }

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"time"
+
+	"github.com/groupwarden/warden/internal/enumtext"
 )
 
 // AccountType tells private accounts from business ones, as the statement of
@@ -14,17 +16,17 @@ const (
 	AccountBusiness
 )
 
-var accountTypeText = enumText{"account type", []string{"private", "business"}}
+var accountTypeText = enumtext.New("account type", "private", "business")
 
 // String returns the account type's name.
 func (t AccountType) String() string { return accountTypeText.String(uint8(t)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (t AccountType) MarshalText() ([]byte, error) { return accountTypeText.marshal(uint8(t)) }
+func (t AccountType) MarshalText() ([]byte, error) { return accountTypeText.Marshal(uint8(t)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (t *AccountType) UnmarshalText(b []byte) error {
-	v, err := accountTypeText.parse(string(b))
+	v, err := accountTypeText.Parse(string(b))
 	*t = AccountType(v)
 	return err
 }
@@ -64,17 +66,17 @@ const (
 	AssetWealthManagement
 )
 
-var assetKindText = enumText{"asset kind", []string{"wallet", "wealth_management"}}
+var assetKindText = enumtext.New("asset kind", "wallet", "wealth_management")
 
 // String returns the asset kind's name.
 func (k AssetKind) String() string { return assetKindText.String(uint8(k)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (k AssetKind) MarshalText() ([]byte, error) { return assetKindText.marshal(uint8(k)) }
+func (k AssetKind) MarshalText() ([]byte, error) { return assetKindText.Marshal(uint8(k)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (k *AssetKind) UnmarshalText(b []byte) error {
-	v, err := assetKindText.parse(string(b))
+	v, err := assetKindText.Parse(string(b))
 	*k = AssetKind(v)
 	return err
 }
@@ -100,17 +102,17 @@ const (
 	GroupClosed
 )
 
-var groupStatusText = enumText{"group status", []string{"active", "restricted", "suspended", "closed"}}
+var groupStatusText = enumtext.New("group status", "active", "restricted", "suspended", "closed")
 
 // String returns the status's name.
 func (s GroupStatus) String() string { return groupStatusText.String(uint8(s)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (s GroupStatus) MarshalText() ([]byte, error) { return groupStatusText.marshal(uint8(s)) }
+func (s GroupStatus) MarshalText() ([]byte, error) { return groupStatusText.Marshal(uint8(s)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (s *GroupStatus) UnmarshalText(b []byte) error {
-	v, err := groupStatusText.parse(string(b))
+	v, err := groupStatusText.Parse(string(b))
 	*s = GroupStatus(v)
 	return err
 }

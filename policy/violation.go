@@ -1,5 +1,7 @@
 package policy
 
+import "github.com/groupwarden/warden/internal/enumtext"
+
 import "time"
 
 // Method is how a technical identification found a violation. The zero
@@ -13,17 +15,17 @@ const (
 	MethodKeyword
 )
 
-var methodText = enumText{"identification method", []string{"", "hash_match", "classifier", "keyword"}}
+var methodText = enumtext.New("identification method", "", "hash_match", "classifier", "keyword")
 
 // String returns the method's name, or "" for the zero value.
 func (m Method) String() string { return methodText.String(uint8(m)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (m Method) MarshalText() ([]byte, error) { return methodText.marshal(uint8(m)) }
+func (m Method) MarshalText() ([]byte, error) { return methodText.Marshal(uint8(m)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (m *Method) UnmarshalText(b []byte) error {
-	v, err := methodText.parse(string(b))
+	v, err := methodText.Parse(string(b))
 	*m = Method(v)
 	return err
 }
@@ -38,17 +40,17 @@ const (
 	SourceAuthority
 )
 
-var sourceText = enumText{"report source", []string{"", "user", "trusted_flagger", "authority"}}
+var sourceText = enumtext.New("report source", "", "user", "trusted_flagger", "authority")
 
 // String returns the source's name, or "" for the zero value.
 func (s Source) String() string { return sourceText.String(uint8(s)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (s Source) MarshalText() ([]byte, error) { return sourceText.marshal(uint8(s)) }
+func (s Source) MarshalText() ([]byte, error) { return sourceText.Marshal(uint8(s)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (s *Source) UnmarshalText(b []byte) error {
-	v, err := sourceText.parse(string(b))
+	v, err := sourceText.Parse(string(b))
 	*s = Source(v)
 	return err
 }
@@ -62,17 +64,17 @@ const (
 	VerdictRejected
 )
 
-var verdictText = enumText{"verdict", []string{"", "confirmed", "rejected"}}
+var verdictText = enumtext.New("verdict", "", "confirmed", "rejected")
 
 // String returns the verdict's name, or "" for the zero value.
 func (v Verdict) String() string { return verdictText.String(uint8(v)) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (v Verdict) MarshalText() ([]byte, error) { return verdictText.marshal(uint8(v)) }
+func (v Verdict) MarshalText() ([]byte, error) { return verdictText.Marshal(uint8(v)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (v *Verdict) UnmarshalText(b []byte) error {
-	x, err := verdictText.parse(string(b))
+	x, err := verdictText.Parse(string(b))
 	*v = Verdict(x)
 	return err
 }
