@@ -221,6 +221,30 @@ func (s *evalState) countWithin(window Duration) int {
 	return n
 }
 
+// holds reports whether a candidate rule's condition holds: what its
+// indexes left of it, as CEL's && would (false wins over an error).
+func (s *evalState) holds(r *rule) (bool, error) {
+	switch {
+	case r.implied:
+		return true, nil
+	case r.varChecks == nil:
+		return s.evalBool(r.cond)
+	}
+	var failed error
+	for _, vc := range r.varChecks {
+		v, _ := s.variable(vc.name)
+		b, ok := v.(types.Bool)
+		if !ok {
+			failed = fmt.Errorf("%s is not a bool: %v", vc.name, v)
+			continue
+		}
+		if bool(b) == vc.negate {
+			return false, nil
+		}
+	}
+	return failed == nil, failed
+}
+
 // evalBool runs a condition.
 func (s *evalState) evalBool(p program) (bool, error) {
 	out, err := s.eval(p)

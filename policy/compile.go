@@ -71,6 +71,8 @@ type compiler struct {
 	varPenalties map[string][]string
 	// varRoles holds the roles a variable built only of role conditions admits.
 	varRoles map[string]roleSet
+	// boolVars marks the variables of type bool that compiled.
+	boolVars map[string]bool
 	// declared holds the variables in the environment, by name; broken
 	// those among them whose problems are reported, which expressions that
 	// use them do not repeat.
@@ -114,6 +116,7 @@ func (c *compiler) compile() *Engine {
 	c.varCost = map[string]uint64{}
 	c.varReq = map[string][]bool{}
 	c.varRoles = map[string]roleSet{}
+	c.boolVars = map[string]bool{}
 	c.varPenalties = map[string][]string{}
 	c.declared = map[string]bool{}
 	c.broken = map[string]bool{}
@@ -209,6 +212,7 @@ func (c *compiler) variables(e *Engine) {
 		if roles := roleCondition(ast.NativeRep().Expr(), c.varRoles); roles != nil {
 			c.varRoles[name] = roles
 		}
+		c.boolVars[name] = ast.OutputType().IsExactType(types.BoolType)
 		var prg program
 		if ok {
 			prg = c.program(env, ast, v.Expression, cost)

@@ -173,15 +173,13 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 				default:
 				}
 			}
-			if !r.implied {
-				ok, err := st.evalBool(r.cond)
-				if err != nil {
-					d.Errors = append(d.Errors, RuleError{Rule: r.id, Violation: st.v.ID, Message: err.Error()})
-					continue
-				}
-				if !ok {
-					continue
-				}
+			ok, err := st.holds(r)
+			if err != nil {
+				d.Errors = append(d.Errors, RuleError{Rule: r.id, Violation: st.v.ID, Message: err.Error()})
+				continue
+			}
+			if !ok {
+				continue
 			}
 			m, ladderEnd, err := st.ask(r)
 			if err != nil {

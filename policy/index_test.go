@@ -21,7 +21,7 @@ func withoutIndex(e *Engine) *Engine {
 	for _, r := range e.rules {
 		plain := *r
 		plain.categories, plain.needsActor, plain.roles = nil, false, nil
-		plain.cond, plain.implied = plain.when, false
+		plain.cond, plain.implied, plain.varChecks = plain.when, false, nil
 		slow.rules = append(slow.rules, &plain)
 	}
 	slow.index(len(e.categories))

@@ -21,13 +21,16 @@ type rule struct {
 	when   program
 	// cond is what remains of when once the indexes have decided their
 	// conjuncts; implied is set when nothing remains.
-	cond     program
-	implied  bool
-	penalty  Penalty // the literal penalty, when penaltyX and ladder are nil
-	penaltyX program // the penalty expression, if any
-	ladder   *ladder
-	duration Duration
-	message  program
+	cond    program
+	implied bool
+	// varChecks, when set, replace cond: the residual is only boolean
+	// variables (or their negations), read from the decision's cache.
+	varChecks []varCheck
+	penalty   Penalty // the literal penalty, when penaltyX and ladder are nil
+	penaltyX  program // the penalty expression, if any
+	ladder    *ladder
+	duration  Duration
+	message   program
 	// constMessage holds the message when it is a string literal, which
 	// needs no evaluation.
 	constMessage *string
@@ -129,7 +132,7 @@ func (c *compiler) rule(i int, r *ruleSpec, ladders map[string]*ladder) *rule {
 					names = append(names, ref.Name)
 				}
 				cr.reads = readsOf(names)
-				cr.cond, cr.implied = c.residualProgram(r.When, cr.when, cost)
+				cr.cond, cr.varChecks, cr.implied = c.residualProgram(r.When, cr.when, cost)
 			}
 		}
 	}
@@ -220,21 +223,46 @@ func (c *compiler) fitsTarget(n *yaml.Node, t Target, p Penalty) {
 
 // residualProgram compiles what the indexes leave of a condition; on any
 // trouble it falls back to the full condition.
-func (c *compiler) residualProgram(x expr, full program, cost uint64) (program, bool) {
+func (c *compiler) residualProgram(x expr, full program, cost uint64) (program, []varCheck, bool) {
 	parsed, iss := c.env.Parse(x.Src)
 	if iss.Err() != nil {
-		return full, false
+		return full, nil, false
 	}
 	keep, err := residual(parsed.NativeRep(), c.spec.Categories, c.varRoles)
 	if err != nil {
-		return full, false
+		return full, nil, false
 	}
 	if len(keep) == 0 {
-		return program{}, true
+		return program{}, nil, true
 	}
 	checked, iss := c.env.Compile(strings.Join(keep, " && "))
 	if iss.Err() != nil || !checked.OutputType().IsExactType(types.BoolType) {
-		return full, false
+		return full, nil, false
 	}
-	return c.program(c.env, checked, x, cost), false
+	if checks := c.varChecks(keep); checks != nil {
+		return program{}, checks, false
+	}
+	return c.program(c.env, checked, x, cost), nil, false
+}
+
+// varCheck is a residual conjunct that is a boolean variable or its negation.
+type varCheck struct {
+	name   string // variables.x
+	negate bool
+}
+
+// varChecks reads residual conjuncts that are all boolean variables, or
+// their negations; nil when any is something else.
+func (c *compiler) varChecks(keep []string) []varCheck {
+	var checks []varCheck
+	for _, k := range keep {
+		vc := varCheck{name: strings.TrimSuffix(strings.TrimPrefix(k, "("), ")")}
+		vc.name, vc.negate = strings.CutPrefix(vc.name, "!")
+		name, ok := strings.CutPrefix(vc.name, nsVariables+".")
+		if !ok || !identRE.MatchString(name) || !c.boolVars[vc.name] {
+			return nil
+		}
+		checks = append(checks, vc)
+	}
+	return checks
 }
