@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/policy"
+)
+
+// caseFormat describes the CASE argument of eval and explain.
+const caseFormat = `CASE is a file in YAML or JSON, or - for standard input. It holds either
+one case (target, group, account for an account target, violations, now:
+the fields of policy.Case) or a group case (group, members, violations,
+now: the fields of enforcement.GroupCase, as in a line of a campaign), which
+is decided for the group and then for each member in turn. Errors in it
+are reported as CASE:line:col: field: message.
+`
+
+// caseFile is the input of eval and explain: the cases to decide, one or
+// a group's and its members'.
+type caseFile struct {
+	doc   *document
+	cases []policy.Case
+	group bool // the file holds a group case
+}
+
+// readCases reads the CASE argument.
+func readCases(file string, e *env) (*caseFile, error) {
+	name, data, err := readInput(file, e.stdin)
+	if err != nil {
+		return nil, &inputError{file: name, msg: unwrapPath(err).Error()}
+	}
+	if err := checkJSON(name, data); err != nil {
+		return nil, err
+	}
+	doc, err := parseDocument(name, data)
+	if err != nil {
+		return nil, err
+	}
+	cf := &caseFile{doc: doc}
+	if !doc.has("members") {
+		var c policy.Case
+		if err := doc.decode(&c); err != nil {
+			return nil, err
+		}
+		cf.cases = []policy.Case{c}
+		return cf, nil
+	}
+	var gc enforcement.GroupCase
+	if err := doc.decode(&gc); err != nil {
+		return nil, err
+	}
+	cf.group = true
+	cf.cases = append(cf.cases, policy.Case{Target: policy.TargetGroup, Group: gc.Group, Violations: gc.Violations, Now: gc.Now})
+	for _, m := range gc.Members {
+		cf.cases = append(cf.cases, policy.Case{
+			Target: policy.TargetAccount, Group: gc.Group, Account: &m.Account, Role: m.Role,
+			Violations: gc.Violations, Now: gc.Now,
+		})
+	}
+	return cf, nil
+}
+
+// each calls f with every case of the file in order, and stops at the
+// first error, which it places at the field of the file it is about.
+func (cf *caseFile) each(f func(c policy.Case) error) error {
+	for i, c := range cf.cases {
+		if err := f(c); err != nil {
+			if cf.group && i > 0 {
+				err = fmt.Errorf("members[%d]: %w", i-1, err)
+			}
+			return cf.doc.caseError(err)
+		}
+	}
+	return nil
+}
+
+// decideAll decides every case of the file.
+func decideAll(ctx context.Context, engine *policy.Engine, cf *caseFile) ([]policy.Decision, error) {
+	var out []policy.Decision
+	err := cf.each(func(c policy.Case) error {
+		d, err := engine.Decide(ctx, c)
+		out = append(out, d)
+		return err
+	})
+	return out, err
+}
+
+// checkJSON holds a file that starts as JSON does to JSON's syntax, which
+// YAML, a superset, would relax (a trailing comma, a comment).
+func checkJSON(file string, data []byte) error {
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' || json.Valid(data) {
+		return nil
+	}
+	var v any
+	err := json.Unmarshal(data, &v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return &inputError{file: file, msg: err.Error()}
+	}
+	before := data[:min(int(se.Offset), len(data))]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
+	return &inputError{file: file, line: line, col: max(col, 1), msg: "invalid JSON: " + se.Error()}
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/policy"
+)
+
+func TestPathSegments(t *testing.T) {
+	for path, want := range map[string][]string{
+		"now":                            {"now"},
+		"group.id":                       {"group", "id"},
+		"violations[0].category":         {"violations", "0", "category"},
+		"members[12].account.history[3]": {"members", "12", "account", "history", "3"},
+	} {
+		assert.Equal(t, want, pathSegments(path), path)
+	}
+}
+
+func TestCasePath(t *testing.T) {
+	for msg, want := range map[string]string{
+		"invalid case: now: the time of the decision is required":                                   "now",
+		"invalid case: violations[1].evidence.identifications[0].method: want hash_match":           "violations[1].evidence.identifications[0].method",
+		"members[2]: invalid case: account.id: required":                                            "members[2].account.id",
+		"members[2]: invalid case: role: account bob is member of group g1 by its owner and admins": "members[2].role",
+		"members[2]: invalid case: violations[0].category: unknown category \"x\"":                  "violations[0].category",
+		"invalid group case: members[1].account.id: \"o\" appears twice":                            "members[1].account.id",
+		"context canceled": "",
+	} {
+		assert.Equal(t, want, casePath(errors.New(msg)), msg)
+	}
+}
+
+// The engine's and the planner's errors for malformed cases name a field
+// that casePath reads: if their form changed, errors would lose their line.
+func TestCasePathReadsTheLibrarysErrors(t *testing.T) {
+	_, err := policy.Default().Decide(t.Context(), policy.Case{Target: policy.TargetGroup})
+	require.ErrorIs(t, err, policy.ErrInvalidCase)
+	assert.NotEmpty(t, casePath(err), err.Error())
+
+	_, err = enforcement.NewPlanner(policy.Default()).Plan(t.Context(), enforcement.GroupCase{
+		Members: []policy.Membership{{Role: policy.RoleOwner}},
+	})
+	require.ErrorIs(t, err, enforcement.ErrInvalidGroupCase)
+	assert.Equal(t, "members[0].account.id", casePath(err), err.Error())
+}
+
+func TestFirstMisfit(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		into any
+		want string // line:col: path: message
+	}{
+		{"target: account\nviolations:\n  - id: v1\n    severity: extreme\n", &policy.Case{},
+			`4:15: violations[0].severity: unknown severity "extreme" (want one of: low, medium, high, critical)`},
+		{"target: acount\n", &policy.Case{}, `1:9: target: unknown target "acount" (want one of: account, group)`},
+		{"now: yesterday\n", &policy.Case{}, `1:6: now: `},
+		{"group: [g1]\n", &policy.Case{}, `1:8: group: want a mapping, not a list`},
+		{"violations: {id: v1}\n", &policy.Case{}, `1:13: violations: want a list, not a mapping`},
+		{"group: {id: g1, owner: {name: x}}\n", &policy.Case{}, `1:24: group.owner: want a single value, not a mapping`},
+		{"group: {id: g1, size: 3}\n", &policy.Case{}, `1:17: group.size: unknown field (want one of: admins, created, history, id, members, owner, status)`},
+		{"members: [{account: {id: a}, role: boss}]\n", &enforcement.GroupCase{}, `1:36: members[0].role: unknown role "boss" (want one of: owner, admin, member)`},
+		{"group: {members: many}\n", &policy.Case{}, "1:18: group.members: cannot unmarshal !!str `many` into int"},
+		{"target: group\naccount:\n", &policy.Case{}, ""},
+	} {
+		doc, err := parseDocument("case.yaml", []byte(tc.src))
+		require.NoError(t, err)
+		m := firstMisfit(doc.root, tc.into)
+		if tc.want == "" {
+			assert.Nil(t, m, tc.src)
+			continue
+		}
+		require.NotNil(t, m, tc.src)
+		assert.Contains(t, fmt.Sprintf("%d:%d: %s: %s", m.node.Line, m.node.Column, m.path, m.msg), tc.want, tc.src)
+		// decode reports the same problem, at the same place.
+		err = doc.decode(tc.into)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "case.yaml:"+tc.want)
+	}
+}
+
+func TestSyntaxErrorLine(t *testing.T) {
+	for src, want := range map[string]string{
+		"a: b\nc: [1, 2\nd: 3\n":          "case.yaml:2: did not find expected ',' or ']'",
+		"target: group\ngroup: {id: g1\n": "case.yaml:2: did not find expected ',' or '}'",
+		"a: b\n  c: d\n":                  "case.yaml:2: mapping values are not allowed in this context",
+		"a: 'b\n":                         "case.yaml:1: found unexpected end of stream",
+	} {
+		_, err := parseDocument("case.yaml", []byte(src))
+		require.Error(t, err)
+		assert.Equal(t, want, err.Error(), src)
+	}
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+const explainUsage = `Usage: warden explain [-policy FILE] CASE
+
+Explain decides CASE and explains the decision in text: for each target,
+the decision and its reason, then, violation by violation, every rule of the
+target and whether it matched (or why it was skipped without evaluating its
+condition), what a matched rule asked for and got, the values of the case
+fields and variables its condition read, and every guard that acted and
+what it changed.
+
+` + caseFormat
+
+func runExplain(e *env, args []string) int {
+	f := newFlags("explain", explainUsage)
+	policyFile := f.policyFlag()
+	rest, status, ok := f.parse(e, args)
+	if !ok {
+		return status
+	}
+	if len(rest) != 1 {
+		return f.fail(e, "want one CASE, got %d arguments (the policy is given with -policy FILE)", len(rest))
+	}
+	engine, err := loadEngine(*policyFile)
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return exitFail
+	}
+	cf, err := readCases(rest[0], e)
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return exitFail
+	}
+	var b strings.Builder
+	err = cf.each(func(c policy.Case) error {
+		x, err := engine.Explain(context.Background(), c)
+		if err != nil {
+			return err
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		writeExplanation(&b, c, x)
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return exitFail
+	}
+	io.WriteString(e.stdout, b.String())
+	return exitOK
+}
+
+// writeExplanation renders the explanation of one target's decision.
+func writeExplanation(w io.Writer, c policy.Case, x policy.Explanation) {
+	d := x.Decision
+	at := c.Now.Format(time.RFC3339)
+	if c.Target == policy.TargetGroup {
+		fmt.Fprintf(w, "group %s (%d members) at %s\n", d.Subject, c.Group.Members, at)
+	} else {
+		fmt.Fprintf(w, "account %s (%s of group %s) at %s\n", d.Subject, d.Role, c.Group.ID, at)
+	}
+
+	switch {
+	case d.Penalty != policy.PenaltyNone:
+		fmt.Fprintf(w, "  decision: %s, by rule %s for violation %s (%s)\n", penaltyText(d.Penalty, d.Duration), d.Rule, d.Violation, d.Category)
+		fmt.Fprintf(w, "  reason: %s\n", d.Reason)
+		fmt.Fprintf(w, "  ground: %s, %s\n", d.Ground.Kind, d.Ground.Reference)
+		fmt.Fprintf(w, "  appeal: %s, within %s\n", d.Appeal.Route, d.Appeal.Window)
+		fmt.Fprintf(w, "  verified: %s; pending review: %s\n", yesNo(d.Verified), yesNo(d.PendingReview))
+	case len(d.Matches) == 0:
+		fmt.Fprintf(w, "  decision: none, no rule matched\n")
+	default:
+		fmt.Fprintf(w, "  decision: none, the rules that matched come to no penalty; pending review: %s\n", yesNo(d.PendingReview))
+	}
+	fmt.Fprintf(w, "  policy: %s %s, sha256 %s\n", d.Policy.Name, d.Policy.Version, d.Policy.Digest[:12])
+
+	for _, v := range c.Violations {
+		fmt.Fprintf(w, "\n  violation %s: %s\n", v.ID, violationText(v, c.Now))
+		n := 0
+		for _, r := range x.Rules {
+			if r.Violation != v.ID {
+				continue
+			}
+			n++
+			if r.Skipped != "" {
+				// Its condition was not evaluated: what it read does not matter.
+				fmt.Fprintf(w, "    skipped   %s: %s\n", r.Rule, r.Skipped)
+				continue
+			}
+			switch {
+			case r.Error != "":
+				fmt.Fprintf(w, "    error     %s: %s\n", r.Rule, r.Error)
+			case r.Matched:
+				fmt.Fprintf(w, "    matched   %s: %s\n", r.Rule, matchText(d, r))
+			default:
+				fmt.Fprintf(w, "    no match  %s\n", r.Rule)
+			}
+			if r.Description != "" {
+				fmt.Fprintf(w, "              %s\n", r.Description)
+			}
+			for _, b := range r.Reads {
+				fmt.Fprintf(w, "              %s = %s\n", b.Name, b.Value)
+			}
+		}
+		if n == 0 {
+			fmt.Fprintf(w, "    the policy has no rule for a %s\n", c.Target)
+		}
+	}
+
+	if len(d.Guards) == 0 {
+		fmt.Fprintf(w, "\n  guards: none acted\n")
+	} else {
+		fmt.Fprintf(w, "\n  guards:\n")
+		for _, g := range d.Guards {
+			fmt.Fprintf(w, "    %s\n", guardText(g))
+		}
+	}
+	if len(d.Errors) > 0 {
+		fmt.Fprintf(w, "\n  rule errors (these rules did not count):\n")
+		for _, re := range d.Errors {
+			fmt.Fprintf(w, "    %s on violation %s: %s\n", re.Rule, re.Violation, re.Message)
+		}
+	}
+}
+
+// matchText says what a matched rule asked for and what it got after the guards.
+func matchText(d policy.Decision, r policy.RuleTrace) string {
+	for _, m := range d.Matches {
+		if m.Rule != r.Rule || m.Violation != r.Violation {
+			continue
+		}
+		asked := "asks " + penaltyText(m.Asked, m.AskedDuration)
+		if m.Ladder != "" {
+			asked += fmt.Sprintf(" (step %d of ladder %s)", m.Step, m.Ladder)
+		}
+		return asked + ", gets " + penaltyText(m.Penalty, m.Duration)
+	}
+	return "asks for nothing it could be given"
+}
+
+func guardText(g policy.GuardNote) string {
+	on := fmt.Sprintf("(rule %s, violation %s)", g.Rule, g.Violation)
+	switch g.Action {
+	case policy.Lowered:
+		return fmt.Sprintf("%s lowered %s to %s %s: %s", g.Guard, g.From, g.To, on, g.Reason)
+	case policy.Pending:
+		return fmt.Sprintf("%s held %s pending review %s: %s", g.Guard, g.From, on, g.Reason)
+	case policy.Disabled:
+		return fmt.Sprintf("%s is off in this policy; it would have acted on %s %s: %s", g.Guard, g.From, on, g.Reason)
+	}
+	return fmt.Sprintf("%s %s %s: %s", g.Guard, g.Action, on, g.Reason)
+}
+
+func violationText(v policy.Violation, now time.Time) string {
+	parts := []string{v.Category, v.Severity.String()}
+	if v.Actor != "" {
+		parts = append(parts, "posted by "+v.Actor)
+	}
+	if v.VerifiedAt(now) {
+		parts = append(parts, "verified")
+	} else {
+		parts = append(parts, "not verified")
+	}
+	return strings.Join(parts, ", ")
+}
+
+func penaltyText(p policy.Penalty, d policy.Duration) string {
+	if d > 0 {
+		return fmt.Sprintf("%s %s", p, d)
+	}
+	return p.String()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+// stdinName names standard input in error positions.
+const stdinName = "<stdin>"
+
+// inputError is a problem in an input file, at a line and column when they
+// are known (zero otherwise). It renders as file:line:col: message.
+type inputError struct {
+	file      string
+	line, col int
+	msg       string
+}
+
+func (e *inputError) Error() string {
+	switch {
+	case e.line > 0 && e.col > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", e.file, e.line, e.col, e.msg)
+	case e.line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.file, e.line, e.msg)
+	}
+	return fmt.Sprintf("%s: %s", e.file, e.msg)
+}
+
+// readInput reads the file name, or standard input for "-". It returns the
+// name to report positions under.
+func readInput(name string, stdin io.Reader) (string, []byte, error) {
+	if name == "-" {
+		b, err := io.ReadAll(stdin)
+		return stdinName, b, err
+	}
+	b, err := os.ReadFile(name)
+	return name, b, err
+}
+
+// unwrapPath drops the operation and path from a file error, for a caller
+// that names the file already.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// loadEngine compiles the policy file path, or returns the engine of the
+// embedded default policy when path is empty.
+func loadEngine(path string) (*policy.Engine, error) {
+	if path == "" {
+		return policy.Default(), nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &inputError{file: path, msg: unwrapPath(err).Error()}
+	}
+	return policy.Compile(path, src)
+}

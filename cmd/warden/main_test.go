@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of testdata/golden")
+
+// session is one run of the command: its arguments, what it reads on
+// standard input and the files it writes, all recorded with its output and
+// exit status in testdata/golden/NAME.golden.
+type session struct {
+	name string
+	// args may hold glob patterns, expanded before the run but recorded as
+	// written, and $OUT, a directory for the files the command writes.
+	args []string
+	// stdin names a file whose content is standard input.
+	stdin string
+	// outputs are files under $OUT whose content the golden file records.
+	outputs []string
+}
+
+const (
+	corpus  = "../../testdata/policies/invalid/*.yaml"
+	valid   = "../../testdata/policies/valid"
+	cases   = "../../testdata/cases"
+	samples = "../../testdata/eval"
+	sample  = "../../testdata/campaign/sample.jsonl"
+	input   = "testdata/input"
+)
+
+var sessions = []session{
+	{name: "help", args: []string{"-h"}},
+	{name: "help-eval", args: []string{"help", "eval"}},
+	{name: "no-command"},
+	{name: "unknown-command", args: []string{"frobnicate"}},
+	{name: "unknown-flag", args: []string{"eval", "-polcy", "p.yaml", "case.yaml"}},
+
+	{name: "check-help", args: []string{"check", "-h"}},
+	{name: "check-default", args: []string{"check"}},
+	{name: "check-valid", args: []string{"check", valid + "/*.yaml"}},
+	{name: "check-one", args: []string{"check", valid + "/strikes.yaml"}},
+	{name: "check-stdin", args: []string{"check", "-"}, stdin: valid + "/everyone.yaml"},
+	{name: "check-invalid-corpus", args: []string{"check", corpus}},
+	{name: "check-mixed", args: []string{"check", valid + "/strikes.yaml", "../../testdata/policies/invalid/several-problems.yaml", "no-such-policy.yaml"}},
+
+	{name: "test-help", args: []string{"test", "-h"}},
+	{name: "test-fixtures", args: []string{"test", cases + "/*.yaml"}},
+	{name: "test-run", args: []string{"test", "-run", "csam", cases + "/focus.yaml", cases + "/members.yaml"}},
+	{name: "test-run-no-match", args: []string{"test", cases + "/focus.yaml", "-run", "nothing-like-this"}},
+	{name: "test-own-policy", args: []string{"test", input + "/fixtures_other_policy.yaml"}},
+	{name: "test-failing", args: []string{"test", input + "/fixtures_failing.yaml"}},
+	{name: "test-broken-fixture", args: []string{"test", input + "/fixtures_broken.yaml", input + "/fixtures_other_policy.yaml"}},
+	{name: "test-bad-yaml", args: []string{"test", input + "/fixtures_bad_yaml.yaml"}},
+	{name: "test-unknown-category", args: []string{"test", input + "/fixtures_unknown_category.yaml"}},
+	{name: "test-broken-policy", args: []string{"test", "-policy", "../../testdata/policies/invalid/unknown-target.yaml", cases + "/focus.yaml"}},
+	{name: "test-bad-pattern", args: []string{"test", "-run", "(", cases + "/focus.yaml"}},
+	{name: "test-no-files", args: []string{"test"}},
+
+	{name: "eval-help", args: []string{"eval", "-h"}},
+	{name: "eval-account", args: []string{"eval", samples + "/owner_csam.yaml"}},
+	{name: "eval-json", args: []string{"eval", samples + "/group_unverified.json"}},
+	{name: "eval-group-case", args: []string{"eval", samples + "/spam_group.yaml"}},
+	{name: "eval-stdin", args: []string{"eval", "-"}, stdin: samples + "/owner_csam.yaml"},
+	{name: "eval-policy", args: []string{"eval", "-policy", valid + "/guards_off.yaml", input + "/spam_bystander.yaml"}},
+	{name: "eval-flag-after", args: []string{"eval", input + "/spam_bystander.yaml", "-policy", valid + "/everyone.yaml"}},
+	{name: "eval-broken-policy", args: []string{"eval", "-policy", "../../testdata/policies/invalid/several-problems.yaml", samples + "/owner_csam.yaml"}},
+	{name: "eval-missing-policy", args: []string{"eval", "-policy", "no-such-policy.yaml", samples + "/owner_csam.yaml"}},
+	{name: "eval-two-args", args: []string{"eval", valid + "/everyone.yaml", samples + "/owner_csam.yaml"}},
+	{name: "eval-missing-case", args: []string{"eval", "no-such-case.yaml"}},
+	{name: "eval-bad-yaml", args: []string{"eval", input + "/bad_syntax.yaml"}},
+	{name: "eval-bad-json", args: []string{"eval", input + "/bad_json.json"}},
+	{name: "eval-bad-severity", args: []string{"eval", input + "/bad_severity.yaml"}},
+	{name: "eval-unknown-field", args: []string{"eval", input + "/unknown_field.yaml"}},
+	{name: "eval-unknown-category", args: []string{"eval", input + "/unknown_category.yaml"}},
+	{name: "eval-role-mismatch", args: []string{"eval", input + "/role_mismatch.yaml"}},
+	{name: "eval-missing-now", args: []string{"eval", input + "/missing_now.json"}},
+	{name: "eval-empty", args: []string{"eval", input + "/empty.yaml"}},
+
+	{name: "explain-help", args: []string{"explain", "-h"}},
+	{name: "explain-account", args: []string{"explain", samples + "/owner_csam.yaml"}},
+	{name: "explain-json", args: []string{"explain", samples + "/group_unverified.json"}},
+	{name: "explain-group-case", args: []string{"explain", samples + "/spam_group.yaml"}},
+	{name: "explain-guards-off", args: []string{"explain", "-policy", valid + "/guards_off.yaml", input + "/spam_bystander.yaml"}},
+	{name: "explain-guards-on", args: []string{"explain", "-policy", valid + "/everyone.yaml", input + "/spam_bystander.yaml"}},
+	{name: "explain-rule-error", args: []string{"explain", "-policy", input + "/runtime_error.yaml", input + "/spam_bystander.yaml"}},
+	{name: "explain-bad-severity", args: []string{"explain", input + "/bad_severity.yaml"}},
+	{name: "explain-unknown-category", args: []string{"explain", input + "/unknown_category.yaml"}},
+	{name: "explain-role-mismatch", args: []string{"explain", input + "/role_mismatch.yaml"}},
+
+	{name: "campaign-help", args: []string{"campaign", "-h"}},
+	{name: "campaign-text", args: []string{"campaign", sample}},
+	{name: "campaign-json", args: []string{"campaign", "-json", "-name", "sample campaign", "-focus", "csam", sample}},
+	{name: "campaign-progress", args: []string{"campaign", "-progress", "-every", "25", "-workers", "3", sample}},
+	{name: "campaign-stdin", args: []string{"campaign", "-focus", "", "-"}, stdin: input + "/four.jsonl"},
+	{name: "campaign-outputs", args: []string{"campaign", "-plans", "$OUT/plans.jsonl", "-statements", "$OUT/statements.json", input + "/four.jsonl"},
+		outputs: []string{"plans.jsonl", "statements.json"}},
+	{name: "campaign-unknown-focus", args: []string{"campaign", "-focus", "csam,piracy", sample}},
+	{name: "campaign-bad-json", args: []string{"campaign", input + "/bad_json.jsonl"}},
+	{name: "campaign-bad-severity", args: []string{"campaign", input + "/bad_severity.jsonl"}},
+	{name: "campaign-bad-role", args: []string{"campaign", input + "/bad_role.jsonl"}},
+	{name: "campaign-unknown-field", args: []string{"campaign", input + "/unknown_field.jsonl"}},
+	{name: "campaign-unknown-category", args: []string{"campaign", input + "/unknown_category.jsonl"}},
+	{name: "campaign-duplicate-member", args: []string{"campaign", input + "/duplicate_member.jsonl"}},
+	{name: "campaign-two-values", args: []string{"campaign", input + "/two_values.jsonl"}},
+	{name: "campaign-statement-refused", args: []string{"campaign", "-statements", "$OUT/statements.json", input + "/dated_2017.jsonl"}},
+	{name: "campaign-missing-file", args: []string{"campaign", "no-such-cases.jsonl"}},
+	{name: "campaign-no-args", args: []string{"campaign"}},
+}
+
+// TestGolden runs every session and compares its output and exit status
+// with its golden file; go test -update rewrites them.
+func TestGolden(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range sessions {
+		require.False(t, seen[s.name], "two sessions named %s", s.name)
+		seen[s.name] = true
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			got := s.record(t)
+			golden := filepath.Join("testdata", "golden", s.name+".golden")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "run go test ./cmd/warden -update to create it")
+			assert.Equal(t, string(want), got)
+		})
+	}
+	// No golden file is left over from a session that is gone.
+	files, err := filepath.Glob(filepath.Join("testdata", "golden", "*.golden"))
+	require.NoError(t, err)
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".golden")
+		if !seen[name] {
+			if *update {
+				require.NoError(t, os.Remove(f))
+				continue
+			}
+			t.Errorf("%s belongs to no session", f)
+		}
+	}
+}
+
+// record runs the session and renders what it did.
+func (s session) record(t *testing.T) string {
+	t.Helper()
+	out := t.TempDir()
+	var args []string
+	for _, a := range s.args {
+		if strings.ContainsAny(a, "*?[") && !strings.HasPrefix(a, "-") {
+			m, err := filepath.Glob(a)
+			require.NoError(t, err)
+			require.NotEmpty(t, m, "pattern %s", a)
+			args = append(args, m...)
+			continue
+		}
+		args = append(args, strings.ReplaceAll(a, "$OUT", out))
+	}
+	var stdin []byte
+	if s.stdin != "" {
+		var err error
+		stdin, err = os.ReadFile(s.stdin)
+		require.NoError(t, err)
+	}
+	var stdout, stderr bytes.Buffer
+	status := run(args, bytes.NewReader(stdin), &stdout, &stderr)
+
+	var b strings.Builder
+	b.WriteString(strings.Join(append([]string{"$ warden"}, quoted(s.args)...), " "))
+	if s.stdin != "" {
+		fmt.Fprintf(&b, " < %s", s.stdin)
+	}
+	fmt.Fprintf(&b, "\nexit status %d\n", status)
+	section := func(name, text string) {
+		if text == "" {
+			return
+		}
+		fmt.Fprintf(&b, "-- %s --\n%s", name, text)
+		if !strings.HasSuffix(text, "\n") {
+			b.WriteString("\n")
+		}
+	}
+	section("stdout", stdout.String())
+	section("stderr", strings.ReplaceAll(stderr.String(), out, "$OUT"))
+	for _, name := range s.outputs {
+		data, err := os.ReadFile(filepath.Join(out, name))
+		require.NoError(t, err, "the session writes no %s", name)
+		section("$OUT/"+name, string(data))
+	}
+	return b.String()
+}
+
+func quoted(args []string) []string {
+	out := slices.Clone(args)
+	for i, a := range out {
+		if a == "" || strings.ContainsAny(a, " ()") {
+			out[i] = "'" + a + "'"
+		}
+	}
+	return out
+}
