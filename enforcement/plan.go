@@ -128,8 +128,14 @@ type Obligation struct {
 	Basis string    `json:"basis"`
 }
 
-// ErrInvalidGroupCase is wrapped by every error Plan returns for a malformed case.
+// ErrInvalidGroupCase is wrapped by every error Plan returns for a malformed
+// member list, with a *policy.CaseError naming the field. The engine's
+// errors for the rest of the case wrap policy.ErrInvalidCase.
 var ErrInvalidGroupCase = errors.New("invalid group case")
+
+func groupCaseErr(field, format string, args ...any) error {
+	return fmt.Errorf("%w: %w", ErrInvalidGroupCase, &policy.CaseError{Field: field, Reason: fmt.Sprintf(format, args...)})
+}
 
 // Planner builds plans with one policy engine. It is immutable and safe for
 // concurrent use.
@@ -198,19 +204,19 @@ func checkMembers(gc GroupCase) error {
 	slices.Sort(ids)
 	for i := 1; i < len(ids); i++ {
 		if ids[i] == ids[i-1] && ids[i] != "" {
-			return fmt.Errorf("%w: members: account %q appears twice", ErrInvalidGroupCase, ids[i])
+			return groupCaseErr("members", "account %q appears twice", ids[i])
 		}
 	}
 	for i, m := range gc.Members {
 		switch {
 		case m.Account.ID == "":
-			return fmt.Errorf("%w: members[%d].account.id: required", ErrInvalidGroupCase, i)
+			return groupCaseErr(fmt.Sprintf("members[%d].account.id", i), "required")
 		case !m.Role.Valid():
-			return fmt.Errorf("%w: members[%d].role: want owner, admin or member", ErrInvalidGroupCase, i)
+			return groupCaseErr(fmt.Sprintf("members[%d].role", i), "want owner, admin or member")
 		}
 		for j, h := range m.Account.Holdings {
 			if h.Amount < 0 || h.Currency == "" {
-				return fmt.Errorf("%w: members[%d].account.holdings[%d]: want a non-negative amount and a currency", ErrInvalidGroupCase, i, j)
+				return groupCaseErr(fmt.Sprintf("members[%d].account.holdings[%d]", i, j), "want a non-negative amount and a currency")
 			}
 		}
 	}

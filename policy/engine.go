@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -136,8 +137,10 @@ func (e *Engine) DecideMembers(ctx context.Context, c Case, members []Membership
 		m := &members[i]
 		st.c.Account, st.c.Role = &m.Account, m.Role
 		role, err := e.validateSubject(&st.c)
-		if err != nil {
-			return dst, fmt.Errorf("members[%d]: %w", i, err)
+		if ce := (*CaseError)(nil); errors.As(err, &ce) {
+			return dst, fmt.Errorf("%w: %w", ErrInvalidCase, &CaseError{Field: fmt.Sprintf("members[%d].%s", i, ce.Field), Reason: ce.Reason})
+		} else if err != nil {
+			return dst, err
 		}
 		st.bindSubject(role)
 		d, err := e.decide(ctx, st)

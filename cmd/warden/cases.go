@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/groupwarden/warden/enforcement"
@@ -71,8 +72,9 @@ func readCases(file string, e *env) (*caseFile, error) {
 func (cf *caseFile) each(f func(c policy.Case) error) error {
 	for i, c := range cf.cases {
 		if err := f(c); err != nil {
-			if cf.group && i > 0 {
-				err = fmt.Errorf("members[%d]: %w", i-1, err)
+			if ce := (*policy.CaseError)(nil); cf.group && i > 0 && errors.As(err, &ce) && memberField(ce.Field) {
+				// The account and role of a member's case are the member's.
+				err = fmt.Errorf("%w: %w", policy.ErrInvalidCase, &policy.CaseError{Field: fmt.Sprintf("members[%d].%s", i-1, ce.Field), Reason: ce.Reason})
 			}
 			return cf.doc.caseError(err)
 		}
@@ -108,4 +110,9 @@ func checkJSON(file string, data []byte) error {
 	line := bytes.Count(before, []byte("\n")) + 1
 	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
 	return &inputError{file: file, line: line, col: max(col, 1), msg: "invalid JSON: " + se.Error()}
+}
+
+// memberField reports whether a case's field is the member's own.
+func memberField(f string) bool {
+	return f == "role" || f == "account" || strings.HasPrefix(f, "account.") || strings.HasPrefix(f, "account[")
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/groupwarden/warden/policy"
 )
 
 // document is an input file read as YAML, which JSON is too. It keeps the
@@ -162,24 +164,13 @@ func pathSegments(path string) []string {
 	return segs
 }
 
-// caseErrRE reads the field path that starts the message of an error the
-// engine or the planner returns for a malformed case, as in
-// "members[1]: invalid case: account.id: required".
-var caseErrRE = regexp.MustCompile(`^(?:(members\[\d+\]): )?invalid (?:group )?case: ([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): `)
-
 // casePath returns the path, in the document of a case or group case, of
 // the field an error about a malformed case names; "" when it names none.
-// The account and role of a member's case are those of the member.
 func casePath(err error) string {
-	m := caseErrRE.FindStringSubmatch(err.Error())
-	if m == nil {
-		return ""
+	if ce := (*policy.CaseError)(nil); errors.As(err, &ce) {
+		return ce.Field
 	}
-	member, path := m[1], m[2]
-	if member != "" && (path == "role" || path == "account" || strings.HasPrefix(path, "account.") || strings.HasPrefix(path, "account[")) {
-		return member + "." + path
-	}
-	return path
+	return ""
 }
 
 // caseError places an error about a malformed case at the field it names.
