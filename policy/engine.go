@@ -82,6 +82,22 @@ func (e *Engine) Category(name string) (Category, bool) {
 	return e.categories[i], true
 }
 
+// RuleInfo describes a rule of a compiled policy.
+type RuleInfo struct {
+	ID          string `json:"id"`
+	Description string `json:"description,omitempty"`
+	Target      Target `json:"target"`
+}
+
+// Rules lists the policy's rules in the order they were declared.
+func (e *Engine) Rules() []RuleInfo {
+	out := make([]RuleInfo, len(e.rules))
+	for i, r := range e.rules {
+		out[i] = RuleInfo{ID: r.id, Description: r.description, Target: r.target}
+	}
+	return out
+}
+
 // BlastRadius is how many accounts one enforcement plan may touch before it
 // needs a second approval.
 func (e *Engine) BlastRadius() int { return e.blastRadius }

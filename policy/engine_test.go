@@ -296,3 +296,11 @@ func TestCompileErrorsAreFoundByErrorsAs(t *testing.T) {
 	assert.Contains(t, codes, policy.CodeMissingField)
 	assert.Contains(t, codes, policy.CodeMissingAppealRoute)
 }
+
+func TestRulesListsTheDefaultPolicy(t *testing.T) {
+	rules := policy.Default().Rules()
+	require.Len(t, rules, 9)
+	assert.Equal(t, policy.RuleInfo{ID: "focus-group-close", Target: policy.TargetGroup,
+		Description: "A group where child sexual abuse material or personal-information trafficking is verified is closed."}, rules[0])
+	assert.Equal(t, "other-leader-responsibility", rules[8].ID)
+}

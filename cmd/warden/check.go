@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -67,7 +66,7 @@ func runCheck(e *env, args []string) int {
 	}
 	rules := 0
 	for _, c := range good {
-		rules += countRules(c.engine)
+		rules += len(c.engine.Rules())
 	}
 	fmt.Fprintf(e.stdout, "ok: %s, %s, no errors\n", plural(len(good), "policy file"), plural(rules, "rule"))
 	return exitOK
@@ -77,18 +76,7 @@ func runCheck(e *env, args []string) int {
 func describe(e *policy.Engine) string {
 	ref := e.Policy()
 	return fmt.Sprintf("policy %s %s, %s, %s, sha256 %s", ref.Name, ref.Version,
-		plural(len(e.Categories()), "category"), plural(countRules(e), "rule"), ref.Digest[:12])
-}
-
-// countRules counts the rules of a compiled policy from its canonical form.
-func countRules(e *policy.Engine) int {
-	var canon struct {
-		Rules []json.RawMessage `json:"rules"`
-	}
-	if err := json.Unmarshal(e.Canonical(), &canon); err != nil {
-		return 0
-	}
-	return len(canon.Rules)
+		plural(len(e.Categories()), "category"), plural(len(e.Rules()), "rule"), ref.Digest[:12])
 }
 
 // plural writes a count and a noun, in the plural unless the count is one.
