@@ -17,8 +17,9 @@ import (
 	"github.com/groupwarden/warden/policy"
 )
 
-// The reference examples are statements the database accepts.
-const examples = "../../../shared/reference/dsa-examples/"
+// The reference examples (copied from the DSA reference into testdata/dsa)
+// are statements the database accepts.
+const examples = "../../testdata/dsa/"
 
 func decodeStrict(t *testing.T, data []byte, v any) {
 	t.Helper()
