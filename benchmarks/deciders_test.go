@@ -1,0 +1,43 @@
+package benchmarks
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+// decider takes one decision on a pre-built case. Each implementation
+// starts from the same policy.Case, so turning it into its own input is part
+// of what it is measured for, as validating and binding it is for warden.
+type decider struct {
+	name   string
+	decide func(context.Context, policy.Case) (outcome, error)
+}
+
+// deciders prepares the five implementations once: compiled, parsed or
+// prepared before any case is decided. The hand-written floor comes first.
+func deciders(tb testing.TB) []decider {
+	tb.Helper()
+	loop, err := newCELLoop()
+	require.NoError(tb, err)
+	rg, err := newRegoDecider(context.Background())
+	require.NoError(tb, err)
+	cd, err := newCedarDecider()
+	require.NoError(tb, err)
+	return []decider{
+		{"go", decideByHand},
+		{"warden", decideWarden},
+		{"cel-go", loop.decide},
+		{"opa", rg.decide},
+		{"cedar", cd.decide},
+	}
+}
+
+// decideWarden is the decision under test: the default policy's engine.
+func decideWarden(ctx context.Context, c policy.Case) (outcome, error) {
+	d, err := policy.Default().Decide(ctx, c)
+	return outcome{Penalty: d.Penalty, Duration: d.Duration}, err
+}
