@@ -101,20 +101,19 @@ func (b *builder) evidence() {
 	}
 	var reports []Action
 	for _, v := range b.gc.Violations {
-		csam := b.isCSAM(v.Category) && v.Verified()
+		csam := b.isCSAM(v.Category) && v.VerifiedAt(b.gc.Now)
 		if !behind[v.ID] && !csam {
 			continue
 		}
-		keep := DefaultRetention
+		until := b.gc.Now.Add(DefaultRetention)
 		if csam {
-			keep = CSAMRetention
-			until := b.gc.Now.Add(CSAMRetention)
+			until = b.gc.Now.AddDate(1, 0, 0)
 			b.plan.Obligations = append(b.plan.Obligations,
 				Obligation{Kind: ObligationReport, Violation: v.ID, Basis: "verified child sexual abuse material must be reported to the competent authority"},
 				Obligation{Kind: ObligationRetain, Violation: v.ID, Until: until, Basis: "the reported material and its evidence are kept at least one year; no later step may delete them"})
 			reports = append(reports, Action{Kind: ReportToAuthority, Subject: v.ID, Violation: v.ID})
 		}
-		b.add(Action{Kind: PreserveEvidence, Subject: v.ID, Violation: v.ID, Until: b.gc.Now.Add(keep)})
+		b.add(Action{Kind: PreserveEvidence, Subject: v.ID, Violation: v.ID, Until: until})
 	}
 	for _, r := range reports {
 		b.add(r)

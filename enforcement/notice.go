@@ -57,8 +57,10 @@ type Notice struct {
 	Penalty  policy.Penalty  `json:"penalty"`
 	Duration policy.Duration `json:"duration,omitempty"`
 	Until    time.Time       `json:"until,omitzero"`
-	// Acts lists the violations the account committed itself.
-	Acts []string `json:"acts,omitempty"`
+	// Acts lists the verified violations the account committed itself;
+	// UnderReview those attributed to it that no person has confirmed yet.
+	Acts        []string `json:"acts,omitempty"`
+	UnderReview []string `json:"under_review,omitempty"`
 	// Reasons are the reasons and grounds of the account's penalty.
 	Reasons []string `json:"reasons,omitempty"`
 	// Appeal is the route to contest the penalty; set when there is one.
@@ -92,8 +94,16 @@ func (b *builder) notices(decisions []policy.Decision) {
 			n.GroupDuration = gd.Duration
 		}
 		for _, v := range b.gc.Violations {
-			if v.Actor == m.Account.ID {
+			if v.Actor != m.Account.ID {
+				continue
+			}
+			// A violation a reviewer rejected is nobody's act; one not yet
+			// reviewed is told as such.
+			switch r := v.LatestReviewAt(b.gc.Now); {
+			case v.VerifiedAt(b.gc.Now):
 				n.Acts = append(n.Acts, fmt.Sprintf("%s (%s)", v.ID, v.Category))
+			case r == nil || r.Verdict != policy.VerdictRejected:
+				n.UnderReview = append(n.UnderReview, fmt.Sprintf("%s (%s)", v.ID, v.Category))
 			}
 		}
 		switch {
@@ -102,7 +112,7 @@ func (b *builder) notices(decisions []policy.Decision) {
 			if groupPenalty != policy.PenaltyNone {
 				n.GroupReason = gd.Reason
 			}
-		case len(n.Acts) > 0:
+		case len(n.Acts) > 0 || len(n.UnderReview) > 0:
 			n.Audience = Actors
 		default:
 			n.Audience = Members
@@ -159,6 +169,9 @@ func (n Notice) Text() string {
 	}
 	if len(n.Acts) > 0 {
 		fmt.Fprintf(&b, " You committed: %s.", strings.Join(n.Acts, ", "))
+	}
+	if len(n.UnderReview) > 0 {
+		fmt.Fprintf(&b, " Attributed to you and awaiting a person's review: %s.", strings.Join(n.UnderReview, ", "))
 	}
 	fmt.Fprintf(&b, " %s", accountMeasure(n))
 	if n.Audience == Members && n.Penalty == policy.PenaltyNone {

@@ -28,15 +28,11 @@ type GroupCase struct {
 	Now time.Time `json:"now" yaml:"now"`
 }
 
-// Retention periods of preserved evidence.
-const (
-	// CSAMRetention is the minimum time evidence of child sexual abuse
-	// material is kept after a report (18 U.S.C. 2258A: one year).
-	CSAMRetention = 365 * 24 * time.Hour
-	// DefaultRetention is how long other evidence behind a penalty is kept:
-	// six months, the log retention group-service rules ask for.
-	DefaultRetention = 183 * 24 * time.Hour
-)
+// DefaultRetention is how long evidence behind a penalty is kept when no
+// law asks for longer: over six months, the log retention group-service
+// rules ask for. Evidence of reported child sexual abuse material is kept a
+// calendar year at least (18 U.S.C. 2258A).
+const DefaultRetention = 184 * 24 * time.Hour
 
 // Plan is what to do about one group case: the decisions, the ordered
 // actions that carry them out, the obligations they create, the members
@@ -123,7 +119,9 @@ func (k *ObligationKind) UnmarshalText(b []byte) error {
 type Obligation struct {
 	Kind      ObligationKind `json:"kind"`
 	Violation string         `json:"violation"`
-	// Until is the earliest time the evidence may be deleted (retain).
+	// Until is the earliest time the evidence may be deleted (retain),
+	// counted from the plan's time; an executor that reports later keeps the
+	// evidence a year from its report.
 	Until time.Time `json:"until,omitzero"`
 	Basis string    `json:"basis"`
 }
@@ -223,19 +221,95 @@ func checkMembers(gc GroupCase) error {
 	return nil
 }
 
-// planID derives a plan's identity from everything it is built from.
+// planID derives a plan's identity from everything that decides it: the
+// policy digest and the whole case. Two different cases never share a plan
+// id, so they never share an action key.
 func planID(gc GroupCase, digest string) string {
 	h := sha256.New()
-	h.Write([]byte(digest))
-	h.Write([]byte{0})
-	h.Write([]byte(gc.Group.ID))
-	h.Write([]byte{0})
-	h.Write(binary.BigEndian.AppendUint64(nil, uint64(gc.Now.UnixNano())))
-	for _, v := range gc.Violations {
-		h.Write([]byte{0})
-		h.Write([]byte(v.ID))
+	var buf []byte
+	str := func(s string) { buf = append(binary.AppendUvarint(buf, uint64(len(s))), s...) }
+	num := func(n int64) { buf = binary.AppendVarint(buf, n) }
+	at := func(t time.Time) { num(t.UnixNano()) }
+	history := func(rs []policy.Record) {
+		num(int64(len(rs)))
+		for _, r := range rs {
+			at(r.At)
+			num(int64(r.Penalty))
+			str(r.Category)
+			str(r.Rule)
+		}
 	}
+	str(digest)
+	g := gc.Group
+	str(g.ID)
+	str(g.Owner)
+	num(int64(len(g.Admins)))
+	for _, a := range g.Admins {
+		str(a)
+	}
+	num(int64(g.Members))
+	at(g.Created)
+	num(int64(g.Status))
+	history(g.History)
+	at(gc.Now)
+	num(int64(len(gc.Members)))
+	for _, m := range gc.Members {
+		a := m.Account
+		str(a.ID)
+		num(int64(m.Role))
+		num(int64(a.Type))
+		num(boolInt(a.RealNameVerified))
+		at(a.Created)
+		history(a.History)
+		num(int64(len(a.Holdings)))
+		for _, hd := range a.Holdings {
+			num(int64(hd.Kind))
+			num(hd.Amount)
+			str(hd.Currency)
+			str(hd.Product)
+		}
+		h.Write(buf)
+		buf = buf[:0]
+	}
+	num(int64(len(gc.Violations)))
+	for _, v := range gc.Violations {
+		str(v.ID)
+		str(v.Category)
+		num(int64(v.Severity))
+		str(v.Actor)
+		str(v.Group)
+		at(v.Committed)
+		at(v.Detected)
+		num(int64(len(v.Evidence.Identifications)))
+		for _, id := range v.Evidence.Identifications {
+			num(int64(id.Method))
+			num(int64(id.Confidence * 1e9))
+			at(id.At)
+			str(id.Reference)
+		}
+		num(int64(len(v.Evidence.Reports)))
+		for _, r := range v.Evidence.Reports {
+			num(int64(r.Source))
+			at(r.At)
+			str(r.Reference)
+		}
+		num(int64(len(v.Reviews)))
+		for _, r := range v.Reviews {
+			str(r.Reviewer)
+			num(int64(r.Verdict))
+			at(r.At)
+			str(r.Note)
+		}
+	}
+	h.Write(buf)
 	return "plan-" + hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // build turns the decisions into a plan, in place.

@@ -102,7 +102,7 @@ func TestPlanCSAMVerified(t *testing.T) {
 	require.Len(t, plan.Obligations, 2)
 	assert.Equal(t, enforcement.ObligationReport, plan.Obligations[0].Kind)
 	assert.Equal(t, enforcement.ObligationRetain, plan.Obligations[1].Kind)
-	assert.False(t, plan.Obligations[1].Until.Before(f.Case.Now.Add(enforcement.CSAMRetention)), "evidence is kept at least a year")
+	assert.False(t, plan.Obligations[1].Until.Before(f.Case.Now.AddDate(1, 0, 0)), "evidence is kept at least a year")
 
 	notice := func(to string) enforcement.Notice {
 		i := slices.IndexFunc(plan.Notices, func(n enforcement.Notice) bool { return n.To == to })
@@ -198,7 +198,7 @@ func checkPlan(t *testing.T, engine *policy.Engine, gc enforcement.GroupCase, p 
 		c, _ := engine.Category(v.Category)
 		if v.VerifiedAt(gc.Now) && slices.Contains(c.DSAKeywords, "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL") {
 			require.True(t, slices.ContainsFunc(p.Obligations, func(o enforcement.Obligation) bool {
-				return o.Kind == enforcement.ObligationRetain && o.Violation == v.ID && !o.Until.Before(gc.Now.Add(enforcement.CSAMRetention))
+				return o.Kind == enforcement.ObligationRetain && o.Violation == v.ID && !o.Until.Before(gc.Now.AddDate(1, 0, 0))
 			}), "verified CSAM %s is kept a year", v.ID)
 		}
 	}
@@ -278,4 +278,63 @@ func TestBlastRadiusNeedsSecondApproval(t *testing.T) {
 	pr, err := enforcement.Apply(context.Background(), plan, ex)
 	require.NoError(t, err)
 	assert.Equal(t, len(plan.Actions), pr.Applied)
+}
+
+// Two different cases never share a plan id, so never an action key: a
+// re-plan of the group with another member list applies its own actions.
+func TestDifferentCasesNeverShareKeys(t *testing.T) {
+	f := loadPlanFixture(t, "../testdata/plans/csam_verified.yaml")
+	planner := enforcement.NewPlanner(policy.Default())
+	a, err := planner.Plan(context.Background(), f.Case)
+	require.NoError(t, err)
+	other := f.Case
+	other.Members = slices.Clone(f.Case.Members[:3])
+	other.Group.Members = 3
+	b, err := planner.Plan(context.Background(), other)
+	require.NoError(t, err)
+	assert.NotEqual(t, a.ID, b.ID)
+	ex := &enforcement.MemoryExecutor{}
+	_, err = enforcement.Apply(context.Background(), a, ex)
+	require.NoError(t, err)
+	pr, err := enforcement.Apply(context.Background(), b, ex)
+	require.NoError(t, err)
+	assert.Equal(t, len(b.Actions), pr.Applied, "nothing of the second plan counts as done")
+
+	reviewed := f.Case
+	reviewed.Violations = slices.Clone(f.Case.Violations)
+	reviewed.Violations[0].Reviews = append(slices.Clone(reviewed.Violations[0].Reviews),
+		policy.Review{Reviewer: "reviewer-8", Verdict: policy.VerdictConfirmed, At: f.Case.Now.Add(-time.Minute)})
+	c, err := planner.Plan(context.Background(), reviewed)
+	require.NoError(t, err)
+	assert.NotEqual(t, a.ID, c.ID, "another review is another case")
+}
+
+// The plan judges CSAM as of its time, as the engine does: a review made
+// after the decision does not take the report or the year of retention away.
+func TestCSAMIsJudgedAsOfThePlan(t *testing.T) {
+	f := loadPlanFixture(t, "../testdata/plans/csam_verified.yaml")
+	gc := f.Case
+	gc.Violations = slices.Clone(gc.Violations)
+	gc.Violations[0].Reviews = append(slices.Clone(gc.Violations[0].Reviews),
+		policy.Review{Reviewer: "reviewer-9", Verdict: policy.VerdictRejected, At: gc.Now.Add(24 * time.Hour)})
+	plan, err := enforcement.NewPlanner(policy.Default()).Plan(context.Background(), gc)
+	require.NoError(t, err)
+	require.Len(t, plan.Obligations, 2)
+	assert.Equal(t, gc.Now.AddDate(1, 0, 0), plan.Obligations[1].Until, "a calendar year")
+}
+
+// A member whose violation a reviewer rejected is not told they committed it.
+func TestNoticesDoNotAccuseOnRejectedViolations(t *testing.T) {
+	f := loadPlanFixture(t, "../testdata/plans/csam_verified.yaml")
+	gc := f.Case
+	gc.Violations = slices.Clone(gc.Violations)
+	gc.Violations[0].Reviews = []policy.Review{{Reviewer: "reviewer-7", Verdict: policy.VerdictRejected, At: gc.Now.Add(-time.Hour)}}
+	plan, err := enforcement.NewPlanner(policy.Default()).Plan(context.Background(), gc)
+	require.NoError(t, err)
+	for _, n := range plan.Notices {
+		assert.Empty(t, n.Acts, n.To)
+		assert.Empty(t, n.UnderReview, n.To)
+		assert.NotContains(t, n.Text(), "committed")
+	}
+	assert.Empty(t, plan.Decisions, "nothing follows from a rejected violation")
 }

@@ -103,7 +103,7 @@ func (s *evalState) release() {
 func (s *evalState) setViolation(i int) {
 	s.v = &s.c.Violations[i]
 	s.cat = s.cats[i]
-	s.review = s.v.latestReviewAt(s.c.Now)
+	s.review = s.v.LatestReviewAt(s.c.Now)
 	s.verified = s.v.Automated() && confirmed(s.review)
 	s.isActor = s.c.Target == TargetAccount && s.v.Actor != "" && s.v.Actor == s.subjectID
 	clear(s.vars)

@@ -139,17 +139,17 @@ func (v *Violation) Verified() bool {
 // VerifiedAt is Verified as of time t: reviews made after t do not count.
 // The engine judges a case as of its time.
 func (v *Violation) VerifiedAt(t time.Time) bool {
-	return len(v.Evidence.Identifications) > 0 && confirmed(v.latestReviewAt(t))
+	return len(v.Evidence.Identifications) > 0 && confirmed(v.LatestReviewAt(t))
 }
 
 func confirmed(r *Review) bool { return r != nil && r.Verdict == VerdictConfirmed }
 
 // LatestReview returns the most recent review, or nil when there is none.
-func (v *Violation) LatestReview() *Review { return v.latestReviewAt(time.Time{}) }
+func (v *Violation) LatestReview() *Review { return v.LatestReviewAt(time.Time{}) }
 
-// latestReviewAt returns the most recent review made at or before t; the
-// zero t means any time.
-func (v *Violation) latestReviewAt(t time.Time) *Review {
+// LatestReviewAt returns the most recent review made at or before t, the
+// review a decision at time t stands on; the zero t means any time.
+func (v *Violation) LatestReviewAt(t time.Time) *Review {
 	var latest *Review
 	for i := range v.Reviews {
 		r := &v.Reviews[i]

@@ -109,7 +109,7 @@ func (b *Builder) statement(p *enforcement.Plan, e *policy.Engine, d policy.Deci
 		AutomatedDecision:     "AUTOMATED_DECISION_FULLY",
 		PUID:                  b.puid(p, d),
 	}
-	if r := v.LatestReview(); r != nil && !r.At.After(p.At) {
+	if v.LatestReviewAt(p.At) != nil {
 		s.AutomatedDecision = "AUTOMATED_DECISION_PARTIALLY"
 	}
 	if m := memberOf(p, d.Subject); m != nil && m.Account.Type == policy.AccountBusiness {
@@ -278,7 +278,7 @@ func facts(p *enforcement.Plan, d policy.Decision, v policy.Violation, cat polic
 	case len(v.Evidence.Reports) > 0:
 		b.WriteString(" through a report")
 	}
-	if r := v.LatestReview(); r != nil && r.Verdict == policy.VerdictConfirmed && !r.At.After(p.At) {
+	if r := v.LatestReviewAt(p.At); r != nil && r.Verdict == policy.VerdictConfirmed {
 		fmt.Fprintf(&b, " and confirmed by a human reviewer on %s", date(r.At))
 	}
 	b.WriteString(".")
