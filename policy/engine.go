@@ -206,7 +206,7 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 				continue
 			}
 			g := e.guard(&d, st, &m, ladderEnd)
-			if g.provisional && (awaitingRule < 0 || outranks(g.withoutReview, awaiting, r.index, awaitingRule)) {
+			if g.provisional && (awaitingRule < 0 || heavier(g.withoutReview, awaiting)) {
 				awaiting, awaitingRule = g.withoutReview, r.index
 			}
 			if d.Matches == nil {
@@ -223,10 +223,19 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 		e.conclude(&d, st, d.Matches[best], e.rules[bestRule])
 	}
 	if d.Penalty != PenaltyNone && bestProvisional || awaitingRule >= 0 && awaiting.Penalty != PenaltyNone &&
-		(best < 0 || outranks(awaiting, d.Matches[best], awaitingRule, bestRule)) {
+		(best < 0 || heavier(awaiting, d.Matches[best])) {
 		d.PendingReview = true
 	}
 	return d, nil
+}
+
+// heavier reports whether match a is a heavier measure than match b: a
+// higher level, or the same level for longer.
+func heavier(a, b Match) bool {
+	if la, lb := a.Penalty.Level(), b.Penalty.Level(); la != lb {
+		return la > lb
+	}
+	return a.Duration > b.Duration
 }
 
 // outranks reports whether match a beats match b: a higher level, then a
@@ -252,7 +261,9 @@ func (st *evalState) ask(r *rule) (m Match, ladderEnd bool, err error) {
 		s := r.ladder.steps[step]
 		m.Asked, m.AskedDuration = s.Penalty, s.Duration
 		m.Ladder, m.Step = r.ladder.name, step+1
-		ladderEnd = step == len(r.ladder.steps)-1
+		// The end counts as grounds for a permanent measure only once the
+		// subject has climbed to it.
+		ladderEnd = step > 0 && step == len(r.ladder.steps)-1
 	case r.penaltyX.prg != nil:
 		out, err := st.eval(r.penaltyX)
 		if err != nil {

@@ -129,7 +129,10 @@ func (e *Engine) dueProcess(d *Decision, m Match) {
 	if strings.TrimSpace(d.Reason) == "" {
 		missing = append(missing, "the rule's message gave no reason")
 	}
-	if d.Appeal.Route == "" {
+	if strings.TrimSpace(d.Ground.Reference) == "" {
+		missing = append(missing, "the rule cites no ground")
+	}
+	if strings.TrimSpace(d.Appeal.Route) == "" {
 		missing = append(missing, "the policy gives no appeal route")
 	}
 	if len(missing) == 0 {

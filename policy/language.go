@@ -119,7 +119,10 @@ const (
 	minAppealWindow    = Duration(183 * 24 * 3600 * 1e9) // six months, DSA Art. 20
 )
 
-var identRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+var (
+	identRE  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	ruleIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+)
 
 // parser reads a policy document, collecting every problem it meets.
 type parser struct {
@@ -224,7 +227,7 @@ func (p *parser) parse(src []byte) *policySpec {
 		return nil
 	}
 	p.require(root, seen, "policy", "name", "version", "categories", "rules")
-	if s.Guards.DueProcess.Enabled && s.Appeal.Route == "" {
+	if s.Guards.DueProcess.Enabled && strings.TrimSpace(s.Appeal.Route) == "" {
 		p.errorf(root, CodeMissingAppealRoute, "the due-process guard is on, so appeal.route must say how a decision is contested")
 	}
 	return s
@@ -348,7 +351,7 @@ func (p *parser) mapping(n *yaml.Node, what string, handlers map[string]func(*ya
 func (p *parser) require(n *yaml.Node, seen map[string]*yaml.Node, what string, keys ...string) {
 	for _, k := range keys {
 		switch v, ok := seen[k]; {
-		case !ok || (v.Kind == yaml.ScalarNode && v.Value == "" && v.Tag != "!!str"):
+		case !ok || (v.Kind == yaml.ScalarNode && strings.TrimSpace(v.Value) == ""):
 			p.errorf(n, CodeMissingField, "%s has no %s", what, k)
 		case v.Kind == yaml.SequenceNode && len(v.Content) == 0:
 			p.errorf(v, CodeMissingField, "%s has no %s: the list is empty", what, k)
@@ -460,36 +463,48 @@ func (p *parser) expression(n *yaml.Node) expr {
 }
 
 func (p *parser) guards(n *yaml.Node, g *guardsSpec) {
-	guard := func(gs *guardSpec, what string, withPenalty bool) func(*yaml.Node) {
+	// highest is the heaviest measure each guard may leave: the double
+	// judgment at most a provisional restriction, proportionality at most a
+	// suspension.
+	guard := func(gs *guardSpec, what string, highest Penalty) func(*yaml.Node) {
 		return func(n *yaml.Node) {
 			h := map[string]func(*yaml.Node){"enabled": func(n *yaml.Node) {
 				if v, ok := p.boolean(n); ok {
 					gs.Enabled = v
 				}
 			}}
-			if withPenalty {
+			var durationNode *yaml.Node
+			if highest != PenaltyNone {
 				h["penalty"] = func(n *yaml.Node) {
 					switch v, ok := p.penaltyName(n); {
-					case ok && (v.Permanent() || v == PenaltyNone):
-						p.errorf(n, CodeInvalidValue, "a guard's penalty must be warn, restrict or suspend, not %s", v)
+					case ok && (v == PenaltyNone || v.Level() > highest.Level()):
+						p.errorf(n, CodeInvalidValue, "%s may leave warn up to %s, not %s", what, highest, v)
 					case ok:
 						gs.Penalty = v
 					}
 				}
 				h["duration"] = func(n *yaml.Node) {
 					if d, ok := p.duration(n); ok {
-						gs.Duration = d
+						gs.Duration, durationNode = d, n
 					}
 				}
 			}
 			p.mapping(n, what, h)
+			switch {
+			case gs.Penalty.Timed() && gs.Duration <= 0:
+				p.errorf(n, CodeMissingDuration, "%s: %s needs a duration above zero", what, gs.Penalty)
+			case !gs.Penalty.Timed() && durationNode != nil:
+				p.errorf(durationNode, CodeUnexpectedDuration, "%s: %s takes no duration", what, gs.Penalty)
+			case !gs.Penalty.Timed():
+				gs.Duration = 0 // the default duration belonged to the default measure
+			}
 		}
 	}
 	p.mapping(n, "guards", map[string]func(*yaml.Node){
-		"double_judgment":          guard(&g.DoubleJudgment, "guards.double_judgment", true),
-		"no_collective_punishment": guard(&g.NoCollectivePunishment, "guards.no_collective_punishment", false),
-		"proportionality":          guard(&g.Proportionality, "guards.proportionality", true),
-		"due_process":              guard(&g.DueProcess, "guards.due_process", false),
+		"double_judgment":          guard(&g.DoubleJudgment, "guards.double_judgment", PenaltyRestrict),
+		"no_collective_punishment": guard(&g.NoCollectivePunishment, "guards.no_collective_punishment", PenaltyNone),
+		"proportionality":          guard(&g.Proportionality, "guards.proportionality", PenaltySuspend),
+		"due_process":              guard(&g.DueProcess, "guards.due_process", PenaltyNone),
 	})
 }
 
@@ -559,7 +574,11 @@ func (p *parser) ladder(n *yaml.Node) ladderSpec {
 func (p *parser) rule(n *yaml.Node) ruleSpec {
 	r := ruleSpec{node: n}
 	r.fields = p.mapping(n, "rule", map[string]func(*yaml.Node){
-		"id":          func(n *yaml.Node) { r.ID = p.str(n) },
+		"id": func(n *yaml.Node) {
+			if r.ID = p.str(n); r.ID != "" && !ruleIDRE.MatchString(r.ID) {
+				p.errorf(n, CodeInvalidValue, "rule id %q must be letters, digits, '-', '_' or '.', starting with a letter or digit", r.ID)
+			}
+		},
 		"description": func(n *yaml.Node) { r.Description = p.str(n) },
 		"target": func(n *yaml.Node) {
 			s, ok := p.scalar(n)

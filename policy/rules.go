@@ -70,14 +70,21 @@ func (c *compiler) ladders() map[string]*ladder {
 		if w := l.fields["window"]; w != nil && !c.bad[w] && l.Window <= 0 {
 			c.errorf(w, CodeInvalidValue, "ladder %q needs a window longer than zero", l.Name)
 		}
-		for _, st := range l.Steps {
+		for i, st := range l.Steps {
 			pn := st.fields["penalty"]
 			if pn == nil || c.bad[pn] {
 				continue // reported by the parser
 			}
-			if st.Penalty == PenaltyNone {
+			switch {
+			case st.Penalty == PenaltyNone:
 				c.errorf(pn, CodeInvalidValue, "a ladder step must be a penalty above none")
 				continue
+			case i == 0 && st.Penalty.Permanent():
+				// Escalation means a lighter measure first (DSA Art. 23); a
+				// rule that bans at once says so with its penalty.
+				c.errorf(pn, CodeInvalidValue, "ladder %q starts with %s: a ladder starts below the permanent measure", l.Name, st.Penalty)
+			case i > 0 && l.Steps[i-1].Penalty.Level() > st.Penalty.Level():
+				c.errorf(pn, CodeInvalidValue, "ladder %q steps down from %s to %s: steps never get lighter", l.Name, l.Steps[i-1].Penalty, st.Penalty)
 			}
 			dn := st.fields["duration"]
 			c.durationFits(st.node, dn, st.Penalty, st.Duration, dn != nil)
