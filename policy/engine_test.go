@@ -304,3 +304,50 @@ func TestRulesListsTheDefaultPolicy(t *testing.T) {
 		Description: "A group where child sexual abuse material or personal-information trafficking is verified is closed."}, rules[0])
 	assert.Equal(t, "other-leader-responsibility", rules[8].ID)
 }
+
+// A decision waits for review only when the review could make it heavier:
+// an unverified match asking for the same measure as the verified winner
+// leaves nothing to wait for.
+func TestPendingOnlyWhenReviewCouldWeigh(t *testing.T) {
+	src := []byte(`name: pending
+version: "1"
+appeal: {route: help}
+categories: [{name: spam, dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC}]
+rules:
+  - id: first
+    target: account
+    when: subject.is_actor && violation.severity == severity.high
+    penalty: suspend
+    duration: 7d
+    message: '"first"'
+    ground: {kind: contractual, reference: terms}
+  - id: second
+    target: account
+    when: subject.is_actor && violation.severity == severity.medium
+    penalty: suspend
+    duration: 7d
+    message: '"second"'
+    ground: {kind: contractual, reference: terms}
+`)
+	e, err := policy.Compile("pending.yaml", src)
+	require.NoError(t, err)
+	verified := benchViolation("spam", policy.SeverityMedium, "member")
+	unverified := benchViolation("spam", policy.SeverityHigh, "member")
+	unverified.ID, unverified.Reviews = "v2", nil
+	c := policy.Case{Target: policy.TargetAccount, Group: benchGroup, Account: &policy.Account{ID: "member"},
+		Violations: []policy.Violation{verified, unverified}, Now: benchNow}
+	d, err := e.Decide(context.Background(), c)
+	require.NoError(t, err)
+	assert.Equal(t, policy.PenaltySuspend, d.Penalty)
+	assert.Equal(t, "second", d.Rule)
+	assert.False(t, d.PendingReview, "a review could not make it heavier")
+
+	c.Violations[1].Severity = policy.SeverityHigh
+	unverifiedLonger := strings.Replace(string(src), "duration: 7d\n    message: '\"first\"'", "duration: 30d\n    message: '\"first\"'", 1)
+	e, err = policy.Compile("pending.yaml", []byte(unverifiedLonger))
+	require.NoError(t, err)
+	d, err = e.Decide(context.Background(), c)
+	require.NoError(t, err)
+	assert.Equal(t, "second", d.Rule)
+	assert.True(t, d.PendingReview, "a review could make it 30 days")
+}
