@@ -2,7 +2,9 @@ package appeal
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"time"
 
 	"github.com/groupwarden/warden/policy"
 )
@@ -95,8 +97,8 @@ func (cfg Config) Apply(c Claim, e Event) (Claim, error) {
 			return refuse(RefusedBasis, "a %s deduction names its reference and its payee", e.Basis)
 		case e.Amount <= 0:
 			return refuse(RefusedInvalid, "a deduction is a positive amount")
-		case pending+e.Amount > c.Held:
-			return refuse(RefusedFunds, "deductions of %d would exceed the %d held", pending+e.Amount, c.Held)
+		case e.Amount > c.Held-pending:
+			return refuse(RefusedFunds, "a deduction of %d with %d pending would exceed the %d held", e.Amount, pending, c.Held)
 		}
 		n.Pending = append(n.Pending, Deduction{Event: e.ID, Amount: e.Amount, Basis: e.Basis, Reference: e.Reference, Payee: e.Payee, By: e.By})
 
@@ -145,8 +147,8 @@ func (cfg Config) Apply(c Claim, e Event) (Claim, error) {
 		if c.Status != Rejected {
 			return refuse(RefusedState, "only a rejection can be appealed")
 		}
-		if e.At.Sub(c.RejectedAt) > cfg.AppealWindow {
-			return refuse(RefusedTime, "the appeal window of %s after the rejection has closed", policy.Duration(cfg.AppealWindow))
+		if closes := appealCloses(c.RejectedAt, cfg.AppealWindow); e.At.After(closes) {
+			return refuse(RefusedTime, "the appeal window after the rejection closed on %s", closes.Format(time.DateOnly))
 		}
 		n.Status = InReview
 
@@ -154,7 +156,7 @@ func (cfg Config) Apply(c Claim, e Event) (Claim, error) {
 		if c.Asset != policy.AssetWealthManagement || c.Status == Redeemed || c.Status == PayoutPending {
 			return refuse(RefusedState, "only a wealth-management holding not yet redeemed changes value")
 		}
-		if e.Amount == 0 || c.Held+e.Amount < 0 {
+		if e.Amount == 0 || e.Amount < -c.Held || e.Amount > math.MaxInt64/2-c.Held {
 			return refuse(RefusedInvalid, "a valuation change of %d on %d held", e.Amount, c.Held)
 		}
 		n.Held += e.Amount
@@ -165,8 +167,8 @@ func (cfg Config) Apply(c Claim, e Event) (Claim, error) {
 		if !ch.Redeem || c.Status != Approved {
 			return refuse(RefusedState, "an approved claim on a redeemable product is redeemed once")
 		}
-		if e.Amount < 0 {
-			return refuse(RefusedInvalid, "redemption proceeds are not negative")
+		if e.Amount < 0 || e.Amount > math.MaxInt64/2 {
+			return refuse(RefusedInvalid, "redemption proceeds of %d", e.Amount)
 		}
 		n.Valuation += e.Amount - c.Held
 		n.Held = e.Amount

@@ -48,6 +48,16 @@ func DefaultConfig() Config {
 	return Config{Channels: chans, Dormancy: 5 * 365 * 24 * time.Hour, AppealWindow: 183 * 24 * time.Hour}
 }
 
+// appealCloses is when an appeal window opened at t closes: after window,
+// and never before six calendar months (DSA Art. 20).
+func appealCloses(t time.Time, window time.Duration) time.Time {
+	closes := t.Add(window)
+	if six := t.AddDate(0, 6, 0); six.After(closes) {
+		closes = six
+	}
+	return closes
+}
+
 // Routes returns the channels as the enforcement planner's notices name them.
 func (c Config) Routes() []enforcement.FundsRoute {
 	out := make([]enforcement.FundsRoute, len(c.Channels))

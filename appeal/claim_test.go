@@ -2,6 +2,7 @@ package appeal_test
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 	"time"
 
@@ -213,4 +214,14 @@ func TestChannelsAreConfiguration(t *testing.T) {
 	requireRefused(t, err, appeal.RefusedIdentity)
 	routes := cfg.Routes()
 	assert.Equal(t, "in-app chat", routes[0].Channel)
+}
+
+func TestDeductionsCannotOverflow(t *testing.T) {
+	cfg := appeal.DefaultConfig()
+	c, err := cfg.Replay(walletFlow()[:3])
+	require.NoError(t, err)
+	c, err = cfg.Apply(c, appeal.Event{ID: "d1", Kind: appeal.DeductionProposed, At: at(26), By: "a", Amount: 10, Basis: appeal.CourtOrder, Reference: "o-1", Payee: "court"})
+	require.NoError(t, err)
+	_, err = cfg.Apply(c, appeal.Event{ID: "d2", Kind: appeal.DeductionProposed, At: at(26), By: "a", Amount: math.MaxInt64, Basis: appeal.CourtOrder, Reference: "o-2", Payee: "court"})
+	requireRefused(t, err, appeal.RefusedFunds)
 }

@@ -21,7 +21,12 @@ type Contest struct {
 	// Reviewers are the people who confirmed the violation behind the
 	// decision; none of them may decide the appeal.
 	Reviewers []string `json:"reviewers,omitempty"`
-	plan      *enforcement.Plan
+	// Undo are the plan's undo actions for the account's measures, and
+	// Release the one that releases its frozen funds, if any: a contest
+	// carries what resolving it needs, so it can be stored between filing
+	// and decision.
+	Undo    []enforcement.Action `json:"undo,omitempty"`
+	Release *enforcement.Action  `json:"release,omitempty"`
 }
 
 // ErrAppeal is wrapped by every error of filing or resolving an appeal.
@@ -40,15 +45,26 @@ func (cfg Config) File(plan *enforcement.Plan, account string, at time.Time, gro
 	if window <= 0 {
 		window = cfg.AppealWindow
 	}
+	closes := appealCloses(d.At, window)
 	switch {
 	case at.Before(d.At):
 		return nil, fmt.Errorf("%w: filed at %s, before the decision of %s", ErrAppeal, at.Format(time.DateOnly), d.At.Format(time.DateOnly))
-	case at.Sub(d.At) > window:
-		return nil, fmt.Errorf("%w: the appeal window of %s closed on %s", ErrAppeal, policy.Duration(window), d.At.Add(window).Format(time.DateOnly))
+	case at.After(closes):
+		return nil, fmt.Errorf("%w: the appeal window closed on %s", ErrAppeal, closes.Format(time.DateOnly))
 	case grounds == "":
 		return nil, fmt.Errorf("%w: an appeal says why the decision is wrong", ErrAppeal)
 	}
-	c := &Contest{Plan: plan.ID, Account: account, Decision: d, FiledAt: at, Grounds: grounds, plan: plan}
+	c := &Contest{Plan: plan.ID, Account: account, Decision: d, FiledAt: at, Grounds: grounds}
+	for _, a := range plan.Actions {
+		switch {
+		case a.Subject != account || a.Undo == nil:
+		case a.Kind == enforcement.FreezeFunds:
+			release := *a.Undo
+			c.Release = &release
+		default:
+			c.Undo = append(c.Undo, *a.Undo)
+		}
+	}
 	for _, v := range plan.Violations {
 		if v.ID == d.Violation {
 			for _, r := range v.Reviews {
@@ -119,19 +135,7 @@ func (c *Contest) Resolve(outcome Outcome, by string, at time.Time, reason strin
 		return nil, fmt.Errorf("%w: the decision on an appeal gives its reason", ErrAppeal)
 	}
 	r := &Resolution{Contest: *c, Outcome: outcome, By: by, At: at, Reason: reason, Penalty: d.Penalty, Duration: d.Duration}
-	r.Contest.plan = nil
-	var undo []enforcement.Action
-	var freeze *enforcement.Action
-	for _, a := range c.plan.Actions {
-		if a.Subject != c.Account || a.Undo == nil {
-			continue
-		}
-		if a.Kind == enforcement.FreezeFunds {
-			freeze = a.Undo
-			continue
-		}
-		undo = append(undo, *a.Undo)
-	}
+	undo, freeze := slices.Clone(c.Undo), c.Release
 	switch outcome {
 	case Upheld:
 	case Overturned:

@@ -3,7 +3,9 @@ package appeal_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -126,4 +128,40 @@ func TestAppealActionsApplyThroughTheExecutor(t *testing.T) {
 	log := ex.Log()
 	assert.Equal(t, enforcement.ReleaseFunds, log[len(log)-1].Kind)
 	assert.Len(t, log[len(log)-1].Holdings, 2, "both of carol's holdings are released")
+}
+
+// A contest is stored between filing and decision: it carries what
+// resolving it needs.
+func TestStoredContestResolves(t *testing.T) {
+	cfg := appeal.DefaultConfig()
+	plan := csamPlan(t)
+	c, err := cfg.File(plan, "alice", plan.At.Add(time.Hour), "I had left the group")
+	require.NoError(t, err)
+	raw, err := json.Marshal(c)
+	require.NoError(t, err)
+	var stored appeal.Contest
+	require.NoError(t, json.Unmarshal(raw, &stored))
+	r, err := stored.Resolve(appeal.Overturned, "appeals-officer-1", plan.At.Add(2*time.Hour), "she had left", 0, 0)
+	require.NoError(t, err)
+	require.Len(t, r.Actions, 2)
+	assert.Equal(t, enforcement.ReleaseFunds, r.Actions[1].Kind)
+}
+
+// The appeal window is never shorter than six calendar months.
+func TestAppealWindowIsSixCalendarMonths(t *testing.T) {
+	cfg := appeal.DefaultConfig()
+	plan := csamPlan(t)
+	// 2017-02-20 + 183 days is 2017-08-22; six calendar months is 2017-08-20,
+	// so the 183-day window governs; a decision in July needs 184 days.
+	_, err := cfg.File(plan, "alice", plan.At.AddDate(0, 6, 0), "late but in time")
+	require.NoError(t, err)
+	july := *plan
+	july.Decisions = slices.Clone(plan.Decisions)
+	for i := range july.Decisions {
+		july.Decisions[i].At = time.Date(2027, 7, 1, 10, 0, 0, 0, time.UTC)
+	}
+	_, err = cfg.File(&july, "alice", time.Date(2028, 1, 1, 9, 0, 0, 0, time.UTC), "six months less an hour")
+	require.NoError(t, err, "Jul 1 to Jan 1 is six months although 184 days")
+	_, err = cfg.File(&july, "alice", time.Date(2028, 1, 1, 11, 0, 0, 0, time.UTC), "too late")
+	require.ErrorIs(t, err, appeal.ErrAppeal)
 }
