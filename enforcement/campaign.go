@@ -60,7 +60,13 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 		opt(&o)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// Run returns only once its goroutines have: nothing calls the cases
+	// iterator after Run returns, however the run ends.
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
 
 	type result struct {
 		plan *Plan
@@ -73,24 +79,27 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	window := 4 * o.workers
 	jobs := make(chan job, window)
 	order := make(chan job, window)
-	go func() {
+	wg.Go(func() {
 		defer close(jobs)
 		defer close(order)
 		for gc := range cases {
+			if ctx.Err() != nil {
+				return
+			}
 			j := job{gc: gc, out: make(chan result, 1)}
 			select {
 			case order <- j:
 			case <-ctx.Done():
 				return
 			}
-			jobs <- j
+			jobs <- j // the workers drain jobs until it closes
 		}
-	}()
+	})
 	// Plans are recycled once reported, so a campaign allocates little
 	// beyond what its decisions need.
 	var plans sync.Pool
 	for range o.workers {
-		go func() {
+		wg.Go(func() {
 			for j := range jobs {
 				if !c.inWindow(j.gc.Now) {
 					j.out <- result{}
@@ -106,7 +115,7 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 				}
 				j.out <- result{plan: plan}
 			}
-		}()
+		})
 	}
 
 	r := newTally(c, p.engine)

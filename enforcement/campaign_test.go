@@ -3,9 +3,12 @@ package enforcement_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -172,4 +175,35 @@ func TestShadowReportsEveryChangedDecision(t *testing.T) {
 	same, err := enforcement.Shadow(context.Background(), live, live, enforcement.Cases(cases), nil)
 	require.NoError(t, err)
 	assert.Zero(t, same.Changed, "a policy beside itself changes nothing")
+}
+
+// However a run ends, Run returns only once it stopped pulling cases.
+func TestCampaignStopsPullingCasesWhenItReturns(t *testing.T) {
+	cases := slices.Collect(synth.Cases(smallCampaign(200)))
+	var mu sync.Mutex
+	returned, pulledAfter := false, 0
+	seq := func(yield func(enforcement.GroupCase) bool) {
+		for _, gc := range cases {
+			mu.Lock()
+			if returned {
+				pulledAfter++
+			}
+			mu.Unlock()
+			time.Sleep(time.Millisecond) // a slow source, still pulling when the run stops
+			if !yield(gc) {
+				return
+			}
+		}
+	}
+	stop := errors.New("stop")
+	_, err := enforcement.NewPlanner(policy.Default()).Run(context.Background(), campaign2017, seq,
+		enforcement.WithPlans(func(*enforcement.Plan) error { return stop }))
+	mu.Lock()
+	returned = true
+	mu.Unlock()
+	require.ErrorIs(t, err, stop)
+	time.Sleep(20 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Zero(t, pulledAfter, "the iterator was called after Run returned")
 }
