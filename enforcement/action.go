@@ -86,7 +86,8 @@ func (b *builder) add(a Action) { b.plan.Actions = append(b.plan.Actions, a) }
 // its DSA keyword.
 func (b *builder) isCSAM(category string) bool {
 	c, ok := b.engine.Category(category)
-	return ok && slices.Contains(c.DSAKeywords, "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL")
+	return ok && (slices.Contains(c.DSAKeywords, "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL") ||
+		slices.Contains(c.DSAKeywords, "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL_DEEPFAKE"))
 }
 
 // evidence preserves the evidence of every violation behind a penalty, and
@@ -98,6 +99,9 @@ func (b *builder) evidence() {
 	}
 	for _, d := range b.plan.Decisions {
 		behind[d.Violation] = true
+	}
+	for _, d := range b.plan.Held {
+		behind[d.Violation] = true // held for a person, and kept for them
 	}
 	var reports []Action
 	for _, v := range b.gc.Violations {

@@ -2,6 +2,7 @@ package enforcement
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/groupwarden/warden/policy"
@@ -62,6 +63,27 @@ func (p *Planner) fundsLines(a policy.Account) []FundsLine {
 	return out
 }
 
+// Amount renders an amount in minor units with its currency's decimals
+// (ISO 4217: none for JPY or KRW, three for KWD or BHD, two otherwise).
+func Amount(currency string, minor int64) string {
+	decimals := 2
+	switch currency {
+	case "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF":
+		decimals = 0
+	case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND":
+		decimals = 3
+	}
+	sign := ""
+	if minor < 0 {
+		sign, minor = "-", -minor
+	}
+	if decimals == 0 {
+		return fmt.Sprintf("%s %s%d", currency, sign, minor)
+	}
+	unit := int64(math.Pow10(decimals))
+	return fmt.Sprintf("%s %s%d.%0*d", currency, sign, minor/unit, decimals, minor%unit)
+}
+
 // fundsText tells the holder that the funds are safe and how to recover them.
 func fundsText(lines []FundsLine) string {
 	if len(lines) == 0 {
@@ -70,7 +92,7 @@ func fundsText(lines []FundsLine) string {
 	var b strings.Builder
 	b.WriteString(" Your funds are safe: they are frozen, never transferred or used, and stay yours.")
 	for _, l := range lines {
-		fmt.Fprintf(&b, " To recover your %s balance (%s %d.%02d): %s.", strings.ReplaceAll(l.Asset.String(), "_", "-"), l.Currency, l.Amount/100, l.Amount%100, l.How)
+		fmt.Fprintf(&b, " To recover your %s balance (%s): %s.", strings.ReplaceAll(l.Asset.String(), "_", "-"), Amount(l.Currency, l.Amount), l.How)
 	}
 	return b.String()
 }

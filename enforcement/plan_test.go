@@ -338,3 +338,10 @@ func TestNoticesDoNotAccuseOnRejectedViolations(t *testing.T) {
 	}
 	assert.Empty(t, plan.Decisions, "nothing follows from a rejected violation")
 }
+
+func TestAmountUsesTheCurrencysDecimals(t *testing.T) {
+	assert.Equal(t, "CNY 1250.00", enforcement.Amount("CNY", 125000))
+	assert.Equal(t, "JPY 100000", enforcement.Amount("JPY", 100000))
+	assert.Equal(t, "KWD 1.250", enforcement.Amount("KWD", 1250))
+	assert.Equal(t, "EUR -0.05", enforcement.Amount("EUR", -5))
+}

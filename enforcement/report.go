@@ -328,7 +328,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString(" none")
 	}
 	for _, m := range r.FundsFrozen {
-		fmt.Fprintf(&b, " %s %d.%02d", m.Currency, m.Amount/100, m.Amount%100)
+		fmt.Fprintf(&b, " %s", Amount(m.Currency, m.Amount))
 	}
 	fmt.Fprintf(&b, "\nDetection to decision over %d cases: p50 %s, p90 %s, p99 %s, max %s\n",
 		r.Latency.Cases, r.Latency.P50, r.Latency.P90, r.Latency.P99, r.Latency.Max)

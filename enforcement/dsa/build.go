@@ -39,6 +39,9 @@ func FromPlan(p *enforcement.Plan, e *policy.Engine) ([]Statement, error) {
 // members who are not penalised get no statement. Every statement built is
 // validated; an error names the account's role, never the account.
 func (b *Builder) FromPlan(p *enforcement.Plan, e *policy.Engine) ([]Statement, error) {
+	if e.Policy().Digest != p.Policy.Digest {
+		return nil, fmt.Errorf("dsa: plan %s was made under policy %s, not the engine's %s", p.ID, p.Policy.Digest, e.Policy().Digest)
+	}
 	gd := p.GroupDecision
 	groupMeasure := gd.Penalty.Level() > policy.PenaltyWarn.Level() && !slices.ContainsFunc(p.Held, func(d policy.Decision) bool {
 		return d.Target == policy.TargetGroup
