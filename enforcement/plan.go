@@ -191,19 +191,45 @@ func (p *Planner) planInto(ctx context.Context, gc GroupCase, plan *Plan) error 
 	return nil
 }
 
-var decisionPool = sync.Pool{New: func() any { return new([]policy.Decision) }}
+var (
+	decisionPool = sync.Pool{New: func() any { return new([]policy.Decision) }}
+	seenPool     = sync.Pool{New: func() any { return map[string]int{} }}
+	canonPool    = sync.Pool{New: func() any { return new(canon) }}
+)
+
+// canon writes the canonical form of a case for its hash: every string
+// with its length, every number as a varint.
+type canon struct{ b []byte }
+
+func (c *canon) str(s string) {
+	c.b = binary.AppendUvarint(c.b, uint64(len(s)))
+	c.b = append(c.b, s...)
+}
+func (c *canon) num(n int64)      { c.b = binary.AppendVarint(c.b, n) }
+func (c *canon) time(t time.Time) { c.num(t.UnixNano()) }
+func (c *canon) flag(b bool)      { c.num(boolInt(b)) }
+func (c *canon) history(rs []policy.Record) {
+	c.num(int64(len(rs)))
+	for _, r := range rs {
+		c.time(r.At)
+		c.num(int64(r.Penalty))
+		c.str(r.Category)
+		c.str(r.Rule)
+	}
+}
 
 // checkMembers validates what the engine does not see: the member list.
 func checkMembers(gc GroupCase) error {
-	ids := make([]string, len(gc.Members))
+	seen := seenPool.Get().(map[string]int)
+	defer func() {
+		clear(seen)
+		seenPool.Put(seen)
+	}()
 	for i, m := range gc.Members {
-		ids[i] = m.Account.ID
-	}
-	slices.Sort(ids)
-	for i := 1; i < len(ids); i++ {
-		if ids[i] == ids[i-1] && ids[i] != "" {
-			return groupCaseErr("members", "account %q appears twice", ids[i])
+		if j, dup := seen[m.Account.ID]; dup && m.Account.ID != "" {
+			return groupCaseErr(fmt.Sprintf("members[%d].account.id", i), "%q is members[%d] already", m.Account.ID, j)
 		}
+		seen[m.Account.ID] = i
 	}
 	for i, m := range gc.Members {
 		switch {
@@ -225,20 +251,12 @@ func checkMembers(gc GroupCase) error {
 // policy digest and the whole case. Two different cases never share a plan
 // id, so they never share an action key.
 func planID(gc GroupCase, digest string) string {
-	h := sha256.New()
-	var buf []byte
-	str := func(s string) { buf = append(binary.AppendUvarint(buf, uint64(len(s))), s...) }
-	num := func(n int64) { buf = binary.AppendVarint(buf, n) }
-	at := func(t time.Time) { num(t.UnixNano()) }
-	history := func(rs []policy.Record) {
-		num(int64(len(rs)))
-		for _, r := range rs {
-			at(r.At)
-			num(int64(r.Penalty))
-			str(r.Category)
-			str(r.Rule)
-		}
-	}
+	c := canonPool.Get().(*canon)
+	defer func() {
+		c.b = c.b[:0]
+		canonPool.Put(c)
+	}()
+	str, num, at, history := c.str, c.num, c.time, c.history
 	str(digest)
 	g := gc.Group
 	str(g.ID)
@@ -258,7 +276,7 @@ func planID(gc GroupCase, digest string) string {
 		str(a.ID)
 		num(int64(m.Role))
 		num(int64(a.Type))
-		num(boolInt(a.RealNameVerified))
+		c.flag(a.RealNameVerified)
 		at(a.Created)
 		history(a.History)
 		num(int64(len(a.Holdings)))
@@ -268,8 +286,6 @@ func planID(gc GroupCase, digest string) string {
 			str(hd.Currency)
 			str(hd.Product)
 		}
-		h.Write(buf)
-		buf = buf[:0]
 	}
 	num(int64(len(gc.Violations)))
 	for _, v := range gc.Violations {
@@ -301,8 +317,8 @@ func planID(gc GroupCase, digest string) string {
 			str(r.Note)
 		}
 	}
-	h.Write(buf)
-	return "plan-" + hex.EncodeToString(h.Sum(nil)[:12])
+	sum := sha256.Sum256(c.b)
+	return "plan-" + hex.EncodeToString(sum[:12])
 }
 
 func boolInt(b bool) int64 {
