@@ -182,7 +182,7 @@ func (b *builder) groupAction() {
 	if gd.Penalty == policy.PenaltyNone {
 		return
 	}
-	if heldForDueProcess(gd) {
+	if heldForDueProcess(&gd) {
 		b.plan.Held = append(b.plan.Held, gd)
 		return
 	}

@@ -84,12 +84,13 @@ func (n Notice) MarshalJSON() ([]byte, error) {
 func (b *builder) notices(decisions []policy.Decision) {
 	gd := b.plan.GroupDecision
 	groupPenalty := gd.Penalty
-	if heldForDueProcess(gd) {
+	if heldForDueProcess(&gd) {
 		groupPenalty = policy.PenaltyNone
 	}
-	for i, m := range b.gc.Members {
-		d := decisions[i]
-		n := Notice{To: m.Account.ID, Role: m.Role, Group: b.gc.Group.ID, GroupPenalty: groupPenalty, PendingReview: d.PendingReview}
+	for i := range b.gc.Members {
+		m, d := &b.gc.Members[i], &decisions[i]
+		b.plan.Notices = append(b.plan.Notices, Notice{To: m.Account.ID, Role: m.Role, Group: b.gc.Group.ID, GroupPenalty: groupPenalty, PendingReview: d.PendingReview})
+		n := &b.plan.Notices[len(b.plan.Notices)-1]
 		if groupPenalty != policy.PenaltyNone {
 			n.GroupDuration = gd.Duration
 		}
@@ -125,7 +126,6 @@ func (b *builder) notices(decisions []policy.Decision) {
 				n.Funds = b.planner.fundsLines(m.Account)
 			}
 		}
-		b.plan.Notices = append(b.plan.Notices, n)
 		b.add(Action{Kind: Notify, Subject: m.Account.ID, Notice: len(b.plan.Notices) - 1})
 	}
 }

@@ -346,15 +346,15 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 	if gd.PendingReview {
 		plan.PendingReview = append(plan.PendingReview, gc.Group.ID)
 	}
-	for i, d := range decisions {
-		m := gc.Members[i]
+	for i := range decisions {
+		d, m := &decisions[i], &gc.Members[i]
 		switch {
 		case d.Penalty == policy.PenaltyNone:
-			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, gd, bystander)})
+			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, &gd, bystander)})
 		case heldForDueProcess(d):
-			plan.Held = append(plan.Held, d)
+			plan.Held = append(plan.Held, *d)
 		default:
-			plan.Decisions = append(plan.Decisions, d)
+			plan.Decisions = append(plan.Decisions, *d)
 			plan.Touched++
 		}
 		if d.PendingReview {
@@ -392,14 +392,14 @@ func (p *Plan) Clone() *Plan {
 }
 
 // heldForDueProcess reports whether the due-process guard holds the decision.
-func heldForDueProcess(d policy.Decision) bool {
+func heldForDueProcess(d *policy.Decision) bool {
 	return slices.ContainsFunc(d.Guards, func(g policy.GuardNote) bool {
 		return g.Guard == policy.GuardDueProcess && g.Action == policy.Pending
 	})
 }
 
 // sparedReason explains why a member is not penalised.
-func sparedReason(d policy.Decision, gd policy.Decision, bystander string) string {
+func sparedReason(d *policy.Decision, gd *policy.Decision, bystander string) string {
 	for _, g := range slices.Backward(d.Guards) {
 		if g.Action == policy.Lowered && g.To == policy.PenaltyNone {
 			return g.Reason

@@ -190,7 +190,7 @@ func (t *tally) add(gc GroupCase, p *Plan) {
 		caseCat = gc.Violations[0].Category
 	}
 	gp := p.GroupDecision.Penalty
-	if heldForDueProcess(p.GroupDecision) {
+	if heldForDueProcess(&p.GroupDecision) {
 		gp = policy.PenaltyNone
 	}
 	countGroup(&r.Groups, gp)
@@ -200,7 +200,8 @@ func (t *tally) add(gc GroupCase, p *Plan) {
 	if gp == policy.PenaltyClose {
 		t.totals(caseCat).GroupsClosed++
 	}
-	for _, d := range p.Decisions {
+	for i := range p.Decisions {
+		d := &p.Decisions[i]
 		countAccount(&r.Accounts, d.Penalty)
 		countAccount(&t.roles[d.Role], d.Penalty)
 		if ct := t.cats[d.Category]; ct != nil {
@@ -217,14 +218,15 @@ func (t *tally) add(gc GroupCase, p *Plan) {
 			ct.Accounts.Spared++
 		}
 	}
-	for _, d := range p.Held {
+	for i := range p.Held {
+		d := &p.Held[i]
 		if d.Target == policy.TargetAccount {
 			r.Accounts.Held++
 			t.roles[d.Role].Held++
 		}
 	}
-	for _, a := range p.Actions {
-		if a.Kind == FreezeFunds {
+	for i := range p.Actions {
+		if a := &p.Actions[i]; a.Kind == FreezeFunds {
 			for _, h := range a.Holdings {
 				t.funds[h.Currency] += h.Amount
 			}
