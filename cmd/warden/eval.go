@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/groupwarden/warden/policy"
 )
 
 const evalUsage = `Usage: warden eval [-policy FILE] CASE
@@ -16,24 +18,9 @@ list: the group's decision, then each member's.
 ` + caseFormat
 
 func runEval(e *env, args []string) int {
-	f := newFlags("eval", evalUsage)
-	policyFile := f.policyFlag()
-	rest, status, ok := f.parse(e, args)
+	engine, cf, status, ok := caseCommand(e, "eval", evalUsage, args)
 	if !ok {
 		return status
-	}
-	if len(rest) != 1 {
-		return f.fail(e, "want one CASE, got %d arguments (the policy is given with -policy FILE)", len(rest))
-	}
-	engine, err := loadEngine(*policyFile)
-	if err != nil {
-		fmt.Fprintln(e.stderr, err)
-		return exitFail
-	}
-	cf, err := readCases(rest[0], e)
-	if err != nil {
-		fmt.Fprintln(e.stderr, err)
-		return exitFail
 	}
 	decisions, err := decideAll(context.Background(), engine, cf)
 	if err != nil {
@@ -52,4 +39,30 @@ func runEval(e *env, args []string) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// caseCommand reads the flags and the one CASE argument of eval and
+// explain, and loads the policy and the cases; ok is false, with the exit
+// status, when it cannot.
+func caseCommand(e *env, name, usage string, args []string) (*policy.Engine, *caseFile, int, bool) {
+	f := newFlags(name, usage)
+	policyFile := f.policyFlag()
+	rest, status, ok := f.parse(e, args)
+	if !ok {
+		return nil, nil, status, false
+	}
+	if len(rest) != 1 {
+		return nil, nil, f.fail(e, "want one CASE, got %d arguments (the policy is given with -policy FILE)", len(rest)), false
+	}
+	engine, err := loadEngine(*policyFile)
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return nil, nil, exitFail, false
+	}
+	cf, err := readCases(rest[0], e)
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return nil, nil, exitFail, false
+	}
+	return engine, cf, 0, true
 }

@@ -22,27 +22,12 @@ what it changed.
 ` + caseFormat
 
 func runExplain(e *env, args []string) int {
-	f := newFlags("explain", explainUsage)
-	policyFile := f.policyFlag()
-	rest, status, ok := f.parse(e, args)
+	engine, cf, status, ok := caseCommand(e, "explain", explainUsage, args)
 	if !ok {
 		return status
 	}
-	if len(rest) != 1 {
-		return f.fail(e, "want one CASE, got %d arguments (the policy is given with -policy FILE)", len(rest))
-	}
-	engine, err := loadEngine(*policyFile)
-	if err != nil {
-		fmt.Fprintln(e.stderr, err)
-		return exitFail
-	}
-	cf, err := readCases(rest[0], e)
-	if err != nil {
-		fmt.Fprintln(e.stderr, err)
-		return exitFail
-	}
 	var b strings.Builder
-	err = cf.each(func(c policy.Case) error {
+	err := cf.each(func(c policy.Case) error {
 		x, err := engine.Explain(context.Background(), c)
 		if err != nil {
 			return err
