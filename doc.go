@@ -7,7 +7,7 @@
 // group, its members, the violations with their evidence, the time) and
 // apply what it returns. It never reads the clock.
 //
-// It has three packages:
+// It has three main packages:
 //
 //   - policy: the models (Account, Group, Role, Violation, Evidence,
 //     Severity, Penalty, Decision), the policy language and the CEL engine.
@@ -17,8 +17,12 @@
 //     groups, ordinary members spared, nothing above a warning without both
 //     a technical identification and a manual review.
 //   - enforcement: plans that close a group, ban its leaders, spare its
-//     members, freeze funds, preserve evidence and notify everyone.
-//   - appeal: funds recovery and appeals against penalties.
+//     members, freeze funds, preserve evidence and notify everyone; their
+//     execution, campaigns with reports, and shadow runs of a candidate
+//     policy. enforcement/dsa turns plans into statements of reasons for
+//     the EU DSA Transparency Database.
+//   - appeal: the recovery of a banned account's lawful funds, as a fold of
+//     events, and appeals against penalties.
 //
 // A program decides a case like this:
 //
@@ -33,5 +37,7 @@
 //	fmt.Println(d.Penalty, d.Rule, d.Reason)
 //
 // The package policy/policytest runs YAML fixture cases against a policy
-// inside go test, for rule authors' own repositories too.
+// inside go test, for rule authors' own repositories too; the warden command
+// (cmd/warden) checks, tests, evaluates and explains policies, and runs
+// campaigns, without writing Go.
 package warden
