@@ -29,10 +29,11 @@ type GroupCase struct {
 }
 
 // DefaultRetention is how long evidence behind a penalty is kept when no
-// law asks for longer: over six months, the log retention group-service
-// rules ask for. Evidence of reported child sexual abuse material is kept a
-// calendar year at least (18 U.S.C. 2258A).
-const DefaultRetention = 184 * 24 * time.Hour
+// law asks for longer: a year, past the six months of log retention that
+// group-service rules ask for and past the six-month appeal window, so the
+// evidence outlives the appeals against it. Evidence of reported child
+// sexual abuse material is kept a calendar year at least (18 U.S.C. 2258A).
+const DefaultRetention = 365 * 24 * time.Hour
 
 // Plan is what to do about one group case: the decisions, the ordered
 // actions that carry them out, the obligations they create, the members
