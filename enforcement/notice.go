@@ -101,7 +101,7 @@ func (b *builder) notices(decisions []policy.Decision) {
 			// A violation a reviewer rejected is nobody's act; one not yet
 			// reviewed is told as such.
 			switch r := v.LatestReviewAt(b.gc.Now); {
-			case v.VerifiedAt(b.gc.Now):
+			case v.Automated() && r != nil && r.Verdict == policy.VerdictConfirmed: // verified as of now
 				n.Acts = append(n.Acts, fmt.Sprintf("%s (%s)", v.ID, v.Category))
 			case r == nil || r.Verdict != policy.VerdictRejected:
 				n.UnderReview = append(n.UnderReview, fmt.Sprintf("%s (%s)", v.ID, v.Category))

@@ -139,10 +139,9 @@ func (estimator) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
 
 func (estimator) EstimateCallCost(function, overloadID string, target *cost.AstNode, args []cost.AstNode) *cost.CallEstimate {
 	switch overloadID {
-	case "strikes_duration":
-		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxHistory}}
-	case "verified_violation":
-		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxHistory}}
+	case "strikes_duration", "verified_violation":
+		// Both read a list that case validation bounds: the history, the reviews.
+		return cost.NewCallEstimate(cost.RangedCostEstimate(1, maxHistory), nil)
 	}
 	return nil
 }

@@ -38,6 +38,35 @@ const (
 	CodeMissingAppealRoute Code = "missing-appeal-route" // due process is on but no appeal route is given
 )
 
+// Codes lists every Code, in the order they are declared.
+func Codes() []Code {
+	return []Code{
+		CodeYAMLSyntax,
+		CodeUnknownKey,
+		CodeMissingField,
+		CodeInvalidValue,
+		CodeDuplicateID,
+		CodeUnknownCategory,
+		CodeUnknownPenalty,
+		CodeUnknownTarget,
+		CodeUnknownLadder,
+		CodeUnknownVariable,
+		CodePenaltyTarget,
+		CodeMissingDuration,
+		CodeUnexpectedDuration,
+		CodeCELSyntax,
+		CodeCELType,
+		CodeWhenNotBool,
+		CodeNotPenalty,
+		CodeNotString,
+		CodeCostOverBudget,
+		CodeVariableSelf,
+		CodeVariableForward,
+		CodeUnknownDSA,
+		CodeMissingAppealRoute,
+	}
+}
+
 // Error is one problem in a policy file, with its position. It renders as
 // file:line:col: code: message. Lines and columns count from 1.
 type Error struct {

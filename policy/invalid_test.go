@@ -29,34 +29,6 @@ import (
 //	# want: 12:7: unknown-category
 const invalidCorpusDir = "../testdata/policies/invalid"
 
-// allCodes is every Code constant of errors.go;
-// TestInvalidCorpusCoversEveryCode checks that the list is complete.
-var allCodes = []policy.Code{
-	policy.CodeYAMLSyntax,
-	policy.CodeUnknownKey,
-	policy.CodeMissingField,
-	policy.CodeInvalidValue,
-	policy.CodeDuplicateID,
-	policy.CodeUnknownCategory,
-	policy.CodeUnknownPenalty,
-	policy.CodeUnknownTarget,
-	policy.CodeUnknownLadder,
-	policy.CodeUnknownVariable,
-	policy.CodePenaltyTarget,
-	policy.CodeMissingDuration,
-	policy.CodeUnexpectedDuration,
-	policy.CodeCELSyntax,
-	policy.CodeCELType,
-	policy.CodeWhenNotBool,
-	policy.CodeNotPenalty,
-	policy.CodeNotString,
-	policy.CodeCostOverBudget,
-	policy.CodeVariableSelf,
-	policy.CodeVariableForward,
-	policy.CodeUnknownDSA,
-	policy.CodeMissingAppealRoute,
-}
-
 // unreachableCodes are the codes that no policy file can produce, with the
 // reason. Every code is reachable today, so the corpus must cover them all.
 var unreachableCodes = map[policy.Code]string{}
@@ -111,7 +83,7 @@ func TestInvalidPolicies(t *testing.T) {
 			for _, w := range f.want {
 				m := wantRE.FindStringSubmatch(w)
 				require.NotNil(t, m, "malformed expectation %q", w)
-				require.Contains(t, allCodes, policy.Code(m[3]), "expectation %q names no code", w)
+				require.Contains(t, policy.Codes(), policy.Code(m[3]), "expectation %q names no code", w)
 			}
 
 			engine, err := policy.Compile(f.path, f.src)
@@ -150,12 +122,12 @@ func TestInvalidCorpusCoversEveryCode(t *testing.T) {
 	files := readInvalidCorpus(t)
 	assert.GreaterOrEqual(t, len(files), 30, "the corpus has too few files")
 
-	// allCodes must list every Code constant errors.go declares.
+	// policy.Codes must list every Code constant errors.go declares.
 	declared := declaredCodes(t)
 	slices.Sort(declared)
-	listed := slices.Clone(allCodes)
+	listed := policy.Codes()
 	slices.Sort(listed)
-	require.Equal(t, declared, listed, "allCodes is out of date with errors.go")
+	require.Equal(t, declared, listed, "policy.Codes is out of date with errors.go")
 
 	covered := map[policy.Code][]string{}
 	for _, f := range files {
@@ -165,7 +137,7 @@ func TestInvalidCorpusCoversEveryCode(t *testing.T) {
 			}
 		}
 	}
-	for _, code := range allCodes {
+	for _, code := range policy.Codes() {
 		t.Run(string(code), func(t *testing.T) {
 			if reason, ok := unreachableCodes[code]; ok {
 				assert.Empty(t, covered[code], "a code documented as unreachable (%s) is expected", reason)
