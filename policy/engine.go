@@ -177,8 +177,8 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 	// Pending review: the winning match is provisional, or a review could
 	// raise the decision to what a provisional match would otherwise be.
 	bestProvisional := false
-	var awaiting Match
-	awaitingRule := -1
+	var awaiting Match // the heaviest outcome a confirming review would give
+	awaited := false
 	for vi := range st.c.Violations {
 		st.setViolation(vi)
 		for _, r := range e.byTarget[c.Target][st.cat] {
@@ -206,11 +206,8 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 				continue
 			}
 			g := e.guard(&d, st, &m, ladderEnd)
-			if g.provisional && (awaitingRule < 0 || heavier(g.withoutReview, awaiting)) {
-				awaiting, awaitingRule = g.withoutReview, r.index
-			}
-			if d.Matches == nil {
-				d.Matches = make([]Match, 0, 1)
+			if g.provisional && (!awaited || heavier(g.withoutReview, awaiting)) {
+				awaiting, awaited = g.withoutReview, true
 			}
 			d.Matches = append(d.Matches, m)
 			if best < 0 || outranks(m, d.Matches[best], r.index, bestRule) {
@@ -222,10 +219,9 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 		st.setViolation(bestViolation)
 		e.conclude(&d, st, d.Matches[best], e.rules[bestRule])
 	}
-	if d.Penalty != PenaltyNone && bestProvisional || awaitingRule >= 0 && awaiting.Penalty != PenaltyNone &&
-		(best < 0 || heavier(awaiting, d.Matches[best])) {
-		d.PendingReview = true
-	}
+	provisional := bestProvisional && d.Penalty != PenaltyNone
+	heavierAwaits := awaited && awaiting.Penalty != PenaltyNone && (best < 0 || heavier(awaiting, d.Matches[best]))
+	d.PendingReview = d.PendingReview || provisional || heavierAwaits // due process may have set it
 	return d, nil
 }
 
