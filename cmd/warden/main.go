@@ -40,6 +40,7 @@ type command struct {
 
 var commands = []command{
 	{"check", "check policy files and report every error", runCheck},
+	{"fmt", "lay out policy and fixture files the canonical way", runFmt},
 	{"test", "run fixture cases against a policy", runTest},
 	{"eval", "decide a case and print the decision as JSON", runEval},
 	{"explain", "decide a case and explain it rule by rule", runExplain},

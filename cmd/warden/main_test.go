@@ -28,6 +28,9 @@ type session struct {
 	stdin string
 	// outputs are files under $OUT whose content the golden file records.
 	outputs []string
+	// copies are files copied into $OUT, under their base names, before
+	// the run: the inputs of a command that rewrites its files.
+	copies []string
 }
 
 const (
@@ -53,6 +56,19 @@ var sessions = []session{
 	{name: "check-stdin", args: []string{"check", "-"}, stdin: valid + "/everyone.yaml"},
 	{name: "check-invalid-corpus", args: []string{"check", corpus}},
 	{name: "check-mixed", args: []string{"check", valid + "/strikes.yaml", "../../testdata/policies/invalid/several-problems.yaml", "no-such-policy.yaml"}},
+
+	{name: "fmt-help", args: []string{"fmt", "-h"}},
+	{name: "fmt-stdout", args: []string{"fmt", input + "/messy.yaml"}},
+	{name: "fmt-stdin", args: []string{"fmt"}, stdin: input + "/messy.yaml"},
+	{name: "fmt-list", args: []string{"fmt", "-l", input + "/messy.yaml", "../../policy/default.yaml", valid}},
+	{name: "fmt-list-formatted", args: []string{"fmt", "-l", valid, cases, "../../policy/default.yaml"}},
+	{name: "fmt-diff", args: []string{"fmt", "-d", input + "/messy.yaml"}},
+	{name: "fmt-write", args: []string{"fmt", "-w", "-l", "$OUT/messy.yaml", "$OUT/strikes.yaml"},
+		copies: []string{input + "/messy.yaml", valid + "/strikes.yaml"}, outputs: []string{"messy.yaml", "strikes.yaml"}},
+	{name: "fmt-write-stdin", args: []string{"fmt", "-w", "-"}},
+	{name: "fmt-bad-yaml", args: []string{"fmt", "-l", input + "/fixtures_bad_yaml.yaml", input + "/messy.yaml"}},
+	{name: "fmt-two-documents", args: []string{"fmt", input + "/two_documents.yaml"}},
+	{name: "fmt-missing-file", args: []string{"fmt", "-l", "no-such-policy.yaml"}},
 
 	{name: "test-help", args: []string{"test", "-h"}},
 	{name: "test-fixtures", args: []string{"test", cases + "/*.yaml"}},
@@ -156,6 +172,11 @@ func TestGolden(t *testing.T) {
 func (s session) record(t *testing.T) string {
 	t.Helper()
 	out := t.TempDir()
+	for _, c := range s.copies {
+		data, err := os.ReadFile(c)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(out, filepath.Base(c)), data, 0o644))
+	}
 	var args []string
 	for _, a := range s.args {
 		if strings.ContainsAny(a, "*?[") && !strings.HasPrefix(a, "-") {
@@ -191,7 +212,7 @@ func (s session) record(t *testing.T) string {
 			b.WriteString("\n")
 		}
 	}
-	section("stdout", stdout.String())
+	section("stdout", strings.ReplaceAll(stdout.String(), out, "$OUT"))
 	section("stderr", strings.ReplaceAll(stderr.String(), out, "$OUT"))
 	for _, name := range s.outputs {
 		data, err := os.ReadFile(filepath.Join(out, name))
