@@ -186,7 +186,6 @@ func TestFormatWriteKeepsMode(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 }
 
-
 // A unified diff, applied to the old text, gives the new one, for edits
 // at the start, the end, in the middle and far apart.
 func TestUnifiedDiffApplies(t *testing.T) {
