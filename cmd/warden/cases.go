@@ -34,7 +34,7 @@ type caseFile struct {
 func readCases(file string, e *env) (*caseFile, error) {
 	name, data, err := readInput(file, e.stdin)
 	if err != nil {
-		return nil, &inputError{file: name, msg: unwrapPath(err).Error()}
+		return nil, &inputError{file: name, msg: unwrapPath(err).Error(), io: true}
 	}
 	if err := checkJSON(name, data); err != nil {
 		return nil, err

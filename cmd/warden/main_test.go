@@ -82,6 +82,13 @@ var sessions = []session{
 	{name: "test-broken-policy", args: []string{"test", "-policy", "../../testdata/policies/invalid/unknown-target.yaml", cases + "/focus.yaml"}},
 	{name: "test-bad-pattern", args: []string{"test", "-run", "(", cases + "/focus.yaml"}},
 	{name: "test-no-files", args: []string{"test"}},
+	{name: "test-missing-file", args: []string{"test", cases + "/focus.yaml", "no-such-cases.yaml"}},
+	{name: "test-cover", args: []string{"test", "-cover", cases + "/*.yaml"}},
+	{name: "test-cover-min", args: []string{"test", "-cover-min", "50", cases + "/focus.yaml"}},
+	{name: "test-cover-min-met", args: []string{"test", "-cover-min", "30", "-run", "csam", cases + "/focus.yaml"}},
+	{name: "test-cover-min-range", args: []string{"test", "-cover-min", "150", cases + "/focus.yaml"}},
+	{name: "test-json", args: []string{"test", "-json", input + "/fixtures_failing.yaml", input + "/fixtures_broken.yaml"}},
+	{name: "test-json-cover", args: []string{"test", "-json", "-cover", input + "/fixtures_other_policy.yaml"}},
 
 	{name: "eval-help", args: []string{"eval", "-h"}},
 	{name: "eval-account", args: []string{"eval", samples + "/owner_csam.yaml"}},
