@@ -110,4 +110,3 @@ func TestCoverMin(t *testing.T) {
 		assert.Equal(t, tc.want == exitFail, strings.Contains(stdout.String(), "below -cover-min"), stdout.String())
 	}
 }
-
