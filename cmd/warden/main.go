@@ -45,6 +45,7 @@ var commands = []command{
 	{"eval", "decide a case and print the decision as JSON", runEval},
 	{"explain", "decide a case and explain it rule by rule", runExplain},
 	{"campaign", "plan a campaign over group cases and print its report", runCampaign},
+	{"shadow", "run a candidate policy beside the live one and print what changes", runShadow},
 }
 
 const usage = `warden is the rule author's tool for warden policies.

@@ -139,6 +139,18 @@ var sessions = []session{
 	{name: "campaign-statement-refused", args: []string{"campaign", "-statements", "$OUT/statements.json", input + "/dated_2017.jsonl"}},
 	{name: "campaign-missing-file", args: []string{"campaign", "no-such-cases.jsonl"}},
 	{name: "campaign-no-args", args: []string{"campaign"}},
+
+	{name: "shadow-help", args: []string{"shadow", "-h"}},
+	{name: "shadow-text", args: []string{"shadow", "-candidate", input + "/candidate.yaml", sample}},
+	{name: "shadow-json", args: []string{"shadow", "-json", "-candidate", input + "/candidate.yaml", input + "/four.jsonl"}},
+	{name: "shadow-same", args: []string{"shadow", "-candidate", "../../policy/default.yaml", sample}},
+	{name: "shadow-live-policy", args: []string{"shadow", "-policy", input + "/candidate.yaml", "-candidate", "../../policy/default.yaml", "-"}, stdin: input + "/four.jsonl"},
+	{name: "shadow-no-candidate", args: []string{"shadow", sample}},
+	{name: "shadow-broken-candidate", args: []string{"shadow", "-candidate", "../../testdata/policies/invalid/several-problems.yaml", sample}},
+	{name: "shadow-missing-candidate", args: []string{"shadow", "-candidate", "no-such-policy.yaml", sample}},
+	{name: "shadow-missing-cases", args: []string{"shadow", "-candidate", input + "/candidate.yaml", "no-such-cases.jsonl"}},
+	{name: "shadow-bad-case", args: []string{"shadow", "-candidate", input + "/candidate.yaml", input + "/duplicate_member.jsonl"}},
+	{name: "shadow-bad-json", args: []string{"shadow", "-candidate", input + "/candidate.yaml", input + "/bad_json.jsonl"}},
 }
 
 // TestGolden runs every session and compares its output and exit status
