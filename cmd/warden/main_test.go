@@ -49,12 +49,18 @@ var sessions = []session{
 	{name: "unknown-command", args: []string{"frobnicate"}},
 	{name: "unknown-flag", args: []string{"eval", "-polcy", "p.yaml", "case.yaml"}},
 
+	{name: "version", args: []string{"version"}},
+	{name: "version-json", args: []string{"version", "-json"}},
+	{name: "version-args", args: []string{"version", "now"}},
+
 	{name: "check-help", args: []string{"check", "-h"}},
 	{name: "check-default", args: []string{"check"}},
 	{name: "check-valid", args: []string{"check", valid + "/*.yaml"}},
 	{name: "check-one", args: []string{"check", valid + "/strikes.yaml"}},
 	{name: "check-stdin", args: []string{"check", "-"}, stdin: valid + "/everyone.yaml"},
 	{name: "check-invalid-corpus", args: []string{"check", corpus}},
+	{name: "check-json", args: []string{"check", "-json", valid + "/strikes.yaml", "../../testdata/policies/invalid/several-problems.yaml", "no-such-policy.yaml"}},
+	{name: "check-json-ok", args: []string{"check", "-json"}},
 	{name: "check-mixed", args: []string{"check", valid + "/strikes.yaml", "../../testdata/policies/invalid/several-problems.yaml", "no-such-policy.yaml"}},
 
 	{name: "fmt-help", args: []string{"fmt", "-h"}},
