@@ -1,12 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/groupwarden/warden/policy/policytest"
 )
@@ -207,8 +211,9 @@ func runTest(e *env, args []string) int {
 	return status
 }
 
-// loadFixtures reads a fixture file. An error names the line, column and
-// field of the first problem.
+// loadFixtures reads a fixture file. An error names every problem of the
+// file at once, each at its line and column with its field, as check does
+// for a policy.
 func loadFixtures(file string, e *env) (*policytest.File, error) {
 	name, data, err := readInput(file, e.stdin)
 	if err != nil {
@@ -218,12 +223,45 @@ func loadFixtures(file string, e *env) (*policytest.File, error) {
 	if err != nil {
 		return nil, err
 	}
+	var errs inputErrors
+	for _, m := range misfits(doc.root, &policytest.File{}) {
+		errs = append(errs, doc.errorAt(m.node, m.path+": "+m.msg))
+	}
+	// What the fixture format asks beyond the types: a case has a name
+	// and a reason.
+	if cases := child(doc.root, "cases"); cases != nil && cases.Kind == yaml.SequenceNode {
+		for i, c := range cases.Content {
+			if c.Kind != yaml.MappingNode {
+				continue
+			}
+			for _, key := range []string{"name", "reason"} {
+				if v := child(c, key); v == nil || v.Kind == yaml.ScalarNode && strings.TrimSpace(v.Value) == "" {
+					errs = append(errs, doc.errorAt(c, fmt.Sprintf("cases[%d].%s: required: every case has a name and a reason", i, key)))
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b *inputError) int { return cmp.Or(cmp.Compare(a.line, b.line), cmp.Compare(a.col, b.col)) })
+		return nil, errs
+	}
 	fx, err := policytest.Parse(name, data)
 	if err != nil {
-		if m := firstMisfit(doc.root, &policytest.File{}); m != nil {
-			return nil, doc.errorAt(m.node, m.path+": "+m.msg)
-		}
 		return nil, err
 	}
 	return fx, nil
+}
+
+// inputErrors is every problem of one input file, one a line.
+type inputErrors []*inputError
+
+func (l inputErrors) Error() string {
+	var b strings.Builder
+	for i, e := range l {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
 }

@@ -83,6 +83,8 @@ var sessions = []session{
 	{name: "test-own-policy", args: []string{"test", input + "/fixtures_other_policy.yaml"}},
 	{name: "test-failing", args: []string{"test", input + "/fixtures_failing.yaml"}},
 	{name: "test-broken-fixture", args: []string{"test", input + "/fixtures_broken.yaml", input + "/fixtures_other_policy.yaml"}},
+	{name: "test-every-fixture-problem", args: []string{"test", input + "/fixtures_many_problems.yaml"}},
+	{name: "test-json-fixture-problems", args: []string{"test", "-json", input + "/fixtures_many_problems.yaml"}},
 	{name: "test-bad-yaml", args: []string{"test", input + "/fixtures_bad_yaml.yaml"}},
 	{name: "test-unknown-category", args: []string{"test", input + "/fixtures_unknown_category.yaml"}},
 	{name: "test-broken-policy", args: []string{"test", "-policy", "../../testdata/policies/invalid/unknown-target.yaml", cases + "/focus.yaml"}},
