@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -223,7 +224,7 @@ func loadFixtures(file string, e *env) (*policytest.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	var errs inputErrors
+	var errs []*inputError
 	for _, m := range misfits(doc.root, &policytest.File{}) {
 		errs = append(errs, doc.errorAt(m.node, m.path+": "+m.msg))
 	}
@@ -243,7 +244,11 @@ func loadFixtures(file string, e *env) (*policytest.File, error) {
 	}
 	if len(errs) > 0 {
 		slices.SortStableFunc(errs, func(a, b *inputError) int { return cmp.Or(cmp.Compare(a.line, b.line), cmp.Compare(a.col, b.col)) })
-		return nil, errs
+		all := make([]error, len(errs))
+		for i, e := range errs {
+			all[i] = e
+		}
+		return nil, errors.Join(all...) // one a line
 	}
 	fx, err := policytest.Parse(name, data)
 	if err != nil {
@@ -252,16 +257,3 @@ func loadFixtures(file string, e *env) (*policytest.File, error) {
 	return fx, nil
 }
 
-// inputErrors is every problem of one input file, one a line.
-type inputErrors []*inputError
-
-func (l inputErrors) Error() string {
-	var b strings.Builder
-	for i, e := range l {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(e.Error())
-	}
-	return b.String()
-}
