@@ -256,4 +256,3 @@ func loadFixtures(file string, e *env) (*policytest.File, error) {
 	}
 	return fx, nil
 }
-
