@@ -71,8 +71,8 @@ func TestFormatIdempotent(t *testing.T) {
 }
 
 // Generated documents, written by yaml.v3 at a random indentation with
-// every scalar style, flow and block collections, anchors and comments,
-// format to a layout that keeps their meaning and formats to itself.
+// every scalar style, flow and block collections, anchors and head, line
+// and foot comments, format to a layout that keeps their meaning and formats to itself.
 func TestFormatGenerated(t *testing.T) {
 	for seed := range uint64(300) {
 		rng := rand.New(rand.NewPCG(seed, 14))
@@ -129,6 +129,9 @@ func genNode(rng *rand.Rand, depth int) *yaml.Node {
 			v := genNode(rng, depth+1)
 			if rng.IntN(5) == 0 && v.Kind == yaml.ScalarNode && v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
 				v.LineComment = "# line"
+			}
+			if rng.IntN(8) == 0 {
+				key.FootComment = "# foot of k" + fmt.Sprint(i)
 			}
 			n.Content = append(n.Content, key, v)
 		}

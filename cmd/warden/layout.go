@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -36,21 +37,37 @@ func formatYAML(file string, src []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &layout{src: strings.Split(string(src), "\n")}
-	l.document(doc)
-	out := l.bytes()
-	again, err := parseStream(file, out)
-	if err == nil {
-		err = sameTree(doc, again)
+	// The parser does not always give a comment after the end of a block
+	// to the node the layout wrote it after; laid out again, such a
+	// comment settles where the parser puts it. Each round keeps the
+	// meaning and the comments of the input, and the result is the first
+	// layout that lays out to itself.
+	cur, tree := src, doc
+	for range maxLayoutRounds {
+		l := &layout{src: strings.Split(string(cur), "\n")}
+		l.document(tree)
+		out := l.bytes()
+		again, err := parseStream(file, out)
+		if err == nil {
+			err = sameTree(doc, again)
+		}
+		if err == nil && !slices.Equal(comments(doc), comments(again)) {
+			err = errors.New("a comment would move out of the file")
+		}
+		if err != nil {
+			return nil, &inputError{file: file, msg: "cannot format this file without changing it: " + err.Error()}
+		}
+		if bytes.Equal(out, cur) {
+			return out, nil
+		}
+		cur, tree = out, again
 	}
-	if err == nil && !slices.Equal(comments(doc), comments(again)) {
-		err = errors.New("a comment would move out of the file")
-	}
-	if err != nil {
-		return nil, &inputError{file: file, msg: "cannot format this file without changing it: " + err.Error()}
-	}
-	return out, nil
+	return nil, &inputError{file: file, msg: fmt.Sprintf("cannot format this file: its comments do not settle in %d layouts", maxLayoutRounds)}
 }
+
+// maxLayoutRounds bounds the layouts formatYAML tries before one lays out
+// to itself.
+const maxLayoutRounds = 4
 
 // parseStream parses src, which must hold at most one YAML document.
 func parseStream(file string, src []byte) (*yaml.Node, error) {
@@ -99,9 +116,11 @@ func (l *layout) emit(text, comment string) {
 	l.lines = append(l.lines, outLine{text: strings.TrimRight(text, " "), comment: comment})
 }
 
-// blank adds a blank line unless the output is at its start or after one.
+// blank adds a blank line unless the output is at its start or after one
+// (the last line of a block text that keeps its final line breaks, |+,
+// may be one).
 func (l *layout) blank() {
-	if n := len(l.lines); n > 0 && (l.lines[n-1].text != "" || l.lines[n-1].comment != "" || l.lines[n-1].block) {
+	if n := len(l.lines); n > 0 && (l.lines[n-1].text != "" || l.lines[n-1].comment != "") {
 		l.lines = append(l.lines, outLine{})
 	}
 }
@@ -123,20 +142,27 @@ func (l *layout) commentLines(indent int, c string) {
 }
 
 // blankBefore reports whether the source has a blank line before the node
-// at line, its head comment (of n lines) included.
-func (l *layout) blankBefore(line int, head string) bool {
-	if head != "" {
-		line -= strings.Count(head, "\n") + 1
-	}
+// at line, above the comments and the lines of anchors and tags ("- &a")
+// that open it.
+func (l *layout) blankBefore(line int) bool {
 	i := line - 2 // the line before, as an index of src
+	for ; i >= 0 && i < len(l.src); i-- {
+		t := strings.TrimSpace(l.src[i])
+		if !strings.HasPrefix(t, "#") && !propsLineRE.MatchString(t) {
+			break
+		}
+	}
 	return i >= 0 && i < len(l.src) && strings.TrimSpace(l.src[i]) == ""
 }
+
+// propsLineRE matches a line that holds only list dashes, anchors and tags.
+var propsLineRE = regexp.MustCompile(`^(- *)*((&|!)[^ ]*( +|$))+$|^-$`)
 
 func (l *layout) document(doc *yaml.Node) {
 	l.commentLines(0, doc.HeadComment)
 	if len(doc.Content) > 0 {
 		root := doc.Content[0]
-		if doc.HeadComment != "" && l.blankBefore(root.Line, joinHeads(root.HeadComment, firstHead(root))) {
+		if doc.HeadComment != "" && l.blankBefore(root.Line) {
 			l.blank()
 		}
 		if isBlock(root) && (nodeProps(root) != "" || root.Kind == yaml.SequenceNode && nodeProps(root.Content[0]) != "") {
@@ -163,7 +189,15 @@ func (l *layout) document(doc *yaml.Node) {
 		}
 	}
 	if doc.FootComment != "" {
-		l.blank()
+		first, _, _ := strings.Cut(strings.TrimSpace(doc.FootComment), "\n")
+		for i := len(l.src) - 1; i > 0; i-- {
+			if strings.TrimSpace(l.src[i]) == first {
+				if strings.TrimSpace(l.src[i-1]) == "" {
+					l.blank()
+				}
+				break
+			}
+		}
 		l.commentLines(0, doc.FootComment)
 	}
 }
@@ -197,15 +231,6 @@ func joinHeads(a, b string) string {
 	return a + "\n" + b
 }
 
-// firstHead is the head comment of the first key of a mapping, which the
-// parser gives to the key rather than to the mapping.
-func firstHead(n *yaml.Node) string {
-	if n.Kind == yaml.MappingNode && len(n.Content) > 0 {
-		return n.Content[0].HeadComment
-	}
-	return n.HeadComment
-}
-
 // mapping writes a block mapping at indent. The first key goes after
 // prefix ("- " of a list item) when prefix is not empty.
 func (l *layout) mapping(n *yaml.Node, indent int, prefix string) {
@@ -216,7 +241,7 @@ func (l *layout) mapping(n *yaml.Node, indent int, prefix string) {
 		if i == 0 && prefix != "" {
 			lead = prefix
 		} else {
-			if i > 0 && l.blankBefore(k.Line, k.HeadComment) {
+			if i > 0 && l.blankBefore(k.Line) {
 				l.blank()
 			}
 			l.commentLines(indent, k.HeadComment)
@@ -245,7 +270,7 @@ func (l *layout) sequence(n *yaml.Node, indent int, prefix string) {
 		if first {
 			lead = prefix
 		} else {
-			if i > 0 && l.blankBefore(item.Line, joinHeads(item.HeadComment, firstHead(item))) {
+			if i > 0 && l.blankBefore(item.Line) {
 				l.blank()
 			}
 			l.commentLines(indent, item.HeadComment)
@@ -266,7 +291,9 @@ func (l *layout) sequence(n *yaml.Node, indent int, prefix string) {
 }
 
 // foot writes a node's foot comment, after a blank line when the source
-// has one there.
+// has one there, at the indentation of the node: the parser gives a
+// comment after the last entry of a block to that entry, wherever it
+// stands, and the layout says so.
 func (l *layout) foot(n *yaml.Node, indent int) {
 	if n.FootComment == "" {
 		return
