@@ -163,6 +163,9 @@ func TestFormatRules(t *testing.T) {
 		{"folded text keeps its lines", "a: >-\n      one\n      two\n", "a: >-\n  one\n  two\n"},
 		{"anchors and aliases", "a: &x {b: 1}\nc: *x\n", "a: &x {b: 1}\nc: *x\n"},
 		{"sequence of sequences", "-   - 1\n    - 2\n", "- - 1\n  - 2\n"},
+		{"a text that keeps its line breaks", "a: |+\n    kept\n\nb: 1\n", "a: |+\n  kept\n\nb: 1\n"},
+		{"a comment after the last entry of a block", "a:\n    b: 1\n    # end of a\nc: 2\n", "a:\n  b: 1\n  # end of a\nc: 2\n"},
+		{"a blank line above an anchored item", "l:\n- 1\n\n- &x\n  k: 1\n", "l:\n  - 1\n\n  - &x\n    k: 1\n"},
 		{"empty file", "", ""},
 		{"only a comment", "# nothing\n", "# nothing\n"},
 	} {
