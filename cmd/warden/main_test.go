@@ -151,6 +151,7 @@ var sessions = []session{
 	{name: "shadow-help", args: []string{"shadow", "-h"}},
 	{name: "shadow-text", args: []string{"shadow", "-candidate", input + "/candidate.yaml", sample}},
 	{name: "shadow-json", args: []string{"shadow", "-json", "-candidate", input + "/candidate.yaml", input + "/four.jsonl"}},
+	{name: "shadow-pending", args: []string{"shadow", "-candidate", input + "/candidate_no_dj.yaml", sample}},
 	{name: "shadow-same", args: []string{"shadow", "-candidate", "../../policy/default.yaml", sample}},
 	{name: "shadow-live-policy", args: []string{"shadow", "-policy", input + "/candidate.yaml", "-candidate", "../../policy/default.yaml", "-"}, stdin: input + "/four.jsonl"},
 	{name: "shadow-no-candidate", args: []string{"shadow", sample}},
