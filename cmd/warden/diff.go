@@ -90,39 +90,65 @@ type diffOp struct {
 	ai, bi int
 }
 
+// maxDiffCells bounds the table of diffLines: past it, the lines between
+// the common head and tail are shown as removed and added whole.
+const maxDiffCells = 1 << 22
+
 // diffLines computes a shortest edit script by the longest common
-// subsequence; policy and fixture files are small enough for its
-// quadratic table.
+// subsequence, after the lines both sides start and end with; the
+// quadratic table is bounded by maxDiffCells.
 func diffLines(a, b []string) []diffOp {
-	n, m := len(a), len(b)
-	lcs := make([][]int32, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int32, m+1)
+	var ops []diffOp
+	head := 0
+	for head < len(a) && head < len(b) && a[head] == b[head] {
+		ops = append(ops, diffOp{' ', a[head], head, head})
+		head++
 	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+	tail := 0
+	for tail < len(a)-head && tail < len(b)-head && a[len(a)-1-tail] == b[len(b)-1-tail] {
+		tail++
+	}
+	x, y := a[head:len(a)-tail], b[head:len(b)-tail]
+	n, m := len(x), len(y)
+	if n*m > maxDiffCells {
+		for i, line := range x {
+			ops = append(ops, diffOp{'-', line, head + i, head})
+		}
+		for j, line := range y {
+			ops = append(ops, diffOp{'+', line, head + n, head + j})
+		}
+	} else {
+		lcs := make([][]int32, n+1)
+		for i := range lcs {
+			lcs[i] = make([]int32, m+1)
+		}
+		for i := n - 1; i >= 0; i-- {
+			for j := m - 1; j >= 0; j-- {
+				if x[i] == y[j] {
+					lcs[i][j] = lcs[i+1][j+1] + 1
+				} else {
+					lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+				}
+			}
+		}
+		i, j := 0, 0
+		for i < n || j < m {
+			switch {
+			case i < n && j < m && x[i] == y[j]:
+				ops = append(ops, diffOp{' ', x[i], head + i, head + j})
+				i++
+				j++
+			case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
+				ops = append(ops, diffOp{'-', x[i], head + i, head + j})
+				i++
+			default:
+				ops = append(ops, diffOp{'+', y[j], head + i, head + j})
+				j++
 			}
 		}
 	}
-	var ops []diffOp
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && a[i] == b[j]:
-			ops = append(ops, diffOp{' ', a[i], i, j})
-			i++
-			j++
-		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
-			ops = append(ops, diffOp{'-', a[i], i, j})
-			i++
-		default:
-			ops = append(ops, diffOp{'+', b[j], i, j})
-			j++
-		}
+	for k := tail; k > 0; k-- {
+		ops = append(ops, diffOp{' ', a[len(a)-k], len(a) - k, len(b) - k})
 	}
 	return ops
 }

@@ -193,12 +193,17 @@ func TestFormatWriteKeepsMode(t *testing.T) {
 }
 
 // A unified diff, applied to the old text, gives the new one, for edits
-// at the start, the end, in the middle and far apart.
+// at the start, the end, in the middle and far apart, and for texts too
+// large for the table of the shortest diff.
 func TestUnifiedDiffApplies(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 14))
-	for range 200 {
+	for k := range 200 {
+		size := rng.IntN(30)
+		if k%50 == 0 {
+			size = 3000 // past maxDiffCells once the edits spread
+		}
 		var a []string
-		for i := range rng.IntN(30) {
+		for i := range size {
 			a = append(a, fmt.Sprintf("line %d", i))
 		}
 		var b []string
