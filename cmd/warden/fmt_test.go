@@ -166,6 +166,7 @@ func TestFormatRules(t *testing.T) {
 		{"a text that keeps its line breaks", "a: |+\n    kept\n\nb: 1\n", "a: |+\n  kept\n\nb: 1\n"},
 		{"a comment after the last entry of a block", "a:\n    b: 1\n    # end of a\nc: 2\n", "a:\n  b: 1\n  # end of a\nc: 2\n"},
 		{"a blank line above an anchored item", "l:\n- 1\n\n- &x\n  k: 1\n", "l:\n  - 1\n\n  - &x\n    k: 1\n"},
+		{"windows line breaks", "a:\r\n    b: |\r\n      text\r\n", "a:\n  b: |\n    text\n"},
 		{"empty file", "", ""},
 		{"only a comment", "# nothing\n", "# nothing\n"},
 	} {

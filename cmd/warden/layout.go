@@ -42,7 +42,8 @@ func formatYAML(file string, src []byte) ([]byte, error) {
 	// comment settles where the parser puts it. Each round keeps the
 	// meaning and the comments of the input, and the result is the first
 	// layout that lays out to itself.
-	cur, tree := src, doc
+	// Line breaks are written \n, as YAML reads \r\n the same.
+	cur, tree := bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n")), doc
 	for range maxLayoutRounds {
 		l := &layout{src: strings.Split(string(cur), "\n")}
 		l.document(tree)
