@@ -104,7 +104,7 @@ func (s *evalState) setViolation(i int) {
 	s.v = &s.c.Violations[i]
 	s.cat = s.cats[i]
 	s.review = s.v.LatestReviewAt(s.c.Now)
-	s.verified = s.v.Automated() && confirmed(s.review)
+	s.verified = s.v.Automated() && s.review != nil && s.review.Verdict == VerdictConfirmed
 	s.isActor = s.c.Target == TargetAccount && s.v.Actor != "" && s.v.Actor == s.subjectID
 	clear(s.vars)
 }
@@ -129,7 +129,7 @@ func (s *evalState) ResolveName(name string) (any, bool) {
 	case "violation.reports":
 		return types.Int(len(s.v.Evidence.Reports)), true
 	case "violation.trusted_report":
-		return types.Bool(s.v.trustedReport()), true
+		return types.Bool(trustedReport(s.v)), true
 	case "violation.zero_tolerance":
 		return types.Bool(s.e.categories[s.cat].ZeroTolerance), true
 	case "subject.id":
@@ -286,3 +286,13 @@ func (v violationVal) Equal(other ref.Val) ref.Val {
 
 func (v violationVal) Type() ref.Type { return celx.ViolationType }
 func (v violationVal) Value() any     { return v.s.v }
+
+// trustedReport reports whether a trusted flagger or an authority reported v.
+func trustedReport(v *Violation) bool {
+	for _, r := range v.Evidence.Reports {
+		if r.Source == SourceTrustedFlagger || r.Source == SourceAuthority {
+			return true
+		}
+	}
+	return false
+}

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -38,7 +39,7 @@ func Compile(file string, src []byte, opts ...Option) (*Engine, error) {
 	p := &parser{file: file, lines: strings.Split(string(src), "\n")}
 	s := p.parse(src)
 	if s == nil {
-		p.errs.sort()
+		sortErrors(p.errs)
 		return nil, p.errs
 	}
 	var o options
@@ -51,7 +52,7 @@ func Compile(file string, src []byte, opts ...Option) (*Engine, error) {
 	c := &compiler{parser: p, spec: s, opts: o}
 	e := c.compile()
 	if len(p.errs) > 0 {
-		p.errs.sort()
+		sortErrors(p.errs)
 		return nil, p.errs
 	}
 	return e, nil
@@ -368,4 +369,10 @@ func referenced(ast *cel.Ast, ns string) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+func sortErrors(l ErrorList) {
+	slices.SortStableFunc(l, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
 }

@@ -112,3 +112,5 @@
 // Compile reports every problem as an *Error, file:line:col: code: message,
 // collected in an ErrorList. The codes are the Code constants.
 package policy
+
+//go:generate go run ../internal/aliasgen ../internal/vocab vocab.go

@@ -1,8 +1,10 @@
-package policy
+package vocab
 
-import "github.com/groupwarden/warden/internal/enumtext"
+import (
+	"time"
 
-import "time"
+	"github.com/groupwarden/warden/internal/enumtext"
+)
 
 // Method is how a technical identification found a violation. The zero
 // Method is not valid.
@@ -173,14 +175,4 @@ func (v *Violation) Confidence() float64 {
 		c = max(c, id.Confidence)
 	}
 	return c
-}
-
-// trustedReport reports whether a trusted flagger or an authority reported it.
-func (v *Violation) trustedReport() bool {
-	for _, r := range v.Evidence.Reports {
-		if r.Source == SourceTrustedFlagger || r.Source == SourceAuthority {
-			return true
-		}
-	}
-	return false
 }

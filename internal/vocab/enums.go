@@ -1,4 +1,4 @@
-package policy
+package vocab
 
 import "github.com/groupwarden/warden/internal/enumtext"
 
