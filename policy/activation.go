@@ -11,6 +11,7 @@ import (
 	"cel.dev/cel-go/interpreter"
 
 	"github.com/groupwarden/warden/internal/celx"
+	"github.com/groupwarden/warden/internal/compiler"
 )
 
 // evalState is the activation of one decision: it resolves the names rule
@@ -48,7 +49,7 @@ var (
 )
 
 func newEvalState(e *Engine) *evalState {
-	s := &evalState{e: e, vars: make([]ref.Val, len(e.vars))}
+	s := &evalState{e: e, vars: make([]ref.Val, len(e.p.Vars))}
 	s.strikes = s.strikesImpl
 	// The frame lives as long as the state: it is never closed, so never
 	// shared, and untracked programs leave nothing in it between runs.
@@ -58,13 +59,13 @@ func newEvalState(e *Engine) *evalState {
 
 // eval runs a program on the decision's execution frame, or on a frame of
 // its own when it tracks its cost.
-func (s *evalState) eval(p program) (ref.Val, error) {
+func (s *evalState) eval(p compiler.Program) (ref.Val, error) {
 	var out ref.Val
 	var err error
-	if p.tracked {
-		out, _, err = p.prg.Eval(s)
+	if p.Tracked {
+		out, _, err = p.Prg.Eval(s)
 	} else {
-		out, _, err = p.prg.Eval(s.frame)
+		out, _, err = p.Prg.Eval(s.frame)
 	}
 	return out, err
 }
@@ -131,7 +132,7 @@ func (s *evalState) ResolveName(name string) (any, bool) {
 	case "violation.trusted_report":
 		return types.Bool(trustedReport(s.v)), true
 	case "violation.zero_tolerance":
-		return types.Bool(s.e.categories[s.cat].ZeroTolerance), true
+		return types.Bool(s.e.p.Categories[s.cat].ZeroTolerance), true
 	case "subject.id":
 		return types.String(s.subjectID), true
 	case "subject.role":
@@ -171,14 +172,14 @@ func (s *evalState) age(t time.Time) time.Duration {
 // variable evaluates the variable of a qualified name (variables.x) once
 // per violation.
 func (s *evalState) variable(name string) (any, bool) {
-	i, ok := s.e.varIndex[name]
+	i, ok := s.e.p.VarIndex[name]
 	if !ok {
 		return nil, false
 	}
 	if v := s.vars[i]; v != nil {
 		return v, true
 	}
-	out, err := s.eval(s.e.vars[i].prg)
+	out, err := s.eval(s.e.p.Vars[i].Prg)
 	if err != nil {
 		out = types.WrapErr(fmt.Errorf("%s: %w", name, err))
 	}
@@ -223,22 +224,22 @@ func (s *evalState) countWithin(window Duration) int {
 
 // holds reports whether a candidate rule's condition holds: what its
 // indexes left of it, as CEL's && would (false wins over an error).
-func (s *evalState) holds(r *rule) (bool, error) {
+func (s *evalState) holds(r *compiler.Rule) (bool, error) {
 	switch {
-	case r.implied:
+	case r.Implied:
 		return true, nil
-	case r.varChecks == nil:
-		return s.evalBool(r.cond)
+	case r.VarChecks == nil:
+		return s.evalBool(r.Cond)
 	}
 	var failed error
-	for _, vc := range r.varChecks {
-		v, _ := s.variable(vc.name)
+	for _, vc := range r.VarChecks {
+		v, _ := s.variable(vc.Name)
 		b, ok := v.(types.Bool)
 		if !ok {
-			failed = fmt.Errorf("%s is not a bool: %v", vc.name, v)
+			failed = fmt.Errorf("%s is not a bool: %v", vc.Name, v)
 			continue
 		}
-		if bool(b) == vc.negate {
+		if bool(b) == vc.Negate {
 			return false, nil
 		}
 	}
@@ -246,7 +247,7 @@ func (s *evalState) holds(r *rule) (bool, error) {
 }
 
 // evalBool runs a condition.
-func (s *evalState) evalBool(p program) (bool, error) {
+func (s *evalState) evalBool(p compiler.Program) (bool, error) {
 	out, err := s.eval(p)
 	if err != nil {
 		return false, err

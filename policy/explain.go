@@ -3,13 +3,12 @@ package policy
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 
 	"github.com/groupwarden/warden/internal/celx"
+	"github.com/groupwarden/warden/internal/compiler"
 )
 
 // Explanation is a decision with the trace of how it was reached: every rule
@@ -56,23 +55,23 @@ func (e *Engine) Explain(ctx context.Context, c Case) (Explanation, error) {
 	x := Explanation{Decision: d}
 	for vi := range st.c.Violations {
 		st.setViolation(vi)
-		for _, r := range e.rules {
-			if r.target != c.Target {
+		for _, r := range e.p.Rules {
+			if r.Target != c.Target {
 				continue
 			}
-			t := RuleTrace{Rule: r.id, Description: r.description, Violation: st.v.ID}
+			t := RuleTrace{Rule: r.ID, Description: r.Description, Violation: st.v.ID}
 			switch {
-			case r.categories != nil && !r.categories[st.cat]:
+			case r.Categories != nil && !r.Categories[st.cat]:
 				t.Skipped = fmt.Sprintf("its condition requires another category than %s", st.v.Category)
-			case r.needsActor && !st.isActor:
+			case r.NeedsActor && !st.isActor:
 				t.Skipped = "its condition requires the subject to have committed the violation"
-			case r.roles != nil && !r.roles[st.role]:
+			case r.Roles != nil && !r.Roles[st.role]:
 				t.Skipped = fmt.Sprintf("its condition requires another role than %s", roleName(st.role))
 			}
-			for _, name := range r.reads {
+			for _, name := range r.Reads {
 				t.Reads = append(t.Reads, Binding{Name: name, Value: st.show(name)})
 			}
-			if ok, err := st.evalBool(r.when); err != nil {
+			if ok, err := st.evalBool(r.When); err != nil {
 				t.Error = err.Error()
 			} else {
 				t.Matched = ok
@@ -98,13 +97,13 @@ func (s *evalState) show(name string) string {
 	}
 	switch x := v.(type) {
 	case celx.Severity:
-		return nsSeverity + "." + Severity(x).String()
+		return compiler.NSSeverity + "." + Severity(x).String()
 	case celx.Role:
-		return nsRole + "." + roleName(Role(x))
+		return compiler.NSRole + "." + roleName(Role(x))
 	case celx.Category:
-		return nsCategory + "." + s.e.categories[x].Name
+		return compiler.NSCategory + "." + s.e.p.Categories[x].Name
 	case celx.Penalty:
-		return nsPenalty + "." + Penalty(x).String()
+		return compiler.NSPenalty + "." + Penalty(x).String()
 	case violationVal:
 		return "violation " + x.s.v.ID
 	case types.String:
@@ -119,21 +118,4 @@ func (s *evalState) show(name string) string {
 		return fmt.Sprint(x.Value())
 	}
 	return fmt.Sprint(v)
-}
-
-// readsOf lists the case fields and variables an expression refers to, sorted.
-func readsOf(names []string) []string {
-	var out []string
-	for _, n := range names {
-		if strings.HasPrefix(n, nsVariables+".") || slices.ContainsFunc(caseVariables, func(v struct {
-			name string
-			t    *types.Type
-		}) bool {
-			return v.name == n
-		}) {
-			out = append(out, n)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }

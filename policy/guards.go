@@ -39,7 +39,7 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) gua
 	if m.Penalty != PenaltyNone {
 		if review := st.review; review != nil && review.Verdict == VerdictRejected {
 			// A person found no violation: nothing follows from it.
-			note(GuardDoubleJudgment, e.guards.DoubleJudgment.Enabled, PenaltyNone, 0, fmt.Sprintf(
+			note(GuardDoubleJudgment, e.p.Guards.DoubleJudgment.Enabled, PenaltyNone, 0, fmt.Sprintf(
 				"violation %s was rejected by reviewer %s", v.ID, review.Reviewer))
 		} else if m.Penalty.Level() > PenaltyWarn.Level() && !st.verified {
 			out = e.doubleJudgment(d, st, m, note)
@@ -47,12 +47,12 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) gua
 	}
 
 	if e.collective(d, st) && m.Penalty != PenaltyNone {
-		note(GuardNoCollectivePunishment, e.guards.NoCollectivePunishment.Enabled, PenaltyNone, 0, fmt.Sprintf(
+		note(GuardNoCollectivePunishment, e.p.Guards.NoCollectivePunishment.Enabled, PenaltyNone, 0, fmt.Sprintf(
 			"%s is an ordinary member and did not commit violation %s; members answer only for their own acts", st.subjectID, v.ID))
 	}
 
 	if e.disproportionate(st, m.Penalty, ladderEnd) {
-		g := e.guards.Proportionality
+		g := e.p.Guards.Proportionality
 		note(GuardProportionality, g.Enabled, g.Penalty, g.Duration, fmt.Sprintf(
 			"a permanent %s needs high or critical severity, a zero-tolerance category or the end of an escalation ladder; violation %s is %s %s",
 			m.Penalty, v.ID, v.Severity, v.Category))
@@ -60,11 +60,11 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) gua
 	if out.provisional {
 		// What a confirming review would leave standing.
 		w := &out.withoutReview
-		if e.collective(d, st) && e.guards.NoCollectivePunishment.Enabled {
+		if e.collective(d, st) && e.p.Guards.NoCollectivePunishment.Enabled {
 			w.Penalty, w.Duration = PenaltyNone, 0
 		}
-		if e.disproportionate(st, w.Penalty, ladderEnd) && e.guards.Proportionality.Enabled {
-			w.Penalty, w.Duration = e.guards.Proportionality.Penalty, e.guards.Proportionality.Duration
+		if e.disproportionate(st, w.Penalty, ladderEnd) && e.p.Guards.Proportionality.Enabled {
+			w.Penalty, w.Duration = e.p.Guards.Proportionality.Penalty, e.p.Guards.Proportionality.Duration
 		}
 	}
 	return out
@@ -74,7 +74,7 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) gua
 // at most a warning, a group at most the provisional measure. Either way
 // the match stands only until a person reviews the violation.
 func (e *Engine) doubleJudgment(d *Decision, st *evalState, m *Match, note func(Guard, bool, Penalty, Duration, string)) guarded {
-	g := e.guards.DoubleJudgment
+	g := e.p.Guards.DoubleJudgment
 	out := guarded{provisional: g.Enabled, withoutReview: *m}
 	to, dur := PenaltyWarn, Duration(0)
 	if d.Target == TargetGroup {
@@ -107,7 +107,7 @@ func (e *Engine) collective(d *Decision, st *evalState) bool {
 
 // disproportionate reports whether a permanent measure lacks its grounds.
 func (e *Engine) disproportionate(st *evalState, p Penalty, ladderEnd bool) bool {
-	return p.Permanent() && st.v.Severity < SeverityHigh && !e.categories[st.cat].ZeroTolerance && !ladderEnd
+	return p.Permanent() && st.v.Severity < SeverityHigh && !e.p.Categories[st.cat].ZeroTolerance && !ladderEnd
 }
 
 // unverifiedWhy says which half of the double judgment is missing.
@@ -140,7 +140,7 @@ func (e *Engine) dueProcess(d *Decision, m Match) {
 	}
 	n := GuardNote{Guard: GuardDueProcess, Action: Pending, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: m.Penalty,
 		Reason: strings.Join(missing, " and ") + "; a person must complete the statement of reasons before it is applied"}
-	if e.guards.DueProcess.Enabled {
+	if e.p.Guards.DueProcess.Enabled {
 		d.PendingReview = true
 	} else {
 		n.Action = Disabled

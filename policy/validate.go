@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/groupwarden/warden/internal/compiler"
 )
 
 // validate checks a case before it is decided and returns the subject's
@@ -89,25 +91,25 @@ func (e *Engine) validateSubject(c *Case) (Role, error) {
 func (e *Engine) checkViolation(c *Case, i int) (uint8, error) {
 	v := &c.Violations[i]
 	at := violationField(i)
-	if v.ID == "" || len(v.ID) > maxIDLen {
+	if v.ID == "" || len(v.ID) > compiler.MaxIDLen {
 		return 0, checkID(at.String()+".id", v.ID)
 	}
 	if slices.ContainsFunc(c.Violations[:i], func(o Violation) bool { return o.ID == v.ID }) {
 		return 0, caseErr("%s.id: %q appears twice", at, v.ID)
 	}
-	cat, ok := e.catIndex[v.Category]
+	cat, ok := e.p.CatIndex[v.Category]
 	if !ok {
-		names := make([]string, len(e.categories))
-		for j, cat := range e.categories {
+		names := make([]string, len(e.p.Categories))
+		for j, cat := range e.p.Categories {
 			names[j] = cat.Name
 		}
-		return 0, caseErr("%s.category: unknown category %q (the policy %s declares: %s)", at, v.Category, e.ref.Name, strings.Join(names, ", "))
+		return 0, caseErr("%s.category: unknown category %q (the policy %s declares: %s)", at, v.Category, e.p.Ref.Name, strings.Join(names, ", "))
 	}
 	if !v.Severity.Valid() {
 		return 0, caseErr("%s.severity: want low, medium, high or critical", at)
 	}
-	if len(v.Actor) > maxIDLen {
-		return 0, caseErr("%s.actor: longer than %d bytes", at, maxIDLen)
+	if len(v.Actor) > compiler.MaxIDLen {
+		return 0, caseErr("%s.actor: longer than %d bytes", at, compiler.MaxIDLen)
 	}
 	if v.Group != "" && v.Group != c.Group.ID {
 		return 0, caseErr("%s.group: %q is not the case's group %q", at, v.Group, c.Group.ID)
@@ -125,8 +127,8 @@ func (e *Engine) checkViolation(c *Case, i int) (uint8, error) {
 			return 0, caseErr("%s.evidence.reports[%d].source: want user, trusted_flagger or authority", at, j)
 		}
 	}
-	if len(v.Reviews) > maxHistory {
-		return 0, caseErr("%s.reviews: more than %d", at, maxHistory)
+	if len(v.Reviews) > compiler.MaxHistory {
+		return 0, caseErr("%s.reviews: more than %d", at, compiler.MaxHistory)
 	}
 	for j, r := range v.Reviews {
 		if r.Reviewer == "" {
@@ -143,15 +145,15 @@ func checkID(field, id string) error {
 	switch {
 	case id == "":
 		return caseErr("%s: required", field)
-	case len(id) > maxIDLen:
-		return caseErr("%s: longer than %d bytes", field, maxIDLen)
+	case len(id) > compiler.MaxIDLen:
+		return caseErr("%s: longer than %d bytes", field, compiler.MaxIDLen)
 	}
 	return nil
 }
 
 func checkHistory(field string, h []Record) error {
-	if len(h) > maxHistory {
-		return caseErr("%s: more than %d records", field, maxHistory)
+	if len(h) > compiler.MaxHistory {
+		return caseErr("%s: more than %d records", field, compiler.MaxHistory)
 	}
 	for i, r := range h {
 		if !r.Penalty.Valid() {

@@ -12,17 +12,6 @@ import (
 	"github.com/groupwarden/warden/policy"
 )
 
-func TestPathSegments(t *testing.T) {
-	for path, want := range map[string][]string{
-		"now":                            {"now"},
-		"group.id":                       {"group", "id"},
-		"violations[0].category":         {"violations", "0", "category"},
-		"members[12].account.history[3]": {"members", "12", "account", "history", "3"},
-	} {
-		assert.Equal(t, want, pathSegments(path), path)
-	}
-}
-
 func TestCasePath(t *testing.T) {
 	for err, want := range map[error]string{
 		fmt.Errorf("%w: %w", policy.ErrInvalidCase, &policy.CaseError{Field: "now", Reason: "required"}): "now",
