@@ -17,16 +17,8 @@ import (
 )
 
 // GroupCase is a group with everyone in it and what was found there: the
-// input of a plan. The zero GroupCase is not valid.
-type GroupCase struct {
-	Group policy.Group `json:"group" yaml:"group"`
-	// Members lists every account of the group with its role, owner and
-	// admins included. Their roles must agree with the group's owner and admins.
-	Members    []policy.Membership `json:"members" yaml:"members"`
-	Violations []policy.Violation  `json:"violations" yaml:"violations"`
-	// Now is the time of the decisions; nothing reads the clock.
-	Now time.Time `json:"now" yaml:"now"`
-}
+// input of a plan. It is [policy.GroupCase].
+type GroupCase = policy.GroupCase
 
 // DefaultRetention is how long evidence behind a penalty is kept when no
 // law asks for longer: a year, past the six months of log retention that
@@ -127,14 +119,10 @@ type Obligation struct {
 	Basis string    `json:"basis"`
 }
 
-// ErrInvalidGroupCase is wrapped by every error Plan returns for a malformed
-// member list, with a *policy.CaseError naming the field. The engine's
-// errors for the rest of the case wrap policy.ErrInvalidCase.
-var ErrInvalidGroupCase = errors.New("invalid group case")
-
-func groupCaseErr(field, format string, args ...any) error {
-	return fmt.Errorf("%w: %w", ErrInvalidGroupCase, &policy.CaseError{Field: field, Reason: fmt.Sprintf(format, args...)})
-}
+// ErrInvalidGroupCase is [policy.ErrInvalidCase], which every error Plan
+// returns for a malformed group case wraps, with the [*policy.Problem]
+// that says what and where.
+var ErrInvalidGroupCase = policy.ErrInvalidCase
 
 // Planner builds plans with one policy engine. It is immutable and safe for
 // concurrent use.
@@ -169,32 +157,24 @@ func (p *Planner) Plan(ctx context.Context, gc GroupCase) (*Plan, error) {
 // planInto builds the plan of a case into plan, reusing the storage of its
 // slices: a campaign recycles plans once they are reported.
 func (p *Planner) planInto(ctx context.Context, gc GroupCase, plan *Plan) error {
-	if err := checkMembers(gc); err != nil {
-		return err
-	}
-	gd, err := p.engine.Decide(ctx, policy.Case{Target: policy.TargetGroup, Group: gc.Group, Violations: gc.Violations, Now: gc.Now})
-	if err != nil {
-		return err
-	}
-	// The member decisions are scratch space: the plan keeps copies of the
+	// The decisions are scratch space: the plan keeps copies of the
 	// ones it acts on, so the slice goes back to a pool.
 	scratch := decisionPool.Get().(*[]policy.Decision)
 	defer func() {
 		clear(*scratch)
 		decisionPool.Put(scratch)
 	}()
-	decisions, err := p.engine.DecideMembers(ctx, policy.Case{Group: gc.Group, Violations: gc.Violations, Now: gc.Now}, gc.Members, (*scratch)[:0])
+	decisions, err := p.engine.DecideGroup(ctx, gc, (*scratch)[:0])
 	*scratch = decisions
 	if err != nil {
 		return err
 	}
-	p.build(gc, gd, decisions, plan)
+	p.build(gc, decisions[0], decisions[1:], plan)
 	return nil
 }
 
 var (
 	decisionPool = sync.Pool{New: func() any { return new([]policy.Decision) }}
-	seenPool     = sync.Pool{New: func() any { return map[string]int{} }}
 	canonPool    = sync.Pool{New: func() any { return new(canon) }}
 )
 
@@ -217,35 +197,6 @@ func (c *canon) history(rs []policy.Record) {
 		c.str(r.Category)
 		c.str(r.Rule)
 	}
-}
-
-// checkMembers validates what the engine does not see: the member list.
-func checkMembers(gc GroupCase) error {
-	seen := seenPool.Get().(map[string]int)
-	defer func() {
-		clear(seen)
-		seenPool.Put(seen)
-	}()
-	for i, m := range gc.Members {
-		if j, dup := seen[m.Account.ID]; dup && m.Account.ID != "" {
-			return groupCaseErr(fmt.Sprintf("members[%d].account.id", i), "%q is members[%d] already", m.Account.ID, j)
-		}
-		seen[m.Account.ID] = i
-	}
-	for i, m := range gc.Members {
-		switch {
-		case m.Account.ID == "":
-			return groupCaseErr(fmt.Sprintf("members[%d].account.id", i), "required")
-		case !m.Role.Valid():
-			return groupCaseErr(fmt.Sprintf("members[%d].role", i), "want owner, admin or member")
-		}
-		for j, h := range m.Account.Holdings {
-			if h.Amount < 0 || h.Currency == "" {
-				return groupCaseErr(fmt.Sprintf("members[%d].account.holdings[%d]", i, j), "want a non-negative amount and a currency")
-			}
-		}
-	}
-	return nil
 }
 
 // planID derives a plan's identity from everything that decides it: the

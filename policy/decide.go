@@ -2,7 +2,6 @@ package policy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"cel.dev/cel-go/common/types"
@@ -16,8 +15,8 @@ import (
 // the earlier rule). A rule that fails at run time is recorded in
 // Decision.Errors and does not count.
 //
-// Decide returns an error, and no decision, when the case is malformed
-// (wrapping ErrInvalidCase) or the context ends.
+// Decide returns an error, and no decision, when the case is malformed (a
+// [*Problem] wrapped with [ErrInvalidCase]) or the context ends.
 func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 	if err := ctx.Err(); err != nil {
 		return Decision{}, err
@@ -33,44 +32,6 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 	}
 	st.bind(&c, role)
 	return e.decide(ctx, st)
-}
-
-// DecideMembers decides each member of a group for the same violations at
-// the same time, as Decide would with an account target for each, and
-// appends the decisions to dst in the order of members. The group, the
-// violations and the time come from c, whose Target, Account and Role are
-// set for each member; they are validated once. An error names the member.
-func (e *Engine) DecideMembers(ctx context.Context, c Case, members []Membership, dst []Decision) ([]Decision, error) {
-	if err := ctx.Err(); err != nil {
-		return dst, err
-	}
-	st := e.pool.Get().(*evalState)
-	defer func() {
-		st.release()
-		e.pool.Put(st)
-	}()
-	c.Target, c.Account, c.Role = TargetAccount, nil, 0
-	if err := e.validateShared(&c, st); err != nil {
-		return dst, err
-	}
-	st.bind(&c, 0)
-	for i := range members {
-		m := &members[i]
-		st.c.Account, st.c.Role = &m.Account, m.Role
-		role, err := e.validateSubject(&st.c)
-		if ce := (*CaseError)(nil); errors.As(err, &ce) {
-			return dst, fmt.Errorf("%w: %w", ErrInvalidCase, &CaseError{Field: fmt.Sprintf("members[%d].%s", i, ce.Field), Reason: ce.Reason})
-		} else if err != nil {
-			return dst, err
-		}
-		st.bindSubject(role)
-		d, err := e.decide(ctx, st)
-		if err != nil {
-			return dst, err
-		}
-		dst = append(dst, d)
-	}
-	return dst, nil
 }
 
 // decide takes the decision for the case bound to the state.

@@ -67,6 +67,15 @@ const (
 	CodeMissingAppealRoute = vocab.CodeMissingAppealRoute
 )
 
+// The codes of problems with a case or a group case, beside the policy
+// codes that apply to cases too (missing-field, invalid-value,
+// duplicate-id, unknown-category).
+const (
+	CodeContradiction = vocab.CodeContradiction
+	CodeMissingLeader = vocab.CodeMissingLeader
+	CodeTooMany       = vocab.CodeTooMany
+)
+
 // Decision is the outcome for one target: the penalty, the rule and reasons
 // behind it, every rule that matched, every guard that acted, and the policy
 // and time it was taken under. A decision with PenaltyNone and no matches
@@ -95,6 +104,11 @@ type Ground = vocab.Ground
 
 // Group is a chat group. Whoever owns or administers it answers for it.
 type Group = vocab.Group
+
+// GroupCase is a group with everyone in it and what was found there: what
+// [Engine.DecideGroup] decides and an enforcement plan acts on. The zero
+// GroupCase is not valid.
+type GroupCase = vocab.GroupCase
 
 // GroupStatus is the state a group is in. The zero GroupStatus is GroupActive.
 type GroupStatus = vocab.GroupStatus
@@ -264,6 +278,9 @@ const (
 
 // Violation is one suspected breach of the policy, with its evidence.
 type Violation = vocab.Violation
+
+// CaseCodes lists the codes that only problems with cases use.
+func CaseCodes() []Code { return vocab.CaseCodes() }
 
 // CodeOf returns the code of the first *Problem or *Error in err's tree,
 // or the empty Code when err carries none.

@@ -89,10 +89,8 @@ func (d *document) has(key string) bool {
 // casePath returns the path, in the document of a case or group case, of
 // the field an error about a malformed case names; "" when it names none.
 func casePath(err error) string {
-	if ce := (*policy.CaseError)(nil); errors.As(err, &ce) {
-		return ce.Field
-	}
-	return ""
+	path, _ := policy.PathOf(err)
+	return path
 }
 
 // caseError places an error about a malformed case at the field it names.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,8 +15,8 @@ import (
 
 func TestCasePath(t *testing.T) {
 	for err, want := range map[error]string{
-		fmt.Errorf("%w: %w", policy.ErrInvalidCase, &policy.CaseError{Field: "now", Reason: "required"}): "now",
-		fmt.Errorf("wrapped: %w", &policy.CaseError{Field: "members[2].account.id", Reason: "required"}): "members[2].account.id",
+		fmt.Errorf("%w: %w", policy.ErrInvalidCase, &policy.Problem{Path: "now", Code: policy.CodeMissingField}): "now",
+		fmt.Errorf("wrapped: %w", &policy.Problem{Path: "members[2].account.id", Code: policy.CodeMissingField}): "members[2].account.id",
 		errors.New("context canceled"): "",
 	} {
 		assert.Equal(t, want, casePath(err), err.Error())
@@ -30,7 +31,10 @@ func TestCasePathReadsTheLibrarysErrors(t *testing.T) {
 	assert.NotEmpty(t, casePath(err), err.Error())
 
 	_, err = enforcement.NewPlanner(policy.Default()).Plan(t.Context(), enforcement.GroupCase{
-		Members: []policy.Membership{{Role: policy.RoleOwner}},
+		Group:      policy.Group{ID: "g1", Owner: "u1", Members: 1},
+		Members:    []policy.Membership{{Role: policy.RoleOwner}},
+		Violations: []policy.Violation{{ID: "v1", Category: "spam", Severity: policy.SeverityLow}},
+		Now:        time.Date(2017, 2, 20, 10, 0, 0, 0, time.UTC),
 	})
 	require.ErrorIs(t, err, enforcement.ErrInvalidGroupCase)
 	assert.Equal(t, "members[0].account.id", casePath(err), err.Error())

@@ -27,20 +27,21 @@ func runExplain(e *env, args []string) int {
 		return status
 	}
 	var b strings.Builder
-	err := cf.each(func(c policy.Case) error {
-		x, err := engine.Explain(context.Background(), c)
+	ctx := context.Background()
+	if _, err := cf.check(ctx, engine); err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return exitFail
+	}
+	for _, c := range cf.cases {
+		x, err := engine.Explain(ctx, c)
 		if err != nil {
-			return err
+			fmt.Fprintln(e.stderr, cf.doc.caseError(err))
+			return exitFail
 		}
 		if b.Len() > 0 {
 			b.WriteString("\n")
 		}
 		writeExplanation(&b, c, x)
-		return nil
-	})
-	if err != nil {
-		fmt.Fprintln(e.stderr, err)
-		return exitFail
 	}
 	io.WriteString(e.stdout, b.String())
 	return exitOK
