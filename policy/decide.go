@@ -37,7 +37,7 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 // decide takes the decision for the case bound to the state.
 func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 	c := &st.c
-	d := Decision{Target: c.Target, Subject: st.subjectID, Role: st.role, Policy: e.p.Ref, At: c.Now}
+	d := Decision{Target: c.Target, Subject: st.SubjectID, Role: st.Role, Policy: e.p.Ref, At: c.Now}
 	done := ctx.Done()
 	best, bestRule, bestViolation := -1, 0, 0
 	// Pending review: the winning match is provisional, or a review could
@@ -47,8 +47,8 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 	awaited := false
 	for vi := range st.c.Violations {
 		st.setViolation(vi)
-		for _, r := range e.p.ByTarget[c.Target][st.cat] {
-			if r.NeedsActor && !st.isActor || r.Roles != nil && !r.Roles[st.role] {
+		for _, r := range e.p.ByTarget[c.Target][st.Cat] {
+			if r.NeedsActor && !st.IsActor || r.Roles != nil && !r.Roles[st.Role] {
 				continue // its condition requires another subject
 			}
 			if done != nil {
@@ -60,7 +60,7 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 			}
 			ok, err := st.holds(r)
 			if err != nil {
-				d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.v.ID, Message: err.Error()})
+				d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.V.ID, Message: err.Error()})
 				continue
 			}
 			if !ok {
@@ -68,7 +68,7 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 			}
 			m, ladderEnd, err := st.ask(r)
 			if err != nil {
-				d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.v.ID, Message: err.Error()})
+				d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.V.ID, Message: err.Error()})
 				continue
 			}
 			g := e.guard(&d, st, &m, ladderEnd)
@@ -116,7 +116,7 @@ func outranks(a, b Match, aRule, bRule int) bool {
 // result of its penalty expression, or the step of its ladder the subject's
 // history reaches. ladderEnd reports that the last step was reached.
 func (st *evalState) ask(r *compiler.Rule) (m Match, ladderEnd bool, err error) {
-	m = Match{Rule: r.ID, Violation: st.v.ID}
+	m = Match{Rule: r.ID, Violation: st.V.ID}
 	switch {
 	case r.Ladder != nil:
 		step := min(st.countWithin(r.Ladder.Window), len(r.Ladder.Steps)-1)
@@ -151,8 +151,8 @@ func (st *evalState) ask(r *compiler.Rule) (m Match, ladderEnd bool, err error) 
 // due-process guard on it.
 func (e *Engine) conclude(d *Decision, st *evalState, m Match, r *compiler.Rule) {
 	d.Penalty, d.Duration = m.Penalty, m.Duration
-	d.Rule, d.Violation, d.Category = m.Rule, m.Violation, st.v.Category
-	d.Verified = st.verified
+	d.Rule, d.Violation, d.Category = m.Rule, m.Violation, st.V.Category
+	d.Verified = st.Verified
 	d.Ground = r.Ground
 	d.Appeal = e.p.Appeal
 	if r.ConstMessage != nil {

@@ -52,30 +52,34 @@
 //
 // The violation being considered:
 //
-//	violation                  the violation, for verified(violation)
-//	violation.id               string
-//	violation.category         category; compare with category.<name>
-//	violation.severity         severity; ordered, compare with severity.low … severity.critical
-//	violation.verified         bool: a technical identification and a confirming latest review
-//	violation.automated        bool: found by a technical identification
-//	violation.confidence       double: the highest identification confidence
-//	violation.reports          int: number of reports
+//	violation                  violation: the violation itself, for verified(violation)
+//	violation.id               string: its id
+//	violation.category         category: compare with category.<name>
+//	violation.severity         severity: ordered: compare with severity.low … severity.critical
+//	violation.verified         bool: a technical identification, and a latest manual review that confirms it
+//	violation.automated        bool: found by a technical identification (hash match, classifier, keyword)
+//	violation.confidence       double: the highest confidence of its identifications, 0 to 1
+//	violation.reports          int: how many reports it has
 //	violation.trusted_report   bool: reported by a trusted flagger or an authority
 //	violation.zero_tolerance   bool: its category is zero-tolerance
 //
 // The subject, the account or group being decided:
 //
-//	subject.id                 string
-//	subject.role               role (role.owner, role.admin, role.member); no role for a group
-//	subject.is_actor           bool: the account committed the violation
-//	subject.real_name          bool: the account's real name is verified
+//	subject.id                 string: the account's or the group's id
+//	subject.role               role: role.owner, role.admin or role.member; no role for a group
+//	subject.is_actor           bool: the account committed the violation (never for a group)
+//	subject.real_name          bool: the account holder's real name is verified
 //	subject.business           bool: a business account
-//	subject.age                duration since the account or group was created
-//	subject.prior_penalties    int: records in its history
+//	subject.age                duration: time since the account or group was created; zero when unknown
+//	subject.prior_penalties    int: how many records its enforcement history has
 //
 // The group and the time:
 //
-//	group.id, group.members, group.admins (count), group.age, now
+//	group.id                   string: the group's id
+//	group.members              int: how many accounts it has, owner and admins included
+//	group.admins               int: how many administrators it has
+//	group.age                  duration: time since it was created; zero when unknown
+//	now                        timestamp: the time of the decision, given by the caller (warden never reads the clock)
 //
 // Constants: severity.low|medium|high|critical, penalty.none|warn|restrict|
 // suspend|ban|close, role.owner|admin|member, category.<name> for each

@@ -9,6 +9,7 @@ import (
 
 	"github.com/groupwarden/warden/internal/celx"
 	"github.com/groupwarden/warden/internal/compiler"
+	"github.com/groupwarden/warden/internal/names"
 )
 
 // Explanation is a decision with the trace of how it was reached: every rule
@@ -59,14 +60,14 @@ func (e *Engine) Explain(ctx context.Context, c Case) (Explanation, error) {
 			if r.Target != c.Target {
 				continue
 			}
-			t := RuleTrace{Rule: r.ID, Description: r.Description, Violation: st.v.ID}
+			t := RuleTrace{Rule: r.ID, Description: r.Description, Violation: st.V.ID}
 			switch {
-			case r.Categories != nil && !r.Categories[st.cat]:
-				t.Skipped = fmt.Sprintf("its condition requires another category than %s", st.v.Category)
-			case r.NeedsActor && !st.isActor:
+			case r.Categories != nil && !r.Categories[st.Cat]:
+				t.Skipped = fmt.Sprintf("its condition requires another category than %s", st.V.Category)
+			case r.NeedsActor && !st.IsActor:
 				t.Skipped = "its condition requires the subject to have committed the violation"
-			case r.Roles != nil && !r.Roles[st.role]:
-				t.Skipped = fmt.Sprintf("its condition requires another role than %s", roleName(st.role))
+			case r.Roles != nil && !r.Roles[st.Role]:
+				t.Skipped = fmt.Sprintf("its condition requires another role than %s", roleName(st.Role))
 			}
 			for _, name := range r.Reads {
 				t.Reads = append(t.Reads, Binding{Name: name, Value: st.show(name)})
@@ -104,8 +105,8 @@ func (s *evalState) show(name string) string {
 		return compiler.NSCategory + "." + s.e.p.Categories[x].Name
 	case celx.Penalty:
 		return compiler.NSPenalty + "." + Penalty(x).String()
-	case violationVal:
-		return "violation " + x.s.v.ID
+	case names.Violation:
+		return "violation " + x.ID()
 	case types.String:
 		return fmt.Sprintf("%q", string(x))
 	case types.Duration:

@@ -24,7 +24,7 @@ type guarded struct {
 // guard runs the double judgment, no collective punishment and
 // proportionality on a match.
 func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) guarded {
-	v := st.v
+	v := st.V
 	var out guarded
 	note := func(g Guard, enabled bool, to Penalty, dur Duration, reason string) {
 		n := GuardNote{Guard: g, Action: Lowered, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: to, Reason: reason}
@@ -37,18 +37,18 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) gua
 	}
 
 	if m.Penalty != PenaltyNone {
-		if review := st.review; review != nil && review.Verdict == VerdictRejected {
+		if review := st.Review; review != nil && review.Verdict == VerdictRejected {
 			// A person found no violation: nothing follows from it.
 			note(GuardDoubleJudgment, e.p.Guards.DoubleJudgment.Enabled, PenaltyNone, 0, fmt.Sprintf(
 				"violation %s was rejected by reviewer %s", v.ID, review.Reviewer))
-		} else if m.Penalty.Level() > PenaltyWarn.Level() && !st.verified {
+		} else if m.Penalty.Level() > PenaltyWarn.Level() && !st.Verified {
 			out = e.doubleJudgment(d, st, m, note)
 		}
 	}
 
 	if e.collective(d, st) && m.Penalty != PenaltyNone {
 		note(GuardNoCollectivePunishment, e.p.Guards.NoCollectivePunishment.Enabled, PenaltyNone, 0, fmt.Sprintf(
-			"%s is an ordinary member and did not commit violation %s; members answer only for their own acts", st.subjectID, v.ID))
+			"%s is an ordinary member and did not commit violation %s; members answer only for their own acts", st.SubjectID, v.ID))
 	}
 
 	if e.disproportionate(st, m.Penalty, ladderEnd) {
@@ -84,14 +84,14 @@ func (e *Engine) doubleJudgment(d *Decision, st *evalState, m *Match, note func(
 		}
 	}
 	reason := fmt.Sprintf("violation %s is not verified (%s); nothing above %s until a person confirms it",
-		st.v.ID, unverifiedWhy(st.v, st), to)
+		st.V.ID, unverifiedWhy(st.V, st), to)
 	if to != m.Penalty || dur != m.Duration {
 		note(GuardDoubleJudgment, g.Enabled, to, dur, reason)
 		return out
 	}
 	// Within the provisional measure: it stands, pending review.
 	n := GuardNote{Guard: GuardDoubleJudgment, Action: Pending, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: m.Penalty,
-		Reason: fmt.Sprintf("violation %s is not verified (%s); the %s is provisional until a person confirms it", st.v.ID, unverifiedWhy(st.v, st), m.Penalty)}
+		Reason: fmt.Sprintf("violation %s is not verified (%s); the %s is provisional until a person confirms it", st.V.ID, unverifiedWhy(st.V, st), m.Penalty)}
 	if !g.Enabled {
 		n.Action = Disabled
 	}
@@ -102,12 +102,12 @@ func (e *Engine) doubleJudgment(d *Decision, st *evalState, m *Match, note func(
 // collective reports whether the subject is an ordinary member deciding on
 // a violation someone else committed.
 func (e *Engine) collective(d *Decision, st *evalState) bool {
-	return d.Target == TargetAccount && !st.isActor && !st.role.Leads()
+	return d.Target == TargetAccount && !st.IsActor && !st.Role.Leads()
 }
 
 // disproportionate reports whether a permanent measure lacks its grounds.
 func (e *Engine) disproportionate(st *evalState, p Penalty, ladderEnd bool) bool {
-	return p.Permanent() && st.v.Severity < SeverityHigh && !e.p.Categories[st.cat].ZeroTolerance && !ladderEnd
+	return p.Permanent() && st.V.Severity < SeverityHigh && !e.p.Categories[st.Cat].ZeroTolerance && !ladderEnd
 }
 
 // unverifiedWhy says which half of the double judgment is missing.
@@ -116,7 +116,7 @@ func unverifiedWhy(v *Violation, st *evalState) string {
 	if !v.Automated() {
 		missing = append(missing, "no technical identification")
 	}
-	if st.review == nil {
+	if st.Review == nil {
 		missing = append(missing, "no manual review yet")
 	}
 	return strings.Join(missing, ", ")

@@ -67,8 +67,8 @@ func checkGroup(g *Group) error {
 		return invalid("group.members", CodeInvalidValue, "%d is negative", g.Members)
 	}
 	for i, a := range g.Admins {
-		if err := checkID(IndexPath("group.admins", i), a); err != nil {
-			return err
+		if a == "" || len(a) > compiler.MaxIDLen {
+			return checkID(IndexPath("group.admins", i), a)
 		}
 		if a == g.Owner {
 			return invalid(IndexPath("group.admins", i), CodeContradiction, "%q is the group's owner; an owner is not listed as an admin", a)

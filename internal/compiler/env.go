@@ -8,6 +8,7 @@ import (
 
 	"github.com/groupwarden/warden/internal/celx"
 	"github.com/groupwarden/warden/internal/lang"
+	"github.com/groupwarden/warden/internal/names"
 	"github.com/groupwarden/warden/internal/vocab"
 )
 
@@ -45,7 +46,7 @@ func newBaseEnv(cats []lang.CategorySpec) (*cel.Env, error) {
 		cel.Function("strikes",
 			cel.Overload("strikes_duration", []*types.Type{types.DurationType}, types.IntType, cel.LateFunctionBinding())),
 	}
-	for _, v := range Names {
+	for _, v := range names.All() {
 		opts = append(opts, cel.Variable(v.Name, v.Type))
 	}
 	for s := vocab.SeverityLow; s <= vocab.SeverityCritical; s++ {
