@@ -25,6 +25,9 @@ type evalState struct {
 	// cats holds the category index of each violation, found by validate.
 	cats []uint8
 
+	// tr records the trace of an explanation; nil for a plain decision.
+	tr *tracer
+
 	frame   *interpreter.ExecutionFrame
 	vars    []ref.Val // cached variable values; nil until evaluated
 	strikes functions.LateBoundOp
@@ -85,6 +88,7 @@ func (s *evalState) release() {
 	s.c = Case{}
 	s.Group, s.V, s.Review, s.History = nil, nil, nil, nil
 	s.cats = s.cats[:0]
+	s.tr = nil
 	clear(s.vars)
 }
 

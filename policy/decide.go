@@ -47,8 +47,15 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 	awaited := false
 	for vi := range st.c.Violations {
 		st.setViolation(vi)
-		for _, r := range e.p.ByTarget[c.Target][st.Cat] {
+		candidates := e.p.ByTarget[c.Target][st.Cat]
+		if st.tr != nil {
+			st.tr.violation(e, st, candidates)
+		}
+		for _, r := range candidates {
 			if r.NeedsActor && !st.IsActor || r.Roles != nil && !r.Roles[st.Role] {
+				if st.tr != nil {
+					st.tr.skipped(r, st)
+				}
 				continue // its condition requires another subject
 			}
 			if done != nil {
@@ -59,6 +66,9 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 				}
 			}
 			ok, err := st.holds(r)
+			if st.tr != nil {
+				st.tr.held(r, ok, err)
+			}
 			if err != nil {
 				d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.V.ID, Message: err.Error()})
 				continue
@@ -67,6 +77,9 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 				continue
 			}
 			m, ladderEnd, err := st.ask(r)
+			if st.tr != nil {
+				st.tr.asked(r, st, err)
+			}
 			if err != nil {
 				d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.V.ID, Message: err.Error()})
 				continue
@@ -161,6 +174,9 @@ func (e *Engine) conclude(d *Decision, st *evalState, m Match, r *compiler.Rule)
 		d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: m.Violation, Message: "message: " + err.Error()})
 	} else if s, ok := out.(types.String); ok {
 		d.Reason = string(s)
+	}
+	if st.tr != nil {
+		st.tr.concluded(r, st)
 	}
 	e.dueProcess(d, m)
 	if m.Penalty != m.Asked || m.Duration != m.AskedDuration {

@@ -16,8 +16,8 @@ Explain decides CASE and explains the decision in text: for each target,
 the decision and its reason, then, violation by violation, every rule of the
 target and whether it matched (or why it was skipped without evaluating its
 condition), what a matched rule asked for and got, the values of the case
-fields and variables its condition read, and every guard that acted and
-what it changed.
+fields and variables its condition read (and its penalty expression and the
+winning rule's message), and every guard that acted and what it changed.
 
 ` + caseFormat
 
@@ -97,6 +97,12 @@ func writeExplanation(w io.Writer, c policy.Case, x policy.Explanation) {
 			}
 			for _, b := range r.Reads {
 				fmt.Fprintf(w, "              %s = %s\n", b.Name, b.Value)
+			}
+			for _, b := range r.PenaltyReads {
+				fmt.Fprintf(w, "              penalty reads %s = %s\n", b.Name, b.Value)
+			}
+			for _, b := range r.MessageReads {
+				fmt.Fprintf(w, "              message reads %s = %s\n", b.Name, b.Value)
 			}
 		}
 		if n == 0 {

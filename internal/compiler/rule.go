@@ -44,10 +44,13 @@ type Rule struct {
 	// roles (nil: any), cannot match.
 	NeedsActor bool
 	Roles      RoleSet
-	// description and reads serve explanations: what the rule is for, and
-	// the case fields and variables its condition reads.
-	Description string
-	Reads       []string
+	// Description and the reads serve explanations: what the rule is for,
+	// and the case fields and variables its condition, its penalty
+	// expression and its message read.
+	Description  string
+	Reads        []string
+	PenaltyReads []string
+	MessageReads []string
 }
 
 // Ladder is a compiled escalation ladder.
@@ -136,11 +139,7 @@ func (c *compiler) rule(i int, r *lang.RuleSpec, ladders map[string]*Ladder) *Ru
 				cr.When = c.program(c.env, ast, r.When, cost)
 				cr.Categories = categoryRequirement(ast.NativeRep().Expr(), c.spec.Categories, c.varReq)
 				cr.NeedsActor, cr.Roles = subjectRequirement(ast.NativeRep().Expr(), c.varRoles)
-				var names []string
-				for _, ref := range ast.NativeRep().ReferenceMap() {
-					names = append(names, ref.Name)
-				}
-				cr.Reads = readsOf(names)
+				cr.Reads = readsOf(ast)
 				cr.Cond, cr.VarChecks, cr.Implied = c.residualProgram(r.When, cr.When, cost)
 			}
 		}
@@ -178,6 +177,7 @@ func (c *compiler) rule(i int, r *lang.RuleSpec, ladders map[string]*Ladder) *Ru
 				}
 				if cost, ok := c.cost(c.env, ast, r.Penalty); ok {
 					cr.PenaltyX = c.program(c.env, ast, r.Penalty, cost)
+					cr.PenaltyReads = readsOf(ast)
 				}
 			}
 		}
@@ -213,6 +213,7 @@ func (c *compiler) rule(i int, r *lang.RuleSpec, ladders map[string]*Ladder) *Ru
 					}
 				}
 				cr.Message = c.program(c.env, checked, r.Message, cost)
+				cr.MessageReads = readsOf(checked)
 			}
 		}
 	}
