@@ -109,7 +109,7 @@
 //
 // The most severe remaining penalty wins; ties go to the longer duration,
 // then the earlier rule. Every guard that acted leaves a GuardNote; a guard
-// the policy turned off leaves a Disabled note where it would have acted.
+// the policy turned off leaves an [InterventionDisabled] note where it would have acted.
 //
 // # Errors
 //

@@ -72,7 +72,7 @@ func checkMembers(gc *GroupCase) error {
 		if m.Account.ID == "" {
 			return invalid(subjectPath(i, "account.id"), CodeMissingField, "required")
 		}
-		if !m.Role.Valid() {
+		if !m.Role.IsValid() {
 			return invalid(subjectPath(i, "role"), CodeInvalidValue, "want owner, admin or member")
 		}
 		for j, h := range m.Account.Holdings {

@@ -8,7 +8,7 @@ import (
 // The guards run after the rules, on each match, in the order of the Guard
 // constants. They may only lower a penalty or hold it for review, and each
 // that acts leaves a note in the decision. A guard the policy turned off
-// leaves a Disabled note where it would have acted, so that it is never off
+// leaves an InterventionDisabled note where it would have acted, so that it is never off
 // silently.
 
 // guarded is the outcome of the guards on one match.
@@ -27,9 +27,9 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) gua
 	v := st.V
 	var out guarded
 	note := func(g Guard, enabled bool, to Penalty, dur Duration, reason string) {
-		n := GuardNote{Guard: g, Action: Lowered, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: to, Reason: reason}
+		n := GuardNote{Guard: g, Action: InterventionLowered, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: to, Reason: reason}
 		if !enabled {
-			n.Action, n.To = Disabled, m.Penalty
+			n.Action, n.To = InterventionDisabled, m.Penalty
 		} else {
 			m.Penalty, m.Duration = to, dur
 		}
@@ -90,10 +90,10 @@ func (e *Engine) doubleJudgment(d *Decision, st *evalState, m *Match, note func(
 		return out
 	}
 	// Within the provisional measure: it stands, pending review.
-	n := GuardNote{Guard: GuardDoubleJudgment, Action: Pending, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: m.Penalty,
+	n := GuardNote{Guard: GuardDoubleJudgment, Action: InterventionPending, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: m.Penalty,
 		Reason: fmt.Sprintf("violation %s is not verified (%s); the %s is provisional until a person confirms it", st.V.ID, unverifiedWhy(st.V, st), m.Penalty)}
 	if !g.Enabled {
-		n.Action = Disabled
+		n.Action = InterventionDisabled
 	}
 	d.Guards = append(d.Guards, n)
 	return out
@@ -138,12 +138,12 @@ func (e *Engine) dueProcess(d *Decision, m Match) {
 	if len(missing) == 0 {
 		return
 	}
-	n := GuardNote{Guard: GuardDueProcess, Action: Pending, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: m.Penalty,
+	n := GuardNote{Guard: GuardDueProcess, Action: InterventionPending, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: m.Penalty,
 		Reason: strings.Join(missing, " and ") + "; a person must complete the statement of reasons before it is applied"}
 	if e.p.Guards.DueProcess.Enabled {
 		d.PendingReview = true
 	} else {
-		n.Action = Disabled
+		n.Action = InterventionDisabled
 	}
 	d.Guards = append(d.Guards, n)
 }

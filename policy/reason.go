@@ -11,7 +11,7 @@ func loweredReason(d *Decision, m Match) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s instead of the %s that rule %s asks for", m.Penalty, m.Asked, m.Rule)
 	for _, g := range d.Guards {
-		if g.Action == Lowered && g.Rule == m.Rule && g.Violation == m.Violation {
+		if g.Action == InterventionLowered && g.Rule == m.Rule && g.Violation == m.Violation {
 			fmt.Fprintf(&b, ": %s", g.Reason)
 		}
 	}

@@ -32,7 +32,7 @@ func (e *Engine) validate(c *Case, st *evalState) (Role, error) {
 // validateShared checks what all subjects of a case share: the target, the
 // time, the group and the violations.
 func (e *Engine) validateShared(c *Case, st *evalState) error {
-	if !c.Target.Valid() {
+	if !c.Target.IsValid() {
 		return invalid("target", CodeInvalidValue, "want account or group, got %q", c.Target.String())
 	}
 	if c.Now.IsZero() {
@@ -110,7 +110,7 @@ func (e *Engine) validateSubject(c *Case, member int) (Role, error) {
 		}
 		role := g.RoleOf(a.ID)
 		if c.Role != 0 && c.Role != role {
-			if !c.Role.Valid() {
+			if !c.Role.IsValid() {
 				return 0, invalid(subjectPath(member, "role"), CodeInvalidValue, "%q is not a role", c.Role.String())
 			}
 			return 0, invalid(subjectPath(member, "role"), CodeContradiction, "account %s is %s of group %s by its owner and admins, not %s", a.ID, role, g.ID, c.Role)
@@ -144,7 +144,7 @@ func (e *Engine) checkViolation(c *Case, i int) (uint8, error) {
 		}
 		return 0, invalid(at("category"), CodeUnknownCategory, "unknown category %q (the policy %s declares: %s)", v.Category, e.p.Ref.Name, strings.Join(names, ", "))
 	}
-	if !v.Severity.Valid() {
+	if !v.Severity.IsValid() {
 		return 0, invalid(at("severity"), CodeInvalidValue, "want low, medium, high or critical")
 	}
 	if len(v.Actor) > compiler.MaxIDLen {
@@ -198,7 +198,7 @@ func checkHistory(path string, h []Record) error {
 		return invalid(path, CodeTooMany, "more than %d records", compiler.MaxHistory)
 	}
 	for i, r := range h {
-		if !r.Penalty.Valid() {
+		if !r.Penalty.IsValid() {
 			return invalid(JoinPath(IndexPath(path, i), "penalty"), CodeInvalidValue, "not a penalty")
 		}
 	}

@@ -147,9 +147,9 @@ type Intervention = vocab.Intervention
 
 // The interventions of a guard.
 const (
-	Lowered  = vocab.Lowered
-	Pending  = vocab.Pending
-	Disabled = vocab.Disabled
+	InterventionLowered  = vocab.InterventionLowered
+	InterventionPending  = vocab.InterventionPending
+	InterventionDisabled = vocab.InterventionDisabled
 )
 
 // Match is one rule that matched one violation, with what it asked for and
@@ -297,12 +297,29 @@ func IndexPath(path string, i int) string { return vocab.IndexPath(path, i) }
 // "group.owner", JoinPath("", "now") is "now".
 func JoinPath(path, field string) string { return vocab.JoinPath(path, field) }
 
+// ParseAccountType returns the account type named s ("private" or "business").
+func ParseAccountType(s string) (AccountType, error) { return vocab.ParseAccountType(s) }
+
+// ParseAssetKind returns the asset kind named s ("wallet" or "wealth_management").
+func ParseAssetKind(s string) (AssetKind, error) { return vocab.ParseAssetKind(s) }
+
 // ParseDuration parses "30d", "168h", "1h30m" and the like. Negative
 // durations are refused.
 func ParseDuration(s string) (Duration, error) { return vocab.ParseDuration(s) }
 
-// ParsePenalty returns the penalty named s ("none", "warn", "restrict",
-// "suspend", "ban" or "close").
+// ParseGroupStatus returns the group status named s ("active", "restricted", "suspended" or "closed").
+func ParseGroupStatus(s string) (GroupStatus, error) { return vocab.ParseGroupStatus(s) }
+
+// ParseGuard returns the guard named s ("double-judgment", "no-collective-punishment", "proportionality" or "due-process").
+func ParseGuard(s string) (Guard, error) { return vocab.ParseGuard(s) }
+
+// ParseIntervention returns the intervention named s ("lowered", "pending" or "disabled").
+func ParseIntervention(s string) (Intervention, error) { return vocab.ParseIntervention(s) }
+
+// ParseMethod returns the identification method named s ("hash_match", "classifier" or "keyword").
+func ParseMethod(s string) (Method, error) { return vocab.ParseMethod(s) }
+
+// ParsePenalty returns the penalty named s ("none", "warn", "restrict", "suspend", "ban" or "close").
 func ParsePenalty(s string) (Penalty, error) { return vocab.ParsePenalty(s) }
 
 // ParseRole returns the role named s ("owner", "admin" or "member").
@@ -311,8 +328,14 @@ func ParseRole(s string) (Role, error) { return vocab.ParseRole(s) }
 // ParseSeverity returns the severity named s ("low", "medium", "high" or "critical").
 func ParseSeverity(s string) (Severity, error) { return vocab.ParseSeverity(s) }
 
+// ParseSource returns the report source named s ("user", "trusted_flagger" or "authority").
+func ParseSource(s string) (Source, error) { return vocab.ParseSource(s) }
+
 // ParseTarget returns the target named s ("account" or "group").
 func ParseTarget(s string) (Target, error) { return vocab.ParseTarget(s) }
+
+// ParseVerdict returns the verdict named s ("confirmed" or "rejected").
+func ParseVerdict(s string) (Verdict, error) { return vocab.ParseVerdict(s) }
 
 // PathOf returns the path of the first *Problem in err's tree, and whether
 // there is one.

@@ -144,11 +144,11 @@ func matchText(d policy.Decision, r policy.RuleTrace) string {
 func guardText(g policy.GuardNote) string {
 	on := fmt.Sprintf("(rule %s, violation %s)", g.Rule, g.Violation)
 	switch g.Action {
-	case policy.Lowered:
+	case policy.InterventionLowered:
 		return fmt.Sprintf("%s lowered %s to %s %s: %s", g.Guard, g.From, g.To, on, g.Reason)
-	case policy.Pending:
+	case policy.InterventionPending:
 		return fmt.Sprintf("%s held %s pending review %s: %s", g.Guard, g.From, on, g.Reason)
-	case policy.Disabled:
+	case policy.InterventionDisabled:
 		return fmt.Sprintf("%s is off in this policy; it would have acted on %s %s: %s", g.Guard, g.From, on, g.Reason)
 	}
 	return fmt.Sprintf("%s %s %s: %s", g.Guard, g.Action, on, g.Reason)

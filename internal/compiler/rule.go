@@ -222,7 +222,7 @@ func (c *compiler) rule(i int, r *lang.RuleSpec, ladders map[string]*Ladder) *Ru
 
 // fitsTarget reports a penalty that the rule's target cannot receive.
 func (c *compiler) fitsTarget(n *yaml.Node, t vocab.Target, p vocab.Penalty) {
-	if t.Valid() && !p.AppliesTo(t) {
+	if t.IsValid() && !p.AppliesTo(t) {
 		want := "ban"
 		if t == vocab.TargetGroup {
 			want = "close"

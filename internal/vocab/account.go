@@ -2,34 +2,11 @@ package vocab
 
 import (
 	"time"
-
-	"github.com/groupwarden/warden/internal/enumtext"
 )
 
 // AccountType tells private accounts from business ones, as the statement of
 // reasons records it. The zero AccountType is AccountPrivate.
 type AccountType uint8
-
-// The account types.
-const (
-	AccountPrivate AccountType = iota
-	AccountBusiness
-)
-
-var accountTypeText = enumtext.New("account type", "private", "business")
-
-// String returns the account type's name.
-func (t AccountType) String() string { return accountTypeText.String(uint8(t)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (t AccountType) MarshalText() ([]byte, error) { return accountTypeText.Marshal(uint8(t)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (t *AccountType) UnmarshalText(b []byte) error {
-	v, err := accountTypeText.Parse(string(b))
-	*t = AccountType(v)
-	return err
-}
 
 // Account is a user account of the platform.
 type Account struct {
@@ -59,27 +36,6 @@ type Record struct {
 
 // AssetKind is a kind of funds an account holds. The zero AssetKind is AssetWallet.
 type AssetKind uint8
-
-// The asset kinds. Each has its own recovery channel.
-const (
-	AssetWallet AssetKind = iota
-	AssetWealthManagement
-)
-
-var assetKindText = enumtext.New("asset kind", "wallet", "wealth_management")
-
-// String returns the asset kind's name.
-func (k AssetKind) String() string { return assetKindText.String(uint8(k)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (k AssetKind) MarshalText() ([]byte, error) { return assetKindText.Marshal(uint8(k)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (k *AssetKind) UnmarshalText(b []byte) error {
-	v, err := assetKindText.Parse(string(b))
-	*k = AssetKind(v)
-	return err
-}
 
 // Holding is an amount of money held for an account, in integer minor units
 // of its currency (cents, fen), never floating point.

@@ -5,3 +5,5 @@
 // every name here by type alias, so programs use policy.Severity,
 // policy.Decision and so on; this package is not imported directly.
 package vocab
+
+//go:generate go run ../enumgen . enums.list enums_gen.go

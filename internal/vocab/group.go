@@ -2,35 +2,10 @@ package vocab
 
 import (
 	"time"
-
-	"github.com/groupwarden/warden/internal/enumtext"
 )
 
 // GroupStatus is the state a group is in. The zero GroupStatus is GroupActive.
 type GroupStatus uint8
-
-// The group states.
-const (
-	GroupActive GroupStatus = iota
-	GroupRestricted
-	GroupSuspended
-	GroupClosed
-)
-
-var groupStatusText = enumtext.New("group status", "active", "restricted", "suspended", "closed")
-
-// String returns the status's name.
-func (s GroupStatus) String() string { return groupStatusText.String(uint8(s)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (s GroupStatus) MarshalText() ([]byte, error) { return groupStatusText.Marshal(uint8(s)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *GroupStatus) UnmarshalText(b []byte) error {
-	v, err := groupStatusText.Parse(string(b))
-	*s = GroupStatus(v)
-	return err
-}
 
 // Group is a chat group. Whoever owns or administers it answers for it.
 type Group struct {

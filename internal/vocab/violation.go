@@ -2,84 +2,17 @@ package vocab
 
 import (
 	"time"
-
-	"github.com/groupwarden/warden/internal/enumtext"
 )
 
 // Method is how a technical identification found a violation. The zero
 // Method is not valid.
 type Method uint8
 
-// The identification methods.
-const (
-	MethodHashMatch Method = iota + 1
-	MethodClassifier
-	MethodKeyword
-)
-
-var methodText = enumtext.New("identification method", "", "hash_match", "classifier", "keyword")
-
-// String returns the method's name, or "" for the zero value.
-func (m Method) String() string { return methodText.String(uint8(m)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (m Method) MarshalText() ([]byte, error) { return methodText.Marshal(uint8(m)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (m *Method) UnmarshalText(b []byte) error {
-	v, err := methodText.Parse(string(b))
-	*m = Method(v)
-	return err
-}
-
 // Source is who reported a violation. The zero Source is not valid.
 type Source uint8
 
-// The report sources.
-const (
-	SourceUser Source = iota + 1
-	SourceTrustedFlagger
-	SourceAuthority
-)
-
-var sourceText = enumtext.New("report source", "", "user", "trusted_flagger", "authority")
-
-// String returns the source's name, or "" for the zero value.
-func (s Source) String() string { return sourceText.String(uint8(s)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (s Source) MarshalText() ([]byte, error) { return sourceText.Marshal(uint8(s)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *Source) UnmarshalText(b []byte) error {
-	v, err := sourceText.Parse(string(b))
-	*s = Source(v)
-	return err
-}
-
 // Verdict is what a human reviewer concluded. The zero Verdict is not valid.
 type Verdict uint8
-
-// The review verdicts.
-const (
-	VerdictConfirmed Verdict = iota + 1
-	VerdictRejected
-)
-
-var verdictText = enumtext.New("verdict", "", "confirmed", "rejected")
-
-// String returns the verdict's name, or "" for the zero value.
-func (v Verdict) String() string { return verdictText.String(uint8(v)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (v Verdict) MarshalText() ([]byte, error) { return verdictText.Marshal(uint8(v)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (v *Verdict) UnmarshalText(b []byte) error {
-	x, err := verdictText.Parse(string(b))
-	*v = Verdict(x)
-	return err
-}
 
 // Violation is one suspected breach of the policy, with its evidence.
 type Violation struct {
