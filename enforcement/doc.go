@@ -17,3 +17,5 @@
 // memory; Shadow runs a candidate policy beside the live one and reports
 // every decision that would change.
 package enforcement
+
+//go:generate go run ../internal/enumgen . enums.list enums_gen.go

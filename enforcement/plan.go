@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/groupwarden/warden/internal/enumtext"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -83,30 +82,6 @@ type Spared struct {
 
 // ObligationKind is a duty that a plan creates beyond its actions.
 type ObligationKind uint8
-
-// The obligations.
-const (
-	// ObligationReport: report the violation to the competent authority.
-	ObligationReport ObligationKind = iota + 1
-	// ObligationRetain: keep the preserved evidence until the given time;
-	// nothing may delete it before.
-	ObligationRetain
-)
-
-var obligationText = enumtext.New("obligation", "", "report", "retain-evidence")
-
-// String returns the obligation's name.
-func (k ObligationKind) String() string { return obligationText.String(uint8(k)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (k ObligationKind) MarshalText() ([]byte, error) { return obligationText.Marshal(uint8(k)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (k *ObligationKind) UnmarshalText(b []byte) error {
-	v, err := obligationText.Parse(string(b))
-	*k = ObligationKind(v)
-	return err
-}
 
 // Obligation is a duty created by a verified violation.
 type Obligation struct {
@@ -346,14 +321,14 @@ func (p *Plan) Clone() *Plan {
 // heldForDueProcess reports whether the due-process guard holds the decision.
 func heldForDueProcess(d *policy.Decision) bool {
 	return slices.ContainsFunc(d.Guards, func(g policy.GuardNote) bool {
-		return g.Guard == policy.GuardDueProcess && g.Action == policy.Pending
+		return g.Guard == policy.GuardDueProcess && g.Action == policy.InterventionPending
 	})
 }
 
 // sparedReason explains why a member is not penalised.
 func sparedReason(d *policy.Decision, gd *policy.Decision, bystander string) string {
 	for _, g := range slices.Backward(d.Guards) {
-		if g.Action == policy.Lowered && g.To == policy.PenaltyNone {
+		if g.Action == policy.InterventionLowered && g.To == policy.PenaltyNone {
 			return g.Reason
 		}
 	}
