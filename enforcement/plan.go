@@ -108,15 +108,12 @@ type Planner struct {
 
 // NewPlanner returns a planner that decides with engine.
 func NewPlanner(engine *policy.Engine, opts ...PlannerOption) *Planner {
-	p := &Planner{engine: engine, routes: DefaultFundsRoutes}
+	p := &Planner{engine: engine, routes: defaultFundsRoutes}
 	for _, o := range opts {
 		o(p)
 	}
 	return p
 }
-
-// Engine returns the planner's policy engine.
-func (p *Planner) Engine() *policy.Engine { return p.engine }
 
 // Plan decides the group and each of its members and returns the plan that
 // carries the decisions out. It returns an error, and no plan, for a
@@ -194,7 +191,7 @@ func planID(gc GroupCase, digest string) string {
 	}
 	num(int64(g.Members))
 	at(g.Created)
-	num(int64(g.Status))
+	num(0) // where a group status was, so that plan ids and action keys stay as they were
 	history(g.History)
 	at(gc.Now)
 	num(int64(len(gc.Members)))

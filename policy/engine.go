@@ -56,8 +56,14 @@ func (e *Engine) Rules() []RuleInfo {
 }
 
 // BlastRadius is how many accounts one enforcement plan may touch before it
-// needs a second approval.
+// needs a second approval (settings.blast_radius). The engine does not use
+// it: package enforcement's planner reads it to set
+// Plan.NeedsSecondApproval.
 func (e *Engine) BlastRadius() int { return e.p.BlastRadius }
 
-// Appeal is the route and window of appeals against the policy's decisions.
+// Appeal is the route and window of appeals against the policy's decisions
+// (appeal in the document). Every decision above none carries it in
+// [Decision.Appeal], which is where notices, statements of reasons and
+// package appeal read it; it is here for a program that shows it before
+// any decision.
 func (e *Engine) Appeal() Appeal { return e.p.Appeal }

@@ -110,17 +110,6 @@ type Group = vocab.Group
 // GroupCase is not valid.
 type GroupCase = vocab.GroupCase
 
-// GroupStatus is the state a group is in. The zero GroupStatus is GroupActive.
-type GroupStatus = vocab.GroupStatus
-
-// The group states.
-const (
-	GroupActive     = vocab.GroupActive
-	GroupRestricted = vocab.GroupRestricted
-	GroupSuspended  = vocab.GroupSuspended
-	GroupClosed     = vocab.GroupClosed
-)
-
 // Guard names one of the promises that rules cannot break. The zero Guard is not valid.
 type Guard = vocab.Guard
 
@@ -306,9 +295,6 @@ func ParseAssetKind(s string) (AssetKind, error) { return vocab.ParseAssetKind(s
 // ParseDuration parses "30d", "168h", "1h30m" and the like. Negative
 // durations are refused.
 func ParseDuration(s string) (Duration, error) { return vocab.ParseDuration(s) }
-
-// ParseGroupStatus returns the group status named s ("active", "restricted", "suspended" or "closed").
-func ParseGroupStatus(s string) (GroupStatus, error) { return vocab.ParseGroupStatus(s) }
 
 // ParseGuard returns the guard named s ("double-judgment", "no-collective-punishment", "proportionality" or "due-process").
 func ParseGuard(s string) (Guard, error) { return vocab.ParseGuard(s) }

@@ -53,7 +53,7 @@ func TestFirstMisfit(t *testing.T) {
 		{"group: [g1]\n", &policy.Case{}, `1:8: group: want a mapping, not a list`},
 		{"violations: {id: v1}\n", &policy.Case{}, `1:13: violations: want a list, not a mapping`},
 		{"group: {id: g1, owner: {name: x}}\n", &policy.Case{}, `1:24: group.owner: want a single value, not a mapping`},
-		{"group: {id: g1, size: 3}\n", &policy.Case{}, `1:17: group.size: unknown field (want one of: admins, created, history, id, members, owner, status)`},
+		{"group: {id: g1, size: 3}\n", &policy.Case{}, `1:17: group.size: unknown field (want one of: admins, created, history, id, members, owner)`},
 		{"members: [{account: {id: a}, role: boss}]\n", &enforcement.GroupCase{}, `1:36: members[0].role: unknown role "boss" (want one of: owner, admin, member)`},
 		{"group: {members: many}\n", &policy.Case{}, "1:18: group.members: cannot unmarshal !!str `many` into int"},
 		{"target: group\naccount:\n", &policy.Case{}, ""},

@@ -76,44 +76,6 @@ func (x *AssetKind) UnmarshalText(b []byte) error {
 	return err
 }
 
-// The group states.
-const (
-	GroupActive     GroupStatus = 0
-	GroupRestricted GroupStatus = 1
-	GroupSuspended  GroupStatus = 2
-	GroupClosed     GroupStatus = 3
-)
-
-var groupStatusText = enumtext.New("group status", "active", "restricted", "suspended", "closed")
-
-// String returns the group status's name.
-func (x GroupStatus) String() string { return groupStatusText.String(uint8(x)) }
-
-// ParseGroupStatus returns the group status named s ("active", "restricted", "suspended" or "closed").
-func ParseGroupStatus(s string) (GroupStatus, error) {
-	v, err := groupStatusText.Parse(s)
-	return GroupStatus(v), err
-}
-
-// IsValid reports whether x is one of the named group status values.
-func (x GroupStatus) IsValid() bool { return x <= 3 }
-
-// AppendText implements encoding.TextAppender.
-func (x GroupStatus) AppendText(b []byte) ([]byte, error) {
-	text, err := groupStatusText.Marshal(uint8(x))
-	return append(b, text...), err
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (x GroupStatus) MarshalText() ([]byte, error) { return groupStatusText.Marshal(uint8(x)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (x *GroupStatus) UnmarshalText(b []byte) error {
-	v, err := groupStatusText.Parse(string(b))
-	*x = GroupStatus(v)
-	return err
-}
-
 // The severities, from least to most serious.
 const (
 	SeverityLow      Severity = 1

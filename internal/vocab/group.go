@@ -4,9 +4,6 @@ import (
 	"time"
 )
 
-// GroupStatus is the state a group is in. The zero GroupStatus is GroupActive.
-type GroupStatus uint8
-
 // Group is a chat group. Whoever owns or administers it answers for it.
 type Group struct {
 	// ID identifies the group; it must not be empty.
@@ -16,9 +13,8 @@ type Group struct {
 	// Admins are the administrators' account ids.
 	Admins []string `json:"admins,omitempty" yaml:"admins,omitempty"`
 	// Members counts every account in the group, owner and admins included.
-	Members int         `json:"members" yaml:"members"`
-	Created time.Time   `json:"created,omitzero" yaml:"created,omitempty"`
-	Status  GroupStatus `json:"status,omitempty" yaml:"status,omitempty"`
+	Members int       `json:"members" yaml:"members"`
+	Created time.Time `json:"created,omitzero" yaml:"created,omitempty"`
 	// History lists the penalties the group received before.
 	History []Record `json:"history,omitempty" yaml:"history,omitempty"`
 }

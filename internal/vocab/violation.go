@@ -64,23 +64,16 @@ type Review struct {
 	Note     string    `json:"note,omitempty" yaml:"note,omitempty"`
 }
 
-// Verified reports whether the violation passed the double judgment: at
-// least one technical identification, and a latest manual review that
-// confirms it. Of reviews made at the same time the later one listed counts.
-func (v *Violation) Verified() bool {
-	return len(v.Evidence.Identifications) > 0 && confirmed(v.LatestReview())
-}
-
-// VerifiedAt is Verified as of time t: reviews made after t do not count.
-// The engine judges a case as of its time.
+// VerifiedAt reports whether the violation passed the double judgment as
+// of time t: at least one technical identification, and a latest manual
+// review made at or before t that confirms it (of reviews made at the same
+// time, the later one listed counts). The engine judges a case as of its
+// time; the zero t means any time.
 func (v *Violation) VerifiedAt(t time.Time) bool {
 	return len(v.Evidence.Identifications) > 0 && confirmed(v.LatestReviewAt(t))
 }
 
 func confirmed(r *Review) bool { return r != nil && r.Verdict == VerdictConfirmed }
-
-// LatestReview returns the most recent review, or nil when there is none.
-func (v *Violation) LatestReview() *Review { return v.LatestReviewAt(time.Time{}) }
 
 // LatestReviewAt returns the most recent review made at or before t, the
 // review a decision at time t stands on; the zero t means any time.
