@@ -2,9 +2,20 @@
 // engine that decides, for one account or one group, what penalty a case
 // deserves and why.
 //
-// A policy is a YAML document. Compile checks all of it at once and returns
-// an immutable Engine; Engine.Decide takes a Case and returns a Decision.
-// Default returns the engine of the policy embedded in the module.
+// A policy is a YAML document. [Compile] checks all of it at once and
+// returns an immutable [Engine]; [Engine.Decide] takes a [Case] and returns
+// a [Decision]; [Engine.DecideGroup] decides a [GroupCase], the group and
+// each member, in one call; [Engine.Explain] is Decide with a tracer
+// attached. [Default] returns the engine of the policy embedded in the
+// module.
+//
+// The package is the public face of a pipeline whose stages are internal:
+// the policy language reads the YAML into a spec tree that keeps every
+// value's position, the compiler type-checks the CEL, estimates its cost
+// and indexes the rules by the categories and roles their conditions
+// require, and the engine here runs decisions, guards and traces. The
+// models (Account, Violation, Decision and the rest) are declared in an
+// internal vocabulary package and re-exported here by type alias.
 //
 // # The document
 //
@@ -108,13 +119,26 @@
 //     pending review.
 //
 // The most severe remaining penalty wins; ties go to the longer duration,
-// then the earlier rule. Every guard that acted leaves a GuardNote; a guard
-// the policy turned off leaves an [InterventionDisabled] note where it would have acted.
+// then the earlier rule. Every guard that acted leaves a [GuardNote]; a
+// guard the policy turned off leaves an [InterventionDisabled] note where it
+// would have acted. A rule that fails at run time is recorded in
+// [Decision.Errors].
+//
+// A group case lists every member with their role; the owner and each admin
+// must be among them (a leader who is not listed is refused, not decided
+// from an invented account), and the member count must be the list's
+// length. [Engine.DecideGroup] checks the whole group case before deciding
+// anything.
 //
 // # Errors
 //
-// Compile reports every problem as an *Error, file:line:col: code: message,
-// collected in an ErrorList. The codes are the Code constants.
+// [Compile] reports every problem as an [*Error], file:line:col: code:
+// message, collected in an [ErrorList]. Decide and DecideGroup refuse a
+// malformed case with a [*Problem] (path, code, message) wrapped with
+// [ErrInvalidCase]; [CodeOf] and [PathOf] read them. The codes are the
+// [Code] constants, and with the paths they are stable: programs and tests
+// may match them. Messages, reasons, guard notes and traces are for people
+// and may change between versions.
 package policy
 
 //go:generate go run ../internal/aliasgen ../internal/vocab vocab.go
