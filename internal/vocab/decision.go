@@ -26,17 +26,6 @@ type Match struct {
 	Step   int    `json:"step,omitempty" yaml:"step,omitempty"`
 }
 
-// GuardNote records a guard that acted on a match.
-type GuardNote struct {
-	Guard     Guard        `json:"guard" yaml:"guard"`
-	Action    Intervention `json:"action" yaml:"action"`
-	Rule      string       `json:"rule" yaml:"rule"`
-	Violation string       `json:"violation" yaml:"violation"`
-	From      Penalty      `json:"from" yaml:"from"`
-	To        Penalty      `json:"to" yaml:"to"`
-	Reason    string       `json:"reason" yaml:"reason"`
-}
-
 // RuleError records a rule that could not be evaluated for a violation, for
 // example because it ran over the cost limit. The rule does not contribute
 // to the decision; the decision is still taken.
