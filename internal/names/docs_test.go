@@ -49,3 +49,16 @@ func replaceBetween(t *testing.T, s, start, end, with string) string {
 	require.GreaterOrEqual(t, j, 0, "no %q after %q", end, start)
 	return s[:i] + with + s[i+j:]
 }
+
+// lookup_gen.go is what the table gives.
+func TestLookupIsGenerated(t *testing.T) {
+	want, err := LookupSource()
+	require.NoError(t, err)
+	got, err := os.ReadFile("lookup_gen.go")
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(got), "lookup_gen.go is stale: go generate ./internal/names")
+	for i, n := range table {
+		require.Equal(t, i, indexOf(n.Name), n.Name)
+	}
+	require.Equal(t, -1, indexOf("variables.leader"))
+}

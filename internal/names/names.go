@@ -115,22 +115,13 @@ var table = [...]Name{
 		func(s *Scope) ref.Val { return types.Timestamp{Time: s.Now} }},
 }
 
-// index finds an entry of the table by name.
-var index = func() map[string]int {
-	m := make(map[string]int, len(table))
-	for i, n := range table {
-		m[n.Name] = i
-	}
-	return m
-}()
-
 // All returns every name, in the order of the reference.
 func All() []Name { return slices.Clone(table[:]) }
 
 // Lookup returns the entry of a name.
 func Lookup(name string) (Name, bool) {
-	i, ok := index[name]
-	if !ok {
+	i := indexOf(name)
+	if i < 0 {
 		return Name{}, false
 	}
 	return table[i], true
@@ -139,8 +130,8 @@ func Lookup(name string) (Name, bool) {
 // Resolve returns the value of a name in the scope, and false for a name
 // that is not in the table (a variable, for instance).
 func (s *Scope) Resolve(name string) (ref.Val, bool) {
-	i, ok := index[name]
-	if !ok {
+	i := indexOf(name)
+	if i < 0 {
 		return nil, false
 	}
 	return table[i].Resolve(s), true
