@@ -165,3 +165,31 @@ func TestDecideChecksAdmins(t *testing.T) {
 	_, err := policy.Default().Decide(t.Context(), c)
 	assert.Equal(t, policy.CodeContradiction, policy.CodeOf(err))
 }
+
+// Every case code is one that some malformed case gets.
+func TestEveryCaseCodeIsReachable(t *testing.T) {
+	now := time.Date(2017, 2, 20, 10, 0, 0, 0, time.UTC)
+	base := policy.Case{
+		Target:     policy.TargetGroup,
+		Group:      policy.Group{ID: "g1", Owner: "alice", Members: 3},
+		Violations: []policy.Violation{{ID: "v1", Category: "spam", Severity: policy.SeverityHigh}},
+		Now:        now,
+	}
+	tooMany := base
+	tooMany.Group.History = make([]policy.Record, 1001)
+	contradiction := base
+	contradiction.Violations = []policy.Violation{{ID: "v1", Category: "spam", Severity: policy.SeverityHigh, Group: "g2"}}
+	got := map[policy.Code]bool{}
+	for _, c := range []policy.Case{tooMany, contradiction} {
+		_, err := policy.Default().Decide(t.Context(), c)
+		got[policy.CodeOf(err)] = true
+	}
+	group := base.Group
+	group.Members = 1
+	_, err := policy.Default().DecideGroup(t.Context(), policy.GroupCase{Group: group, Violations: base.Violations, Now: now,
+		Members: []policy.Membership{{Account: policy.Account{ID: "x"}, Role: policy.RoleMember}}}, nil)
+	got[policy.CodeOf(err)] = true
+	for _, code := range policy.CaseCodes() {
+		assert.True(t, got[code], "no case gets %s", code)
+	}
+}
