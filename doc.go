@@ -36,6 +36,13 @@
 //	})
 //	fmt.Println(d.Penalty, d.Rule, d.Reason)
 //
+// A whole group, its leaders and members, is decided in one call with
+// Engine.DecideGroup; enforcement.Planner turns that into a plan. Inside,
+// policy is the public face of internal stages: the vocabulary
+// (internal/vocab, re-exported by policy), the policy language
+// (internal/lang), the compiler (internal/compiler) and the table of the
+// names a rule reads (internal/names).
+//
 // The package policy/policytest runs YAML fixture cases against a policy
 // inside go test, for rule authors' own repositories too; the warden command
 // (cmd/warden) checks, tests, evaluates and explains policies, and runs

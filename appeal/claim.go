@@ -41,7 +41,7 @@ type Config struct {
 func DefaultConfig() Config {
 	identity := map[policy.AssetKind]string{policy.AssetWallet: "phone", policy.AssetWealthManagement: "online"}
 	var chans []Channel
-	for _, r := range enforcement.DefaultFundsRoutes {
+	for _, r := range enforcement.DefaultFundsRoutes() {
 		chans = append(chans, Channel{Asset: r.Asset, Name: r.Channel, Identity: identity[r.Asset],
 			Redeem: r.Asset == policy.AssetWealthManagement, How: r.How})
 	}

@@ -3,6 +3,7 @@ package enforcement
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/groupwarden/warden/policy"
@@ -16,10 +17,13 @@ type FundsRoute struct {
 	How     string           `json:"how"`
 }
 
-// DefaultFundsRoutes are the recovery channels of the 2017 announcement:
-// the wallet balance through the customer-service hotline, wealth-management
-// funds through an online application.
-var DefaultFundsRoutes = []FundsRoute{
+// DefaultFundsRoutes returns the recovery channels of the 2017
+// announcement: the wallet balance through the customer-service hotline,
+// wealth-management funds through an online application. Each call returns
+// a new slice.
+func DefaultFundsRoutes() []FundsRoute { return slices.Clone(defaultFundsRoutes) }
+
+var defaultFundsRoutes = []FundsRoute{
 	{Asset: policy.AssetWallet, Channel: "customer-service hotline",
 		How: "call the customer-service hotline; an agent verifies your identity by phone against your real-name record"},
 	{Asset: policy.AssetWealthManagement, Channel: "online application",
@@ -30,7 +34,7 @@ var DefaultFundsRoutes = []FundsRoute{
 type PlannerOption func(*Planner)
 
 // WithFundsRoutes sets the recovery channels that notices of a ban name for
-// each kind of asset (default: DefaultFundsRoutes).
+// each kind of asset (default: [DefaultFundsRoutes]).
 func WithFundsRoutes(routes []FundsRoute) PlannerOption {
 	return func(p *Planner) { p.routes = append([]FundsRoute(nil), routes...) }
 }

@@ -28,7 +28,7 @@ func runEval(e *env, args []string) int {
 		return exitFail
 	}
 	var out any = decisions[0]
-	if cf.group {
+	if cf.group != nil {
 		out = decisions
 	}
 	enc := json.NewEncoder(e.stdout)

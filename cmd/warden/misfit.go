@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/groupwarden/warden/internal/yamlpos"
 )
 
 // misfit is a value of a document that does not fit the Go type it is
@@ -107,11 +109,7 @@ func leaf(n *yaml.Node, t reflect.Type, path string) *misfit {
 		if te, ok := err.(*yaml.TypeError); ok && len(te.Errors) > 0 {
 			msg = te.Errors[0]
 		}
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		if m := yamlLineRE.FindStringIndex(msg); m != nil {
-			msg = msg[m[1]:]
-		}
-		return &misfit{n, orTop(path), msg}
+		return &misfit{n, orTop(path), yamlpos.Problem(msg)}
 	}
 	return nil
 }

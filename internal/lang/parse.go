@@ -1,122 +1,26 @@
-package policy
+package lang
 
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/groupwarden/warden/internal/dsa"
+	"github.com/groupwarden/warden/internal/vocab"
+	"github.com/groupwarden/warden/internal/yamlpos"
 )
-
-// The policy language: the YAML document a rule author writes, read into
-// specs that keep the YAML node of every value for error positions. The
-// specs, marshalled as JSON, are also the canonical form the digest hashes.
-
-type policySpec struct {
-	Name        string         `json:"name"`
-	Version     string         `json:"version"`
-	Description string         `json:"description,omitempty"`
-	Settings    settingsSpec   `json:"settings"`
-	Appeal      appealSpec     `json:"appeal"`
-	Guards      guardsSpec     `json:"guards"`
-	Categories  []categorySpec `json:"categories"`
-	Variables   []variableSpec `json:"variables,omitempty"`
-	Ladders     []ladderSpec   `json:"ladders,omitempty"`
-	Rules       []ruleSpec     `json:"rules"`
-}
-
-type settingsSpec struct {
-	// CostBudget bounds the estimated CEL cost of each rule, variables included.
-	CostBudget uint64 `json:"cost_budget"`
-	// BlastRadius is how many accounts one plan may touch before it needs a second approval.
-	BlastRadius int `json:"blast_radius"`
-}
-
-type appealSpec struct {
-	Route  string   `json:"route"`
-	Window Duration `json:"window"`
-}
-
-type guardsSpec struct {
-	DoubleJudgment         guardSpec `json:"double_judgment"`
-	NoCollectivePunishment guardSpec `json:"no_collective_punishment"`
-	Proportionality        guardSpec `json:"proportionality"`
-	DueProcess             guardSpec `json:"due_process"`
-}
-
-type guardSpec struct {
-	Enabled bool `json:"enabled"`
-	// Penalty and Duration: the provisional group measure (double judgment)
-	// or the fallback for a disproportionate permanent measure (proportionality).
-	Penalty  Penalty  `json:"penalty,omitempty"`
-	Duration Duration `json:"duration,omitempty"`
-}
-
-type categorySpec struct {
-	Name          string   `json:"name"`
-	Title         string   `json:"title,omitempty"`
-	DSACategory   string   `json:"dsa_category"`
-	DSAKeywords   []string `json:"dsa_keywords,omitempty"`
-	ZeroTolerance bool     `json:"zero_tolerance,omitempty"`
-	node          *yaml.Node
-}
-
-type variableSpec struct {
-	Name       string `json:"name"`
-	Expression expr   `json:"expression"`
-	node       *yaml.Node
-}
-
-type ladderSpec struct {
-	Name   string     `json:"name"`
-	Window Duration   `json:"window"`
-	Steps  []stepSpec `json:"steps"`
-	node   *yaml.Node
-	fields map[string]*yaml.Node // value node of each key present
-}
-
-type stepSpec struct {
-	Penalty  Penalty  `json:"penalty"`
-	Duration Duration `json:"duration,omitempty"`
-	node     *yaml.Node
-	fields   map[string]*yaml.Node // value node of each key present
-}
-
-type ruleSpec struct {
-	ID          string   `json:"id"`
-	Description string   `json:"description,omitempty"`
-	Target      Target   `json:"target"`
-	When        expr     `json:"when"`
-	Penalty     expr     `json:"penalty,omitempty"`
-	Ladder      string   `json:"ladder,omitempty"`
-	Duration    Duration `json:"duration,omitempty"`
-	Message     expr     `json:"message"`
-	Ground      Ground   `json:"ground"`
-	node        *yaml.Node
-	fields      map[string]*yaml.Node // value node of each key present
-}
-
-// expr is a CEL expression with the YAML scalar it came from.
-type expr struct {
-	Src  string
-	node *yaml.Node
-}
-
-func (e expr) MarshalText() ([]byte, error) { return []byte(e.Src), nil }
 
 // Defaults of a policy that leaves settings out.
 const (
 	defaultCostBudget  = 10000
 	defaultBlastRadius = 500
-	minAppealWindow    = Duration(183 * 24 * 3600 * 1e9) // six months, DSA Art. 20
+	minAppealWindow    = vocab.Duration(183 * 24 * 3600 * 1e9) // six months, DSA Art. 20
 )
 
 var (
@@ -125,60 +29,51 @@ var (
 )
 
 // parser reads a policy document, collecting every problem it meets.
-type parser struct {
-	file  string
-	lines []string
-	errs  ErrorList
-	// bad holds the nodes already reported, so that the compiler does not
-	// report the same problem again as a consequence.
-	bad map[*yaml.Node]bool
+type parser struct{ *Errors }
+
+// Parse reads a policy document into its spec, with defaults filled in.
+// file names the document in error positions. The spec is nil when the
+// document is not one (invalid YAML, not a mapping); otherwise it holds
+// what could be read and the errors what could not.
+func Parse(file string, src []byte) (*Spec, *Errors) {
+	p := &parser{&Errors{File: file, Lines: strings.Split(string(src), "\n")}}
+	return p.parse(src), p.Errors
 }
 
-func (p *parser) errorf(n *yaml.Node, code Code, format string, args ...any) {
-	line, col := 1, 1
-	if n != nil {
-		line, col = n.Line, n.Column
-		if p.bad == nil {
-			p.bad = map[*yaml.Node]bool{}
-		}
-		p.bad[n] = true
-	}
-	p.errorAt(line, col, code, format, args...)
-}
+// IsName reports whether s is a valid name of a category, variable or
+// ladder: lower case letters, digits and underscores, from a letter.
+func IsName(s string) bool { return identRE.MatchString(s) }
 
-func (p *parser) errorAt(line, col int, code Code, format string, args ...any) {
-	p.errs = append(p.errs, &Error{File: p.file, Line: line, Column: col, Code: code, Message: fmt.Sprintf(format, args...)})
-}
-
-// yamlLineRE finds the line number in a yaml.v3 error message.
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
-
-func (p *parser) parse(src []byte) *policySpec {
+func (p *parser) parse(src []byte) *Spec {
 	doc, err := parseDocument(src)
 	var second *secondDocumentError
 	if errors.As(err, &second) {
-		p.errorf(second.node, CodeYAMLSyntax, "%v", err)
+		p.At(second.Node, vocab.CodeYAMLSyntax, "%v", err)
 		return nil
 	}
 	if err != nil {
-		for _, msg := range yamlMessages(err) {
-			p.errorAt(p.yamlErrorLine(msg), 1, CodeYAMLSyntax, "%s", yamlProblem(msg))
+		for _, msg := range yamlpos.Messages(err) {
+			line := yamlpos.ErrorLine(p.Lines, msg, func(b []byte) error { _, err := parseDocument(b); return err })
+			if line == 0 {
+				line = max(yamlpos.StatedLine(msg), 1)
+			}
+			p.AtLine(line, 1, vocab.CodeYAMLSyntax, "%s", yamlpos.Problem(msg))
 		}
 		return nil
 	}
 	if len(doc.Content) == 0 || (doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null") {
-		p.errorAt(1, 1, CodeMissingField, "empty policy: want a mapping with name, version, categories and rules")
+		p.AtLine(1, 1, vocab.CodeMissingField, "empty policy: want a mapping with name, version, categories and rules")
 		return nil
 	}
 	root := doc.Content[0]
-	s := &policySpec{
-		Settings: settingsSpec{CostBudget: defaultCostBudget, BlastRadius: defaultBlastRadius},
-		Appeal:   appealSpec{Window: minAppealWindow},
-		Guards: guardsSpec{
-			DoubleJudgment:         guardSpec{Enabled: true, Penalty: PenaltyRestrict, Duration: Duration(72 * 3600 * 1e9)},
-			NoCollectivePunishment: guardSpec{Enabled: true},
-			Proportionality:        guardSpec{Enabled: true, Penalty: PenaltySuspend, Duration: Duration(30 * 24 * 3600 * 1e9)},
-			DueProcess:             guardSpec{Enabled: true},
+	s := &Spec{
+		Settings: Settings{CostBudget: defaultCostBudget, BlastRadius: defaultBlastRadius},
+		Appeal:   AppealSpec{Window: minAppealWindow},
+		Guards: Guards{
+			DoubleJudgment:         GuardSpec{Enabled: true, Penalty: vocab.PenaltyRestrict, Duration: vocab.Duration(72 * 3600 * 1e9)},
+			NoCollectivePunishment: GuardSpec{Enabled: true},
+			Proportionality:        GuardSpec{Enabled: true, Penalty: vocab.PenaltySuspend, Duration: vocab.Duration(30 * 24 * 3600 * 1e9)},
+			DueProcess:             GuardSpec{Enabled: true},
 		},
 	}
 	seen := p.mapping(root, "policy", map[string]func(*yaml.Node){
@@ -204,7 +99,7 @@ func (p *parser) parse(src []byte) *policySpec {
 				"route": func(n *yaml.Node) { s.Appeal.Route = p.str(n) },
 				"window": func(n *yaml.Node) {
 					if d, ok := p.duration(n); ok && d < minAppealWindow {
-						p.errorf(n, CodeInvalidValue, "appeal window %s is shorter than six months (183d)", d)
+						p.At(n, vocab.CodeInvalidValue, "appeal window %s is shorter than six months (183d)", d)
 					} else if ok {
 						s.Appeal.Window = d
 					}
@@ -228,14 +123,14 @@ func (p *parser) parse(src []byte) *policySpec {
 	}
 	p.require(root, seen, "policy", "name", "version", "categories", "rules")
 	if s.Guards.DueProcess.Enabled && strings.TrimSpace(s.Appeal.Route) == "" {
-		p.errorf(root, CodeMissingAppealRoute, "the due-process guard is on, so appeal.route must say how a decision is contested")
+		p.At(root, vocab.CodeMissingAppealRoute, "the due-process guard is on, so appeal.route must say how a decision is contested")
 	}
 	return s
 }
 
 // secondDocumentError is the error of a file with more than one YAML
 // document; node is the content of the second.
-type secondDocumentError struct{ node *yaml.Node }
+type secondDocumentError struct{ Node *yaml.Node }
 
 func (*secondDocumentError) Error() string {
 	return "a policy is one YAML document, but the file holds a second one after ---"
@@ -263,58 +158,12 @@ func parseDocument(src []byte) (*yaml.Node, error) {
 	}
 }
 
-// yamlErrorLine returns the line of a YAML syntax error. yaml.v3 gives a
-// line only in the message, and for parser errors (as opposed to scanner
-// errors) it is the zero-based line of the enclosing construct, not of the
-// problem; for some errors there is none. As the parser reads the document
-// in order, the problem is on the first line whose prefix of the file fails
-// with the same message: a shorter prefix parses, or fails otherwise (at
-// its cut end). yamlErrorLine finds it by bisection; it falls back on
-// yaml.v3's line when the whole file does not fail that way.
-func (p *parser) yamlErrorLine(msg string) int {
-	want := yamlProblem(msg)
-	fails := func(n int) bool {
-		_, err := parseDocument([]byte(strings.Join(p.lines[:n], "\n")))
-		if err == nil {
-			return false
-		}
-		return slices.ContainsFunc(yamlMessages(err), func(m string) bool { return yamlProblem(m) == want })
-	}
-	if n := len(p.lines); n > 0 && fails(n) {
-		return 1 + sort.Search(n-1, func(i int) bool { return fails(i + 1) })
-	}
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		if line, _ := strconv.Atoi(m[1]); line >= 1 {
-			return line
-		}
-	}
-	return 1
-}
-
-// yamlProblem returns a yaml.v3 error message without its "yaml: " and
-// "line N: " prefixes.
-func yamlProblem(msg string) string {
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	if m := yamlLineRE.FindStringIndex(msg); m != nil && m[0] == 0 {
-		msg = strings.TrimPrefix(msg[m[1]:], ": ")
-	}
-	return msg
-}
-
-// yamlMessages splits a yaml.v3 error into its messages.
-func yamlMessages(err error) []string {
-	if te, ok := err.(*yaml.TypeError); ok {
-		return te.Errors
-	}
-	return []string{err.Error()}
-}
-
 // mapping walks the keys of a mapping node in document order, calling the
 // handler of each known key and reporting unknown ones. It returns the value
 // node of each key seen, or nil when n is not a mapping.
 func (p *parser) mapping(n *yaml.Node, what string, handlers map[string]func(*yaml.Node)) map[string]*yaml.Node {
 	if n.Kind != yaml.MappingNode {
-		p.errorf(n, CodeInvalidValue, "%s must be a mapping", what)
+		p.At(n, vocab.CodeInvalidValue, "%s must be a mapping", what)
 		return nil
 	}
 	seen := make(map[string]*yaml.Node, len(n.Content)/2)
@@ -323,7 +172,7 @@ func (p *parser) mapping(n *yaml.Node, what string, handlers map[string]func(*ya
 		k, v := n.Content[i], n.Content[i+1]
 		if prev, dup := keys[k.Value]; dup {
 			// YAML forbids it; yaml.v3 does not check it when decoding into nodes.
-			p.errorf(k, CodeYAMLSyntax, "mapping key %q already defined at line %d", k.Value, prev.Line)
+			p.At(k, vocab.CodeYAMLSyntax, "mapping key %q already defined at line %d", k.Value, prev.Line)
 			continue
 		}
 		keys[k.Value] = k
@@ -334,7 +183,7 @@ func (p *parser) mapping(n *yaml.Node, what string, handlers map[string]func(*ya
 				want = append(want, key)
 			}
 			slices.Sort(want)
-			p.errorf(k, CodeUnknownKey, "unknown key %q in %s (want one of: %s)", k.Value, what, strings.Join(want, ", "))
+			p.At(k, vocab.CodeUnknownKey, "unknown key %q in %s (want one of: %s)", k.Value, what, strings.Join(want, ", "))
 			continue
 		}
 		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
@@ -352,16 +201,16 @@ func (p *parser) require(n *yaml.Node, seen map[string]*yaml.Node, what string, 
 	for _, k := range keys {
 		switch v, ok := seen[k]; {
 		case !ok || (v.Kind == yaml.ScalarNode && strings.TrimSpace(v.Value) == ""):
-			p.errorf(n, CodeMissingField, "%s has no %s", what, k)
+			p.At(n, vocab.CodeMissingField, "%s has no %s", what, k)
 		case v.Kind == yaml.SequenceNode && len(v.Content) == 0:
-			p.errorf(v, CodeMissingField, "%s has no %s: the list is empty", what, k)
+			p.At(v, vocab.CodeMissingField, "%s has no %s: the list is empty", what, k)
 		}
 	}
 }
 
 func (p *parser) seq(n *yaml.Node, what string, item func(*yaml.Node)) {
 	if n.Kind != yaml.SequenceNode {
-		p.errorf(n, CodeInvalidValue, "%s must be a list", what)
+		p.At(n, vocab.CodeInvalidValue, "%s must be a list", what)
 		return
 	}
 	for _, c := range n.Content {
@@ -372,7 +221,7 @@ func (p *parser) seq(n *yaml.Node, what string, item func(*yaml.Node)) {
 // scalar returns the text of a scalar node, and reports any other node.
 func (p *parser) scalar(n *yaml.Node) (string, bool) {
 	if n.Kind != yaml.ScalarNode {
-		p.errorf(n, CodeInvalidValue, "want a text value, not a %s", kindName(n))
+		p.At(n, vocab.CodeInvalidValue, "want a text value, not a %s", kindName(n))
 		return "", false
 	}
 	return n.Value, true
@@ -399,7 +248,7 @@ func (p *parser) positive(n *yaml.Node) (int, bool) {
 	}
 	v, err := strconv.Atoi(s)
 	if err != nil || v <= 0 {
-		p.errorf(n, CodeInvalidValue, "want a positive whole number, not %q", s)
+		p.At(n, vocab.CodeInvalidValue, "want a positive whole number, not %q", s)
 		return 0, false
 	}
 	return v, true
@@ -416,18 +265,18 @@ func (p *parser) boolean(n *yaml.Node) (bool, bool) {
 	case "false":
 		return false, true
 	}
-	p.errorf(n, CodeInvalidValue, "want true or false, not %q", s)
+	p.At(n, vocab.CodeInvalidValue, "want true or false, not %q", s)
 	return false, false
 }
 
-func (p *parser) duration(n *yaml.Node) (Duration, bool) {
+func (p *parser) duration(n *yaml.Node) (vocab.Duration, bool) {
 	s, ok := p.scalar(n)
 	if !ok {
 		return 0, false
 	}
-	d, err := ParseDuration(s)
+	d, err := vocab.ParseDuration(s)
 	if err != nil {
-		p.errorf(n, CodeInvalidValue, "%v", err)
+		p.At(n, vocab.CodeInvalidValue, "%v", err)
 		return 0, false
 	}
 	return d, true
@@ -436,37 +285,37 @@ func (p *parser) duration(n *yaml.Node) (Duration, bool) {
 func (p *parser) name(n *yaml.Node, what string) string {
 	s, ok := p.scalar(n)
 	if ok && !identRE.MatchString(s) {
-		p.errorf(n, CodeInvalidValue, "%s name %q must be lower case letters, digits and underscores, starting with a letter", what, s)
+		p.At(n, vocab.CodeInvalidValue, "%s name %q must be lower case letters, digits and underscores, starting with a letter", what, s)
 	}
 	return s
 }
 
-func (p *parser) penaltyName(n *yaml.Node) (Penalty, bool) {
+func (p *parser) penaltyName(n *yaml.Node) (vocab.Penalty, bool) {
 	s, ok := p.scalar(n)
 	if !ok {
 		return 0, false
 	}
-	v, err := ParsePenalty(s)
+	v, err := vocab.ParsePenalty(s)
 	if err != nil {
-		p.errorf(n, CodeUnknownPenalty, "%v", err)
+		p.At(n, vocab.CodeUnknownPenalty, "%v", err)
 		return 0, false
 	}
 	return v, true
 }
 
 // expression reads a CEL expression; its node is nil when n is not a scalar.
-func (p *parser) expression(n *yaml.Node) expr {
+func (p *parser) expression(n *yaml.Node) Expr {
 	if s, ok := p.scalar(n); ok {
-		return expr{Src: s, node: n}
+		return Expr{Src: s, Node: n}
 	}
-	return expr{}
+	return Expr{}
 }
 
-func (p *parser) guards(n *yaml.Node, g *guardsSpec) {
+func (p *parser) guards(n *yaml.Node, g *Guards) {
 	// highest is the heaviest measure each guard may leave: the double
 	// judgment at most a provisional restriction, proportionality at most a
 	// suspension.
-	guard := func(gs *guardSpec, what string, highest Penalty) func(*yaml.Node) {
+	guard := func(gs *GuardSpec, what string, highest vocab.Penalty) func(*yaml.Node) {
 		return func(n *yaml.Node) {
 			h := map[string]func(*yaml.Node){"enabled": func(n *yaml.Node) {
 				if v, ok := p.boolean(n); ok {
@@ -474,11 +323,11 @@ func (p *parser) guards(n *yaml.Node, g *guardsSpec) {
 				}
 			}}
 			var durationNode *yaml.Node
-			if highest != PenaltyNone {
+			if highest != vocab.PenaltyNone {
 				h["penalty"] = func(n *yaml.Node) {
 					switch v, ok := p.penaltyName(n); {
-					case ok && (v == PenaltyNone || v.Level() > highest.Level()):
-						p.errorf(n, CodeInvalidValue, "%s may leave warn up to %s, not %s", what, highest, v)
+					case ok && (v == vocab.PenaltyNone || v.Level() > highest.Level()):
+						p.At(n, vocab.CodeInvalidValue, "%s may leave warn up to %s, not %s", what, highest, v)
 					case ok:
 						gs.Penalty = v
 					}
@@ -492,24 +341,24 @@ func (p *parser) guards(n *yaml.Node, g *guardsSpec) {
 			p.mapping(n, what, h)
 			switch {
 			case gs.Penalty.Timed() && gs.Duration <= 0:
-				p.errorf(n, CodeMissingDuration, "%s: %s needs a duration above zero", what, gs.Penalty)
+				p.At(n, vocab.CodeMissingDuration, "%s: %s needs a duration above zero", what, gs.Penalty)
 			case !gs.Penalty.Timed() && durationNode != nil:
-				p.errorf(durationNode, CodeUnexpectedDuration, "%s: %s takes no duration", what, gs.Penalty)
+				p.At(durationNode, vocab.CodeUnexpectedDuration, "%s: %s takes no duration", what, gs.Penalty)
 			case !gs.Penalty.Timed():
 				gs.Duration = 0 // the default duration belonged to the default measure
 			}
 		}
 	}
 	p.mapping(n, "guards", map[string]func(*yaml.Node){
-		"double_judgment":          guard(&g.DoubleJudgment, "guards.double_judgment", PenaltyRestrict),
-		"no_collective_punishment": guard(&g.NoCollectivePunishment, "guards.no_collective_punishment", PenaltyNone),
-		"proportionality":          guard(&g.Proportionality, "guards.proportionality", PenaltySuspend),
-		"due_process":              guard(&g.DueProcess, "guards.due_process", PenaltyNone),
+		"double_judgment":          guard(&g.DoubleJudgment, "guards.double_judgment", vocab.PenaltyRestrict),
+		"no_collective_punishment": guard(&g.NoCollectivePunishment, "guards.no_collective_punishment", vocab.PenaltyNone),
+		"proportionality":          guard(&g.Proportionality, "guards.proportionality", vocab.PenaltySuspend),
+		"due_process":              guard(&g.DueProcess, "guards.due_process", vocab.PenaltyNone),
 	})
 }
 
-func (p *parser) category(n *yaml.Node) categorySpec {
-	c := categorySpec{node: n}
+func (p *parser) category(n *yaml.Node) CategorySpec {
+	c := CategorySpec{Node: n}
 	seen := p.mapping(n, "category", map[string]func(*yaml.Node){
 		"name":           func(n *yaml.Node) { c.Name = p.name(n, "category") },
 		"title":          func(n *yaml.Node) { c.Title = p.str(n) },
@@ -519,16 +368,16 @@ func (p *parser) category(n *yaml.Node) categorySpec {
 	})
 	if seen != nil {
 		p.require(n, seen, "category", "name", "dsa_category")
-		if c.node = seen["name"]; c.node == nil {
-			c.node = n
+		if c.Node = seen["name"]; c.Node == nil {
+			c.Node = n
 		}
 		p.dsa(seen["dsa_category"], seen["dsa_keywords"])
 	}
 	return c
 }
 
-func (p *parser) variable(n *yaml.Node) variableSpec {
-	v := variableSpec{node: n}
+func (p *parser) variable(n *yaml.Node) VariableSpec {
+	v := VariableSpec{Node: n}
 	seen := p.mapping(n, "variable", map[string]func(*yaml.Node){
 		"name":       func(n *yaml.Node) { v.Name = p.name(n, "variable") },
 		"expression": func(n *yaml.Node) { v.Expression = p.expression(n) },
@@ -536,26 +385,26 @@ func (p *parser) variable(n *yaml.Node) variableSpec {
 	if seen != nil {
 		p.require(n, seen, "variable", "name", "expression")
 		if seen["name"] != nil {
-			v.node = seen["name"]
+			v.Node = seen["name"]
 		}
 	}
 	return v
 }
 
-func (p *parser) ladder(n *yaml.Node) ladderSpec {
-	l := ladderSpec{node: n}
+func (p *parser) ladder(n *yaml.Node) LadderSpec {
+	l := LadderSpec{Node: n}
 	seen := p.mapping(n, "ladder", map[string]func(*yaml.Node){
 		"name":   func(n *yaml.Node) { l.Name = p.name(n, "ladder") },
 		"window": func(n *yaml.Node) { l.Window, _ = p.duration(n) },
 		"steps": func(n *yaml.Node) {
 			p.seq(n, "steps", func(n *yaml.Node) {
-				st := stepSpec{node: n}
-				st.fields = p.mapping(n, "step", map[string]func(*yaml.Node){
+				st := StepSpec{Node: n}
+				st.Fields = p.mapping(n, "step", map[string]func(*yaml.Node){
 					"penalty":  func(n *yaml.Node) { st.Penalty, _ = p.penaltyName(n) },
 					"duration": func(n *yaml.Node) { st.Duration, _ = p.duration(n) },
 				})
-				if st.fields != nil {
-					p.require(n, st.fields, "step", "penalty")
+				if st.Fields != nil {
+					p.require(n, st.Fields, "step", "penalty")
 				}
 				l.Steps = append(l.Steps, st)
 			})
@@ -564,19 +413,19 @@ func (p *parser) ladder(n *yaml.Node) ladderSpec {
 	if seen != nil {
 		p.require(n, seen, "ladder", "name", "window", "steps")
 		if seen["name"] != nil {
-			l.node = seen["name"]
+			l.Node = seen["name"]
 		}
 	}
-	l.fields = seen
+	l.Fields = seen
 	return l
 }
 
-func (p *parser) rule(n *yaml.Node) ruleSpec {
-	r := ruleSpec{node: n}
-	r.fields = p.mapping(n, "rule", map[string]func(*yaml.Node){
+func (p *parser) rule(n *yaml.Node) RuleSpec {
+	r := RuleSpec{Node: n}
+	r.Fields = p.mapping(n, "rule", map[string]func(*yaml.Node){
 		"id": func(n *yaml.Node) {
 			if r.ID = p.str(n); r.ID != "" && !ruleIDRE.MatchString(r.ID) {
-				p.errorf(n, CodeInvalidValue, "rule id %q must be letters, digits, '-', '_' or '.', starting with a letter or digit", r.ID)
+				p.At(n, vocab.CodeInvalidValue, "rule id %q must be letters, digits, '-', '_' or '.', starting with a letter or digit", r.ID)
 			}
 		},
 		"description": func(n *yaml.Node) { r.Description = p.str(n) },
@@ -585,9 +434,9 @@ func (p *parser) rule(n *yaml.Node) ruleSpec {
 			if !ok {
 				return
 			}
-			t, err := ParseTarget(s)
+			t, err := vocab.ParseTarget(s)
 			if err != nil || t == 0 {
-				p.errorf(n, CodeUnknownTarget, "unknown target %q (want account or group)", s)
+				p.At(n, vocab.CodeUnknownTarget, "unknown target %q (want account or group)", s)
 				return
 			}
 			r.Target = t
@@ -601,7 +450,7 @@ func (p *parser) rule(n *yaml.Node) ruleSpec {
 			g := p.mapping(n, "ground", map[string]func(*yaml.Node){
 				"kind": func(n *yaml.Node) {
 					if k, ok := p.scalar(n); ok && k != "illegal" && k != "contractual" {
-						p.errorf(n, CodeInvalidValue, "ground kind %q must be illegal or contractual", k)
+						p.At(n, vocab.CodeInvalidValue, "ground kind %q must be illegal or contractual", k)
 					} else {
 						r.Ground.Kind = k
 					}
@@ -613,17 +462,17 @@ func (p *parser) rule(n *yaml.Node) ruleSpec {
 			}
 		},
 	})
-	if r.fields == nil {
+	if r.Fields == nil {
 		return r
 	}
-	p.require(n, r.fields, "rule", "id", "target", "when", "message", "ground")
-	_, hasPenalty := r.fields["penalty"]
-	ladder, hasLadder := r.fields["ladder"]
+	p.require(n, r.Fields, "rule", "id", "target", "when", "message", "ground")
+	_, hasPenalty := r.Fields["penalty"]
+	ladder, hasLadder := r.Fields["ladder"]
 	switch {
 	case hasPenalty && hasLadder:
-		p.errorf(ladder, CodeInvalidValue, "rule %q has both penalty and ladder: give one", r.ID)
+		p.At(ladder, vocab.CodeInvalidValue, "rule %q has both penalty and ladder: give one", r.ID)
 	case !hasPenalty && !hasLadder:
-		p.errorf(n, CodeMissingField, "rule %q has neither penalty nor ladder", r.ID)
+		p.At(n, vocab.CodeMissingField, "rule %q has neither penalty nor ladder", r.ID)
 	}
 	return r
 }
@@ -632,12 +481,12 @@ func (p *parser) rule(n *yaml.Node) ruleSpec {
 // Transparency Database accepts.
 func (p *parser) dsa(category, keywords *yaml.Node) {
 	if category != nil && category.Kind == yaml.ScalarNode && !dsa.Has("STATEMENT_CATEGORIES", category.Value) {
-		p.errorf(category, CodeUnknownDSA, "unknown DSA category %q (want a STATEMENT_CATEGORY_... key)", category.Value)
+		p.At(category, vocab.CodeUnknownDSA, "unknown DSA category %q (want a STATEMENT_CATEGORY_... key)", category.Value)
 	}
 	if keywords != nil && keywords.Kind == yaml.SequenceNode {
 		for _, k := range keywords.Content {
 			if k.Kind == yaml.ScalarNode && !dsa.Has("KEYWORDS", k.Value) {
-				p.errorf(k, CodeUnknownDSA, "unknown DSA keyword %q (want a KEYWORD_... key)", k.Value)
+				p.At(k, vocab.CodeUnknownDSA, "unknown DSA keyword %q (want a KEYWORD_... key)", k.Value)
 			}
 		}
 	}

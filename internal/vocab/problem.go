@@ -1,10 +1,28 @@
-package policy
+package vocab
 
 import (
 	"errors"
 	"strconv"
 	"strings"
 )
+
+// The codes of problems with a case or a group case, beside the policy
+// codes that apply to cases too (missing-field, invalid-value,
+// duplicate-id, unknown-category).
+const (
+	// CodeContradiction: two parts of the input disagree, as a role that is
+	// not the one the group's owner and admins give, or a member count that
+	// is not the length of the member list.
+	CodeContradiction Code = "contradiction"
+	// CodeMissingLeader: the group's owner or an admin is not in the member
+	// list, so they could not be decided.
+	CodeMissingLeader Code = "missing-leader"
+	// CodeTooMany: a list longer than its documented limit.
+	CodeTooMany Code = "too-many"
+)
+
+// CaseCodes lists the codes that only problems with cases use.
+func CaseCodes() []Code { return []Code{CodeContradiction, CodeMissingLeader, CodeTooMany} }
 
 // Problem is one thing wrong with an input a caller handed in: a case, a
 // group case, a statement of reasons, a claim event. Every package of the

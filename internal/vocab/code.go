@@ -1,10 +1,7 @@
-package policy
+package vocab
 
 import (
-	"cmp"
-	"errors"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -106,32 +103,4 @@ func (l ErrorList) Unwrap() []error {
 		errs[i] = e
 	}
 	return errs
-}
-
-func (l ErrorList) sort() {
-	slices.SortStableFunc(l, func(a, b *Error) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
-	})
-}
-
-// ErrInvalidCase is wrapped by every error Decide returns for a malformed case.
-var ErrInvalidCase = errors.New("invalid case")
-
-// CaseError names the field of a malformed case and what is wrong with it.
-// Decide's errors for malformed cases wrap one, with ErrInvalidCase; use
-// errors.As to find it.
-type CaseError struct {
-	// Field is the path of the field in the case, as in
-	// violations[1].category or members[2].account.id.
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
-}
-
-// Error renders the error as field: reason.
-func (e *CaseError) Error() string { return e.Field + ": " + e.Reason }
-
-// caseErr formats "field: reason" into an error for a malformed case.
-func caseErr(format string, args ...any) error {
-	field, reason, _ := strings.Cut(fmt.Sprintf(format, args...), ": ")
-	return fmt.Errorf("%w: %w", ErrInvalidCase, &CaseError{Field: field, Reason: reason})
 }

@@ -1,83 +1,18 @@
-package policy
+package vocab
 
-import "github.com/groupwarden/warden/internal/enumtext"
-
-import "time"
+import (
+	"time"
+)
 
 // Method is how a technical identification found a violation. The zero
 // Method is not valid.
 type Method uint8
 
-// The identification methods.
-const (
-	MethodHashMatch Method = iota + 1
-	MethodClassifier
-	MethodKeyword
-)
-
-var methodText = enumtext.New("identification method", "", "hash_match", "classifier", "keyword")
-
-// String returns the method's name, or "" for the zero value.
-func (m Method) String() string { return methodText.String(uint8(m)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (m Method) MarshalText() ([]byte, error) { return methodText.Marshal(uint8(m)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (m *Method) UnmarshalText(b []byte) error {
-	v, err := methodText.Parse(string(b))
-	*m = Method(v)
-	return err
-}
-
 // Source is who reported a violation. The zero Source is not valid.
 type Source uint8
 
-// The report sources.
-const (
-	SourceUser Source = iota + 1
-	SourceTrustedFlagger
-	SourceAuthority
-)
-
-var sourceText = enumtext.New("report source", "", "user", "trusted_flagger", "authority")
-
-// String returns the source's name, or "" for the zero value.
-func (s Source) String() string { return sourceText.String(uint8(s)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (s Source) MarshalText() ([]byte, error) { return sourceText.Marshal(uint8(s)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *Source) UnmarshalText(b []byte) error {
-	v, err := sourceText.Parse(string(b))
-	*s = Source(v)
-	return err
-}
-
 // Verdict is what a human reviewer concluded. The zero Verdict is not valid.
 type Verdict uint8
-
-// The review verdicts.
-const (
-	VerdictConfirmed Verdict = iota + 1
-	VerdictRejected
-)
-
-var verdictText = enumtext.New("verdict", "", "confirmed", "rejected")
-
-// String returns the verdict's name, or "" for the zero value.
-func (v Verdict) String() string { return verdictText.String(uint8(v)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (v Verdict) MarshalText() ([]byte, error) { return verdictText.Marshal(uint8(v)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (v *Verdict) UnmarshalText(b []byte) error {
-	x, err := verdictText.Parse(string(b))
-	*v = Verdict(x)
-	return err
-}
 
 // Violation is one suspected breach of the policy, with its evidence.
 type Violation struct {
@@ -129,23 +64,16 @@ type Review struct {
 	Note     string    `json:"note,omitempty" yaml:"note,omitempty"`
 }
 
-// Verified reports whether the violation passed the double judgment: at
-// least one technical identification, and a latest manual review that
-// confirms it. Of reviews made at the same time the later one listed counts.
-func (v *Violation) Verified() bool {
-	return len(v.Evidence.Identifications) > 0 && confirmed(v.LatestReview())
-}
-
-// VerifiedAt is Verified as of time t: reviews made after t do not count.
-// The engine judges a case as of its time.
+// VerifiedAt reports whether the violation passed the double judgment as
+// of time t: at least one technical identification, and a latest manual
+// review made at or before t that confirms it (of reviews made at the same
+// time, the later one listed counts). The engine judges a case as of its
+// time; the zero t means any time.
 func (v *Violation) VerifiedAt(t time.Time) bool {
 	return len(v.Evidence.Identifications) > 0 && confirmed(v.LatestReviewAt(t))
 }
 
 func confirmed(r *Review) bool { return r != nil && r.Verdict == VerdictConfirmed }
-
-// LatestReview returns the most recent review, or nil when there is none.
-func (v *Violation) LatestReview() *Review { return v.LatestReviewAt(time.Time{}) }
 
 // LatestReviewAt returns the most recent review made at or before t, the
 // review a decision at time t stands on; the zero t means any time.
@@ -173,14 +101,4 @@ func (v *Violation) Confidence() float64 {
 		c = max(c, id.Confidence)
 	}
 	return c
-}
-
-// trustedReport reports whether a trusted flagger or an authority reported it.
-func (v *Violation) trustedReport() bool {
-	for _, r := range v.Evidence.Reports {
-		if r.Source == SourceTrustedFlagger || r.Source == SourceAuthority {
-			return true
-		}
-	}
-	return false
 }

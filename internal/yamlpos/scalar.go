@@ -1,4 +1,4 @@
-package celx
+package yamlpos
 
 import (
 	"strconv"
