@@ -138,11 +138,11 @@ func (c *coverage) add(x policy.Explanation) {
 		for i := range c.Guards {
 			if gc := &c.Guards[i]; gc.Guard == g.Guard {
 				switch g.Action {
-				case policy.Lowered:
+				case policy.InterventionLowered:
 					gc.Lowered++
-				case policy.Pending:
+				case policy.InterventionPending:
 					gc.Pending++
-				case policy.Disabled:
+				case policy.InterventionDisabled:
 					gc.Disabled++
 				}
 			}

@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/groupwarden/warden/internal/yamlpos"
 	"github.com/groupwarden/warden/policy/policytest"
 )
 
@@ -231,13 +232,13 @@ func loadFixtures(file string, e *env) (*policytest.File, error) {
 	}
 	// What the fixture format asks beyond the types: a case has a name
 	// and a reason.
-	if cases := child(doc.root, "cases"); cases != nil && cases.Kind == yaml.SequenceNode {
+	if cases := yamlpos.Child(doc.root, "cases"); cases != nil && cases.Kind == yaml.SequenceNode {
 		for i, c := range cases.Content {
 			if c.Kind != yaml.MappingNode {
 				continue
 			}
 			for _, key := range []string{"name", "reason"} {
-				if v := child(c, key); v == nil || v.Kind == yaml.ScalarNode && strings.TrimSpace(v.Value) == "" {
+				if v := yamlpos.Child(c, key); v == nil || v.Kind == yaml.ScalarNode && strings.TrimSpace(v.Value) == "" {
 					errs = append(errs, doc.errorAt(c, fmt.Sprintf("cases[%d].%s: required: every case has a name and a reason", i, key)))
 				}
 			}

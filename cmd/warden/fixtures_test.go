@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/groupwarden/warden/internal/yamlpos"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
@@ -24,16 +25,16 @@ func TestFixtureProblemsAllReported(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 5))
 		var doc yaml.Node
 		require.NoError(t, yaml.Unmarshal(src, &doc))
-		list := child(doc.Content[0], "cases")
+		list := yamlpos.Child(doc.Content[0], "cases")
 		var want []string
 		for i, c := range list.Content {
 			switch rng.IntN(4) {
 			case 0: // an unknown key in the input
-				in := child(c, "input")
+				in := yamlpos.Child(c, "input")
 				in.Content = append(in.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "colour"}, &yaml.Node{Kind: yaml.ScalarNode, Value: "red"})
 				want = append(want, fmt.Sprintf("cases[%d].input.colour: unknown field", i))
 			case 1: // a misspelt penalty
-				child(child(c, "expect"), "penalty").Value = "bann"
+				yamlpos.Child(yamlpos.Child(c, "expect"), "penalty").Value = "bann"
 				want = append(want, fmt.Sprintf("cases[%d].expect.penalty: unknown penalty", i))
 			case 2: // no reason
 				for j := 0; j+1 < len(c.Content); j += 2 {

@@ -67,7 +67,7 @@ func TestShadowAgreesWithDecidingEachCase(t *testing.T) {
 			if c.Target == policy.TargetAccount {
 				for i, d := range []policy.Decision{a, b} {
 					held := slices.ContainsFunc(d.Guards, func(g policy.GuardNote) bool {
-						return g.Guard == policy.GuardDueProcess && g.Action == policy.Pending
+						return g.Guard == policy.GuardDueProcess && g.Action == policy.InterventionPending
 					})
 					if d.Penalty != policy.PenaltyNone && !held {
 						touched[i]++
