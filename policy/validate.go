@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // validate checks a case before it is decided and returns the subject's
@@ -65,6 +66,9 @@ func (e *Engine) validateSubject(c *Case) (Role, error) {
 			return 0, err
 		}
 		if err := checkHistory("account.history", a.History); err != nil {
+			return 0, err
+		}
+		if err := checkHolder("account.holder", a.Holder); err != nil {
 			return 0, err
 		}
 		role := g.RoleOf(a.ID)
@@ -145,6 +149,20 @@ func checkID(field, id string) error {
 		return caseErr("%s: required", field)
 	case len(id) > maxIDLen:
 		return caseErr("%s: longer than %d bytes", field, maxIDLen)
+	}
+	return nil
+}
+
+// checkHolder checks the holder of record of an account: a name as the
+// real-name record spells it, so nothing a comparison could trip on.
+func checkHolder(field, name string) error {
+	switch {
+	case len(name) > maxIDLen:
+		return caseErr("%s: longer than %d bytes", field, maxIDLen)
+	case strings.TrimSpace(name) != name:
+		return caseErr("%s: %q has surrounding space", field, name)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return caseErr("%s: %q contains a control character", field, name)
 	}
 	return nil
 }
