@@ -59,6 +59,7 @@ func (cfg Config) Apply(c Claim, e Event, now time.Time) (Claim, error) {
 	if rw.To != 0 {
 		n.Status = rw.To
 	}
+	n.compact()
 	digest := Digest(e)
 	n.LastActivity = e.At.UTC()
 	n.Version++

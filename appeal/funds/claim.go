@@ -142,6 +142,17 @@ func (c *Claim) hasReference(ref string) bool {
 	return slices.ContainsFunc(c.Pending, same) || slices.ContainsFunc(c.Deductions, same)
 }
 
+// compact makes empty lists nil, so a claim equals itself read back from
+// JSON.
+func (c *Claim) compact() {
+	if len(c.Pending) == 0 {
+		c.Pending = nil
+	}
+	if len(c.Deductions) == 0 {
+		c.Deductions = nil
+	}
+}
+
 // clone copies the claim so that applying an event never touches the
 // state it was given.
 func (c Claim) clone() Claim {
