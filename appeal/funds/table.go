@@ -294,20 +294,20 @@ var (
 	chkNotProposer = check{"the approver proposed no pending deduction", func(cfg Config, c *Claim, e *Event) *refusal {
 		for _, d := range c.Pending {
 			if SamePerson(d.By, e.By) {
-				return refuse(CodeSeparation, "by", "%s proposed deduction %q and cannot approve the claim", e.By, d.Event)
+				return refuse(CodeSeparation, "by", "%q proposed deduction %q and cannot approve the claim", e.By, d.Event)
 			}
 		}
 		return nil
 	}}
 	chkNotIdentityChecker = check{"the approver did not check identity (SeparateIdentityCheck)", func(cfg Config, c *Claim, e *Event) *refusal {
 		if cfg.SeparateIdentityCheck && SamePerson(c.IdentityCheckedBy, e.By) {
-			return refuse(CodeSeparation, "by", "%s checked the holder's identity and cannot approve the claim", e.By)
+			return refuse(CodeSeparation, "by", "%q checked the holder's identity and cannot approve the claim", e.By)
 		}
 		return nil
 	}}
 	chkNotRejecter = check{"nobody who rejected the claim", func(cfg Config, c *Claim, e *Event) *refusal {
 		if slices.ContainsFunc(c.Rejecters, func(r string) bool { return SamePerson(r, e.By) }) {
-			return refuse(CodeSeparation, "by", "%s rejected the claim and cannot decide it again", e.By)
+			return refuse(CodeSeparation, "by", "%q rejected the claim and cannot decide it again", e.By)
 		}
 		return nil
 	}}
