@@ -18,8 +18,8 @@ import (
 )
 
 // sequences is how many generated event sequences the properties are
-// checked over.
-const sequences = 12000
+// checked over (a tenth of them under the race detector).
+var sequences = map[bool]int{false: 12000, true: 1200}[raceEnabled]
 
 // generator makes event sequences that mostly follow the transition table
 // and often stray from it: wrong channels, wrong people, the same person
