@@ -69,12 +69,12 @@ func TestOverturnedBanUndoesThePlanAndReleasesFunds(t *testing.T) {
 	c, err := cfg.File(plan, "alice", plan.At.Add(48*time.Hour), "I had left the group before the upload")
 	require.NoError(t, err)
 
-	_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "reviewer-7", At: plan.At.Add(72*time.Hour), Reason: "left before"})
+	_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "reviewer-7", At: plan.At.Add(72 * time.Hour), Reason: "left before"})
 	require.ErrorIs(t, err, appeal.ErrAppeal, "the original reviewer may not decide the appeal")
-	_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "", At: plan.At.Add(72*time.Hour), Reason: "left before"})
+	_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "", At: plan.At.Add(72 * time.Hour), Reason: "left before"})
 	require.ErrorIs(t, err, appeal.ErrAppeal, "a person decides")
 
-	r, err := c.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "appeals-officer-1", At: plan.At.Add(72*time.Hour), Reason: "the membership log shows she left the day before"})
+	r, err := c.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "appeals-officer-1", At: plan.At.Add(72 * time.Hour), Reason: "the membership log shows she left the day before"})
 	require.NoError(t, err)
 	assert.Equal(t, policy.PenaltyNone, r.Penalty)
 	kinds := []enforcement.ActionKind{}
@@ -103,11 +103,11 @@ func TestReducedBanBecomesASuspension(t *testing.T) {
 	plan := csamPlan(t)
 	c, err := cfg.File(plan, "bob", plan.At.Add(24*time.Hour), "I was an admin only in name")
 	require.NoError(t, err)
-	_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionReduced, By: "appeals-officer-2", At: plan.At.Add(48*time.Hour), Reason: "x", Penalty: policy.PenaltyBan})
+	_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionReduced, By: "appeals-officer-2", At: plan.At.Add(48 * time.Hour), Reason: "x", Penalty: policy.PenaltyBan})
 	require.ErrorIs(t, err, appeal.ErrAppeal, "a reduction is lower")
-	_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionReduced, By: "appeals-officer-2", At: plan.At.Add(48*time.Hour), Reason: "x", Penalty: policy.PenaltySuspend})
+	_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionReduced, By: "appeals-officer-2", At: plan.At.Add(48 * time.Hour), Reason: "x", Penalty: policy.PenaltySuspend})
 	require.ErrorIs(t, err, appeal.ErrAppeal, "a suspension has a duration")
-	r, err := c.Resolve(appeal.Ruling{Disposition: appeal.DispositionReduced, By: "appeals-officer-2", At: plan.At.Add(48*time.Hour), Reason: "no management rights in practice", Penalty: policy.PenaltySuspend, Duration: policy.Duration(30 * 24 * time.Hour)})
+	r, err := c.Resolve(appeal.Ruling{Disposition: appeal.DispositionReduced, By: "appeals-officer-2", At: plan.At.Add(48 * time.Hour), Reason: "no management rights in practice", Penalty: policy.PenaltySuspend, Duration: policy.Duration(30 * 24 * time.Hour)})
 	require.NoError(t, err)
 	require.Len(t, r.Actions, 2, "bob holds no funds: undo the ban, then suspend")
 	assert.Equal(t, enforcement.ReinstateAccount, r.Actions[0].Kind)
@@ -116,7 +116,7 @@ func TestReducedBanBecomesASuspension(t *testing.T) {
 
 	c, err = cfg.File(plan, "carol", plan.At.Add(24*time.Hour), "not me")
 	require.NoError(t, err)
-	up, err := c.Resolve(appeal.Ruling{Disposition: appeal.DispositionUpheld, By: "appeals-officer-2", At: plan.At.Add(48*time.Hour), Reason: "the hash match and the review stand"})
+	up, err := c.Resolve(appeal.Ruling{Disposition: appeal.DispositionUpheld, By: "appeals-officer-2", At: plan.At.Add(48 * time.Hour), Reason: "the hash match and the review stand"})
 	require.NoError(t, err)
 	assert.Empty(t, up.Actions, "an upheld ban changes nothing")
 	assert.Equal(t, policy.PenaltyBan, up.Penalty)
@@ -132,7 +132,7 @@ func TestAppealActionsApplyThroughTheExecutor(t *testing.T) {
 	require.NoError(t, err)
 	c, err := cfg.File(plan, "carol", plan.At.Add(time.Hour), "not me")
 	require.NoError(t, err)
-	r, err := c.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "appeals-officer-9", At: plan.At.Add(2*time.Hour), Reason: "the account was hijacked"})
+	r, err := c.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "appeals-officer-9", At: plan.At.Add(2 * time.Hour), Reason: "the account was hijacked"})
 	require.NoError(t, err)
 	undo := &enforcement.Plan{ID: plan.ID + "-appeal", Actions: r.Actions}
 	pr, err := enforcement.Apply(context.Background(), undo, ex)
@@ -157,7 +157,7 @@ func TestStoredContestResolves(t *testing.T) {
 	var stored appeal.Contest
 	require.NoError(t, json.Unmarshal(raw, &stored))
 	assert.Equal(t, *c, stored)
-	r, err := stored.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "appeals-officer-1", At: plan.At.Add(2*time.Hour), Reason: "she had left"})
+	r, err := stored.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "appeals-officer-1", At: plan.At.Add(2 * time.Hour), Reason: "she had left"})
 	require.NoError(t, err)
 	require.Len(t, r.Actions, 1)
 	require.Len(t, r.Releases, 1)

@@ -34,7 +34,7 @@ type generator struct {
 	holder string
 	// dormant is set when the last step jumped past the dormancy.
 	dormant bool
-	sent   []funds.Event // every event applied successfully, retries included
+	sent    []funds.Event // every event applied successfully, retries included
 }
 
 func (g *generator) pick(p float64) bool { return g.rng.Float64() < p }
