@@ -288,3 +288,27 @@ func TestAppealWindowIsSixCalendarMonths(t *testing.T) {
 	_, err = cfg.File(&july, "alice", time.Date(2028, 1, 1, 11, 0, 0, 0, time.UTC), "too late")
 	require.ErrorIs(t, err, appeal.ErrAppeal)
 }
+
+func TestDispositionsRoundTrip(t *testing.T) {
+	for d := appeal.DispositionUpheld; d.IsValid(); d++ {
+		b, err := d.MarshalText()
+		require.NoError(t, err)
+		var back appeal.Disposition
+		require.NoError(t, back.UnmarshalText(b))
+		assert.Equal(t, d, back)
+		p, err := appeal.ParseDisposition(d.String())
+		require.NoError(t, err)
+		assert.Equal(t, d, p)
+	}
+	_, err := appeal.ParseDisposition("")
+	require.Error(t, err)
+	_, err = appeal.Disposition(0).MarshalText()
+	require.Error(t, err)
+	plan := csamPlan(t)
+	c, err := appeal.DefaultConfig().File(plan, "alice", plan.At.Add(time.Hour), "I had left the group")
+	require.NoError(t, err)
+	_, err = c.Resolve(appeal.Ruling{Disposition: 9, By: "officer", At: plan.At.Add(2 * time.Hour), Reason: "x"})
+	assert.Equal(t, appeal.CodeInvalidContest, policy.CodeOf(err))
+	_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "officer", At: plan.At.Add(2 * time.Hour), Reason: "x", Penalty: policy.PenaltyWarn})
+	assert.Equal(t, appeal.CodeInvalidContest, policy.CodeOf(err), "only a reduction names a penalty")
+}
