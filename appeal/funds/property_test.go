@@ -77,8 +77,12 @@ func (g *generator) event(c funds.Claim) funds.Event {
 	switch {
 	case g.pick(0.03):
 		g.at = g.at.Add(-time.Hour) // out of order
-	case g.pick(0.01):
-		g.at = g.at.AddDate(funds.MinDormancyYears, 0, 1) // dormancy passes
+	case g.pick(0.015):
+		// The dormancy passes: the configured one, or just the floor.
+		g.at = g.at.Add(g.cfg.Dormancy).AddDate(0, 0, 1)
+		if g.pick(0.3) {
+			g.at = g.at.AddDate(funds.MinDormancyYears, 0, 1)
+		}
 		g.dormant = true
 	default:
 		g.at = g.at.Add(time.Duration(g.rng.IntN(72)+1) * time.Hour)
@@ -201,13 +205,17 @@ func (k *counter) hit(name string) {
 // generated sequence, the claim being stored as JSON and loaded again
 // between each pair of events.
 func TestClaimProperties(t *testing.T) {
-	cfg := funds.DefaultConfig()
+	// A quarter of the sequences run with a dormancy of zero, which the
+	// floor must lift to MinDormancyYears.
+	configs := [2]funds.Config{funds.DefaultConfig(), funds.DefaultConfig()}
+	configs[1].Dormancy = 0
 	k := &counter{seqs: map[string]int{}, events: map[string]int{}}
 	final := map[funds.Status]int{}
 	refused := map[policy.Code]int{}
 	accepted, reloads := 0, 0
 	for seq := range sequences {
 		k.inSeq = map[string]bool{}
+		cfg := configs[min(seq%4, 1)^1]
 		g := &generator{rng: rand.New(rand.NewPCG(uint64(seq), 11)), cfg: cfg, at: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), holder: "Li Wei"}
 		g.now = g.at
 		asset := policy.AssetKind(g.rng.IntN(2))
@@ -253,6 +261,11 @@ func TestClaimProperties(t *testing.T) {
 					require.Equal(t, funds.CodeVersion, re.Code, "seq %d: a stale write is a conflict", seq)
 					require.ErrorIs(t, err, funds.ErrConflict)
 					k.hit("a stale write is a version conflict")
+				}
+				if e.Kind == funds.EventUnclaimed && re.Code == funds.CodeTime {
+					must(t, e.At.Before(before.LastActivity.AddDate(funds.MinDormancyYears, 0, 0)) || e.At.Before(before.LastActivity.Add(cfg.Dormancy)),
+						"seq %d: unclaimed refused after the dormancy", seq)
+					k.hit("unclaimed before the dormancy (and its floor) is refused")
 				}
 				refused[re.Code]++
 				continue
