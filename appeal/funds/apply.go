@@ -82,6 +82,10 @@ func (cfg Config) common(c *Claim, e *Event, now time.Time) *refusal {
 		return refuse(CodeUnknownTransition, "kind", "unknown event kind %d", e.Kind)
 	case e.At.IsZero():
 		return refuse(CodeInvalidEvent, "at", "an event needs a time")
+	case e.Basis != 0 && !e.Basis.IsValid():
+		return refuse(CodeBasis, "basis", "%d is not a basis", e.Basis)
+	case !validAsset(e.Asset):
+		return refuse(CodeInvalidEvent, "asset", "%d is not an asset kind", e.Asset)
 	case e.At.After(now):
 		return refuse(CodeFuture, "at", "dated %s, after now (%s)", e.At.Format(time.RFC3339), now.Format(time.RFC3339))
 	case !e.Corrected.IsZero() && e.Corrected.After(now):
@@ -107,6 +111,11 @@ func (cfg Config) common(c *Claim, e *Event, now time.Time) *refusal {
 		return refuse(CodeWrongState, "", "the claim is over")
 	}
 	return nil
+}
+
+func validAsset(k policy.AssetKind) bool {
+	_, err := k.MarshalText()
+	return err == nil
 }
 
 // find returns the row for the event in the claim's status and route.

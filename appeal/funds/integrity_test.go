@@ -304,3 +304,16 @@ func TestReleaseFreesOnlyWhatIsHeld(t *testing.T) {
 	assert.Equal(t, int64(120000), a.Holdings[0].Amount, "the chargeback is not released")
 	assert.True(t, c.Conserved())
 }
+
+// An event whose enums have no text form is refused before it could reach
+// a store that cannot write it.
+func TestEventsThatCannotBeStoredAreRefused(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	_, err := step(cfg, funds.Claim{}, funds.Event{ID: "1", Kind: funds.EventFrozen, At: at(0), Account: "u1", Currency: "CNY", Asset: 9})
+	requireRefused(t, err, funds.CodeInvalidEvent)
+	c, _ := stamp(t, cfg, walletFlow()[:1])
+	_, err = step(cfg, c, funds.Event{ID: "2", Kind: funds.EventOpened, At: at(1), Channel: "customer-service hotline", Basis: 7})
+	requireRefused(t, err, funds.CodeBasis)
+	_, err = cfg.Apply(c, c.Next(funds.Event{ID: "2", Kind: funds.EventOpened, At: at(1), Channel: "customer-service hotline"}), time.Time{})
+	requireRefused(t, err, funds.CodeInvalidEvent)
+}
