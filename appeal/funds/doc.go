@@ -41,6 +41,10 @@
 //     [Config.Replay] refuses a log with a gap, a duplicate, an edited,
 //     removed, inserted or reordered event, and [Config.Verify] a snapshot
 //     that is not the fold of its log.
+//     The chain is a plain SHA-256 chain: it catches an edit made without
+//     recomputing every later digest. Against someone who can rewrite the
+//     whole store, keep the heads somewhere they cannot write (another
+//     system, a signed daily digest).
 //
 // Enforcement and recovery are one flow: [Config.Open] turns a plan's
 // freezes (enforcement.Plan.Freezes) into one claim per holding, and a ban
