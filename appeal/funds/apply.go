@@ -33,46 +33,25 @@ func (cfg Config) Apply(c Claim, e Event, now time.Time) (Claim, error) {
 		re.Event, re.Kind, re.Status = e.ID, e.Kind, c.Status
 		return c, re
 	}
-	if r := cfg.common(&c, &e, now); r != nil {
-		if r == errRetry {
-			return c, nil
+	if r := basic(&e, now); r != nil {
+		return c, r.at(&c, &e)
+	}
+	if i := slices.IndexFunc(c.Log, func(en Entry) bool { return en.ID == e.ID }); i >= 0 {
+		if c.Log[i].Digest != Digest(e) {
+			return c, refuse(CodeIDConflict, "id", "id %q belongs to another event (seq %d)", e.ID, c.Log[i].Seq).at(&c, &e)
 		}
-		return c, r.at(&c, &e)
-	}
-	rw, r := cfg.find(&c, &e)
-	if r == nil && c.LegalHold != "" && !rw.OnHold {
-		r = refuse(CodeLegalHold, "", "legal hold %q pauses the claim", c.LegalHold)
-	}
-	if r == nil && rw.Person {
-		r = person(&e)
-	}
-	for i := 0; r == nil && i < len(rw.checks); i++ {
-		r = rw.checks[i].fn(cfg, &c, &e)
-	}
-	if r != nil {
-		return c, r.at(&c, &e)
+		return c, nil // a retry: applied already
 	}
 	n := c.clone()
-	if rw.effect != nil {
-		rw.effect(cfg, &n, &e)
+	if err := cfg.step(&n, &e); err != nil {
+		return c, err
 	}
-	if rw.To != 0 {
-		n.Status = rw.To
-	}
-	n.compact()
-	digest := Digest(e)
-	n.LastActivity = e.At.UTC()
-	n.Version++
-	n.Head = chain(c.Head, n.Version, digest)
-	n.Log = append(n.Log, Entry{Seq: n.Version, ID: e.ID, Kind: e.Kind, At: e.At.UTC(), Digest: digest})
 	return n, nil
 }
 
-// errRetry marks an event applied before, with the same content.
-var errRetry = &refusal{}
-
-// common runs the checks every event passes before its row's.
-func (cfg Config) common(c *Claim, e *Event, now time.Time) *refusal {
+// basic checks what an event must be whatever the claim: an id, a valid
+// kind and enums, a time no later than now.
+func basic(e *Event, now time.Time) *refusal {
 	switch {
 	case now.IsZero():
 		return refuse(CodeInvalidEvent, "", "Apply needs the time it is now")
@@ -91,25 +70,56 @@ func (cfg Config) common(c *Claim, e *Event, now time.Time) *refusal {
 	case !e.Corrected.IsZero() && e.Corrected.After(now):
 		return refuse(CodeFuture, "corrected", "dated %s, after now (%s)", e.Corrected.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
-	if i := slices.IndexFunc(c.Log, func(en Entry) bool { return en.ID == e.ID }); i >= 0 {
-		if c.Log[i].Digest != Digest(*e) {
-			return refuse(CodeIDConflict, "id", "id %q belongs to another event (seq %d)", e.ID, c.Log[i].Seq)
-		}
-		return errRetry
-	}
+	return nil
+}
+
+// step applies a new event (not a retry) to n in place, or leaves n as it
+// was and returns the refusal. n must own its lists.
+func (cfg Config) step(n *Claim, e *Event) error {
+	c := n // the checks read the state before the event
+	var r *refusal
 	switch {
 	case e.Seq != c.Version+1:
-		return refuse(CodeVersion, "seq", "written for version %d, but the claim is at version %d", e.Seq-1, c.Version)
+		r = refuse(CodeVersion, "seq", "written for version %d, but the claim is at version %d", e.Seq-1, c.Version)
 	case e.Prev != c.Head:
-		return refuse(CodeChain, "prev", "does not follow the claim's last event")
+		r = refuse(CodeChain, "prev", "does not follow the claim's last event")
 	case c.Version >= MaxEvents:
-		return refuse(CodeLimit, "", "a claim has at most %d events", MaxEvents)
+		r = refuse(CodeLimit, "", "a claim has at most %d events", MaxEvents)
 	case c.Version > 0 && e.Kind != EventTimeCorrected && e.At.Before(c.LastActivity):
-		return refuse(CodeTime, "at", "at %s is before the claim's last event at %s (a person can correct a mistyped time with %s)",
+		r = refuse(CodeTime, "at", "at %s is before the claim's last event at %s (a person can correct a mistyped time with %s)",
 			e.At.Format(time.RFC3339), c.LastActivity.Format(time.RFC3339), EventTimeCorrected)
 	case c.Status.Final():
-		return refuse(CodeWrongState, "", "the claim is over")
+		r = refuse(CodeWrongState, "", "the claim is over")
 	}
+	var rw *row
+	if r == nil {
+		rw, r = cfg.find(c, e)
+	}
+	if r == nil && c.LegalHold != "" && !rw.OnHold {
+		r = refuse(CodeLegalHold, "", "legal hold %q pauses the claim", c.LegalHold)
+	}
+	if r == nil && rw.Person {
+		r = person(e)
+	}
+	for i := 0; r == nil && i < len(rw.checks); i++ {
+		r = rw.checks[i].fn(cfg, c, e)
+	}
+	if r != nil {
+		return r.at(c, e)
+	}
+	prev := n.Head
+	if rw.effect != nil {
+		rw.effect(cfg, n, e)
+	}
+	if rw.To != 0 {
+		n.Status = rw.To
+	}
+	n.compact()
+	digest := Digest(*e)
+	n.LastActivity = e.At.UTC()
+	n.Version++
+	n.Head = chain(prev, n.Version, digest)
+	n.Log = append(n.Log, Entry{Seq: n.Version, ID: e.ID, Kind: e.Kind, At: e.At.UTC(), Digest: digest})
 	return nil
 }
 
@@ -151,28 +161,36 @@ func (r *refusal) at(c *Claim, e *Event) *RefusedError {
 // claim as far as the log replays.
 func (cfg Config) Replay(events []Event, now time.Time) (Claim, error) {
 	var c Claim
+	seen := make(map[string]bool, len(events))
 	for i, e := range events {
-		var r *refusal
+		r := basic(&e, now)
 		switch {
+		case r != nil:
 		case e.Seq != i+1:
 			r = refuse(CodeSequence, "seq", "event %d of the log has seq %d", i+1, e.Seq)
-		case slices.ContainsFunc(c.Log, func(en Entry) bool { return en.ID == e.ID }):
+		case seen[e.ID]:
 			r = refuse(CodeSequence, "id", "id %q appears twice in the log", e.ID)
 		case e.Prev != c.Head:
 			r = refuse(CodeChain, "prev", "the log was changed before this event: it does not follow the events before it")
 		}
+		var err error
 		if r != nil {
-			re := r.at(&c, &e)
-			re.Path = policy.JoinPath(policy.IndexPath("events", i), re.Path)
-			return c, re
+			err = r.at(&c, &e)
+		} else {
+			// The claim is Replay's own and consistent by construction: it
+			// is stepped in place, without the copy and the check Apply
+			// makes, so replay is linear in the log.
+			before := c
+			if err = cfg.step(&c, &e); err != nil {
+				c = before
+			}
 		}
-		n, err := cfg.Apply(c, e, now)
 		if err != nil {
 			re := *err.(*RefusedError)
 			re.Path = policy.JoinPath(policy.IndexPath("events", i), re.Path)
 			return c, &re
 		}
-		c = n
+		seen[e.ID] = true
 	}
 	return c, nil
 }
