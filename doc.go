@@ -21,8 +21,9 @@
 //     execution, campaigns with reports, and shadow runs of a candidate
 //     policy. enforcement/dsa turns plans into statements of reasons for
 //     the EU DSA Transparency Database.
-//   - appeal: the recovery of a banned account's lawful funds, as a fold of
-//     events, and appeals against penalties.
+//   - appeal: appeals against penalties; appeal/funds, beside it, the
+//     recovery of a banned account's lawful funds as a hash-chained,
+//     versioned log of events checked against a declared state machine.
 //
 // A program decides a case like this:
 //

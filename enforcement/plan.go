@@ -200,7 +200,14 @@ func planID(gc GroupCase, digest string) string {
 		str(a.ID)
 		num(int64(m.Role))
 		num(int64(a.Type))
-		c.flag(a.RealNameVerified)
+		// The holder of record rides on the verified flag, so plans of
+		// accounts without one keep their ids.
+		if a.Holder == "" {
+			c.flag(a.RealNameVerified)
+		} else {
+			c.num(2 + boolInt(a.RealNameVerified))
+			str(a.Holder)
+		}
 		at(a.Created)
 		history(a.History)
 		num(int64(len(a.Holdings)))

@@ -47,6 +47,9 @@ func TestDecideRefusesMalformedCases(t *testing.T) {
 		{"bad history", func(c *policy.Case) {
 			c.Account = &policy.Account{ID: "owner", History: []policy.Record{{Penalty: 9}}}
 		}, "account.history[0].penalty"},
+		{"holder with surrounding space", func(c *policy.Case) { c.Account = &policy.Account{ID: "owner", Holder: "Li Wei "} }, "account.holder"},
+		{"holder with a control character", func(c *policy.Case) { c.Account = &policy.Account{ID: "owner", Holder: "Li\nWei"} }, "account.holder"},
+		{"holder too long", func(c *policy.Case) { c.Account = &policy.Account{ID: "owner", Holder: strings.Repeat("x", 300)} }, "account.holder"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/groupwarden/warden/internal/compiler"
 )
@@ -108,6 +109,9 @@ func (e *Engine) validateSubject(c *Case, member int) (Role, error) {
 		if err := checkHistory(subjectPath(member, "account.history"), a.History); err != nil {
 			return 0, err
 		}
+		if err := checkHolder(subjectPath(member, "account.holder"), a.Holder); err != nil {
+			return 0, err
+		}
 		role := g.RoleOf(a.ID)
 		if c.Role != 0 && c.Role != role {
 			if !c.Role.IsValid() {
@@ -189,6 +193,20 @@ func checkID(path, id string) error {
 		return invalid(path, CodeMissingField, "required")
 	case len(id) > compiler.MaxIDLen:
 		return invalid(path, CodeInvalidValue, "longer than %d bytes", compiler.MaxIDLen)
+	}
+	return nil
+}
+
+// checkHolder checks the holder of record of an account: a name as the
+// real-name record spells it, so nothing a comparison could trip on.
+func checkHolder(path, name string) error {
+	switch {
+	case len(name) > compiler.MaxIDLen:
+		return invalid(path, CodeInvalidValue, "longer than %d bytes", compiler.MaxIDLen)
+	case strings.TrimSpace(name) != name:
+		return invalid(path, CodeInvalidValue, "%q has surrounding space", name)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return invalid(path, CodeInvalidValue, "%q contains a control character", name)
 	}
 	return nil
 }

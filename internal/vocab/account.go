@@ -14,9 +14,14 @@ type Account struct {
 	ID string `json:"id" yaml:"id"`
 	// RealNameVerified reports whether the holder's real-name record was
 	// verified; funds are paid out only to a verified holder.
-	RealNameVerified bool        `json:"real_name_verified,omitempty" yaml:"real_name_verified,omitempty"`
-	Type             AccountType `json:"type,omitempty" yaml:"type,omitempty"`
-	Created          time.Time   `json:"created,omitzero" yaml:"created,omitempty"`
+	RealNameVerified bool `json:"real_name_verified,omitempty" yaml:"real_name_verified,omitempty"`
+	// Holder is the holder of record: the name on the account's real-name
+	// record, empty when there is none. Frozen funds are paid out only to
+	// this name, and only when RealNameVerified. At most 256 bytes, without
+	// control characters or surrounding space.
+	Holder  string      `json:"holder,omitempty" yaml:"holder,omitempty"`
+	Type    AccountType `json:"type,omitempty" yaml:"type,omitempty"`
+	Created time.Time   `json:"created,omitzero" yaml:"created,omitempty"`
 	// History lists the penalties the account received before, in any order.
 	// Escalation ladders and strikes(within) count them.
 	History []Record `json:"history,omitempty" yaml:"history,omitempty"`
