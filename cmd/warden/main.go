@@ -6,7 +6,8 @@
 //	warden test [-policy FILE] [-run PATTERN] CASES...
 //	warden eval [-policy FILE] CASE
 //	warden explain [-policy FILE] CASE
-//	warden campaign [-policy FILE] [-json] [-plans FILE] CASES.jsonl
+//	warden campaign [-policy FILE] [-json] [-html FILE] [-plans FILE] CASES.jsonl
+//	warden play [-policy FILE] [-addr 127.0.0.1:8080] [FIXTURES...]
 //
 // Without -policy, the embedded default policy decides. Run warden -h, or
 // warden COMMAND -h, for the details. Install it with
@@ -44,6 +45,7 @@ var commands = []command{
 	{"eval", "decide a case and print the decision as JSON", runEval},
 	{"explain", "decide a case and explain it rule by rule", runExplain},
 	{"campaign", "plan a campaign over group cases and print its report", runCampaign},
+	{"play", "serve the playground: a policy editor and a case editor in the browser", runPlay},
 }
 
 const usage = `warden is the rule author's tool for warden policies.
