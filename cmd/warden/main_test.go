@@ -116,6 +116,10 @@ var sessions = []session{
 	{name: "campaign-statement-refused", args: []string{"campaign", "-statements", "$OUT/statements.json", input + "/dated_2017.jsonl"}},
 	{name: "campaign-missing-file", args: []string{"campaign", "no-such-cases.jsonl"}},
 	{name: "campaign-no-args", args: []string{"campaign"}},
+
+	{name: "play-help", args: []string{"play", "-h"}},
+	{name: "play-bad-addr", args: []string{"play", "-addr", "127.0.0.1:99999"}},
+	{name: "play-missing-fixture", args: []string{"play", "no-such-fixtures.yaml"}},
 }
 
 // TestGolden runs every session and compares its output and exit status
