@@ -93,6 +93,16 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
+// The usage text quotes the limits the server applies.
+func TestPlayUsageQuotesTheLimits(t *testing.T) {
+	usage := strings.Join(strings.Fields(playUsage), " ")
+	assert.Contains(t, usage, fmt.Sprintf("over %d MiB", playMaxBody>>20))
+	assert.Contains(t, usage, fmt.Sprintf("timeout of %d seconds", int(playTimeout/time.Second)))
+	assert.Contains(t, usage, fmt.Sprintf("at most %d at a time", playMaxRunning))
+	assert.Contains(t, usage, "limit of 1,000,000")
+	assert.EqualValues(t, 1_000_000, playCostLimit)
+}
+
 func TestPlayStartAndPage(t *testing.T) {
 	_, srv := newTestPlay(t)
 	res, err := http.Get(srv.URL + "/api/start")

@@ -179,8 +179,13 @@ function showPolicy(resp) {
   }
 }
 
+// checkPolicy checks the policy 300 ms after the last keystroke; an answer
+// that comes back after a later check was sent is dropped.
+let checks = 0;
 const checkPolicy = debounce(async () => {
-  showPolicy(await post("/api/check", { policy: policyEd.value }));
+  const seq = ++checks;
+  const resp = await post("/api/check", { policy: policyEd.value });
+  if (seq === checks) showPolicy(resp);
 }, 300);
 
 // showInput marks the problems of the case or fixture editor; it returns
