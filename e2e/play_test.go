@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -200,9 +202,41 @@ func TestPlayHostileRequests(t *testing.T) {
 
 	src, err := os.ReadFile(filepath.Join(root, "policy", "default.yaml"))
 	require.NoError(t, err)
-	status, out = post("/api/check", req(string(src)))
-	assert.Equal(t, http.StatusOK, status)
-	assert.Equal(t, true, out["ok"], "the server still compiles policies: %v", out)
+
+	// A burst of slow compiles (a policy of 1,500 rules each): every one is
+	// answered, at most 4 are evaluated at once and the rest are refused as
+	// busy or abandoned at the timeout; none is left waiting.
+	var many strings.Builder
+	many.Write(src)
+	for i := range 1500 {
+		fmt.Fprintf(&many, "  - {id: extra-%d, target: account, when: 'violation.severity >= severity.high', penalty: warn, message: '\"extra\"', ground: {kind: contractual, reference: terms}}\n", i)
+	}
+	body := req(many.String())
+	statuses := make(chan int, 12)
+	var wg sync.WaitGroup
+	for range cap(statuses) {
+		wg.Go(func() {
+			start := time.Now()
+			status, _ := post("/api/check", body)
+			assert.Less(t, time.Since(start), 15*time.Second)
+			statuses <- status
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	assert.Equal(t, cap(statuses), count[http.StatusOK]+count[http.StatusServiceUnavailable], "%v", count)
+	assert.Positive(t, count[http.StatusServiceUnavailable], "%v", count)
+	t.Logf("a burst of %d slow compiles: %v", cap(statuses), count)
+
+	// Afterwards the server compiles and decides as before.
+	require.Eventually(t, func() bool {
+		status, out = post("/api/check", req(string(src)))
+		return status == http.StatusOK && out["ok"] == true
+	}, 30*time.Second, 200*time.Millisecond, "the server compiles policies again")
 }
 
 func indexOf(list []string, s string) int {
