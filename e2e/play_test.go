@@ -109,6 +109,7 @@ func TestPlayBrokenRuleThenDecide(t *testing.T) {
 	assert.Contains(t, trace, "account alice (owner of group g1)")
 	assert.Contains(t, trace, "matched   focus-leader-ban: asks ban, gets ban")
 	assert.Contains(t, trace, "variables.leader = true")
+	screenshot(t, ctx, "play-explain.png")
 }
 
 // TestPlayFixtureFailure loads a fixture file of the repository into the

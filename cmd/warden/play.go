@@ -33,7 +33,8 @@ script are inside the command: it needs no network and no build step.
 
 It starts from the policy of -policy FILE, or the embedded default policy,
 and offers the sample cases and fixture files of the repository's testdata,
-and each FIXTURES file given. It listens on -addr, the loopback interface
+and each FIXTURES file given. A fixture file runs against the policy in the
+editor, whatever policy it names. It listens on -addr, the loopback interface
 by default; ADDR with port 0 picks a free port. The address it serves on is
 printed on standard output. Interrupt it to stop it.
 
@@ -41,6 +42,19 @@ Whatever is typed into it, the server stays up: a request body over 1 MiB
 is refused, every request is evaluated under a timeout of 5 seconds and at
 most 4 at a time, and every CEL evaluation under a runtime cost limit of
 1,000,000 whatever the policy's cost_budget says.
+
+The page's API is JSON over POST, one call per button: /api/check,
+/api/decide, /api/explain and /api/test take {"policy": TEXT, "case": TEXT,
+"fixtures": TEXT} (the texts the call reads) and answer {"ok": BOOL,
+"policy": {name, version, digest, rules, categories}, "errors": [the
+policy's problems, {file, line, column, code, message} as check prints
+them], "input_errors": [{line, column, message} of the case or fixture
+file], "decisions": [the decisions as eval prints them], "explanations":
+[{decision, rules}], "text": the explanation as explain prints it,
+"results": [{name, line, passed, diffs}], "passed": N, "failed": N}, each
+field only when the call sets it. A refused request (too large, too slow,
+too many at once, malformed) gets a status of 400, 413, 500 or 503 and
+{"error": MESSAGE}.
 `
 
 // Limits of the playground's server; the usage text quotes them.
