@@ -100,6 +100,15 @@ func TestPlayBrokenRuleThenDecide(t *testing.T) {
 	assert.Contains(t, decision["reason"], "banned permanently")
 	screenshot(t, ctx, "play-decide.png")
 
+	// The decision's rule leads to its definition in the policy.
+	ruleAt := bytes.Index(src, []byte("id: focus-leader-ban\n"))
+	require.Positive(t, ruleAt)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#output .decision dd.rule-link"))))
+	caretLine, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { const t = document.querySelector("#policy-editor textarea");
+		return t.value.slice(0, t.selectionStart).split("\n").length; })()`))
+	require.NoError(t, err)
+	assert.Equal(t, bytes.Count(src[:ruleAt], []byte("\n"))+1, caretLine, "the caret is on the rule's id")
+
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#explain")),
 		chromedp.WaitVisible(chromedp.CSS("#output pre.trace")),

@@ -140,6 +140,13 @@ function decisionCard(d) {
   const dl = el("dl");
   const row = (k, v, cls) => { if (v === undefined || v === "") return; dl.append(el("dt", "", k)); dl.append(el("dd", cls || "", v)); };
   row("rule", d.rule ? `${d.rule} for violation ${d.violation} (${d.category})` : "none");
+  if (d.rule) {
+    // The rule's name leads to its definition in the policy editor.
+    const dd = dl.lastElementChild;
+    dd.classList.add("rule-link");
+    dd.title = "show the rule in the policy";
+    dd.addEventListener("click", () => revealRule(d.rule));
+  }
   row("reason", d.reason);
   const matches = (d.matches || []).map((m) => `${m.rule} on ${m.violation}: asks ${m.asked}${m.ladder ? ` (step ${m.step} of ${m.ladder})` : ""}, gets ${m.penalty}`);
   row("rules matched", matches.length ? matches.join("; ") : "none", "matched");
@@ -151,6 +158,15 @@ function decisionCard(d) {
   if (errs.length) row("rule errors", errs.join("; "), "refused");
   card.append(dl);
   return card;
+}
+
+// revealRule puts the policy editor's caret on the rule's id.
+function revealRule(id) {
+  const lines = policyEd.value.split("\n");
+  const quoted = id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const re = new RegExp(`^\\s*-?\\s*\\{?\\s*id:\\s*["']?${quoted}["']?\\s*([,}#]|$)`);
+  const i = lines.findIndex((l) => re.test(l));
+  if (i >= 0) policyEd.reveal(i + 1, lines[i].indexOf("id:") + 1);
 }
 
 const state = { start: null, policyOK: false };
