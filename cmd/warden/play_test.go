@@ -420,8 +420,14 @@ rules:
 			t.Logf("%s: status %d in %s, ok %v, %d errors", name, status, time.Since(start).Round(time.Millisecond), resp.OK, len(resp.Errors))
 		})
 	}
-	// The cost limit is the playground's, not the policy's budget.
-	_, resp, _ := call(t, srv, "/api/decide", playRequest{Policy: expensive, Case: "target: account\nnow: 2017-02-20T10:00:00Z\ngroup: {id: g1, owner: a, members: 2}\naccount: {id: a}\nviolations: [{id: v1, category: spam, severity: low}]\n"})
+	// The cost limit is the playground's, not the policy's budget. (The
+	// slow compiles above may still run, abandoned: wait for them.)
+	// It is the cost limit that stops the rule, not the timeout, however
+	// slow the machine (the race detector slows it tenfold).
+	require.Eventually(t, func() bool { return len(s.running) == 0 }, 60*time.Second, 50*time.Millisecond)
+	s.timeout = time.Minute
+	status, resp, msg := call(t, srv, "/api/decide", playRequest{Policy: expensive, Case: "target: account\nnow: 2017-02-20T10:00:00Z\ngroup: {id: g1, owner: a, members: 2}\naccount: {id: a}\nviolations: [{id: v1, category: spam, severity: low}]\n"})
+	require.Equal(t, http.StatusOK, status, msg)
 	require.True(t, resp.OK, "%+v", resp)
 	require.Len(t, resp.Decisions, 1)
 	d := resp.Decisions[0]
@@ -429,9 +435,9 @@ rules:
 	require.Len(t, d.Errors, 1)
 	assert.Equal(t, "slow", d.Errors[0].Rule)
 	assert.Contains(t, d.Errors[0].Message, "cost")
+	s.timeout = playTimeout
 
-	require.Eventually(t, func() bool { return len(s.running) == 0 }, 30*time.Second, 50*time.Millisecond)
-	status, resp, _ := call(t, srv, "/api/decide", playRequest{Policy: string(policy.DefaultSource()), Case: cases})
+	status, resp, _ = call(t, srv, "/api/decide", playRequest{Policy: string(policy.DefaultSource()), Case: cases})
 	assert.Equal(t, http.StatusOK, status)
 	require.True(t, resp.OK)
 	assert.Equal(t, policy.PenaltyBan, resp.Decisions[0].Penalty)
