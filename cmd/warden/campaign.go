@@ -40,7 +40,8 @@ written to FILE as one JSON document, {"statements": [...]}.
 It stops with status 1 at the first line that is not a valid group case,
 reported as CASES.jsonl:line:col: field: message, or whose plan gives a
 statement of reasons the database would refuse; the output files are then
-incomplete.
+incomplete. It exits with status 2 when the command line is wrong or a
+file cannot be read or written.
 `
 
 func runCampaign(e *env, args []string) int {
@@ -73,7 +74,7 @@ func runCampaign(e *env, args []string) int {
 	engine, err := loadEngine(*policyFile)
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
-		return exitFail
+		return failStatus(err)
 	}
 	file := rest[0]
 	c := enforcement.Campaign{Name: *name, Focus: focusCategories(f, *focus, engine)}
@@ -87,7 +88,8 @@ func runCampaign(e *env, args []string) int {
 	if file != "-" {
 		fh, err := os.Open(file)
 		if err != nil {
-			return failf("%v", err)
+			failf("%v", err)
+			return exitUsage
 		}
 		defer fh.Close()
 		in, inName = fh, file
@@ -98,7 +100,8 @@ func runCampaign(e *env, args []string) int {
 	if *plansFile != "" {
 		o, err := createOutput(*plansFile)
 		if err != nil {
-			return failf("-plans: %v", err)
+			failf("-plans: %v", err)
+			return exitUsage
 		}
 		defer o.close()
 		plans = &planWriter{o}
@@ -107,7 +110,8 @@ func runCampaign(e *env, args []string) int {
 	if *statementsFile != "" {
 		o, err := createOutput(*statementsFile)
 		if err != nil {
-			return failf("-statements: %v", err)
+			failf("-statements: %v", err)
+			return exitUsage
 		}
 		defer o.close()
 		statements = &statementWriter{outputFile: o, engine: engine}

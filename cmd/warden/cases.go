@@ -20,6 +20,9 @@ the fields of policy.Case) or a group case (group, members, violations,
 now: the fields of enforcement.GroupCase, as in a line of a campaign), which
 is decided for the group and then for each member in turn. Errors in it
 are reported as CASE:line:col: field: message.
+
+Exit status: 1 when the policy or CASE has errors, 2 when the command line
+is wrong or a file cannot be read.
 `
 
 // caseFile is the input of eval and explain: the cases to decide, one or
@@ -34,7 +37,7 @@ type caseFile struct {
 func readCases(file string, e *env) (*caseFile, error) {
 	name, data, err := readInput(file, e.stdin)
 	if err != nil {
-		return nil, &inputError{file: name, msg: unwrapPath(err).Error()}
+		return nil, &inputError{file: name, msg: unwrapPath(err).Error(), io: true}
 	}
 	if err := checkJSON(name, data); err != nil {
 		return nil, err

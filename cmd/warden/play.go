@@ -51,8 +51,9 @@ policy's problems, {file, line, column, code, message} as check prints
 them], "input_errors": [{line, column, message} of the case or fixture
 file], "decisions": [the decisions as eval prints them], "explanations":
 [{decision, rules}], "text": the explanation as explain prints it,
-"results": [{name, line, passed, diffs}], "passed": N, "failed": N}, each
-field only when the call sets it. A refused request (too large, too slow,
+"cases": [{name, line, passed, diffs}], "ran": N, "failed": N}, each field
+only when the call sets it. The shapes are those of check -json (policy,
+categories, rules, errors), eval and test -json (cases, ran, failed). A refused request (too large, too slow,
 too many at once, malformed) gets a status of 400, 413, 500 or 503 and
 {"error": MESSAGE}.
 `
@@ -202,7 +203,7 @@ func (s *playServer) handler() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(playFiles, "play/static")
 	mux.Handle("GET /", http.FileServerFS(static))
-	mux.HandleFunc("GET /api/start", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.start) })
+	mux.HandleFunc("GET /api/start", func(w http.ResponseWriter, r *http.Request) { playReply(w, http.StatusOK, s.start) })
 	mux.HandleFunc("POST /api/check", s.api(playCheck))
 	mux.HandleFunc("POST /api/decide", s.api(playDecide))
 	mux.HandleFunc("POST /api/explain", s.api(playExplain))
@@ -211,9 +212,9 @@ func (s *playServer) handler() http.Handler {
 		switch r.URL.Path {
 		case "/api/check", "/api/decide", "/api/explain", "/api/test":
 			w.Header().Set("Allow", "POST")
-			writeJSON(w, http.StatusMethodNotAllowed, playProblem{r.URL.Path + " takes POST"})
+			playReply(w, http.StatusMethodNotAllowed, playProblem{r.URL.Path + " takes POST"})
 		default:
-			writeJSON(w, http.StatusNotFound, playProblem{"no such call: " + r.URL.Path})
+			playReply(w, http.StatusNotFound, playProblem{"no such call: " + r.URL.Path})
 		}
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -240,8 +241,11 @@ type playRequest struct {
 // call that computes it.
 type playResponse struct {
 	OK bool `json:"ok"`
-	// Policy identifies the compiled policy.
-	Policy *playPolicy `json:"policy,omitempty"`
+	// Policy identifies the compiled policy, and Categories and Rules
+	// count what it has, as warden check -json gives them.
+	Policy     *policy.PolicyRef `json:"policy,omitempty"`
+	Categories int               `json:"categories,omitempty"`
+	Rules      int               `json:"rules,omitempty"`
 	// Errors are the problems of the policy, as warden check reports them.
 	Errors []*policy.Error `json:"errors,omitempty"`
 	// InputErrors are the problems of the case or fixture file.
@@ -253,18 +257,11 @@ type playResponse struct {
 	// explanation as warden explain prints it.
 	Explanations []policy.Explanation `json:"explanations,omitempty"`
 	Text         string               `json:"text,omitempty"`
-	// Results are the fixture cases run, in order, and Passed and Failed
-	// their counts.
-	Results []playResult `json:"results,omitempty"`
-	Passed  int          `json:"passed,omitempty"`
-	Failed  int          `json:"failed,omitempty"`
-}
-
-// playPolicy sums up a compiled policy.
-type playPolicy struct {
-	policy.PolicyRef
-	Rules      int `json:"rules"`
-	Categories int `json:"categories"`
+	// Cases are the fixture cases run, in order, as warden test -json
+	// gives them, and Ran and Failed their counts.
+	Cases  []playResult `json:"cases,omitempty"`
+	Ran    int          `json:"ran,omitempty"`
+	Failed int          `json:"failed,omitempty"`
 }
 
 // playInputError is a problem in a case or fixture file; Line and Column
@@ -307,20 +304,20 @@ func (s *playServer) api(call func(ctx context.Context, req playRequest) playRes
 		if err := dec.Decode(&req); err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				writeJSON(w, http.StatusRequestEntityTooLarge, playProblem{fmt.Sprintf("the request is over the limit of %d bytes", playMaxBody)})
+				playReply(w, http.StatusRequestEntityTooLarge, playProblem{fmt.Sprintf("the request is over the limit of %d bytes", playMaxBody)})
 				return
 			}
-			writeJSON(w, http.StatusBadRequest, playProblem{"the request is not an API request: " + err.Error()})
+			playReply(w, http.StatusBadRequest, playProblem{"the request is not an API request: " + err.Error()})
 			return
 		}
 		if _, err := io.Copy(io.Discard, body); err != nil {
-			writeJSON(w, http.StatusRequestEntityTooLarge, playProblem{fmt.Sprintf("the request is over the limit of %d bytes", playMaxBody)})
+			playReply(w, http.StatusRequestEntityTooLarge, playProblem{fmt.Sprintf("the request is over the limit of %d bytes", playMaxBody)})
 			return
 		}
 		select {
 		case s.running <- struct{}{}:
 		default:
-			writeJSON(w, http.StatusServiceUnavailable, playProblem{fmt.Sprintf("busy: %d evaluations are still running; try again", playMaxRunning)})
+			playReply(w, http.StatusServiceUnavailable, playProblem{fmt.Sprintf("busy: %d evaluations are still running; try again", playMaxRunning)})
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
@@ -347,17 +344,17 @@ func (s *playServer) api(call func(ctx context.Context, req playRequest) playRes
 		select {
 		case res := <-done:
 			if res.panic != nil {
-				writeJSON(w, http.StatusInternalServerError, playProblem{fmt.Sprintf("internal error: %v", res.panic)})
+				playReply(w, http.StatusInternalServerError, playProblem{fmt.Sprintf("internal error: %v", res.panic)})
 				return
 			}
-			writeJSON(w, http.StatusOK, res.resp)
+			playReply(w, http.StatusOK, res.resp)
 		case <-ctx.Done():
-			writeJSON(w, http.StatusServiceUnavailable, playProblem{fmt.Sprintf("the evaluation took longer than %s and was abandoned", s.timeout)})
+			playReply(w, http.StatusServiceUnavailable, playProblem{fmt.Sprintf("the evaluation took longer than %s and was abandoned", s.timeout)})
 		}
 	}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func playReply(w http.ResponseWriter, status int, v any) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -385,12 +382,19 @@ func (resp *playResponse) compile(src string) *policy.Engine {
 		return nil
 	}
 	ref := engine.Policy()
-	resp.Policy = &playPolicy{PolicyRef: ref, Rules: len(engine.Rules()), Categories: len(engine.Categories())}
+	resp.Policy, resp.Rules, resp.Categories = &ref, len(engine.Rules()), len(engine.Categories())
 	return engine
 }
 
-// inputError records a problem of the case or fixture file.
+// inputError records the problems of the case or fixture file: err, or
+// each of the errors it joins.
 func (resp *playResponse) inputError(err error) {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			resp.inputError(e)
+		}
+		return
+	}
 	var ie *inputError
 	if errors.As(err, &ie) {
 		resp.InputErrors = append(resp.InputErrors, playInputError{Line: ie.line, Column: ie.col, Message: ie.msg})
@@ -494,10 +498,9 @@ func playTest(ctx context.Context, req playRequest) playResponse {
 			break
 		}
 		diffs := c.Check(ctx, engine)
-		resp.Results = append(resp.Results, playResult{Name: c.Name, Line: c.Line, Passed: len(diffs) == 0, Diffs: diffs})
-		if len(diffs) == 0 {
-			resp.Passed++
-		} else {
+		resp.Cases = append(resp.Cases, playResult{Name: c.Name, Line: c.Line, Passed: len(diffs) == 0, Diffs: diffs})
+		resp.Ran++
+		if len(diffs) > 0 {
 			resp.Failed++
 		}
 	}

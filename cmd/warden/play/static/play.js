@@ -185,7 +185,7 @@ function showPolicy(resp) {
   state.policyOK = !!resp.ok;
   if (resp.ok) {
     const p = resp.policy;
-    status.textContent = `ok: policy ${p.name} ${p.version}, ${p.categories} categories, ${p.rules} rules, sha256 ${p.digest.slice(0, 12)}`;
+    status.textContent = `ok: policy ${p.name} ${p.version}, ${resp.categories} categories, ${resp.rules} rules, sha256 ${p.digest.slice(0, 12)}`;
     status.className = "status ok";
   } else {
     const first = errors[0];
@@ -246,7 +246,7 @@ async function runFixtures() {
     summary.className = "summary bad";
     return;
   }
-  const results = resp.results || [];
+  const results = resp.cases || [];
   list.replaceChildren(...results.map((r) => {
     const li = el("li", r.passed ? "pass" : "fail");
     li.dataset.line = r.line;
@@ -255,7 +255,7 @@ async function runFixtures() {
     for (const d of r.diffs || []) li.append(el("div", "diff", d));
     return li;
   }));
-  const passed = resp.passed || 0, failed = resp.failed || 0, total = passed + failed;
+  const total = resp.ran || 0, failed = resp.failed || 0;
   summary.textContent = failed ? `FAIL: ${failed} of ${total} cases failed` : `PASS: ${total} cases`;
   summary.className = "summary " + (failed ? "bad" : "ok");
 }
