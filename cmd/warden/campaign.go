@@ -106,6 +106,14 @@ func runCampaign(e *env, args []string) int {
 		defer o.close()
 		plans = &planWriter{o}
 	}
+	var page *outputFile
+	if *htmlFile != "" {
+		if page, err = createOutput(*htmlFile); err != nil {
+			failf("-html: %v", err)
+			return exitUsage
+		}
+		defer page.close()
+	}
 	var statements *statementWriter
 	if *statementsFile != "" {
 		o, err := createOutput(*statementsFile)
@@ -170,8 +178,8 @@ func runCampaign(e *env, args []string) int {
 			return failf("-statements: %v", err)
 		}
 	}
-	if *htmlFile != "" {
-		if err := writeReportHTML(*htmlFile, report, &latencies); err != nil {
+	if page != nil {
+		if err := writeReportHTML(page, report, &latencies); err != nil {
 			return failf("-html: %v", err)
 		}
 	}

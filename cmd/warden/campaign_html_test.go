@@ -43,6 +43,8 @@ func TestCampaignHTML(t *testing.T) {
 	assert.Equal(t, plain.String(), text.String())
 
 	errs.Reset()
-	assert.Equal(t, exitFail, run([]string{"campaign", "-html", filepath.Join(t.TempDir(), "no", "such", "dir.html"), sample}, nil, &out, &errs))
+	out.Reset()
+	assert.Equal(t, exitUsage, run([]string{"campaign", "-html", filepath.Join(t.TempDir(), "no", "such", "dir.html"), sample}, nil, &out, &errs))
+	assert.Empty(t, out.String(), "a page that cannot be written stops the campaign before it runs")
 	assert.Contains(t, errs.String(), "warden campaign: -html: ")
 }

@@ -88,12 +88,12 @@ func runPlay(e *env, args []string) int {
 	s, err := newPlayServer(*policyFile, files)
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
-		return exitFail
+		return failStatus(err)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "warden play: %v\n", err)
-		return exitFail
+		return exitUsage
 	}
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
 		fmt.Fprintf(e.stderr, "warden play: warning: %s is not a loopback address: anyone who can reach it can use the playground\n", ln.Addr())
@@ -159,7 +159,7 @@ func newPlayServer(policyFile string, fixtures []string) (*playServer, error) {
 	if policyFile != "" {
 		src, err := os.ReadFile(policyFile)
 		if err != nil {
-			return nil, &inputError{file: policyFile, msg: unwrapPath(err).Error()}
+			return nil, &inputError{file: policyFile, msg: unwrapPath(err).Error(), io: true}
 		}
 		s.start.Policy = playSample{Name: filepath.Base(policyFile), Source: string(src)}
 	}
@@ -170,7 +170,7 @@ func newPlayServer(policyFile string, fixtures []string) (*playServer, error) {
 	for _, file := range fixtures {
 		src, err := os.ReadFile(file)
 		if err != nil {
-			return nil, &inputError{file: file, msg: unwrapPath(err).Error()}
+			return nil, &inputError{file: file, msg: unwrapPath(err).Error(), io: true}
 		}
 		s.start.Fixtures = append(s.start.Fixtures, playSample{Name: filepath.Base(file), Source: string(src)})
 	}
