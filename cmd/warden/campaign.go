@@ -11,10 +11,11 @@ import (
 	"strings"
 
 	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/internal/reporthtml"
 	"github.com/groupwarden/warden/policy"
 )
 
-const campaignUsage = `Usage: warden campaign [-policy FILE] [-json] [-plans FILE] [-statements FILE] [flags] CASES.jsonl
+const campaignUsage = `Usage: warden campaign [-policy FILE] [-json] [-html FILE] [-plans FILE] [-statements FILE] [flags] CASES.jsonl
 
 Campaign plans every group case of CASES.jsonl and prints the campaign's
 report: groups and accounts by measure, overall, for the focus categories
@@ -27,6 +28,10 @@ file is never held in memory whole.
 With -plans FILE, the plan of every case is written to FILE, one JSON plan
 a line, in the order of the cases. A progress line goes to standard error
 every -every cases when standard error is a terminal, or with -progress.
+
+With -html FILE, the report is also written to FILE as one self-contained
+HTML page: charts in inline SVG, each with a table of its numbers, and the
+histogram of the time from detection to decision.
 
 With -statements FILE, the statements of reasons of every plan, in the
 format of the DSA Transparency Database (package enforcement/dsa), are
@@ -45,6 +50,7 @@ func runCampaign(e *env, args []string) int {
 	asJSON := f.Bool("json", false, "print the report as JSON")
 	plansFile := f.String("plans", "", "write every plan to `FILE`, one JSON plan a line")
 	statementsFile := f.String("statements", "", "write the DSA statements of reasons of every plan to `FILE`, as {\"statements\": [...]}")
+	htmlFile := f.String("html", "", "write the report to `FILE` as a self-contained HTML page")
 	name := f.String("name", "", "the campaign's `NAME` in the report (default: the base name of CASES.jsonl)")
 	focus := f.String("focus", "", "the focus `CATEGORIES`, comma-separated, reported apart (default: the policy's zero-tolerance categories)")
 	workers := f.Int("workers", 0, "plan `N` cases in parallel (default: the number of CPUs); the output does not depend on it")
@@ -100,6 +106,14 @@ func runCampaign(e *env, args []string) int {
 		defer o.close()
 		plans = &planWriter{o}
 	}
+	var page *outputFile
+	if *htmlFile != "" {
+		if page, err = createOutput(*htmlFile); err != nil {
+			failf("-html: %v", err)
+			return exitUsage
+		}
+		defer page.close()
+	}
 	var statements *statementWriter
 	if *statementsFile != "" {
 		o, err := createOutput(*statementsFile)
@@ -113,7 +127,9 @@ func runCampaign(e *env, args []string) int {
 
 	showProgress := *progress || isTerminal(e.stderr)
 	var tally progressTally
+	var latencies reporthtml.Latencies
 	each := func(p *enforcement.Plan) error {
+		latencies.Add(p)
 		if plans != nil {
 			if err := plans.add(p); err != nil {
 				return err
@@ -160,6 +176,11 @@ func runCampaign(e *env, args []string) int {
 	if statements != nil {
 		if err := statements.finish(); err != nil {
 			return failf("-statements: %v", err)
+		}
+	}
+	if page != nil {
+		if err := writeReportHTML(page, report, &latencies); err != nil {
+			return failf("-html: %v", err)
 		}
 	}
 	if showProgress && tally.cases%*every != 0 {

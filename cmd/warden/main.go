@@ -7,8 +7,9 @@
 //	warden test [-policy FILE] [-run PATTERN] [-cover] [-cover-min N] [-json] CASES...
 //	warden eval [-policy FILE] CASE
 //	warden explain [-policy FILE] CASE
-//	warden campaign [-policy FILE] [-json] [-plans FILE] CASES.jsonl
+//	warden campaign [-policy FILE] [-json] [-html FILE] [-plans FILE] CASES.jsonl
 //	warden shadow [-policy LIVE] -candidate NEW.yaml [-json] CASES.jsonl
+//	warden play [-policy FILE] [-addr 127.0.0.1:8080] [FIXTURES...]
 //	warden version [-json]
 //
 // Without -policy, the embedded default policy decides. Run warden -h, or
@@ -51,6 +52,7 @@ var commands = []command{
 	{"explain", "decide a case and explain it rule by rule", runExplain},
 	{"campaign", "plan a campaign over group cases and print its report", runCampaign},
 	{"shadow", "run a candidate policy beside the live one and print what changes", runShadow},
+	{"play", "serve the playground: a policy editor and a case editor in the browser", runPlay},
 	{"version", "print the module version and the policy language version", runVersion},
 }
 

@@ -160,6 +160,10 @@ var sessions = []session{
 	{name: "shadow-missing-cases", args: []string{"shadow", "-candidate", input + "/candidate.yaml", "no-such-cases.jsonl"}},
 	{name: "shadow-bad-case", args: []string{"shadow", "-candidate", input + "/candidate.yaml", input + "/duplicate_member.jsonl"}},
 	{name: "shadow-bad-json", args: []string{"shadow", "-candidate", input + "/candidate.yaml", input + "/bad_json.jsonl"}},
+
+	{name: "play-help", args: []string{"play", "-h"}},
+	{name: "play-bad-addr", args: []string{"play", "-addr", "127.0.0.1:99999"}},
+	{name: "play-missing-fixture", args: []string{"play", "no-such-fixtures.yaml"}},
 }
 
 // TestGolden runs every session and compares its output and exit status

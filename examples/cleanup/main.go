@@ -3,10 +3,12 @@
 // decided by the default policy (or another), with the campaign's report.
 // Every figure in the report is computed by the policy over the data.
 //
-//	go run ./examples/cleanup [-json] [-policy FILE] [-statements FILE] [-groups N] [-seed N]
+//	go run ./examples/cleanup [-json] [-html FILE] [-policy FILE] [-statements FILE] [-groups N] [-seed N]
 //
 // With -statements FILE it also writes one DSA statement of reasons per
 // restricted account of the campaign to FILE, as {"statements": [...]}.
+// With -html FILE it also writes the report to FILE as one self-contained
+// HTML page of charts and tables, as warden campaign -html does.
 package main
 
 import (
@@ -20,6 +22,7 @@ import (
 
 	"github.com/groupwarden/warden/enforcement"
 	"github.com/groupwarden/warden/enforcement/dsa"
+	"github.com/groupwarden/warden/internal/reporthtml"
 	"github.com/groupwarden/warden/internal/synth"
 	"github.com/groupwarden/warden/policy"
 )
@@ -30,9 +33,10 @@ func main() {
 	groups := flag.Int("groups", synth.Default.Groups, "how many groups the synthetic campaign has")
 	seed := flag.Uint64("seed", synth.Default.Seed, "the seed of the synthetic campaign")
 	statements := flag.String("statements", "", "write the campaign's statements of reasons to this file")
+	htmlFile := flag.String("html", "", "write the report to this file as an HTML page")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, options{
-		policyFile: *policyFile, asJSON: *asJSON, groups: *groups, seed: *seed, statements: *statements,
+		policyFile: *policyFile, asJSON: *asJSON, groups: *groups, seed: *seed, statements: *statements, html: *htmlFile,
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, "cleanup:", err)
 		os.Exit(1)
@@ -45,6 +49,7 @@ type options struct {
 	groups     int
 	seed       uint64
 	statements string
+	html       string
 }
 
 func run(ctx context.Context, w io.Writer, o options) error {
@@ -70,11 +75,25 @@ func run(ctx context.Context, w io.Writer, o options) error {
 		}
 		defer f.Close()
 		out = &statementWriter{w: bufio.NewWriter(f), engine: engine}
-		runOpts = append(runOpts, enforcement.WithPlans(out.add))
+	}
+	var latencies reporthtml.Latencies
+	if out != nil || o.html != "" {
+		runOpts = append(runOpts, enforcement.WithPlans(func(p *enforcement.Plan) error {
+			latencies.Add(p)
+			if out != nil {
+				return out.add(p)
+			}
+			return nil
+		}))
 	}
 	report, err := enforcement.NewPlanner(engine).Run(ctx, campaign, synth.Cases(cfg), runOpts...)
 	if err != nil {
 		return err
+	}
+	if o.html != "" {
+		if err := writeHTML(o.html, report, &latencies); err != nil {
+			return err
+		}
 	}
 	if out != nil {
 		if err := out.close(); err != nil {
@@ -127,4 +146,22 @@ func (sw *statementWriter) close() error {
 	}
 	sw.w.WriteString("\n]}\n")
 	return sw.w.Flush()
+}
+
+// writeHTML writes the report as an HTML page to path.
+func writeHTML(path string, r *enforcement.Report, lat *reporthtml.Latencies) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := reporthtml.Write(w, r, lat); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
