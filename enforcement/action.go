@@ -78,6 +78,25 @@ type builder struct {
 	engine  *policy.Engine
 	planner *Planner
 	gc      GroupCase
+	// members indexes the case's members by account id, and acts the
+	// violations by actor, so that every lookup is constant time and the
+	// plan is built in time linear in the case.
+	members map[string]int
+	acts    map[string][]int
+}
+
+func newBuilder(p *Planner, gc GroupCase, plan *Plan) *builder {
+	b := &builder{plan: plan, engine: p.engine, planner: p, gc: gc,
+		members: make(map[string]int, len(gc.Members)), acts: map[string][]int{}}
+	for i, m := range gc.Members {
+		b.members[m.Account.ID] = i
+	}
+	for i, v := range gc.Violations {
+		if v.Actor != "" {
+			b.acts[v.Actor] = append(b.acts[v.Actor], i)
+		}
+	}
+	return b
 }
 
 func (b *builder) add(a Action) { b.plan.Actions = append(b.plan.Actions, a) }
@@ -93,7 +112,7 @@ func (b *builder) isCSAM(category string) bool {
 // evidence preserves the evidence of every violation behind a penalty, and
 // reports each verified CSAM violation, keeping its evidence a year at least.
 func (b *builder) evidence() {
-	behind := map[string]bool{}
+	behind := make(map[string]bool, len(b.plan.Decisions)+len(b.plan.Held)+1)
 	if b.plan.GroupDecision.Penalty != policy.PenaltyNone {
 		behind[b.plan.GroupDecision.Violation] = true
 	}
@@ -141,10 +160,8 @@ func (b *builder) freezes() {
 }
 
 func (b *builder) member(id string) policy.Account {
-	for _, m := range b.gc.Members {
-		if m.Account.ID == id {
-			return m.Account
-		}
+	if i, ok := b.members[id]; ok {
+		return b.gc.Members[i].Account
 	}
 	return policy.Account{ID: id}
 }

@@ -94,10 +94,8 @@ func (b *builder) notices(decisions []policy.Decision) {
 		if groupPenalty != policy.PenaltyNone {
 			n.GroupDuration = gd.Duration
 		}
-		for _, v := range b.gc.Violations {
-			if v.Actor != m.Account.ID {
-				continue
-			}
+		for _, vi := range b.acts[m.Account.ID] {
+			v := &b.gc.Violations[vi]
 			// A violation a reviewer rejected is nobody's act; one not yet
 			// reviewed is told as such.
 			switch r := v.LatestReviewAt(b.gc.Now); {

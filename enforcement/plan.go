@@ -338,11 +338,11 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 		Decisions:   plan.Decisions[:0],
 		Notices:     slices.Grow(plan.Notices[:0], n),
 		Spared:      slices.Grow(plan.Spared[:0], n),
-		Actions:     slices.Grow(plan.Actions[:0], n+2*len(gc.Violations)+2),
+		Actions:     slices.Grow(plan.Actions[:0], 3*n+2*len(gc.Violations)+1), // freeze, measure and notice per member; evidence and report per violation
 		Obligations: plan.Obligations[:0],
 		Held:        plan.Held[:0],
 	}
-	b := &builder{plan: plan, engine: p.engine, planner: p, gc: gc}
+	b := newBuilder(p, gc, plan)
 	bystander := fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", gd.Penalty)
 	if gd.PendingReview {
 		plan.PendingReview = append(plan.PendingReview, gc.Group.ID)
