@@ -10,8 +10,9 @@
 // accounts than the policy's blast radius needs a second approval.
 //
 // The package does no I/O: Apply carries a plan out through an Executor the
-// caller implements, resumably and idempotently. MemoryExecutor serves tests
-// and examples.
+// caller implements, resumably and idempotently, even when two runs of one
+// plan race (the Executor contract says what an executor must guarantee);
+// package enforcementtest has an in-memory Executor for tests and examples.
 //
 // Planner.Run streams a campaign's cases into plans and a Report, in bounded
 // memory; Shadow runs a candidate policy beside the live one and reports

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/enforcement/enforcementtest"
 	"github.com/groupwarden/warden/internal/synth"
 	"github.com/groupwarden/warden/policy"
 )
@@ -268,7 +269,7 @@ func TestBlastRadiusNeedsSecondApproval(t *testing.T) {
 	require.Equal(t, 3, plan.Touched)
 	require.True(t, plan.NeedsSecondApproval)
 
-	ex := &enforcement.MemoryExecutor{}
+	ex := &enforcementtest.Executor{}
 	_, err = enforcement.Apply(context.Background(), plan, ex)
 	require.ErrorIs(t, err, enforcement.ErrNeedsApproval)
 	assert.Empty(t, ex.Log(), "nothing is applied without the approval")
@@ -293,7 +294,7 @@ func TestDifferentCasesNeverShareKeys(t *testing.T) {
 	b, err := planner.Plan(context.Background(), other)
 	require.NoError(t, err)
 	assert.NotEqual(t, a.ID, b.ID)
-	ex := &enforcement.MemoryExecutor{}
+	ex := &enforcementtest.Executor{}
 	_, err = enforcement.Apply(context.Background(), a, ex)
 	require.NoError(t, err)
 	pr, err := enforcement.Apply(context.Background(), b, ex)
