@@ -15,6 +15,7 @@ import (
 
 	"github.com/groupwarden/warden/appeal"
 	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/enforcement/enforcementtest"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -114,7 +115,7 @@ func TestReducedBanBecomesASuspension(t *testing.T) {
 func TestAppealActionsApplyThroughTheExecutor(t *testing.T) {
 	cfg := appeal.DefaultConfig()
 	plan := csamPlan(t)
-	ex := &enforcement.MemoryExecutor{}
+	ex := &enforcementtest.Executor{}
 	_, err := enforcement.Apply(context.Background(), plan, ex)
 	require.NoError(t, err)
 	c, err := cfg.File(plan, "carol", plan.At.Add(time.Hour), "not me")
