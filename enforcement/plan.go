@@ -1,14 +1,18 @@
 package enforcement
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,7 +25,9 @@ import (
 type GroupCase struct {
 	Group policy.Group `json:"group" yaml:"group"`
 	// Members lists every account of the group with its role, owner and
-	// admins included. Their roles must agree with the group's owner and admins.
+	// admins included, in any order: the plan lists them owner first, then
+	// the admins, then the members, each by account id. Their roles must
+	// agree with the group's owner and admins.
 	Members    []policy.Membership `json:"members" yaml:"members"`
 	Violations []policy.Violation  `json:"violations" yaml:"violations"`
 	// Now is the time of the decisions; nothing reads the clock.
@@ -47,13 +53,13 @@ type Plan struct {
 	Policy policy.PolicyRef `json:"policy"`
 	At     time.Time        `json:"at"`
 	// Members and Violations are the case the plan was built from, for
-	// statements of reasons and appeals.
+	// statements of reasons and appeals; Members in the plan's order.
 	Members    []policy.Membership `json:"members"`
 	Violations []policy.Violation  `json:"violations"`
 	// GroupDecision is the decision for the group itself.
 	GroupDecision policy.Decision `json:"group_decision"`
 	// Decisions are the decisions for the accounts with a penalty above
-	// none, in the order of the case's members.
+	// none, in the order of Members.
 	Decisions   []policy.Decision `json:"decisions,omitempty"`
 	Actions     []Action          `json:"actions"`
 	Obligations []Obligation      `json:"obligations,omitempty"`
@@ -169,9 +175,13 @@ func (p *Planner) Plan(ctx context.Context, gc GroupCase) (*Plan, error) {
 // planInto builds the plan of a case into plan, reusing the storage of its
 // slices: a campaign recycles plans once they are reported.
 func (p *Planner) planInto(ctx context.Context, gc GroupCase, plan *Plan) error {
+	if err := checkLimits(&gc); err != nil {
+		return err
+	}
 	if err := checkMembers(gc); err != nil {
 		return err
 	}
+	gc.Members = canonicalMembers(gc.Members)
 	gd, err := p.engine.Decide(ctx, policy.Case{Target: policy.TargetGroup, Group: gc.Group, Violations: gc.Violations, Now: gc.Now})
 	if err != nil {
 		return err
@@ -189,7 +199,28 @@ func (p *Planner) planInto(ctx context.Context, gc GroupCase, plan *Plan) error 
 		return err
 	}
 	p.build(gc, gd, decisions, plan)
-	return nil
+	return checkEnds(plan)
+}
+
+// compareMembers orders members as plans list them: the owner, the
+// administrators, then the members, each by account id.
+func compareMembers(a, b policy.Membership) int {
+	if a.Role != b.Role {
+		return cmp.Compare(a.Role, b.Role)
+	}
+	return strings.Compare(a.Account.ID, b.Account.ID)
+}
+
+// canonicalMembers returns the members in the plan's order: the member
+// list has no order of its own, so its order changes neither the plan nor
+// its id. A list already in order is returned as it is.
+func canonicalMembers(ms []policy.Membership) []policy.Membership {
+	if slices.IsSortedFunc(ms, compareMembers) {
+		return ms
+	}
+	ms = slices.Clone(ms)
+	slices.SortFunc(ms, compareMembers)
+	return ms
 }
 
 var (
@@ -199,24 +230,68 @@ var (
 )
 
 // canon writes the canonical form of a case for its hash: every string
-// with its length, every number as a varint.
-type canon struct{ b []byte }
+// with its length, every number as a varint, every time as its full
+// seconds and nanoseconds (never UnixNano, which wraps), and every field
+// whose order has no meaning (admins, histories, holdings) as a sorted set.
+type canon struct {
+	b       []byte
+	scratch []byte
+	ends    []int
+}
 
 func (c *canon) str(s string) {
 	c.b = binary.AppendUvarint(c.b, uint64(len(s)))
 	c.b = append(c.b, s...)
 }
-func (c *canon) num(n int64)      { c.b = binary.AppendVarint(c.b, n) }
-func (c *canon) time(t time.Time) { c.num(t.UnixNano()) }
-func (c *canon) flag(b bool)      { c.num(boolInt(b)) }
+func (c *canon) num(n int64) { c.b = binary.AppendVarint(c.b, n) }
+func (c *canon) time(t time.Time) {
+	c.num(t.Unix())
+	c.num(int64(t.Nanosecond()))
+}
+func (c *canon) flag(b bool) { c.num(boolInt(b)) }
+
+// set writes n elements as a sorted set: each is encoded on its own by
+// enc, and the encodings are written in byte order, so that the order the
+// caller gave them in does not count.
+func (c *canon) set(n int, enc func(i int)) {
+	c.num(int64(n))
+	if n == 0 {
+		return
+	}
+	if n == 1 {
+		enc(0)
+		return
+	}
+	// Encode each element at the end of b, then move the encodings aside
+	// and write them back sorted.
+	start := len(c.b)
+	c.ends = c.ends[:0]
+	for i := range n {
+		enc(i)
+		c.ends = append(c.ends, len(c.b))
+	}
+	c.scratch = append(c.scratch[:0], c.b[start:]...)
+	parts := make([][]byte, n)
+	from := 0
+	for i, end := range c.ends {
+		parts[i] = c.scratch[from : end-start]
+		from = end - start
+	}
+	slices.SortFunc(parts, bytes.Compare)
+	c.b = c.b[:start]
+	for _, p := range parts {
+		c.b = append(c.b, p...)
+	}
+}
+
 func (c *canon) history(rs []policy.Record) {
-	c.num(int64(len(rs)))
-	for _, r := range rs {
+	c.set(len(rs), func(i int) {
+		r := &rs[i]
 		c.time(r.At)
 		c.num(int64(r.Penalty))
 		c.str(r.Category)
 		c.str(r.Rule)
-	}
+	})
 }
 
 // checkMembers validates what the engine does not see: the member list.
@@ -249,8 +324,10 @@ func checkMembers(gc GroupCase) error {
 }
 
 // planID derives a plan's identity from everything that decides it: the
-// policy digest and the whole case. Two different cases never share a plan
-// id, so they never share an action key.
+// policy digest and the whole case in its canonical form (see canon), with
+// the members in the order the plan lists them. Two different cases never
+// share a plan id, so they never share an action key; the same case with
+// its unordered fields in another order has the same id.
 func planID(gc GroupCase, digest string) string {
 	c := canonPool.Get().(*canon)
 	defer func() {
@@ -262,10 +339,7 @@ func planID(gc GroupCase, digest string) string {
 	g := gc.Group
 	str(g.ID)
 	str(g.Owner)
-	num(int64(len(g.Admins)))
-	for _, a := range g.Admins {
-		str(a)
-	}
+	c.set(len(g.Admins), func(i int) { str(g.Admins[i]) })
 	num(int64(g.Members))
 	at(g.Created)
 	num(int64(g.Status))
@@ -280,14 +354,17 @@ func planID(gc GroupCase, digest string) string {
 		c.flag(a.RealNameVerified)
 		at(a.Created)
 		history(a.History)
-		num(int64(len(a.Holdings)))
-		for _, hd := range a.Holdings {
+		c.set(len(a.Holdings), func(i int) {
+			hd := &a.Holdings[i]
 			num(int64(hd.Kind))
 			num(hd.Amount)
 			str(hd.Currency)
 			str(hd.Product)
-		}
+		})
 	}
+	// Violations, evidence and reviews keep their order: ties between
+	// equal matches go to the earlier violation, and between reviews made
+	// at the same time to the later one.
 	num(int64(len(gc.Violations)))
 	for _, v := range gc.Violations {
 		str(v.ID)
@@ -300,7 +377,7 @@ func planID(gc GroupCase, digest string) string {
 		num(int64(len(v.Evidence.Identifications)))
 		for _, id := range v.Evidence.Identifications {
 			num(int64(id.Method))
-			num(int64(id.Confidence * 1e9))
+			c.b = binary.AppendUvarint(c.b, math.Float64bits(id.Confidence))
 			at(id.At)
 			str(id.Reference)
 		}
