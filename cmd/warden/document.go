@@ -170,7 +170,8 @@ func casePath(err error) string {
 	if ce := (*policy.CaseError)(nil); errors.As(err, &ce) {
 		return ce.Field
 	}
-	return ""
+	path, _ := policy.PathOf(err)
+	return path
 }
 
 // caseError places an error about a malformed case at the field it names.
