@@ -79,8 +79,9 @@ func (n Notice) MarshalJSON() ([]byte, error) {
 	}{plain(n), n.Text()})
 }
 
-// notices writes one notice per member, in the order of the case's members,
-// and a notify action for each.
+// notices writes one notice per member, in the plan's order of members,
+// and a notify action for each; a member gets none when nothing was done to
+// the group or to them and nothing of theirs waits for review.
 func (b *builder) notices(decisions []policy.Decision) {
 	gd := b.plan.GroupDecision
 	groupPenalty := gd.Penalty
@@ -123,6 +124,12 @@ func (b *builder) notices(decisions []policy.Decision) {
 			if d.Penalty == policy.PenaltyBan {
 				n.Funds = b.planner.fundsLines(m.Account)
 			}
+		}
+		if groupPenalty == policy.PenaltyNone && n.Penalty == policy.PenaltyNone && len(n.Acts) == 0 && len(n.UnderReview) == 0 && !n.PendingReview {
+			// Nothing was done to the group or to the account, and nothing
+			// waits: a notice would tell of a measure that was not taken.
+			b.plan.Notices = b.plan.Notices[:len(b.plan.Notices)-1]
+			continue
 		}
 		b.add(Action{Kind: Notify, Subject: m.Account.ID, Notice: len(b.plan.Notices) - 1})
 	}

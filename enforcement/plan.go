@@ -420,7 +420,11 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 		Held:        plan.Held[:0],
 	}
 	b := newBuilder(p, gc, plan)
-	bystander := fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", gd.Penalty)
+	groupPenalty := gd.Penalty
+	if heldForDueProcess(&gd) {
+		groupPenalty = policy.PenaltyNone // not applied until a person completes it
+	}
+	bystander := fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", groupPenalty)
 	if gd.PendingReview {
 		plan.PendingReview = append(plan.PendingReview, gc.Group.ID)
 	}
@@ -428,7 +432,7 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 		d, m := &decisions[i], &gc.Members[i]
 		switch {
 		case d.Penalty == policy.PenaltyNone:
-			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, &gd, bystander)})
+			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, groupPenalty, bystander)})
 		case heldForDueProcess(d):
 			plan.Held = append(plan.Held, *d)
 		default:
@@ -477,7 +481,7 @@ func heldForDueProcess(d *policy.Decision) bool {
 }
 
 // sparedReason explains why a member is not penalised.
-func sparedReason(d *policy.Decision, gd *policy.Decision, bystander string) string {
+func sparedReason(d *policy.Decision, groupPenalty policy.Penalty, bystander string) string {
 	for _, g := range slices.Backward(d.Guards) {
 		if g.Action == policy.Lowered && g.To == policy.PenaltyNone {
 			return g.Reason
@@ -486,7 +490,7 @@ func sparedReason(d *policy.Decision, gd *policy.Decision, bystander string) str
 	if len(d.Matches) > 0 {
 		return "the rules that matched ask for no penalty"
 	}
-	if gd.Penalty != policy.PenaltyNone && !d.Role.Leads() {
+	if groupPenalty != policy.PenaltyNone && !d.Role.Leads() {
 		return bystander
 	}
 	return "no rule of the policy applies to this account"

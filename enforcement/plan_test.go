@@ -181,7 +181,12 @@ func checkPlan(t *testing.T, engine *policy.Engine, gc enforcement.GroupCase, p 
 			require.Equal(t, enforcement.ReleaseFunds, a.Undo.Kind, "frozen funds are released, never forfeited")
 		}
 	}
-	require.Len(t, p.Notices, len(gc.Members), "every member is told")
+	if p.GroupDecision.Penalty != policy.PenaltyNone && len(p.Held) == 0 {
+		require.Len(t, p.Notices, len(gc.Members), "every member is told what happened to the group")
+	}
+	for _, d := range p.Decisions {
+		require.True(t, slices.ContainsFunc(p.Notices, func(n enforcement.Notice) bool { return n.To == d.Subject }), "every penalised account is told")
+	}
 	for _, n := range p.Notices {
 		if n.Penalty != policy.PenaltyNone {
 			require.NotEmpty(t, n.Reasons, "a penalty notice carries its reasons")
