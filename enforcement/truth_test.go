@@ -86,9 +86,10 @@ var heavier = []struct {
 	phrase string
 	taken  func(account, group policy.Penalty) bool
 }{
-	{"banned permanently", func(a, _ policy.Penalty) bool { return a == policy.PenaltyBan }},
-	{"was suspended for", func(a, _ policy.Penalty) bool { return a == policy.PenaltySuspend }},
-	{"The group was closed", func(_, g policy.Penalty) bool { return g == policy.PenaltyClose }},
+	{"account was banned permanently", func(a, _ policy.Penalty) bool { return a == policy.PenaltyBan }},
+	{"account was suspended for", func(a, _ policy.Penalty) bool { return a == policy.PenaltySuspend }},
+	{"group was closed", func(_, g policy.Penalty) bool { return g == policy.PenaltyClose }},
+	{"group was suspended for", func(_, g policy.Penalty) bool { return g == policy.PenaltySuspend }},
 }
 
 // Every notice, reason and guard note describes the measure actually taken
