@@ -272,6 +272,10 @@ func (s *Statement) Validate() error {
 		c.oneOf("source_type", "SOURCE_TYPES", s.SourceType)
 	}
 	c.maxLen("source_identity", s.SourceIdentity, 500)
+	if !blank(s.SourceIdentity) && (slices.Contains(s.CategorySpecification, "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL") ||
+		slices.Contains(s.CategorySpecification, "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL_DEEPFAKE")) {
+		c.fail("source_identity", CodeNotApplicable, "never the identity of a notifier of child sexual abuse material (Art. 16(2)(c))")
+	}
 	if !blank(s.SourceIdentity) && s.SourceType == "SOURCE_VOLUNTARY" {
 		c.fail("source_identity", CodeNotApplicable, "must be absent with SOURCE_VOLUNTARY")
 	}

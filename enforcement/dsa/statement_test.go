@@ -122,6 +122,10 @@ func TestInvalidVariationsAreRejectedForTheirField(t *testing.T) {
 		{"source identity with voluntary", func(s *dsa.Statement) {
 			s.SourceType, s.SourceIdentity = "SOURCE_VOLUNTARY", "a notifier"
 		}, "source_identity"},
+		{"notifier of child sexual abuse material named", func(s *dsa.Statement) {
+			s.SourceType, s.SourceIdentity = "SOURCE_TRUSTED_FLAGGER", "a hotline"
+			s.CategorySpecification = []string{"KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL"}
+		}, "source_identity"},
 		{"automated detection not yes or no", func(s *dsa.Statement) { s.AutomatedDetection = "yes" }, "automated_detection"},
 		{"unknown automated decision", func(s *dsa.Statement) { s.AutomatedDecision = "AUTOMATED_DECISION_MOSTLY" }, "automated_decision"},
 		{"no puid", func(s *dsa.Statement) { s.PUID = "" }, "puid"},
