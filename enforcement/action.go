@@ -78,25 +78,45 @@ type builder struct {
 	engine  *policy.Engine
 	planner *Planner
 	gc      GroupCase
-	// members indexes the case's members by account id, and acts the
-	// violations by actor, so that every lookup is constant time and the
-	// plan is built in time linear in the case.
-	members map[string]int
-	acts    map[string][]int
+	// members indexes the case's members by account id, and firstAct and
+	// nextAct chain the violations of each actor, so that every lookup is
+	// constant time and the plan is built in time linear in the case.
+	members  map[string]int
+	firstAct map[string]int
+	nextAct  []int
 }
 
 func newBuilder(p *Planner, gc GroupCase, plan *Plan) *builder {
 	b := &builder{plan: plan, engine: p.engine, planner: p, gc: gc,
-		members: make(map[string]int, len(gc.Members)), acts: map[string][]int{}}
+		members: make(map[string]int, len(gc.Members)), firstAct: make(map[string]int, len(gc.Violations)),
+		nextAct: make([]int, len(gc.Violations))}
 	for i, m := range gc.Members {
 		b.members[m.Account.ID] = i
 	}
-	for i, v := range gc.Violations {
-		if v.Actor != "" {
-			b.acts[v.Actor] = append(b.acts[v.Actor], i)
+	for i := len(gc.Violations) - 1; i >= 0; i-- {
+		b.nextAct[i] = -1
+		if actor := gc.Violations[i].Actor; actor != "" {
+			if j, ok := b.firstAct[actor]; ok {
+				b.nextAct[i] = j
+			}
+			b.firstAct[actor] = i
 		}
 	}
 	return b
+}
+
+// acts yields the indexes of the violations the account committed, in
+// the case's order.
+func (b *builder) acts(account string) func(yield func(int) bool) {
+	return func(yield func(int) bool) {
+		i, ok := b.firstAct[account]
+		for ok && i >= 0 {
+			if !yield(i) {
+				return
+			}
+			i = b.nextAct[i]
+		}
+	}
 }
 
 func (b *builder) add(a Action) { b.plan.Actions = append(b.plan.Actions, a) }

@@ -95,7 +95,7 @@ func (b *builder) notices(decisions []policy.Decision) {
 		if groupPenalty != policy.PenaltyNone {
 			n.GroupDuration = gd.Duration
 		}
-		for _, vi := range b.acts[m.Account.ID] {
+		for vi := range b.acts(m.Account.ID) {
 			v := &b.gc.Violations[vi]
 			// A violation a reviewer rejected is nobody's act; one not yet
 			// reviewed is told as such.
