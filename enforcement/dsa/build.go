@@ -209,7 +209,17 @@ func (b *Builder) statement(p *enforcement.Plan, e *policy.Engine, ix planIndex,
 	if d.Penalty == policy.PenaltyNone {
 		basis = gd
 	}
-	explanation := clip(explain(p, basis, cat), 2000)
+	explanation := explain(p, basis, cat)
+	if owner && basis != gd {
+		// The statement covers the group's measure too, which may stand on
+		// another violation.
+		gcat := cat
+		if gi, ok := ix.violations[gd.Violation]; ok {
+			gcat, _ = e.Category(p.Violations[gi].Category)
+		}
+		explanation += " " + explain(p, gd, gcat)
+	}
+	explanation = clip(explanation, 2000)
 	switch basis.Ground.Kind {
 	case "illegal":
 		s.DecisionGround = "DECISION_GROUND_ILLEGAL_CONTENT"
