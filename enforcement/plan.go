@@ -46,8 +46,9 @@ const DefaultRetention = 365 * 24 * time.Hour
 // spared, and a notice for everyone. The same policy and case give a
 // byte-identical plan.
 type Plan struct {
-	// ID identifies the plan; it is derived from the policy digest, the
-	// group, the time and the violations, and prefixes every action key.
+	// ID identifies the plan: a hash of the policy digest and the canonical
+	// form of the whole case, so the order of unordered fields does not
+	// count. It prefixes every action key.
 	ID     string           `json:"id"`
 	Group  string           `json:"group"`
 	Policy policy.PolicyRef `json:"policy"`
