@@ -238,6 +238,7 @@ type canon struct {
 	b       []byte
 	scratch []byte
 	ends    []int
+	parts   [][]byte
 }
 
 func (c *canon) str(s string) {
@@ -253,7 +254,7 @@ func (c *canon) flag(b bool) { c.num(boolInt(b)) }
 
 // set writes n elements as a sorted set: each is encoded on its own by
 // enc, and the encodings are written in byte order, so that the order the
-// caller gave them in does not count.
+// caller gave them in does not count. enc must not call set.
 func (c *canon) set(n int, enc func(i int)) {
 	c.num(int64(n))
 	if n == 0 {
@@ -272,15 +273,15 @@ func (c *canon) set(n int, enc func(i int)) {
 		c.ends = append(c.ends, len(c.b))
 	}
 	c.scratch = append(c.scratch[:0], c.b[start:]...)
-	parts := make([][]byte, n)
+	c.parts = c.parts[:0]
 	from := 0
-	for i, end := range c.ends {
-		parts[i] = c.scratch[from : end-start]
+	for _, end := range c.ends {
+		c.parts = append(c.parts, c.scratch[from:end-start])
 		from = end - start
 	}
-	slices.SortFunc(parts, bytes.Compare)
+	slices.SortFunc(c.parts, bytes.Compare)
 	c.b = c.b[:start]
-	for _, p := range parts {
+	for _, p := range c.parts {
 		c.b = append(c.b, p...)
 	}
 }
