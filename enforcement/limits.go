@@ -54,31 +54,36 @@ func problem(path string, code policy.Code, format string, args ...any) error {
 	return fmt.Errorf("%w: %w", ErrInvalidGroupCase, p)
 }
 
-func checkTime(path string, t time.Time) error {
+// badTime says what is wrong with a time of a case, or "" when nothing is.
+// Paths are built only for a time found wrong, so a good case costs no
+// allocation.
+func badTime(t time.Time) string {
 	if t.IsZero() {
-		return nil // absent
+		return "" // absent
 	}
 	if t.Before(MinTime) || t.After(MaxTime) {
-		return problem(path, CodeTimeRange, "%s is outside years 1 to 9999", t.UTC().Format(time.RFC3339Nano))
+		return t.UTC().Format(time.RFC3339Nano) + " is outside years 1 to 9999"
 	}
 	if _, off := t.Zone(); off%60 != 0 || off <= -24*3600 || off >= 24*3600 {
-		return problem(path, CodeTimeRange, "the zone offset of %d seconds is not whole minutes under 24 hours", off)
+		return fmt.Sprintf("the zone offset of %d seconds is not whole minutes under 24 hours", off)
 	}
-	return nil
+	return ""
 }
 
+func timeProblem(path, why string) error { return problem(path, CodeTimeRange, "%s", why) }
+
 func checkRecords(path string, rs []policy.Record) error {
-	for i, r := range rs {
-		if err := checkTime(policy.JoinPath(policy.IndexPath(path, i), "at"), r.At); err != nil {
-			return err
+	for i := range rs {
+		if why := badTime(rs[i].At); why != "" {
+			return timeProblem(policy.JoinPath(policy.IndexPath(path, i), "at"), why)
 		}
 	}
 	return nil
 }
 
 // checkLimits checks the sizes, times, enums and amounts of a case, in
-// time linear in it. Sums of holdings are checked per account and per
-// case, in each currency.
+// time linear in it. Sums of holdings are checked per case, in each
+// currency.
 func checkLimits(gc *GroupCase) error {
 	if n := len(gc.Members); n > MaxMembers {
 		return problem("members", CodeLimit, "%d members, more than MaxMembers (%d)", n, MaxMembers)
@@ -86,12 +91,12 @@ func checkLimits(gc *GroupCase) error {
 	if gc.Now.IsZero() {
 		return nil // the engine says that the time is required
 	}
-	if err := checkTime("now", gc.Now); err != nil {
-		return err
+	if why := badTime(gc.Now); why != "" {
+		return timeProblem("now", why)
 	}
 	g := &gc.Group
-	if err := checkTime("group.created", g.Created); err != nil {
-		return err
+	if why := badTime(g.Created); why != "" {
+		return timeProblem("group.created", why)
 	}
 	if g.Status > policy.GroupClosed {
 		return problem("group.status", CodeEnum, "%d is not a group status", g.Status)
@@ -99,59 +104,64 @@ func checkLimits(gc *GroupCase) error {
 	if err := checkRecords("group.history", g.History); err != nil {
 		return err
 	}
-	caseSums := map[string]int64{}
+	var caseSums map[string]int64
 	for i := range gc.Members {
 		a := &gc.Members[i].Account
-		at := policy.JoinPath(policy.IndexPath("members", i), "account")
+		at := func() string { return policy.JoinPath(policy.IndexPath("members", i), "account") }
 		if a.Type > policy.AccountBusiness {
-			return problem(policy.JoinPath(at, "type"), CodeEnum, "%d is not an account type", a.Type)
+			return problem(policy.JoinPath(at(), "type"), CodeEnum, "%d is not an account type", a.Type)
 		}
-		if err := checkTime(policy.JoinPath(at, "created"), a.Created); err != nil {
-			return err
+		if why := badTime(a.Created); why != "" {
+			return timeProblem(policy.JoinPath(at(), "created"), why)
 		}
-		if err := checkRecords(policy.JoinPath(at, "history"), a.History); err != nil {
-			return err
+		if len(a.History) > 0 {
+			if err := checkRecords(policy.JoinPath(at(), "history"), a.History); err != nil {
+				return err
+			}
 		}
 		if n := len(a.Holdings); n > MaxHoldings {
-			return problem(policy.JoinPath(at, "holdings"), CodeLimit, "%d holdings, more than MaxHoldings (%d)", n, MaxHoldings)
+			return problem(policy.JoinPath(at(), "holdings"), CodeLimit, "%d holdings, more than MaxHoldings (%d)", n, MaxHoldings)
 		}
 		for j, h := range a.Holdings {
-			hp := policy.IndexPath(policy.JoinPath(at, "holdings"), j)
+			hp := func(field string) string {
+				return policy.JoinPath(policy.IndexPath(policy.JoinPath(at(), "holdings"), j), field)
+			}
+			if caseSums == nil {
+				caseSums = map[string]int64{}
+			}
 			switch {
 			case h.Kind > policy.AssetWealthManagement:
-				return problem(policy.JoinPath(hp, "kind"), CodeEnum, "%d is not an asset kind", h.Kind)
+				return problem(hp("kind"), CodeEnum, "%d is not an asset kind", h.Kind)
 			case h.Amount < 0 || h.Amount > MaxAmount:
-				return problem(policy.JoinPath(hp, "amount"), CodeAmount, "%d is outside 0 … MaxAmount (%d)", h.Amount, MaxAmount)
+				return problem(hp("amount"), CodeAmount, "%d is outside 0 … MaxAmount (%d)", h.Amount, MaxAmount)
 			case caseSums[h.Currency] > math.MaxInt64-h.Amount:
-				return problem(policy.JoinPath(hp, "amount"), CodeAmount, "the case's holdings in %s add up to more than an int64 holds", h.Currency)
+				return problem(hp("amount"), CodeAmount, "the case's holdings in %s add up to more than an int64 holds", h.Currency)
 			}
 			caseSums[h.Currency] += h.Amount
 		}
 	}
 	for i := range gc.Violations {
 		v := &gc.Violations[i]
-		at := policy.IndexPath("violations", i)
-		for _, t := range []struct {
-			field string
-			t     time.Time
-		}{{"committed", v.Committed}, {"detected", v.Detected}} {
-			if err := checkTime(policy.JoinPath(at, t.field), t.t); err != nil {
-				return err
+		at := func(field string) string { return policy.JoinPath(policy.IndexPath("violations", i), field) }
+		if why := badTime(v.Committed); why != "" {
+			return timeProblem(at("committed"), why)
+		}
+		if why := badTime(v.Detected); why != "" {
+			return timeProblem(at("detected"), why)
+		}
+		for j := range v.Evidence.Identifications {
+			if why := badTime(v.Evidence.Identifications[j].At); why != "" {
+				return timeProblem(policy.JoinPath(policy.IndexPath(at("evidence.identifications"), j), "at"), why)
 			}
 		}
-		for j, id := range v.Evidence.Identifications {
-			if err := checkTime(policy.JoinPath(policy.IndexPath(policy.JoinPath(at, "evidence.identifications"), j), "at"), id.At); err != nil {
-				return err
+		for j := range v.Evidence.Reports {
+			if why := badTime(v.Evidence.Reports[j].At); why != "" {
+				return timeProblem(policy.JoinPath(policy.IndexPath(at("evidence.reports"), j), "at"), why)
 			}
 		}
-		for j, r := range v.Evidence.Reports {
-			if err := checkTime(policy.JoinPath(policy.IndexPath(policy.JoinPath(at, "evidence.reports"), j), "at"), r.At); err != nil {
-				return err
-			}
-		}
-		for j, r := range v.Reviews {
-			if err := checkTime(policy.JoinPath(policy.IndexPath(policy.JoinPath(at, "reviews"), j), "at"), r.At); err != nil {
-				return err
+		for j := range v.Reviews {
+			if why := badTime(v.Reviews[j].At); why != "" {
+				return timeProblem(policy.JoinPath(policy.IndexPath(at("reviews"), j), "at"), why)
 			}
 		}
 	}

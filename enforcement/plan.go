@@ -417,7 +417,7 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 		Decisions:   plan.Decisions[:0],
 		Notices:     slices.Grow(plan.Notices[:0], n),
 		Spared:      slices.Grow(plan.Spared[:0], n),
-		Actions:     slices.Grow(plan.Actions[:0], 3*n+2*len(gc.Violations)+1), // freeze, measure and notice per member; evidence and report per violation
+		Actions:     plan.Actions[:0],
 		Obligations: plan.Obligations[:0],
 		Held:        plan.Held[:0],
 	}
@@ -445,6 +445,9 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 			plan.PendingReview = append(plan.PendingReview, m.Account.ID)
 		}
 	}
+	// Evidence and a report per violation, a freeze and a measure per
+	// decision, the group's measure, a notice per member.
+	plan.Actions = slices.Grow(plan.Actions, 2*len(gc.Violations)+2*len(plan.Decisions)+1+n)
 	b.evidence()
 	b.freezes()
 	b.accountActions()
