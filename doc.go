@@ -13,9 +13,11 @@
 //     Severity, Penalty, Decision), the policy language and the CEL engine.
 //     Its default policy, embedded in the module, is modelled on the 2017
 //     group clean-up: zero tolerance for child sexual abuse material and for
-//     trafficking in personal information, leaders answering for their
-//     groups, ordinary members spared, nothing above a warning without both
-//     a technical identification and a manual review.
+//     trafficking in personal information, measures graduated by severity
+//     for the other categories (a warning first for low and medium, a
+//     suspended or closed group for high and critical), leaders answering
+//     for their groups, ordinary members spared, nothing above a warning
+//     without both a technical identification and a manual review.
 //   - enforcement: plans that close a group, ban its leaders, spare its
 //     members, freeze funds, preserve evidence and notify everyone; their
 //     execution, campaigns with reports, and shadow runs of a candidate

@@ -16,6 +16,7 @@ import (
 	"github.com/groupwarden/warden/appeal"
 	"github.com/groupwarden/warden/appeal/funds"
 	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/enforcement/enforcementtest"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -127,7 +128,7 @@ func TestReducedBanBecomesASuspension(t *testing.T) {
 func TestAppealActionsApplyThroughTheExecutor(t *testing.T) {
 	cfg := appeal.DefaultConfig()
 	plan := csamPlan(t)
-	ex := &enforcement.MemoryExecutor{}
+	ex := &enforcementtest.Executor{}
 	_, err := enforcement.Apply(context.Background(), plan, ex)
 	require.NoError(t, err)
 	c, err := cfg.File(plan, "carol", plan.At.Add(time.Hour), "not me")
@@ -183,7 +184,7 @@ func TestReviewerCannotRuleUnderAnotherSpelling(t *testing.T) {
 func TestReductionsHaveKeysPerContest(t *testing.T) {
 	cfg := appeal.DefaultConfig()
 	plan := csamPlan(t)
-	ex := &enforcement.MemoryExecutor{}
+	ex := &enforcementtest.Executor{}
 	var keys []string
 	for i, days := range []int{60, 30} {
 		c, err := cfg.File(plan, "bob", plan.At.Add(time.Duration(i+1)*time.Hour), "I was an admin only in name")
@@ -247,7 +248,7 @@ func TestOverturnedBanReleasesOnlyWhatIsHeld(t *testing.T) {
 	require.NoError(t, err)
 	r, err := contest.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "appeals-officer-9", At: plan.At.Add(7 * 24 * time.Hour), Reason: "the account was hijacked"})
 	require.NoError(t, err)
-	ex := &enforcement.MemoryExecutor{}
+	ex := &enforcementtest.Executor{}
 	var released int64
 	for _, rel := range r.Releases {
 		c := claims[rel.Claim]

@@ -38,6 +38,45 @@ type builder struct {
 	engine  *policy.Engine
 	planner *Planner
 	gc      GroupCase
+	// members indexes the case's members by account id, and firstAct and
+	// nextAct chain the violations of each actor, so that every lookup is
+	// constant time and the plan is built in time linear in the case.
+	members  map[string]int
+	firstAct map[string]int
+	nextAct  []int
+}
+
+func newBuilder(p *Planner, gc GroupCase, plan *Plan) *builder {
+	b := &builder{plan: plan, engine: p.engine, planner: p, gc: gc,
+		members: make(map[string]int, len(gc.Members)), firstAct: make(map[string]int, len(gc.Violations)),
+		nextAct: make([]int, len(gc.Violations))}
+	for i, m := range gc.Members {
+		b.members[m.Account.ID] = i
+	}
+	for i := len(gc.Violations) - 1; i >= 0; i-- {
+		b.nextAct[i] = -1
+		if actor := gc.Violations[i].Actor; actor != "" {
+			if j, ok := b.firstAct[actor]; ok {
+				b.nextAct[i] = j
+			}
+			b.firstAct[actor] = i
+		}
+	}
+	return b
+}
+
+// acts yields the indexes of the violations the account committed, in
+// the case's order.
+func (b *builder) acts(account string) func(yield func(int) bool) {
+	return func(yield func(int) bool) {
+		i, ok := b.firstAct[account]
+		for ok && i >= 0 {
+			if !yield(i) {
+				return
+			}
+			i = b.nextAct[i]
+		}
+	}
 }
 
 func (b *builder) add(a Action) { b.plan.Actions = append(b.plan.Actions, a) }
@@ -53,7 +92,7 @@ func (b *builder) isCSAM(category string) bool {
 // evidence preserves the evidence of every violation behind a penalty, and
 // reports each verified CSAM violation, keeping its evidence a year at least.
 func (b *builder) evidence() {
-	behind := map[string]bool{}
+	behind := make(map[string]bool, len(b.plan.Decisions)+len(b.plan.Held)+1)
 	if b.plan.GroupDecision.Penalty != policy.PenaltyNone {
 		behind[b.plan.GroupDecision.Violation] = true
 	}
@@ -101,10 +140,8 @@ func (b *builder) freezes() {
 }
 
 func (b *builder) member(id string) policy.Account {
-	for _, m := range b.gc.Members {
-		if m.Account.ID == id {
-			return m.Account
-		}
+	if i, ok := b.members[id]; ok {
+		return b.gc.Members[i].Account
 	}
 	return policy.Account{ID: id}
 }

@@ -9,9 +9,19 @@
 // spared and why; and a notice for every member. A plan that touches more
 // accounts than the policy's blast radius needs a second approval.
 //
+// A plan's id hashes the canonical form of its case (admins, histories and
+// holdings as sets, members in the plan's order, times in full), so the
+// same case in another order gives the same plan and the same keys. Plan
+// checks a case against MaxMembers, MaxHoldings, MaxAmount and the years
+// MinTime to MaxTime before deciding anything, refusing it with a
+// *policy.Problem that names the field and the limit, so every plan can be
+// written as JSON and no sum of holdings overflows. Building a plan takes
+// time linear in its case.
+//
 // The package does no I/O: Apply carries a plan out through an Executor the
-// caller implements, resumably and idempotently. MemoryExecutor serves tests
-// and examples.
+// caller implements, resumably and idempotently, even when two runs of one
+// plan race (the Executor contract says what an executor must guarantee);
+// package enforcementtest has an in-memory Executor for tests and examples.
 //
 // [Planner.Run] streams a campaign's cases into plans and a [Report], in
 // bounded memory; [Shadow] runs a candidate policy beside the live one and

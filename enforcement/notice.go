@@ -50,8 +50,9 @@ func (n Notice) MarshalJSON() ([]byte, error) {
 	}{plain(n), n.Text()})
 }
 
-// notices writes one notice per member, in the order of the case's members,
-// and a notify action for each.
+// notices writes one notice per member, in the plan's order of members,
+// and a notify action for each; a member gets none when nothing was done to
+// the group or to them and nothing of theirs waits for review.
 func (b *builder) notices(decisions []policy.Decision) {
 	gd := b.plan.GroupDecision
 	groupPenalty := gd.Penalty
@@ -65,10 +66,8 @@ func (b *builder) notices(decisions []policy.Decision) {
 		if groupPenalty != policy.PenaltyNone {
 			n.GroupDuration = gd.Duration
 		}
-		for _, v := range b.gc.Violations {
-			if v.Actor != m.Account.ID {
-				continue
-			}
+		for vi := range b.acts(m.Account.ID) {
+			v := &b.gc.Violations[vi]
 			// A violation a reviewer rejected is nobody's act; one not yet
 			// reviewed is told as such.
 			switch r := v.LatestReviewAt(b.gc.Now); {
@@ -96,6 +95,12 @@ func (b *builder) notices(decisions []policy.Decision) {
 			if d.Penalty == policy.PenaltyBan {
 				n.Funds = b.planner.fundsLines(m.Account)
 			}
+		}
+		if groupPenalty == policy.PenaltyNone && n.Penalty == policy.PenaltyNone && len(n.Acts) == 0 && len(n.UnderReview) == 0 && !n.PendingReview {
+			// Nothing was done to the group or to the account, and nothing
+			// waits: a notice would tell of a measure that was not taken.
+			b.plan.Notices = b.plan.Notices[:len(b.plan.Notices)-1]
+			continue
 		}
 		b.add(Action{Kind: Notify, Subject: m.Account.ID, Notice: len(b.plan.Notices) - 1})
 	}

@@ -1,14 +1,18 @@
 package enforcement
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,20 +35,21 @@ const DefaultRetention = 365 * 24 * time.Hour
 // spared, and a notice for everyone. The same policy and case give a
 // byte-identical plan.
 type Plan struct {
-	// ID identifies the plan; it is derived from the policy digest, the
-	// group, the time and the violations, and prefixes every action key.
+	// ID identifies the plan: a hash of the policy digest and the canonical
+	// form of the whole case, so the order of unordered fields does not
+	// count. It prefixes every action key.
 	ID     string           `json:"id"`
 	Group  string           `json:"group"`
 	Policy policy.PolicyRef `json:"policy"`
 	At     time.Time        `json:"at"`
 	// Members and Violations are the case the plan was built from, for
-	// statements of reasons and appeals.
+	// statements of reasons and appeals; Members in the plan's order.
 	Members    []policy.Membership `json:"members"`
 	Violations []policy.Violation  `json:"violations"`
 	// GroupDecision is the decision for the group itself.
 	GroupDecision policy.Decision `json:"group_decision"`
 	// Decisions are the decisions for the accounts with a penalty above
-	// none, in the order of the case's members.
+	// none, in the order of Members.
 	Decisions   []policy.Decision `json:"decisions,omitempty"`
 	Actions     []Action          `json:"actions"`
 	Obligations []Obligation      `json:"obligations,omitempty"`
@@ -129,6 +134,10 @@ func (p *Planner) Plan(ctx context.Context, gc GroupCase) (*Plan, error) {
 // planInto builds the plan of a case into plan, reusing the storage of its
 // slices: a campaign recycles plans once they are reported.
 func (p *Planner) planInto(ctx context.Context, gc GroupCase, plan *Plan) error {
+	if err := checkLimits(&gc); err != nil {
+		return err
+	}
+	gc.Members = canonicalMembers(gc.Members)
 	// The decisions are scratch space: the plan keeps copies of the
 	// ones it acts on, so the slice goes back to a pool.
 	scratch := decisionPool.Get().(*[]policy.Decision)
@@ -142,7 +151,28 @@ func (p *Planner) planInto(ctx context.Context, gc GroupCase, plan *Plan) error 
 		return err
 	}
 	p.build(gc, decisions[0], decisions[1:], plan)
-	return nil
+	return checkEnds(plan)
+}
+
+// compareMembers orders members as plans list them: the owner, the
+// administrators, then the members, each by account id.
+func compareMembers(a, b policy.Membership) int {
+	if a.Role != b.Role {
+		return cmp.Compare(a.Role, b.Role)
+	}
+	return strings.Compare(a.Account.ID, b.Account.ID)
+}
+
+// canonicalMembers returns the members in the plan's order: the member
+// list has no order of its own, so its order changes neither the plan nor
+// its id. A list already in order is returned as it is.
+func canonicalMembers(ms []policy.Membership) []policy.Membership {
+	if slices.IsSortedFunc(ms, compareMembers) {
+		return ms
+	}
+	ms = slices.Clone(ms)
+	slices.SortFunc(ms, compareMembers)
+	return ms
 }
 
 var (
@@ -151,29 +181,76 @@ var (
 )
 
 // canon writes the canonical form of a case for its hash: every string
-// with its length, every number as a varint.
-type canon struct{ b []byte }
+// with its length, every number as a varint, every time as its full
+// seconds and nanoseconds (never UnixNano, which wraps), and every field
+// whose order has no meaning (admins, histories, holdings) as a sorted set.
+type canon struct {
+	b       []byte
+	scratch []byte
+	ends    []int
+	parts   [][]byte
+}
 
 func (c *canon) str(s string) {
 	c.b = binary.AppendUvarint(c.b, uint64(len(s)))
 	c.b = append(c.b, s...)
 }
-func (c *canon) num(n int64)      { c.b = binary.AppendVarint(c.b, n) }
-func (c *canon) time(t time.Time) { c.num(t.UnixNano()) }
-func (c *canon) flag(b bool)      { c.num(boolInt(b)) }
+func (c *canon) num(n int64) { c.b = binary.AppendVarint(c.b, n) }
+func (c *canon) time(t time.Time) {
+	c.num(t.Unix())
+	c.num(int64(t.Nanosecond()))
+}
+func (c *canon) flag(b bool) { c.num(boolInt(b)) }
+
+// set writes n elements as a sorted set: each is encoded on its own by
+// enc, and the encodings are written in byte order, so that the order the
+// caller gave them in does not count. enc must not call set.
+func (c *canon) set(n int, enc func(i int)) {
+	c.num(int64(n))
+	if n == 0 {
+		return
+	}
+	if n == 1 {
+		enc(0)
+		return
+	}
+	// Encode each element at the end of b, then move the encodings aside
+	// and write them back sorted.
+	start := len(c.b)
+	c.ends = c.ends[:0]
+	for i := range n {
+		enc(i)
+		c.ends = append(c.ends, len(c.b))
+	}
+	c.scratch = append(c.scratch[:0], c.b[start:]...)
+	c.parts = c.parts[:0]
+	from := 0
+	for _, end := range c.ends {
+		c.parts = append(c.parts, c.scratch[from:end-start])
+		from = end - start
+	}
+	slices.SortFunc(c.parts, bytes.Compare)
+	c.b = c.b[:start]
+	for _, p := range c.parts {
+		c.b = append(c.b, p...)
+	}
+}
+
 func (c *canon) history(rs []policy.Record) {
-	c.num(int64(len(rs)))
-	for _, r := range rs {
+	c.set(len(rs), func(i int) {
+		r := &rs[i]
 		c.time(r.At)
 		c.num(int64(r.Penalty))
 		c.str(r.Category)
 		c.str(r.Rule)
-	}
+	})
 }
 
 // planID derives a plan's identity from everything that decides it: the
-// policy digest and the whole case. Two different cases never share a plan
-// id, so they never share an action key.
+// policy digest and the whole case in its canonical form (see canon), with
+// the members in the order the plan lists them. Two different cases never
+// share a plan id, so they never share an action key; the same case with
+// its unordered fields in another order has the same id.
 func planID(gc GroupCase, digest string) string {
 	c := canonPool.Get().(*canon)
 	defer func() {
@@ -185,10 +262,7 @@ func planID(gc GroupCase, digest string) string {
 	g := gc.Group
 	str(g.ID)
 	str(g.Owner)
-	num(int64(len(g.Admins)))
-	for _, a := range g.Admins {
-		str(a)
-	}
+	c.set(len(g.Admins), func(i int) { str(g.Admins[i]) })
 	num(int64(g.Members))
 	at(g.Created)
 	num(0) // where a group status was, so that plan ids and action keys stay as they were
@@ -210,14 +284,17 @@ func planID(gc GroupCase, digest string) string {
 		}
 		at(a.Created)
 		history(a.History)
-		num(int64(len(a.Holdings)))
-		for _, hd := range a.Holdings {
+		c.set(len(a.Holdings), func(i int) {
+			hd := &a.Holdings[i]
 			num(int64(hd.Kind))
 			num(hd.Amount)
 			str(hd.Currency)
 			str(hd.Product)
-		}
+		})
 	}
+	// Violations, evidence and reviews keep their order: ties between
+	// equal matches go to the earlier violation, and between reviews made
+	// at the same time to the later one.
 	num(int64(len(gc.Violations)))
 	for _, v := range gc.Violations {
 		str(v.ID)
@@ -230,7 +307,7 @@ func planID(gc GroupCase, digest string) string {
 		num(int64(len(v.Evidence.Identifications)))
 		for _, id := range v.Evidence.Identifications {
 			num(int64(id.Method))
-			num(int64(id.Confidence * 1e9))
+			c.b = binary.AppendUvarint(c.b, math.Float64bits(id.Confidence))
 			at(id.At)
 			str(id.Reference)
 		}
@@ -268,12 +345,16 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 		Decisions:   plan.Decisions[:0],
 		Notices:     slices.Grow(plan.Notices[:0], n),
 		Spared:      slices.Grow(plan.Spared[:0], n),
-		Actions:     slices.Grow(plan.Actions[:0], n+2*len(gc.Violations)+2),
+		Actions:     plan.Actions[:0],
 		Obligations: plan.Obligations[:0],
 		Held:        plan.Held[:0],
 	}
-	b := &builder{plan: plan, engine: p.engine, planner: p, gc: gc}
-	bystander := fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", gd.Penalty)
+	b := newBuilder(p, gc, plan)
+	groupPenalty := gd.Penalty
+	if heldForDueProcess(&gd) {
+		groupPenalty = policy.PenaltyNone // not applied until a person completes it
+	}
+	bystander := fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", groupPenalty)
 	if gd.PendingReview {
 		plan.PendingReview = append(plan.PendingReview, gc.Group.ID)
 	}
@@ -281,7 +362,7 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 		d, m := &decisions[i], &gc.Members[i]
 		switch {
 		case d.Penalty == policy.PenaltyNone:
-			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, &gd, bystander)})
+			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, groupPenalty, bystander)})
 		case heldForDueProcess(d):
 			plan.Held = append(plan.Held, *d)
 		default:
@@ -292,6 +373,9 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 			plan.PendingReview = append(plan.PendingReview, m.Account.ID)
 		}
 	}
+	// Evidence and a report per violation, a freeze and a measure per
+	// decision, the group's measure, a notice per member.
+	plan.Actions = slices.Grow(plan.Actions, 2*len(gc.Violations)+2*len(plan.Decisions)+1+n)
 	b.evidence()
 	b.freezes()
 	b.accountActions()
@@ -330,7 +414,7 @@ func heldForDueProcess(d *policy.Decision) bool {
 }
 
 // sparedReason explains why a member is not penalised.
-func sparedReason(d *policy.Decision, gd *policy.Decision, bystander string) string {
+func sparedReason(d *policy.Decision, groupPenalty policy.Penalty, bystander string) string {
 	for _, g := range slices.Backward(d.Guards) {
 		if g.Action == policy.InterventionLowered && g.To == policy.PenaltyNone {
 			return g.Reason
@@ -339,7 +423,7 @@ func sparedReason(d *policy.Decision, gd *policy.Decision, bystander string) str
 	if len(d.Matches) > 0 {
 		return "the rules that matched ask for no penalty"
 	}
-	if gd.Penalty != policy.PenaltyNone && !d.Role.Leads() {
+	if groupPenalty != policy.PenaltyNone && !d.Role.Leads() {
 		return bystander
 	}
 	return "no rule of the policy applies to this account"

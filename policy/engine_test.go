@@ -302,10 +302,11 @@ func TestCompileErrorsAreFoundByErrorsAs(t *testing.T) {
 
 func TestRulesListsTheDefaultPolicy(t *testing.T) {
 	rules := policy.Default().Rules()
-	require.Len(t, rules, 9)
+	require.Len(t, rules, 11)
 	assert.Equal(t, policy.RuleInfo{ID: "focus-group-close", Target: policy.TargetGroup,
 		Description: "A group where child sexual abuse material or personal-information trafficking is verified is closed."}, rules[0])
-	assert.Equal(t, "other-leader-responsibility", rules[8].ID)
+	assert.Equal(t, "other-leader-responsibility", rules[9].ID)
+	assert.Equal(t, "other-actor-high", rules[10].ID)
 }
 
 // A decision waits for review only when the review could make it heavier:

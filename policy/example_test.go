@@ -76,7 +76,7 @@ func ExampleDefault() {
 		}
 	}
 	// Output:
-	// warden-default 1.0.0 64
+	// warden-default 1.1.0 64
 	// zero tolerance: csam
 	// zero tolerance: pii_trafficking
 }
@@ -114,13 +114,14 @@ func ExampleEngine_Explain() {
 		}
 	}
 	// Output:
-	// decision: warn other-leader-responsibility
+	// decision: suspend other-leader-responsibility
 	// focus-leader-ban: skipped, its condition requires another category than spam
 	// focus-leader-suspend: skipped, its condition requires another category than spam
 	// focus-actor-ban: skipped, its condition requires another category than spam
 	// other-actor-repeat: skipped, its condition requires the subject to have committed the violation
 	// other-actor-critical: skipped, its condition requires the subject to have committed the violation
 	// other-leader-responsibility: matched=true subject.is_actor=false variables.leader=true variables.serious=true violation.zero_tolerance=false
+	// other-actor-high: skipped, its condition requires the subject to have committed the violation
 }
 
 // A group case is decided in one call: the group first, then each member

@@ -83,15 +83,15 @@ func (e *Engine) doubleJudgment(d *Decision, st *evalState, m *Match, note func(
 			to, dur = m.Penalty, m.Duration
 		}
 	}
-	reason := fmt.Sprintf("violation %s is not verified (%s); nothing above %s until a person confirms it",
-		st.V.ID, unverifiedWhy(st.V, st), to)
+	reason := fmt.Sprintf("violation %s is not verified (%s); nothing above %s until %s",
+		st.V.ID, unverifiedWhy(st.V, st), to, untilVerified(st.V, st))
 	if to != m.Penalty || dur != m.Duration {
 		note(GuardDoubleJudgment, g.Enabled, to, dur, reason)
 		return out
 	}
 	// Within the provisional measure: it stands, pending review.
 	n := GuardNote{Guard: GuardDoubleJudgment, Action: InterventionPending, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: m.Penalty,
-		Reason: fmt.Sprintf("violation %s is not verified (%s); the %s is provisional until a person confirms it", st.V.ID, unverifiedWhy(st.V, st), m.Penalty)}
+		Reason: fmt.Sprintf("violation %s is not verified (%s); the %s is provisional until %s", st.V.ID, unverifiedWhy(st.V, st), m.Penalty, untilVerified(st.V, st))}
 	if !g.Enabled {
 		n.Action = InterventionDisabled
 	}
@@ -110,16 +110,28 @@ func (e *Engine) disproportionate(st *evalState, p Penalty, ladderEnd bool) bool
 	return p.Permanent() && st.V.Severity < SeverityHigh && !e.p.Categories[st.Cat].ZeroTolerance && !ladderEnd
 }
 
-// unverifiedWhy says which half of the double judgment is missing.
+// unverifiedWhy says which half of the double judgment is missing, as of
+// the decision: a review made after it does not count.
 func unverifiedWhy(v *Violation, st *evalState) string {
 	var missing []string
 	if !v.Automated() {
 		missing = append(missing, "no technical identification")
 	}
 	if st.Review == nil {
-		missing = append(missing, "no manual review yet")
+		missing = append(missing, "no manual review before the decision")
 	}
 	return strings.Join(missing, ", ")
+}
+
+// untilVerified says what would complete the double judgment.
+func untilVerified(v *Violation, st *evalState) string {
+	switch {
+	case !v.Automated() && st.Review != nil:
+		return "a technical identification supports the reviewer's finding"
+	case !v.Automated():
+		return "a technical identification supports it and a person confirms it"
+	}
+	return "a person confirms it"
 }
 
 // dueProcess holds a penalty pending review when it lacks its reasons or an

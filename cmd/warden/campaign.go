@@ -35,7 +35,9 @@ histogram of the time from detection to decision.
 
 With -statements FILE, the statements of reasons of every plan, in the
 format of the DSA Transparency Database (package enforcement/dsa), are
-written to FILE as one JSON document, {"statements": [...]}.
+written to FILE as a platform submits them: JSON lines, each line one
+batch request body {"statements": [...]} of at most 100 statements, with
+puids unique across the file (a case given twice gives its statements once).
 
 It stops with status 1 at the first line that is not a valid group case,
 reported as CASES.jsonl:line:col: field: message, or whose plan gives a
@@ -49,7 +51,7 @@ func runCampaign(e *env, args []string) int {
 	policyFile := f.policyFlag()
 	asJSON := f.Bool("json", false, "print the report as JSON")
 	plansFile := f.String("plans", "", "write every plan to `FILE`, one JSON plan a line")
-	statementsFile := f.String("statements", "", "write the DSA statements of reasons of every plan to `FILE`, as {\"statements\": [...]}")
+	statementsFile := f.String("statements", "", "write the DSA statements of reasons of every plan to `FILE`, as JSON lines of batches of at most 100")
 	htmlFile := f.String("html", "", "write the report to `FILE` as a self-contained HTML page")
 	name := f.String("name", "", "the campaign's `NAME` in the report (default: the base name of CASES.jsonl)")
 	focus := f.String("focus", "", "the focus `CATEGORIES`, comma-separated, reported apart (default: the policy's zero-tolerance categories)")
@@ -122,7 +124,7 @@ func runCampaign(e *env, args []string) int {
 			return exitUsage
 		}
 		defer o.close()
-		statements = &statementWriter{outputFile: o, engine: engine}
+		statements = newStatementWriter(o, engine)
 	}
 
 	showProgress := *progress || isTerminal(e.stderr)

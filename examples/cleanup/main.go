@@ -6,7 +6,9 @@
 //	go run ./examples/cleanup [-json] [-html FILE] [-policy FILE] [-statements FILE] [-groups N] [-seed N]
 //
 // With -statements FILE it also writes one DSA statement of reasons per
-// restricted account of the campaign to FILE, as {"statements": [...]}.
+// restricted account of the campaign to FILE, as a platform submits them:
+// JSON lines, each line one batch request body {"statements": [...]} of at
+// most 100 statements, with puids unique across the file.
 // With -html FILE it also writes the report to FILE as one self-contained
 // HTML page of charts and tables, as warden campaign -html does.
 package main
@@ -14,7 +16,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -74,7 +75,7 @@ func run(ctx context.Context, w io.Writer, o options) error {
 			return err
 		}
 		defer f.Close()
-		out = &statementWriter{w: bufio.NewWriter(f), engine: engine}
+		out = newStatementWriter(f, engine)
 	}
 	var latencies reporthtml.Latencies
 	if out != nil || o.html != "" {
@@ -111,12 +112,17 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	return report.WriteText(w)
 }
 
-// statementWriter streams the statements of a campaign into one
-// {"statements": [...]} document, plan by plan.
+// statementWriter streams the statements of a campaign into JSON lines of
+// batches, plan by plan.
 type statementWriter struct {
 	w      *bufio.Writer
+	lines  *dsa.Writer
 	engine *policy.Engine
-	n      int
+}
+
+func newStatementWriter(w io.Writer, engine *policy.Engine) *statementWriter {
+	bw := bufio.NewWriter(w)
+	return &statementWriter{w: bw, lines: dsa.NewWriter(bw), engine: engine}
 }
 
 func (sw *statementWriter) add(p *enforcement.Plan) error {
@@ -124,27 +130,13 @@ func (sw *statementWriter) add(p *enforcement.Plan) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range statements {
-		b, err := json.Marshal(s)
-		if err != nil {
-			return err
-		}
-		sep := ",\n"
-		if sw.n == 0 {
-			sep = "{\"statements\": [\n"
-		}
-		sw.w.WriteString(sep)
-		sw.w.Write(b)
-		sw.n++
-	}
-	return nil
+	return sw.lines.Write(statements...)
 }
 
 func (sw *statementWriter) close() error {
-	if sw.n == 0 {
-		sw.w.WriteString("{\"statements\": [")
+	if err := sw.lines.Close(); err != nil {
+		return err
 	}
-	sw.w.WriteString("\n]}\n")
 	return sw.w.Flush()
 }
 
