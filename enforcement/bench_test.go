@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/groupwarden/warden/enforcement"
-	"github.com/groupwarden/warden/internal/synth"
+	"github.com/groupwarden/warden/examples/synth"
 	"github.com/groupwarden/warden/policy"
 )
 

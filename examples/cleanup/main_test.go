@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/groupwarden/warden/enforcement/dsa"
-	"github.com/groupwarden/warden/internal/synth"
+	"github.com/groupwarden/warden/examples/synth"
 )
 
 func TestCleanupReport(t *testing.T) {
