@@ -3,10 +3,14 @@
 // decided by the default policy (or another), with the campaign's report.
 // Every figure in the report is computed by the policy over the data.
 //
-//	go run ./examples/cleanup [-json] [-policy FILE] [-statements FILE] [-groups N] [-seed N]
+//	go run ./examples/cleanup [-json] [-policy FILE] [-statements FILE] [-groups N] [-seed N] [-shared F] [-shards N]
 //
-// With -statements FILE it also writes one DSA statement of reasons per
-// restricted account of the campaign to FILE, as {"statements": [...]}.
+// With -statements FILE it also writes the campaign's DSA statements of
+// reasons to FILE, as {"statements": [...]}: one per measure, a group's
+// for its owner and one per restricted account however many groups reach
+// it. With -shared F a share F of the accounts sit in several groups. With
+// -shards N it runs the campaign as N shards, merges their reports and
+// reconciles their accounts once, and prints the same report as one run.
 package main
 
 import (
@@ -30,9 +34,12 @@ func main() {
 	groups := flag.Int("groups", synth.Default.Groups, "how many groups the synthetic campaign has")
 	seed := flag.Uint64("seed", synth.Default.Seed, "the seed of the synthetic campaign")
 	statements := flag.String("statements", "", "write the campaign's statements of reasons to this file")
+	shared := flag.Float64("shared", 0, "the share of accounts drawn from a pool of accounts in several groups")
+	shards := flag.Int("shards", 1, "run the campaign as this many shards and merge their reports")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, options{
 		policyFile: *policyFile, asJSON: *asJSON, groups: *groups, seed: *seed, statements: *statements,
+		shared: *shared, shards: *shards,
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, "cleanup:", err)
 		os.Exit(1)
@@ -45,6 +52,8 @@ type options struct {
 	groups     int
 	seed       uint64
 	statements string
+	shared     float64
+	shards     int
 }
 
 func run(ctx context.Context, w io.Writer, o options) error {
@@ -60,8 +69,10 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	}
 	cfg := synth.Default
 	cfg.Groups, cfg.Seed = o.groups, o.seed
+	if o.shared > 0 {
+		cfg.Shared, cfg.Pool = o.shared, max(1, o.groups/10)
+	}
 	campaign := enforcement.Campaign{Name: "special clean-up of chat groups (shaped like 2017's)", From: synth.Start, To: synth.End, Focus: synth.Focus}
-	var runOpts []enforcement.RunOption
 	var out *statementWriter
 	if o.statements != "" {
 		f, err := os.Create(o.statements)
@@ -70,9 +81,8 @@ func run(ctx context.Context, w io.Writer, o options) error {
 		}
 		defer f.Close()
 		out = &statementWriter{w: bufio.NewWriter(f), engine: engine}
-		runOpts = append(runOpts, enforcement.WithPlans(out.add))
 	}
-	report, err := enforcement.NewPlanner(engine).Run(ctx, campaign, synth.Cases(cfg), runOpts...)
+	report, err := runShards(ctx, enforcement.NewPlanner(engine), campaign, cfg, max(1, o.shards), out)
 	if err != nil {
 		return err
 	}
@@ -82,7 +92,7 @@ func run(ctx context.Context, w io.Writer, o options) error {
 		}
 	}
 	if o.asJSON {
-		b, err := report.JSON()
+		b, err := json.MarshalIndent(report, "", "  ")
 		if err != nil {
 			return err
 		}
@@ -90,6 +100,44 @@ func run(ctx context.Context, w io.Writer, o options) error {
 		return err
 	}
 	return report.WriteText(w)
+}
+
+// runShards runs the campaign as n shards, one after the other here (on a
+// platform, each on its own machine), merges their reports, and reconciles
+// the measures of all shards into one plan per account, as one run would.
+func runShards(ctx context.Context, planner *enforcement.Planner, c enforcement.Campaign, cfg synth.Config, n int, out *statementWriter) (*enforcement.Report, error) {
+	var plans []enforcement.RunOption
+	if out != nil {
+		plans = append(plans, enforcement.WithPlans(out.add))
+	}
+	if n == 1 {
+		accounts := enforcement.WithAccountPlans(func(*enforcement.AccountPlan) error { return nil })
+		if out != nil {
+			accounts = enforcement.WithAccountPlans(out.addAccount)
+		}
+		return planner.Run(ctx, c, synth.Cases(cfg), append(plans, accounts)...)
+	}
+	rec := enforcement.NewReconciler()
+	var report *enforcement.Report
+	for k := range n {
+		r, err := planner.Run(ctx, c, synth.Cases(cfg), append(plans, enforcement.WithShard(k, n), enforcement.WithMeasures(rec.Add))...)
+		if err != nil {
+			return nil, fmt.Errorf("shard %d of %d: %w", k, n, err)
+		}
+		if report == nil {
+			report = r
+		} else if err := report.Merge(r); err != nil {
+			return nil, err
+		}
+	}
+	var each func(*enforcement.AccountPlan) error
+	if out != nil {
+		each = out.addAccount
+	}
+	if err := planner.Reconcile(ctx, c, rec, report, each); err != nil {
+		return nil, err
+	}
+	return report, nil
 }
 
 // statementWriter streams the statements of a campaign into one
@@ -120,6 +168,8 @@ func (sw *statementWriter) add(p *enforcement.Plan) error {
 	}
 	return nil
 }
+
+func (sw *statementWriter) addAccount(a *enforcement.AccountPlan) error { return sw.add(&a.Plan) }
 
 func (sw *statementWriter) close() error {
 	if sw.n == 0 {
