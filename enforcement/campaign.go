@@ -2,9 +2,9 @@ package enforcement
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
-	"errors"
 	"runtime"
 	"sync"
 	"time"

@@ -57,6 +57,23 @@ func (b *SketchBucket) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// UnmarshalJSON reads a sketch, refusing buckets out of order or twice.
+func (s *Sketch) UnmarshalJSON(data []byte) error {
+	var v struct {
+		Buckets []SketchBucket `json:"buckets"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	for i := 1; i < len(v.Buckets); i++ {
+		if v.Buckets[i].Index <= v.Buckets[i-1].Index {
+			return fmt.Errorf("sketch: buckets[%d]: index %d after %d; want increasing indexes", i, v.Buckets[i].Index, v.Buckets[i-1].Index)
+		}
+	}
+	s.Buckets = v.Buckets
+	return nil
+}
+
 const (
 	subBits    = 6 // 64 buckets per power of two
 	exactBelow = 2 << subBits
@@ -143,9 +160,17 @@ func (s *Sketch) Quantiles(qs ...float64) []time.Duration {
 		// The explicit conversion keeps the product from being fused with
 		// the sum, so the result is the same on every machine.
 		delta := float64(float64(vhi-vlo) * (rank - float64(lo)))
-		out[k] = time.Duration(math.Round(float64(vlo)+delta)) * time.Millisecond
+		out[k] = millis(math.Round(float64(vlo) + delta))
 	}
 	return out
+}
+
+// millis converts milliseconds to a duration, saturating at the longest.
+func millis(ms float64) time.Duration {
+	if ms >= float64(math.MaxInt64/int64(time.Millisecond)) {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(ms) * time.Millisecond
 }
 
 // valueAt returns the value, in milliseconds, of the duration of the given
