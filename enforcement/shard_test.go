@@ -216,7 +216,9 @@ func TestMalformedCaseStopsWithPartialReport(t *testing.T) {
 // memoryExecutor applies each key once.
 type memoryExecutor struct{ done map[string]int }
 
-func (m *memoryExecutor) Done(_ context.Context, key string) (bool, error) { return m.done[key] > 0, nil }
+func (m *memoryExecutor) Done(_ context.Context, key string) (bool, error) {
+	return m.done[key] > 0, nil
+}
 func (m *memoryExecutor) Apply(_ context.Context, a enforcement.Action) error {
 	m.done[a.Key]++
 	return nil
