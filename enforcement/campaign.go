@@ -222,6 +222,7 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	}
 
 	delivered, pos := 0, start
+	var measures []AccountMeasure
 	checkpoint := func() error {
 		if o.checkpoint == nil {
 			return nil
@@ -260,7 +261,8 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 		// The plan counts once it is delivered whole: a case stopped half-way
 		// is planned again on resume, and its measures, kept once by plan and
 		// account, are not counted twice.
-		gp, measures := SplitPlan(res.plan)
+		measures = splitInPlace(res.plan, measures[:0])
+		gp := res.plan
 		if o.each != nil {
 			if err := o.each(gp); err != nil {
 				return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, j.pos, j.gc.Group.ID, err))

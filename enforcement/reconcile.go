@@ -87,15 +87,23 @@ func SplitPlan(p *Plan) (*Plan, []AccountMeasure) {
 	if len(p.Decisions) == 0 {
 		return &gp, nil
 	}
-	measured := make(map[string]bool, len(p.Decisions))
-	for i := range p.Decisions {
-		measured[p.Decisions[i].Subject] = true
+	gp.Actions, gp.Notices = slices.Clone(p.Actions), slices.Clone(p.Notices)
+	return &gp, splitInPlace(&gp, nil)
+}
+
+// splitInPlace turns a plan into its group part, compacting its actions and
+// notices in place, and appends its account measures to ms.
+func splitInPlace(p *Plan, ms []AccountMeasure) []AccountMeasure {
+	if len(p.Decisions) == 0 {
+		return ms
+	}
+	measured := func(account string) bool {
+		return slices.ContainsFunc(p.Decisions, func(d policy.Decision) bool { return d.Subject == account })
 	}
 	groupPenalty, groupDuration := p.GroupDecision.Penalty, p.GroupDecision.Duration
 	if heldForDueProcess(&p.GroupDecision) {
 		groupPenalty, groupDuration = policy.PenaltyNone, 0
 	}
-	measures := make([]AccountMeasure, 0, len(p.Decisions))
 	for i := range p.Decisions {
 		d := p.Decisions[i]
 		m := AccountMeasure{Group: p.Group, Plan: p.ID, GroupPenalty: groupPenalty, GroupDuration: groupDuration, Decision: d}
@@ -111,26 +119,28 @@ func SplitPlan(p *Plan) (*Plan, []AccountMeasure) {
 				m.Violations = append(m.Violations, v)
 			}
 		}
-		measures = append(measures, m)
+		ms = append(ms, m)
 	}
-	gp.Decisions = nil
-	gp.Actions = make([]Action, 0, len(p.Actions))
-	gp.Notices = make([]Notice, 0, len(p.Notices))
+	// Notify actions come in the order of their notices, so both compact
+	// forwards in place.
+	actions, notices := p.Actions[:0], p.Notices[:0]
 	for _, a := range p.Actions {
 		switch {
 		case a.Kind == FreezeFunds, isAccountKind(a.Kind):
 			continue
 		case a.Kind == Notify:
-			if measured[a.Subject] {
+			if measured(a.Subject) {
 				continue
 			}
-			gp.Notices = append(gp.Notices, p.Notices[a.Notice])
-			a.Notice = len(gp.Notices) - 1
+			notices = append(notices, p.Notices[a.Notice])
+			a.Notice = len(notices) - 1
 		}
-		a.Seq = len(gp.Actions) + 1
-		gp.Actions = append(gp.Actions, a)
+		a.Seq = len(actions) + 1
+		actions = append(actions, a)
 	}
-	return &gp, measures
+	clear(p.Notices[len(notices):])
+	p.Actions, p.Notices, p.Decisions = actions, notices, p.Decisions[:0]
+	return ms
 }
 
 func isAccountKind(k ActionKind) bool {
