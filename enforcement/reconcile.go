@@ -148,8 +148,45 @@ func isAccountKind(k ActionKind) bool {
 }
 
 // ErrInvalidMeasures is wrapped by the errors of [Planner.ReconcileAccount]
-// for measures that cannot be one account's.
+// for measures that cannot be one account's, with a *policy.Problem whose
+// path indexes the measures as given (measures[2].decision.penalty) and
+// whose code is one of the Code… constants below.
 var ErrInvalidMeasures = errors.New("invalid account measures")
+
+// The codes of the problems with account measures.
+const (
+	CodeNoMeasures        policy.Code = "no-measures"         // nothing to reconcile
+	CodeOtherAccount      policy.Code = "other-account"       // a measure against another account
+	CodeOtherPolicy       policy.Code = "other-policy"        // a measure decided under another policy
+	CodeNotAccountPenalty policy.Code = "not-account-penalty" // none or close is not a measure against an account
+)
+
+func measureErr(c Campaign, path string, code policy.Code, format string, args ...any) error {
+	return fmt.Errorf("%w: campaign %s: %w", ErrInvalidMeasures, c.Name,
+		&policy.Problem{Path: path, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// checkMeasures refuses measures that cannot be one account's.
+func (p *Planner) checkMeasures(c Campaign, ms []AccountMeasure) error {
+	if len(ms) == 0 {
+		return measureErr(c, "measures", CodeNoMeasures, "no measures to reconcile")
+	}
+	digest := p.engine.Policy().Digest
+	for i := range ms {
+		m, at := &ms[i], policy.IndexPath("measures", i)
+		switch {
+		case m.Account() != ms[0].Account():
+			return measureErr(c, policy.JoinPath(at, "membership.account.id"), CodeOtherAccount, "a measure against %s among those against %s", m.Account(), ms[0].Account())
+		case m.Decision.Policy.Digest != digest:
+			return measureErr(c, policy.JoinPath(at, "decision.policy.digest"), CodeOtherPolicy, "plan %s decided under policy %s, not %s", m.Plan, m.Decision.Policy.Digest, digest)
+		case !isAccountPenalty(m.Decision.Penalty):
+			return measureErr(c, policy.JoinPath(at, "decision.penalty"), CodeNotAccountPenalty, "plan %s measures %s with %s", m.Plan, m.Account(), m.Decision.Penalty)
+		}
+	}
+	return nil
+}
+
+func isAccountPenalty(p policy.Penalty) bool { _, ok := accountKinds[p]; return ok }
 
 // ReconcileAccount turns every measure a campaign's group plans took
 // against one account into the account's one plan: the heaviest measure
@@ -160,30 +197,18 @@ var ErrInvalidMeasures = errors.New("invalid account measures")
 // set. It returns an error, and no plan, for no measures, measures of two
 // accounts, or measures under another policy than the planner's.
 func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*AccountPlan, error) {
-	if len(measures) == 0 {
-		return nil, fmt.Errorf("%w: campaign %s: no measures to reconcile", ErrInvalidMeasures, c.Name)
+	if err := p.checkMeasures(c, measures); err != nil {
+		return nil, err
 	}
-	digest := p.engine.Policy().Digest
 	ms := slices.Clone(measures)
 	slices.SortFunc(ms, func(a, b AccountMeasure) int {
 		return cmp.Or(strings.Compare(a.Group, b.Group), strings.Compare(a.Plan, b.Plan))
 	})
 	ms = slices.CompactFunc(ms, func(a, b AccountMeasure) bool { return a.Group == b.Group && a.Plan == b.Plan })
-	account := ms[0].Account()
+	account, digest := ms[0].Account(), p.engine.Policy().Digest
 	best := 0
 	for i := range ms {
-		m := &ms[i]
-		switch {
-		case m.Account() != account:
-			return nil, fmt.Errorf("%w: campaign %s: a measure against %s among those against %s", ErrInvalidMeasures, c.Name, m.Account(), account)
-		case m.Decision.Policy.Digest != digest:
-			return nil, fmt.Errorf("%w: campaign %s: the measure of plan %s against %s was decided under policy %s, not %s",
-				ErrInvalidMeasures, c.Name, m.Plan, account, m.Decision.Policy.Digest, digest)
-		case m.Decision.Penalty == policy.PenaltyNone || m.Decision.Penalty == policy.PenaltyClose:
-			return nil, fmt.Errorf("%w: campaign %s: plan %s measures %s with %s, not an account penalty",
-				ErrInvalidMeasures, c.Name, m.Plan, account, m.Decision.Penalty)
-		}
-		if p.outranks(&m.Decision, &ms[best].Decision) {
+		if p.outranks(&ms[i].Decision, &ms[best].Decision) {
 			best = i
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -299,6 +300,18 @@ func TestReconcileAccountIsOrderFreeAndStable(t *testing.T) {
 	}
 	_, err := planner.ReconcileAccount(campaign2017, append(slices.Clone(one), two...))
 	assert.ErrorIs(t, err, enforcement.ErrInvalidMeasures)
+	assert.Equal(t, enforcement.CodeOtherAccount, policy.CodeOf(err))
+	path, _ := policy.PathOf(err)
+	assert.Equal(t, policy.JoinPath(policy.IndexPath("measures", len(one)), "membership.account.id"), path)
 	_, err = planner.ReconcileAccount(campaign2017, nil)
-	assert.ErrorIs(t, err, enforcement.ErrInvalidMeasures)
+	assert.Equal(t, enforcement.CodeNoMeasures, policy.CodeOf(err))
+	bad := slices.Clone(one)
+	bad[0].Decision.Penalty = policy.PenaltyClose
+	_, err = planner.ReconcileAccount(campaign2017, bad)
+	assert.Equal(t, enforcement.CodeNotAccountPenalty, policy.CodeOf(err))
+	other := slices.Clone(one)
+	other[len(other)-1].Decision.Policy.Digest = "another"
+	_, err = planner.ReconcileAccount(campaign2017, other)
+	assert.Equal(t, enforcement.CodeOtherPolicy, policy.CodeOf(err))
+	assert.ErrorContains(t, err, fmt.Sprintf("measures[%d].decision.policy.digest", len(other)-1))
 }
