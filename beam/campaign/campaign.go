@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -34,11 +33,11 @@ import (
 )
 
 func init() {
-	beam.RegisterType(reflect.TypeOf((*planFn)(nil)).Elem())
-	beam.RegisterType(reflect.TypeOf((*reconcileFn)(nil)).Elem())
-	beam.RegisterType(reflect.TypeOf((*statementFn)(nil)).Elem())
-	beam.RegisterType(reflect.TypeOf((*batchFn)(nil)).Elem())
-	beam.RegisterType(reflect.TypeOf((*mergeReports)(nil)).Elem())
+	// Registered with their types, the DoFns are called without reflection.
+	register.DoFn6x1[context.Context, string, func(string), func(string, string), func(int, string), func(string), error](&planFn{})
+	register.DoFn6x1[context.Context, string, func(*string) bool, func(string), func(int, string), func(string), error](&reconcileFn{})
+	register.DoFn3x1[int, func(*string) bool, func(string), error](&batchFn{})
+	register.Combiner3[string, string, string](&mergeReports{})
 	register.Emitter1[string]()
 	register.Emitter2[string, string]()
 	register.Emitter2[int, string]()
@@ -80,17 +79,18 @@ func Build(s beam.Scope, cfg Config, cases beam.PCollection) (Outputs, error) {
 		return Outputs{}, err
 	}
 	env := fnEnv{Campaign: string(c), Policy: string(cfg.Policy), PolicyName: cfg.PolicyName}
-	groupPlans, measures, groupReports := beam.ParDo3(s.Scope("plan groups"), &planFn{Env: env}, cases)
-	byAccount := beam.GroupByKey(s.Scope("group measures by account"), measures)
-	accountPlans, accountReports := beam.ParDo2(s.Scope("reconcile accounts"), &reconcileFn{Env: env}, byAccount)
-	plans := beam.Flatten(s.Scope("plans"), groupPlans, accountPlans)
-	reports := beam.Flatten(s.Scope("reports"), groupReports, accountReports)
-	report := beam.Combine(s.Scope("merge reports"), &mergeReports{Env: env}, reports)
 	shards := cfg.StatementShards
 	if shards <= 0 {
 		shards = 16
 	}
-	statements := beam.ParDo(s.Scope("statements"), &statementFn{Env: env, Shards: shards}, plans)
+	env.Shards = shards
+	groupPlans, measures, groupStatements, groupReports := beam.ParDo4(s.Scope("plan groups"), &planFn{Env: env}, cases)
+	byAccount := beam.GroupByKey(s.Scope("group measures by account"), measures)
+	accountPlans, accountStatements, accountReports := beam.ParDo3(s.Scope("reconcile accounts"), &reconcileFn{Env: env}, byAccount)
+	plans := beam.Flatten(s.Scope("plans"), groupPlans, accountPlans)
+	reports := beam.Flatten(s.Scope("reports"), groupReports, accountReports)
+	report := beam.Combine(s.Scope("merge reports"), &mergeReports{Env: env}, reports)
+	statements := beam.Flatten(s.Scope("statements"), groupStatements, accountStatements)
 	batches := beam.ParDo(s.Scope("batch statements"), &batchFn{}, beam.GroupByKey(s.Scope("group statements"), statements))
 	return Outputs{Plans: plans, Statements: batches, Report: report}, nil
 }
@@ -120,6 +120,8 @@ type fnEnv struct {
 	Campaign   string
 	Policy     string
 	PolicyName string
+	// Shards is how many groups the statements are batched in.
+	Shards int
 }
 
 // worker is one engine and planner per worker process and environment:
@@ -162,11 +164,11 @@ func (f *planFn) Setup() (err error) {
 	return err
 }
 
-func (f *planFn) StartBundle(_ context.Context, _ func(string), _ func(string, string), _ func(string)) {
+func (f *planFn) StartBundle(_ context.Context, _ func(string), _ func(string, string), _ func(int, string), _ func(string)) {
 	f.report = enforcement.NewReport(f.w.campaign, f.w.engine)
 }
 
-func (f *planFn) ProcessElement(ctx context.Context, line string, emitPlan func(string), emitMeasure func(string, string), _ func(string)) error {
+func (f *planFn) ProcessElement(ctx context.Context, line string, emitPlan func(string), emitMeasure func(string, string), emitStatement func(int, string), _ func(string)) error {
 	if strings.TrimSpace(line) == "" {
 		return nil
 	}
@@ -196,11 +198,14 @@ func (f *planFn) ProcessElement(ctx context.Context, line string, emitPlan func(
 		}
 		emitMeasure(m.Account(), string(b))
 	}
+	if err := f.Env.statements(f.w, gp, emitStatement); err != nil {
+		return err
+	}
 	f.report.AddPlan(gp)
 	return nil
 }
 
-func (f *planFn) FinishBundle(_ context.Context, _ func(string), _ func(string, string), emitReport func(string)) error {
+func (f *planFn) FinishBundle(_ context.Context, _ func(string), _ func(string, string), _ func(int, string), emitReport func(string)) error {
 	b, err := json.Marshal(f.report)
 	if err != nil {
 		return err
@@ -222,11 +227,11 @@ func (f *reconcileFn) Setup() (err error) {
 	return err
 }
 
-func (f *reconcileFn) StartBundle(_ context.Context, _ func(string), _ func(string)) {
+func (f *reconcileFn) StartBundle(_ context.Context, _ func(string), _ func(int, string), _ func(string)) {
 	f.report = enforcement.NewReport(f.w.campaign, f.w.engine)
 }
 
-func (f *reconcileFn) ProcessElement(_ context.Context, account string, measures func(*string) bool, emitPlan func(string), _ func(string)) error {
+func (f *reconcileFn) ProcessElement(_ context.Context, account string, measures func(*string) bool, emitPlan func(string), emitStatement func(int, string), _ func(string)) error {
 	var ms []enforcement.AccountMeasure
 	var line string
 	for measures(&line) {
@@ -245,11 +250,14 @@ func (f *reconcileFn) ProcessElement(_ context.Context, account string, measures
 		return err
 	}
 	emitPlan(string(b))
+	if err := f.Env.statements(f.w, &ap.Plan, emitStatement); err != nil {
+		return err
+	}
 	f.report.AddAccount(ap)
 	return nil
 }
 
-func (f *reconcileFn) FinishBundle(_ context.Context, _ func(string), emitReport func(string)) error {
+func (f *reconcileFn) FinishBundle(_ context.Context, _ func(string), _ func(int, string), emitReport func(string)) error {
 	b, err := json.Marshal(f.report)
 	if err != nil {
 		return err
@@ -304,27 +312,10 @@ func (m *mergeReports) ExtractOutput(acc string) (string, error) {
 	return string(out), err
 }
 
-// statementFn builds the statements of reasons of a plan, keyed by a shard
-// of their PUID.
-type statementFn struct {
-	Env    fnEnv
-	Shards int
-
-	w *worker
-}
-
-func (f *statementFn) Setup() (err error) {
-	f.w, err = f.Env.worker()
-	return err
-}
-
-func (f *statementFn) ProcessElement(line string, emit func(int, string)) error {
-	// A group plan and an account plan share the fields statements read.
-	var p enforcement.Plan
-	if err := json.Unmarshal([]byte(line), &p); err != nil {
-		return err
-	}
-	ss, err := dsa.FromPlan(&p, f.w.engine)
+// statements emits the statements of reasons of a plan, keyed by a shard
+// of their PUID for batching.
+func (e fnEnv) statements(w *worker, p *enforcement.Plan, emit func(int, string)) error {
+	ss, err := dsa.FromPlan(p, w.engine)
 	if err != nil {
 		return err
 	}
@@ -335,7 +326,7 @@ func (f *statementFn) ProcessElement(line string, emit func(int, string)) error 
 		}
 		h := fnv.New32a()
 		h.Write([]byte(st.PUID))
-		emit(int(h.Sum32()%uint32(f.Shards)), string(b))
+		emit(int(h.Sum32()%uint32(max(1, e.Shards))), string(b))
 	}
 	return nil
 }
