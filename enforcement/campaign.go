@@ -22,8 +22,9 @@ type Campaign struct {
 	Focus []string `json:"focus,omitempty"`
 }
 
-// inWindow reports whether a case's time falls in [From, To).
-func (c Campaign) inWindow(t time.Time) bool {
+// InWindow reports whether a case's time falls in [From, To): the cases a
+// campaign plans; the others it counts as skipped.
+func (c Campaign) InWindow(t time.Time) bool {
 	return (c.From.IsZero() || !t.Before(c.From)) && (c.To.IsZero() || t.Before(c.To))
 }
 
@@ -204,7 +205,7 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	for range o.workers {
 		wg.Go(func() {
 			for j := range jobs {
-				if !c.inWindow(j.gc.Now) {
+				if !c.InWindow(j.gc.Now) {
 					j.out <- result{}
 					continue
 				}

@@ -177,7 +177,7 @@ func (f *planFn) ProcessElement(ctx context.Context, line string, emitPlan func(
 		return fmt.Errorf("campaign %s: a group case: %w", f.w.campaign.Name, err)
 	}
 	c := f.w.campaign
-	if (!c.From.IsZero() && gc.Now.Before(c.From)) || (!c.To.IsZero() && !gc.Now.Before(c.To)) {
+	if !c.InWindow(gc.Now) {
 		f.report.Skipped++
 		return nil
 	}
