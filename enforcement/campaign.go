@@ -78,7 +78,10 @@ func WithShard(k, n int) RunOption { return func(o *runOptions) { o.shard, o.sha
 // WithCheckpoints calls save with a checkpoint after every n plans
 // delivered, and once more when the run stops before its end (cancelled,
 // or stopped by an error), so that [WithResume] can go on from there. An
-// error save returns stops the run.
+// error save returns stops the run. A checkpoint carries every account
+// measure not yet reconciled, so its size grows with the penalised accounts
+// seen so far: save seldom, or hand the measures on with [WithMeasures] to
+// a store of their own, which keeps checkpoints small.
 func WithCheckpoints(n int, save func(*Checkpoint) error) RunOption {
 	return func(o *runOptions) { o.every, o.checkpoint = max(1, n), save }
 }
