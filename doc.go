@@ -21,8 +21,9 @@
 //     execution, campaigns with reports, and shadow runs of a candidate
 //     policy. enforcement/dsa turns plans into statements of reasons for
 //     the EU DSA Transparency Database.
-//   - appeal: the recovery of a banned account's lawful funds, as a fold of
-//     events, and appeals against penalties.
+//   - appeal: appeals against penalties; appeal/funds, beside it, the
+//     recovery of a banned account's lawful funds as a hash-chained,
+//     versioned log of events checked against a declared state machine.
 //
 // A program decides a case like this:
 //
@@ -35,6 +36,13 @@
 //		Now:        now,
 //	})
 //	fmt.Println(d.Penalty, d.Rule, d.Reason)
+//
+// A whole group, its leaders and members, is decided in one call with
+// Engine.DecideGroup; enforcement.Planner turns that into a plan. Inside,
+// policy is the public face of internal stages: the vocabulary
+// (internal/vocab, re-exported by policy), the policy language
+// (internal/lang), the compiler (internal/compiler) and the table of the
+// names a rule reads (internal/names).
 //
 // The package policy/policytest runs YAML fixture cases against a policy
 // inside go test, for rule authors' own repositories too; the warden command

@@ -4,51 +4,11 @@ import (
 	"slices"
 	"time"
 
-	"github.com/groupwarden/warden/internal/enumtext"
 	"github.com/groupwarden/warden/policy"
 )
 
 // ActionKind is what an action does. The zero ActionKind is not valid.
 type ActionKind uint8
-
-// The actions, in the order a plan runs them, then the undo actions.
-const (
-	PreserveEvidence ActionKind = iota + 1
-	ReportToAuthority
-	FreezeFunds
-	BanAccount
-	SuspendAccount
-	RestrictAccount
-	WarnAccount
-	CloseGroup
-	SuspendGroup
-	RestrictGroup
-	WarnGroup
-	Notify
-	// Undo actions, which reverse the ones above.
-	ReleaseFunds
-	ReinstateAccount
-	WithdrawWarning
-	ReopenGroup
-)
-
-var actionText = enumtext.New("action", "", "preserve-evidence", "report-to-authority", "freeze-funds",
-	"ban-account", "suspend-account", "restrict-account", "warn-account",
-	"close-group", "suspend-group", "restrict-group", "warn-group", "notify",
-	"release-funds", "reinstate-account", "withdraw-warning", "reopen-group")
-
-// String returns the action's name.
-func (k ActionKind) String() string { return actionText.String(uint8(k)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (k ActionKind) MarshalText() ([]byte, error) { return actionText.Marshal(uint8(k)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (k *ActionKind) UnmarshalText(b []byte) error {
-	v, err := actionText.Parse(string(b))
-	*k = ActionKind(v)
-	return err
-}
 
 // Action is one step of a plan. Its Key is deterministic and unique, so an
 // executor can apply it exactly once however often the plan is retried.

@@ -1,8 +1,8 @@
 // Package enforcement turns decisions into plans and runs campaigns.
 //
-// A Planner decides a GroupCase (a group, its members with their roles, its
-// violations, the time) for the group and for every member, and returns a
-// Plan: ordered actions (preserve evidence, report to the authority, freeze
+// A [Planner] decides a [GroupCase] (a group, its members with their roles,
+// its violations, the time) for the group and for every member with
+// [policy.Engine.DecideGroup], and returns a [Plan]: ordered actions (preserve evidence, report to the authority, freeze
 // funds, ban or suspend accounts, close or restrict the group, notify), each
 // with a deterministic idempotency key and, where it can be undone, its
 // undo; the obligations a verified CSAM violation creates; the members
@@ -13,7 +13,7 @@
 // caller implements, resumably and idempotently. MemoryExecutor serves tests
 // and examples.
 //
-// Planner.Run streams a campaign's cases into plans and a Report. Across a
+// [Planner.Run] streams a campaign's cases into plans and a [Report]. Across a
 // campaign an account gets one measure: each group plan hands its account
 // decisions on as AccountMeasures (SplitPlan), and the campaign reconciles
 // them into one AccountPlan per account (Planner.ReconcileAccount): the
@@ -30,6 +30,13 @@
 // stopped run returns the partial report of what it delivered. The same
 // steps run as an Apache Beam pipeline in the nested module beam/.
 //
-// Shadow runs a candidate policy beside the live one and reports every
+// [Shadow] runs a candidate policy beside the live one and reports every
 // decision that would change.
+//
+// A malformed group case is refused with a [*policy.Problem] (path, code,
+// message) wrapped with [policy.ErrInvalidCase]: the codes and paths are
+// stable, the messages are for people. Notice texts, reasons and report
+// texts may change between versions; action keys and plan ids do not.
 package enforcement
+
+//go:generate go run ../internal/enumgen . enums.list enums_gen.go

@@ -6,40 +6,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/groupwarden/warden/internal/enumtext"
 	"github.com/groupwarden/warden/policy"
 )
 
 // Audience is who a notice speaks to. The zero Audience is not valid.
 type Audience uint8
-
-// The audiences of notices.
-const (
-	// Leaders: the owner and administrators, who learn what was decided
-	// about the group and about themselves, and why.
-	Leaders Audience = iota + 1
-	// Actors: ordinary members who committed a violation, who learn what
-	// they did and what follows.
-	Actors
-	// Members: ordinary members who did nothing, who learn what happened to
-	// the group and that they are not penalised.
-	Members
-)
-
-var audienceText = enumtext.New("audience", "", "leader", "actor", "member")
-
-// String returns the audience's name.
-func (a Audience) String() string { return audienceText.String(uint8(a)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (a Audience) MarshalText() ([]byte, error) { return audienceText.Marshal(uint8(a)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (a *Audience) UnmarshalText(b []byte) error {
-	v, err := audienceText.Parse(string(b))
-	*a = Audience(v)
-	return err
-}
 
 // Notice tells one account what the plan decided about it and its group.
 // A notice of a penalty always carries its reasons and the appeal route.
@@ -109,14 +80,14 @@ func (b *builder) notices(decisions []policy.Decision) {
 		}
 		switch {
 		case m.Role.Leads():
-			n.Audience = Leaders
+			n.Audience = AudienceLeaders
 			if groupPenalty != policy.PenaltyNone {
 				n.GroupReason = gd.Reason
 			}
 		case len(n.Acts) > 0 || len(n.UnderReview) > 0:
-			n.Audience = Actors
+			n.Audience = AudienceActors
 		default:
-			n.Audience = Members
+			n.Audience = AudienceMembers
 		}
 		if d.Penalty != policy.PenaltyNone && !heldForDueProcess(d) {
 			n.Penalty, n.Duration, n.Until = d.Penalty, d.Duration, d.Until()
@@ -174,7 +145,7 @@ func (n Notice) Text() string {
 		fmt.Fprintf(&b, " Attributed to you and awaiting a person's review: %s.", strings.Join(n.UnderReview, ", "))
 	}
 	fmt.Fprintf(&b, " %s", accountMeasure(n))
-	if n.Audience == Members && n.Penalty == policy.PenaltyNone {
+	if n.Audience == AudienceMembers && n.Penalty == policy.PenaltyNone {
 		b.WriteString(" Members who took no part are not punished with their group.")
 	}
 	if n.Penalty != policy.PenaltyNone {

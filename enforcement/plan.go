@@ -12,21 +12,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/groupwarden/warden/internal/enumtext"
 	"github.com/groupwarden/warden/policy"
 )
 
 // GroupCase is a group with everyone in it and what was found there: the
-// input of a plan. The zero GroupCase is not valid.
-type GroupCase struct {
-	Group policy.Group `json:"group" yaml:"group"`
-	// Members lists every account of the group with its role, owner and
-	// admins included. Their roles must agree with the group's owner and admins.
-	Members    []policy.Membership `json:"members" yaml:"members"`
-	Violations []policy.Violation  `json:"violations" yaml:"violations"`
-	// Now is the time of the decisions; nothing reads the clock.
-	Now time.Time `json:"now" yaml:"now"`
-}
+// input of a plan. It is [policy.GroupCase].
+type GroupCase = policy.GroupCase
 
 // DefaultRetention is how long evidence behind a penalty is kept when no
 // law asks for longer: a year, past the six months of log retention that
@@ -92,30 +83,6 @@ type Spared struct {
 // ObligationKind is a duty that a plan creates beyond its actions.
 type ObligationKind uint8
 
-// The obligations.
-const (
-	// ObligationReport: report the violation to the competent authority.
-	ObligationReport ObligationKind = iota + 1
-	// ObligationRetain: keep the preserved evidence until the given time;
-	// nothing may delete it before.
-	ObligationRetain
-)
-
-var obligationText = enumtext.New("obligation", "", "report", "retain-evidence")
-
-// String returns the obligation's name.
-func (k ObligationKind) String() string { return obligationText.String(uint8(k)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (k ObligationKind) MarshalText() ([]byte, error) { return obligationText.Marshal(uint8(k)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (k *ObligationKind) UnmarshalText(b []byte) error {
-	v, err := obligationText.Parse(string(b))
-	*k = ObligationKind(v)
-	return err
-}
-
 // Obligation is a duty created by a verified violation.
 type Obligation struct {
 	Kind      ObligationKind `json:"kind"`
@@ -127,14 +94,10 @@ type Obligation struct {
 	Basis string    `json:"basis"`
 }
 
-// ErrInvalidGroupCase is wrapped by every error Plan returns for a malformed
-// member list, with a *policy.CaseError naming the field. The engine's
-// errors for the rest of the case wrap policy.ErrInvalidCase.
-var ErrInvalidGroupCase = errors.New("invalid group case")
-
-func groupCaseErr(field, format string, args ...any) error {
-	return fmt.Errorf("%w: %w", ErrInvalidGroupCase, &policy.CaseError{Field: field, Reason: fmt.Sprintf(format, args...)})
-}
+// ErrInvalidGroupCase is [policy.ErrInvalidCase], which every error Plan
+// returns for a malformed group case wraps, with the [*policy.Problem]
+// that says what and where.
+var ErrInvalidGroupCase = policy.ErrInvalidCase
 
 // Planner builds plans with one policy engine. It is immutable and safe for
 // concurrent use.
@@ -145,15 +108,12 @@ type Planner struct {
 
 // NewPlanner returns a planner that decides with engine.
 func NewPlanner(engine *policy.Engine, opts ...PlannerOption) *Planner {
-	p := &Planner{engine: engine, routes: DefaultFundsRoutes}
+	p := &Planner{engine: engine, routes: defaultFundsRoutes}
 	for _, o := range opts {
 		o(p)
 	}
 	return p
 }
-
-// Engine returns the planner's policy engine.
-func (p *Planner) Engine() *policy.Engine { return p.engine }
 
 // Plan decides the group and each of its members and returns the plan that
 // carries the decisions out. It returns an error, and no plan, for a
@@ -169,32 +129,24 @@ func (p *Planner) Plan(ctx context.Context, gc GroupCase) (*Plan, error) {
 // planInto builds the plan of a case into plan, reusing the storage of its
 // slices: a campaign recycles plans once they are reported.
 func (p *Planner) planInto(ctx context.Context, gc GroupCase, plan *Plan) error {
-	if err := checkMembers(gc); err != nil {
-		return err
-	}
-	gd, err := p.engine.Decide(ctx, policy.Case{Target: policy.TargetGroup, Group: gc.Group, Violations: gc.Violations, Now: gc.Now})
-	if err != nil {
-		return err
-	}
-	// The member decisions are scratch space: the plan keeps copies of the
+	// The decisions are scratch space: the plan keeps copies of the
 	// ones it acts on, so the slice goes back to a pool.
 	scratch := decisionPool.Get().(*[]policy.Decision)
 	defer func() {
 		clear(*scratch)
 		decisionPool.Put(scratch)
 	}()
-	decisions, err := p.engine.DecideMembers(ctx, policy.Case{Group: gc.Group, Violations: gc.Violations, Now: gc.Now}, gc.Members, (*scratch)[:0])
+	decisions, err := p.engine.DecideGroup(ctx, gc, (*scratch)[:0])
 	*scratch = decisions
 	if err != nil {
 		return err
 	}
-	p.build(gc, gd, decisions, plan)
+	p.build(gc, decisions[0], decisions[1:], plan)
 	return nil
 }
 
 var (
 	decisionPool = sync.Pool{New: func() any { return new([]policy.Decision) }}
-	seenPool     = sync.Pool{New: func() any { return map[string]int{} }}
 	canonPool    = sync.Pool{New: func() any { return new(canon) }}
 )
 
@@ -219,35 +171,6 @@ func (c *canon) history(rs []policy.Record) {
 	}
 }
 
-// checkMembers validates what the engine does not see: the member list.
-func checkMembers(gc GroupCase) error {
-	seen := seenPool.Get().(map[string]int)
-	defer func() {
-		clear(seen)
-		seenPool.Put(seen)
-	}()
-	for i, m := range gc.Members {
-		if j, dup := seen[m.Account.ID]; dup && m.Account.ID != "" {
-			return groupCaseErr(fmt.Sprintf("members[%d].account.id", i), "%q is members[%d] already", m.Account.ID, j)
-		}
-		seen[m.Account.ID] = i
-	}
-	for i, m := range gc.Members {
-		switch {
-		case m.Account.ID == "":
-			return groupCaseErr(fmt.Sprintf("members[%d].account.id", i), "required")
-		case !m.Role.Valid():
-			return groupCaseErr(fmt.Sprintf("members[%d].role", i), "want owner, admin or member")
-		}
-		for j, h := range m.Account.Holdings {
-			if h.Amount < 0 || h.Currency == "" {
-				return groupCaseErr(fmt.Sprintf("members[%d].account.holdings[%d]", i, j), "want a non-negative amount and a currency")
-			}
-		}
-	}
-	return nil
-}
-
 // planID derives a plan's identity from everything that decides it: the
 // policy digest and the whole case. Two different cases never share a plan
 // id, so they never share an action key.
@@ -268,7 +191,7 @@ func planID(gc GroupCase, digest string) string {
 	}
 	num(int64(g.Members))
 	at(g.Created)
-	num(int64(g.Status))
+	num(0) // where a group status was, so that plan ids and action keys stay as they were
 	history(g.History)
 	at(gc.Now)
 	num(int64(len(gc.Members)))
@@ -277,7 +200,14 @@ func planID(gc GroupCase, digest string) string {
 		str(a.ID)
 		num(int64(m.Role))
 		num(int64(a.Type))
-		c.flag(a.RealNameVerified)
+		// The holder of record rides on the verified flag, so plans of
+		// accounts without one keep their ids.
+		if a.Holder == "" {
+			c.flag(a.RealNameVerified)
+		} else {
+			c.num(2 + boolInt(a.RealNameVerified))
+			str(a.Holder)
+		}
 		at(a.Created)
 		history(a.History)
 		num(int64(len(a.Holdings)))
@@ -395,14 +325,14 @@ func (p *Plan) Clone() *Plan {
 // heldForDueProcess reports whether the due-process guard holds the decision.
 func heldForDueProcess(d *policy.Decision) bool {
 	return slices.ContainsFunc(d.Guards, func(g policy.GuardNote) bool {
-		return g.Guard == policy.GuardDueProcess && g.Action == policy.Pending
+		return g.Guard == policy.GuardDueProcess && g.Action == policy.InterventionPending
 	})
 }
 
 // sparedReason explains why a member is not penalised.
 func sparedReason(d *policy.Decision, gd *policy.Decision, bystander string) string {
 	for _, g := range slices.Backward(d.Guards) {
-		if g.Action == policy.Lowered && g.To == policy.PenaltyNone {
+		if g.Action == policy.InterventionLowered && g.To == policy.PenaltyNone {
 			return g.Reason
 		}
 	}

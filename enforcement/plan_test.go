@@ -109,9 +109,9 @@ func TestPlanCSAMVerified(t *testing.T) {
 		require.GreaterOrEqual(t, i, 0, to)
 		return plan.Notices[i]
 	}
-	assert.Equal(t, enforcement.Leaders, notice("alice").Audience)
+	assert.Equal(t, enforcement.AudienceLeaders, notice("alice").Audience)
 	assert.Contains(t, notice("alice").Text(), "was closed")
-	assert.Equal(t, enforcement.Actors, notice("carol").Audience)
+	assert.Equal(t, enforcement.AudienceActors, notice("carol").Audience)
 	assert.Contains(t, notice("carol").Text(), "You committed: v-csam-1 (csam)")
 	carolFunds := notice("carol").Funds
 	require.Len(t, carolFunds, 2, "a ban notice tells the holder how to recover each asset")
@@ -120,7 +120,7 @@ func TestPlanCSAMVerified(t *testing.T) {
 	assert.Contains(t, notice("carol").Text(), "Your funds are safe")
 	assert.Empty(t, notice("dave").Funds, "no ban, nothing frozen")
 	dave := notice("dave")
-	assert.Equal(t, enforcement.Members, dave.Audience)
+	assert.Equal(t, enforcement.AudienceMembers, dave.Audience)
 	assert.Equal(t, policy.PenaltyNone, dave.Penalty)
 	assert.Contains(t, dave.Text(), "not punished with their group")
 	assert.Empty(t, dave.Appeal.Route, "a notice without a penalty has nothing to appeal")

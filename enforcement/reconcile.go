@@ -348,9 +348,9 @@ func (p *Planner) accountNotice(ap *AccountPlan, ms []AccountMeasure, top *Accou
 			n.UnderReview = append(n.UnderReview, fmt.Sprintf("%s (%s, group %s)", v.ID, v.Category, v.Group))
 		}
 	}
-	n.Audience = Actors
+	n.Audience = AudienceActors
 	if top.Membership.Role.Leads() {
-		n.Audience = Leaders
+		n.Audience = AudienceLeaders
 	}
 	for i := range ms {
 		md := &ms[i].Decision

@@ -3,14 +3,17 @@
 // decided by the default policy (or another), with the campaign's report.
 // Every figure in the report is computed by the policy over the data.
 //
-//	go run ./examples/cleanup [-json] [-policy FILE] [-statements FILE] [-groups N] [-seed N] [-shared F] [-shards N]
+//	go run ./examples/cleanup [-json] [-html FILE] [-policy FILE] [-statements FILE] [-groups N] [-seed N] [-shared F] [-shards N]
 //
 // With -statements FILE it also writes the campaign's DSA statements of
 // reasons to FILE, as {"statements": [...]}: one per measure, a group's
 // for its owner and one per restricted account however many groups reach
-// it. With -shared F a share F of the accounts sit in several groups. With
-// -shards N it runs the campaign as N shards, merges their reports and
-// reconciles their accounts once, and prints the same report as one run.
+// it. With -html FILE it also writes the report to FILE as one
+// self-contained HTML page of charts and tables, as warden campaign -html
+// does. With -shared F a share F of the accounts sit in several groups.
+// With -shards N it runs the campaign as N shards, merges their reports
+// and reconciles their accounts once, and prints the same report as one
+// run.
 package main
 
 import (
@@ -25,6 +28,7 @@ import (
 	"github.com/groupwarden/warden/enforcement"
 	"github.com/groupwarden/warden/enforcement/dsa"
 	"github.com/groupwarden/warden/examples/synth"
+	"github.com/groupwarden/warden/internal/reporthtml"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -34,11 +38,12 @@ func main() {
 	groups := flag.Int("groups", synth.Default.Groups, "how many groups the synthetic campaign has")
 	seed := flag.Uint64("seed", synth.Default.Seed, "the seed of the synthetic campaign")
 	statements := flag.String("statements", "", "write the campaign's statements of reasons to this file")
+	htmlFile := flag.String("html", "", "write the report to this file as an HTML page")
 	shared := flag.Float64("shared", 0, "the share of accounts drawn from a pool of accounts in several groups")
 	shards := flag.Int("shards", 1, "run the campaign as this many shards and merge their reports")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, options{
-		policyFile: *policyFile, asJSON: *asJSON, groups: *groups, seed: *seed, statements: *statements,
+		policyFile: *policyFile, asJSON: *asJSON, groups: *groups, seed: *seed, statements: *statements, html: *htmlFile,
 		shared: *shared, shards: *shards,
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, "cleanup:", err)
@@ -52,6 +57,7 @@ type options struct {
 	groups     int
 	seed       uint64
 	statements string
+	html       string
 	shared     float64
 	shards     int
 }
@@ -82,9 +88,28 @@ func run(ctx context.Context, w io.Writer, o options) error {
 		defer f.Close()
 		out = &statementWriter{w: bufio.NewWriter(f), engine: engine}
 	}
-	report, err := runShards(ctx, enforcement.NewPlanner(engine), campaign, cfg, max(1, o.shards), out)
+	var latencies reporthtml.Latencies
+	each := func(p *enforcement.Plan) error {
+		latencies.Add(p)
+		if out != nil {
+			return out.add(p)
+		}
+		return nil
+	}
+	eachAccount := func(a *enforcement.AccountPlan) error {
+		if out != nil {
+			return out.addAccount(a)
+		}
+		return nil
+	}
+	report, err := runShards(ctx, enforcement.NewPlanner(engine), campaign, cfg, max(1, o.shards), each, eachAccount)
 	if err != nil {
 		return err
+	}
+	if o.html != "" {
+		if err := writeHTML(o.html, report, &latencies); err != nil {
+			return err
+		}
 	}
 	if out != nil {
 		if err := out.close(); err != nil {
@@ -105,22 +130,15 @@ func run(ctx context.Context, w io.Writer, o options) error {
 // runShards runs the campaign as n shards, one after the other here (on a
 // platform, each on its own machine), merges their reports, and reconciles
 // the measures of all shards into one plan per account, as one run would.
-func runShards(ctx context.Context, planner *enforcement.Planner, c enforcement.Campaign, cfg synth.Config, n int, out *statementWriter) (*enforcement.Report, error) {
-	var plans []enforcement.RunOption
-	if out != nil {
-		plans = append(plans, enforcement.WithPlans(out.add))
-	}
+func runShards(ctx context.Context, planner *enforcement.Planner, c enforcement.Campaign, cfg synth.Config, n int,
+	each func(*enforcement.Plan) error, eachAccount func(*enforcement.AccountPlan) error) (*enforcement.Report, error) {
 	if n == 1 {
-		accounts := enforcement.WithAccountPlans(func(*enforcement.AccountPlan) error { return nil })
-		if out != nil {
-			accounts = enforcement.WithAccountPlans(out.addAccount)
-		}
-		return planner.Run(ctx, c, synth.Cases(cfg), append(plans, accounts)...)
+		return planner.Run(ctx, c, synth.Cases(cfg), enforcement.WithPlans(each), enforcement.WithAccountPlans(eachAccount))
 	}
 	rec := enforcement.NewReconciler()
 	var report *enforcement.Report
 	for k := range n {
-		r, err := planner.Run(ctx, c, synth.Cases(cfg), append(plans, enforcement.WithShard(k, n), enforcement.WithMeasures(rec.Add))...)
+		r, err := planner.Run(ctx, c, synth.Cases(cfg), enforcement.WithPlans(each), enforcement.WithShard(k, n), enforcement.WithMeasures(rec.Add))
 		if err != nil {
 			return nil, fmt.Errorf("shard %d of %d: %w", k, n, err)
 		}
@@ -130,11 +148,7 @@ func runShards(ctx context.Context, planner *enforcement.Planner, c enforcement.
 			return nil, err
 		}
 	}
-	var each func(*enforcement.AccountPlan) error
-	if out != nil {
-		each = out.addAccount
-	}
-	if err := planner.Reconcile(ctx, c, rec, report, each); err != nil {
+	if err := planner.Reconcile(ctx, c, rec, report, eachAccount); err != nil {
 		return nil, err
 	}
 	return report, nil
@@ -177,4 +191,22 @@ func (sw *statementWriter) close() error {
 	}
 	sw.w.WriteString("\n]}\n")
 	return sw.w.Flush()
+}
+
+// writeHTML writes the report as an HTML page to path.
+func writeHTML(path string, r *enforcement.Report, lat *reporthtml.Latencies) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := reporthtml.Write(w, r, lat); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

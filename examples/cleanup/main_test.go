@@ -33,7 +33,13 @@ func TestCleanupReport(t *testing.T) {
 	}
 
 	out.Reset()
-	require.NoError(t, run(context.Background(), &out, options{groups: 50, seed: 1, asJSON: true}))
+	page := filepath.Join(t.TempDir(), "report.html")
+	require.NoError(t, run(context.Background(), &out, options{groups: 50, seed: 1, asJSON: true, html: page}))
+	html, err := os.ReadFile(page)
+	require.NoError(t, err)
+	for _, chart := range []string{"headline", "groups", "accounts", "roles", "funds", "latency"} {
+		assert.Contains(t, string(html), `<figure id="`+chart+`"`)
+	}
 	var report map[string]any
 	require.NoError(t, json.Unmarshal(out.Bytes(), &report))
 	assert.EqualValues(t, 50, report["cases"].(float64)+report["skipped"].(float64))
