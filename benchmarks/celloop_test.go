@@ -49,18 +49,30 @@ type celPolicy struct {
 
 var variableRef = regexp.MustCompile(`variables\.([a-z_][a-z0-9_]*)`)
 
-// newCELLoop compiles the account rules of the default policy. Variables are
-// inlined into the conditions that use them; the enums become constants
-// (severities and penalties as ints, roles and categories as strings).
+// newCELLoop compiles the account rules of the default policy over two map
+// variables, violation and subject.
 func newCELLoop() (*celLoop, error) {
-	var spec celPolicy
-	if err := yaml.Unmarshal(policy.DefaultSource(), &spec); err != nil {
-		return nil, err
-	}
-	opts := []cel.EnvOption{
+	rules, zeroTolerant, err := compileAccountRules([]cel.EnvOption{
 		cel.Variable("violation", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("subject", cel.MapType(cel.StringType, cel.DynType)),
+	})
+	if err != nil {
+		return nil, err
 	}
+	return &celLoop{rules: rules, zeroTolerant: zeroTolerant}, nil
+}
+
+// compileAccountRules compiles the account rules of the default policy in an
+// environment with the given variables, each program with the given
+// options, and returns them with each category's zero tolerance. Variables
+// are inlined into the conditions that use them; the enums become constants
+// (severities and penalties as ints, roles and categories as strings).
+func compileAccountRules(vars []cel.EnvOption, progOpts ...cel.ProgramOption) ([]celRule, map[string]bool, error) {
+	var spec celPolicy
+	if err := yaml.Unmarshal(policy.DefaultSource(), &spec); err != nil {
+		return nil, nil, err
+	}
+	opts := append([]cel.EnvOption(nil), vars...)
 	for s := policy.SeverityLow; s <= policy.SeverityCritical; s++ {
 		opts = append(opts, cel.Constant("severity."+s.String(), cel.IntType, types.Int(s)))
 	}
@@ -70,47 +82,48 @@ func newCELLoop() (*celLoop, error) {
 	for r := policy.RoleOwner; r <= policy.RoleMember; r++ {
 		opts = append(opts, cel.Constant("role."+r.String(), cel.StringType, types.String(r.String())))
 	}
-	l := &celLoop{zeroTolerant: map[string]bool{}}
+	zeroTolerant := map[string]bool{}
 	for _, c := range spec.Categories {
 		opts = append(opts, cel.Constant("category."+c.Name, cel.StringType, types.String(c.Name)))
-		l.zeroTolerant[c.Name] = c.ZeroTolerance
+		zeroTolerant[c.Name] = c.ZeroTolerance
 	}
 	env, err := cel.NewEnv(opts...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	vars := map[string]string{}
+	variables := map[string]string{}
 	inline := func(src string) string {
 		return variableRef.ReplaceAllStringFunc(src, func(ref string) string {
-			return "(" + vars[ref[len("variables."):]] + ")"
+			return "(" + variables[ref[len("variables."):]] + ")"
 		})
 	}
 	for _, v := range spec.Variables {
-		vars[v.Name] = inline(v.Expression)
+		variables[v.Name] = inline(v.Expression)
 	}
 	compile := func(src string) (cel.Program, error) {
 		ast, iss := env.Compile(inline(src))
 		if iss.Err() != nil {
 			return nil, iss.Err()
 		}
-		return env.Program(ast)
+		return env.Program(ast, progOpts...)
 	}
 	ladders := map[string]celRule{}
 	for _, ld := range spec.Ladders {
 		w, err := policy.ParseDuration(ld.Window)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		r := celRule{window: w}
 		for _, st := range ld.Steps {
 			o, err := parseOutcome(st.Penalty, st.Duration)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			r.ladder = append(r.ladder, o)
 		}
 		ladders[ld.Name] = r
 	}
+	var rules []celRule
 	for _, rs := range spec.Rules {
 		if rs.Target != "account" {
 			continue
@@ -118,23 +131,23 @@ func newCELLoop() (*celLoop, error) {
 		r := ladders[rs.Ladder]
 		r.id = rs.ID
 		if r.when, err = compile(rs.When); err != nil {
-			return nil, fmt.Errorf("rule %s: %w", rs.ID, err)
+			return nil, nil, fmt.Errorf("rule %s: %w", rs.ID, err)
 		}
 		if rs.Duration != "" {
 			if r.duration, err = policy.ParseDuration(rs.Duration); err != nil {
-				return nil, fmt.Errorf("rule %s: %w", rs.ID, err)
+				return nil, nil, fmt.Errorf("rule %s: %w", rs.ID, err)
 			}
 		}
 		if rs.Ladder == "" {
 			if p, perr := policy.ParsePenalty(rs.Penalty); perr == nil {
 				r.penalty = withDuration(p, r.duration)
 			} else if r.penaltyX, err = compile(rs.Penalty); err != nil {
-				return nil, fmt.Errorf("rule %s: %w", rs.ID, err)
+				return nil, nil, fmt.Errorf("rule %s: %w", rs.ID, err)
 			}
 		}
-		l.rules = append(l.rules, r)
+		rules = append(rules, r)
 	}
-	return l, nil
+	return rules, zeroTolerant, nil
 }
 
 func parseOutcome(penalty, duration string) (outcome, error) {
@@ -201,7 +214,7 @@ func (l *celLoop) decide(_ context.Context, c policy.Case) (outcome, error) {
 }
 
 // ask is what a rule whose condition holds asks for.
-func (r *celRule) ask(vars map[string]any, history []policy.Record, now time.Time) (outcome, error) {
+func (r *celRule) ask(vars any, history []policy.Record, now time.Time) (outcome, error) {
 	switch {
 	case r.ladder != nil:
 		return r.ladder[min(strikes(history, now, r.window), len(r.ladder)-1)], nil
