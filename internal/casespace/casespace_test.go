@@ -243,8 +243,8 @@ func TestErringAtom(t *testing.T) {
 func TestFallback(t *testing.T) {
 	env := newEnv(t)
 	srcs := []struct{ name, src string }{
-		{"a", `violation.severity >= severity.high && subject.is_actor`},          // 2 × 2
-		{"b", `subject.role == role.owner && violation.reports >= 3`},           // × 2 × 2 = 16
+		{"a", `violation.severity >= severity.high && subject.is_actor`},         // 2 × 2
+		{"b", `subject.role == role.owner && violation.reports >= 3`},            // × 2 × 2 = 16
 		{"c", `violation.category == category.spam && violation.zero_tolerance`}, // × 4 = 64: too many
 		{"d", `violation.reports >= 3 || violation.severity >= severity.high`},   // nothing new
 		{"e", `subject.prior_penalties == 0`},                                    // × 2 = 32: too many
