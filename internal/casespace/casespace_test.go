@@ -309,15 +309,17 @@ func TestErrors(t *testing.T) {
 }
 
 // A policy of a thousand rules over the same fields stays a small space.
+// manyRule is rule i of a thousand over the same fields.
+func manyRule(i int) string {
+	return fmt.Sprintf("violation.category in [category.spam, category.fraud] && subject.is_actor && "+
+		"violation.severity >= %d && violation.reports >= %d", 1+i%4, (i/4)%8)
+}
+
 func TestManyRules(t *testing.T) {
 	env := newEnv(t)
 	var srcs []struct{ name, src string }
 	for i := range 1000 {
-		srcs = append(srcs, struct{ name, src string }{
-			name: "r" + strings.Repeat("x", i%3),
-			src: fmt.Sprintf("violation.category in [category.spam, category.fraud] && subject.is_actor && "+
-				"violation.severity >= %d && violation.reports >= %d", 1+i%4, (i/4)%8),
-		})
+		srcs = append(srcs, struct{ name, src string }{name: "r" + strings.Repeat("x", i%3), src: manyRule(i)})
 	}
 	s, exprs := analyze(t, env, srcs, casespace.Options{})
 	// category 2 × actor 2 × severity 4 × reports 8.

@@ -128,6 +128,22 @@ func (s *Space) ClassOf(i int, v ref.Val) (int, error) {
 	return f.class[p], nil
 }
 
+// ClassOfIndex is the class of field i that holds the value at index v of
+// an enum domain's [Domain.Values] (for a bool: 0 false, 1 true): what an
+// engine that knows its values by index calls instead of [Space.ClassOf].
+// It panics on an ordered field or an index outside the domain.
+func (s *Space) ClassOfIndex(i, v int) int {
+	f := s.fields[i]
+	if f.ordered() {
+		panic("casespace: ClassOfIndex on the ordered field " + f.name)
+	}
+	return f.class[v]
+}
+
+// Stride is what a class of field i adds to a cell's number: a cell is
+// the sum over the fields of class × stride.
+func (s *Space) Stride(i int) int { return s.stride[i] }
+
 // CellOf is the cell of a case whose fields hold values, given in the order
 // of [Space.Fields]: O(fields).
 func (s *Space) CellOf(values []ref.Val) (int, error) {
