@@ -326,3 +326,51 @@ func TestManyRules(t *testing.T) {
 	assert.Equal(t, 128, s.Cells())
 	newReference(t, env, s, exprs, nil).checkAll(t, 7, 200)
 }
+
+// zeroTolerant is the default policy's zero-tolerance categories.
+func zeroTolerant(v ref.Val) ref.Val {
+	return types.Bool(v.Equal(types.String("csam")) == types.True || v.Equal(types.String("pii_trafficking")) == types.True)
+}
+
+// With the zero tolerance derived from the category, the default policy's
+// space has no cell pairing a category with the wrong zero tolerance: the
+// category's own classes take its place.
+func TestDerived(t *testing.T) {
+	env := newEnv(t)
+	vars := variables(t, env)
+	fields := domains()
+	fields["violation.zero_tolerance"] = casespace.Derived("violation.category", zeroTolerant)
+	rules := append(defaultRules, struct{ name, src string }{"mixed", "violation.category == category.spam || violation.zero_tolerance"})
+	var exprs []casespace.Expr
+	for _, r := range rules {
+		exprs = append(exprs, casespace.Expr{Name: r.name, Ast: compile(t, env, r.src)})
+	}
+	s, err := casespace.Analyze(env, fields, exprs, casespace.Options{Variables: vars})
+	require.NoError(t, err)
+	classes := map[string][]string{}
+	for _, f := range s.Fields() {
+		classes[f.Name] = f.Classes
+	}
+	assert.Equal(t, map[string][]string{
+		"violation.category": {"{csam, pii_trafficking}", "{fraud, gambling, adult_content, violent_extremism, harassment, disinformation, other}", "spam"},
+		"subject.role":       {"{owner, admin}", "member"},
+		"violation.severity": {"{1, 2}", "3", "4"},
+		"subject.is_actor":   {"false", "true"},
+	}, classes)
+	assert.Equal(t, 36, s.Cells())
+	ref := newReference(t, env, s, exprs, vars)
+	ref.before = func(act map[string]any) {
+		act["violation.zero_tolerance"] = zeroTolerant(types.DefaultTypeAdapter.NativeToValue(act["violation.category"]))
+	}
+	ref.checkAll(t, 8, 1000)
+
+	for _, bad := range []casespace.Domain{
+		casespace.Derived("violation.reports", zeroTolerant),
+		casespace.Derived("violation.nothing", zeroTolerant),
+		casespace.Derived("violation.category", nil),
+	} {
+		fields["violation.zero_tolerance"] = bad
+		_, err := casespace.Analyze(env, fields, exprs, casespace.Options{Variables: vars})
+		require.ErrorContains(t, err, "focus-group-close: casespace: field violation.zero_tolerance: derived from")
+	}
+}

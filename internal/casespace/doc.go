@@ -7,6 +7,8 @@
 // It works on checked ASTs and knows nothing of warden's models: its input
 // is a [Fields], which says for a name the checker resolved (such as
 // "violation.severity") whether it is a case field with a finite [Domain].
+// [Analyze] builds a [Space]; the lookups on it ([Space.CellOf],
+// [Space.Result], [Space.Candidates]) do not allocate.
 //
 // # Atoms, pieces, classes, cells
 //
@@ -47,14 +49,22 @@
 // about cells × expressions for the candidate lists, plus one CEL program
 // per atom evaluated once per piece.
 //
+// # Derived fields
+//
+// Where one field is a function of another (warden's
+// violation.zero_tolerance of violation.category), declaring both as
+// independent fields would make cells that hold no real case: a csam
+// violation without zero tolerance. Deciding by lookup would be unaffected
+// (no case lands there), but exhaustive verification would report
+// counterexamples from them. Declare such a field with [Derived]: it has no
+// classes of its own, and an expression over it (or over it and the field
+// it derives from) is an atom over the field it derives from.
+//
 // # Known limits
 //
-// Fields are taken as independent. Where one is a function of another
-// (warden's violation.zero_tolerance of violation.category) some cells hold
-// no real case. Deciding by lookup is unaffected (no case lands there),
-// but exhaustive verification must not report counterexamples from them: a
-// derived field should be declared as such, which this package does not
-// yet support. Double fields are not partitioned.
+// Double fields are not partitioned, and an ordered field is only cut at
+// constants: `violation.reports > subject.prior_penalties` stays residual.
+// A derived field must derive from an enum or bool field.
 //
 // # Deciding by lookup (design for the engine)
 //

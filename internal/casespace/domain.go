@@ -30,6 +30,12 @@ const (
 	// KindDuration is like KindInt over durations, with Min and Max in
 	// nanoseconds and the constants compared being durations.
 	KindDuration
+	// KindDerived is a field whose value is a function ([Domain.Derive]) of
+	// another field's ([Domain.From], an enum or bool field), such as a
+	// category's zero tolerance: it has no classes of its own, and an
+	// expression over it is an atom over the field it derives from, so
+	// that no cell pairs values that no case can hold together.
+	KindDerived
 )
 
 // String names the kind.
@@ -43,6 +49,8 @@ func (k Kind) String() string {
 		return "int"
 	case KindDuration:
 		return "duration"
+	case KindDerived:
+		return "derived"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
@@ -55,6 +63,10 @@ type Domain struct {
 	Values []ref.Val
 	// Min and Max bound a KindInt or KindDuration field, both included.
 	Min, Max int64
+	// From and Derive define a KindDerived field: the value of the field
+	// named From, which Derive maps to this field's value.
+	From   string
+	Derive func(ref.Val) ref.Val
 }
 
 // Int is the domain of an integer field from min to max.
@@ -68,6 +80,11 @@ func Bool() Domain { return Domain{Kind: KindBool} }
 
 // Enum is the domain of a field that holds one of values.
 func Enum(values ...ref.Val) Domain { return Domain{Kind: KindEnum, Values: values} }
+
+// Derived is the domain of a field whose value is derive of the field from.
+func Derived(from string, derive func(ref.Val) ref.Val) Domain {
+	return Domain{Kind: KindDerived, From: from, Derive: derive}
+}
 
 // Fields tells the analysis which names an expression reads are case fields
 // with a finite domain, and what the domain is. A name is the one the CEL

@@ -25,6 +25,9 @@ type reference struct {
 	vars     []string
 	varPrgs  []cel.Program
 	residual map[*ast.AST]cel.Program
+	// before, when set, fixes up each case before it is decided: derived
+	// fields take the value their field gives them.
+	before func(map[string]any)
 }
 
 func newReference(t *testing.T, env *cel.Env, s *casespace.Space, exprs []casespace.Expr, vars map[string]*cel.Ast) *reference {
@@ -59,6 +62,9 @@ func eval(t *testing.T, prg cel.Program, act map[string]any) ref.Val {
 // be exactly the expressions that match or may match there.
 func (r *reference) check(t *testing.T, act map[string]any) {
 	t.Helper()
+	if r.before != nil {
+		r.before(act)
+	}
 	for i, prg := range r.varPrgs {
 		act[r.vars[i]] = eval(t, prg, act)
 	}

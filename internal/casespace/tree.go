@@ -2,6 +2,7 @@ package casespace
 
 import (
 	"fmt"
+	"slices"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
@@ -49,6 +50,8 @@ type atom struct {
 	f      *field
 	prg    cel.Program
 	points []int64 // the constants an ordered field is compared with
+	// derived are the fields derived from f that the atom reads too.
+	derived []derivedField
 	// values caches the atom's value by the key of a piece: the piece index
 	// for an enum or bool field, the number for an ordered one.
 	values map[int64]ref.Val
@@ -63,7 +66,11 @@ func (a *atom) value(key int64) (ref.Val, error) {
 		return v, nil
 	}
 	in := a.f.input(key)
-	out, _, err := a.prg.Eval(map[string]any{a.f.name: in})
+	act := map[string]any{a.f.name: in}
+	for _, d := range a.derived {
+		act[d.name] = d.derive(in)
+	}
+	out, _, err := a.prg.Eval(act)
 	if err == nil && types.IsUnknownOrError(out) {
 		err = fmt.Errorf("%v", out)
 	}
@@ -97,6 +104,12 @@ func (a *atom) valueID(key int64) (int, error) {
 	return id, nil
 }
 
+// derivedField is a field whose value is a function of another's.
+type derivedField struct {
+	name   string
+	derive func(ref.Val) ref.Val
+}
+
 // builder turns the checked ASTs of one analysis into node trees.
 type builder struct {
 	env    *cel.Env
@@ -110,7 +123,7 @@ type builder struct {
 
 // refs says which finite fields e reads, and whether it reads anything else
 // of the case (another variable, a comprehension's own variables).
-func (b *builder) refs(e ast.Expr, src *ast.AST) (fields map[string]bool, other bool) {
+func (b *builder) refs(e ast.Expr, src *ast.AST) (fields map[string]bool, derived []string, other bool) {
 	ast.PreOrderVisit(e, ast.NewExprVisitor(func(e ast.Expr) {
 		if e.Kind() != ast.IdentKind {
 			return
@@ -121,17 +134,30 @@ func (b *builder) refs(e ast.Expr, src *ast.AST) (fields map[string]bool, other 
 		case r == nil:
 			other = true
 		default:
-			if _, ok := b.fields.Domain(r.Name); ok {
-				if fields == nil {
-					fields = map[string]bool{}
-				}
-				fields[r.Name] = true
-			} else {
+			d, ok := b.fields.Domain(r.Name)
+			if !ok {
 				other = true
+				return
 			}
+			name := r.Name
+			if d.Kind == KindDerived {
+				if base, ok := b.fields.Domain(d.From); !ok || d.Derive == nil || base.Kind != KindEnum && base.Kind != KindBool {
+					b.err = fmt.Errorf("casespace: field %s: derived from %q, which is not an enum or bool field, or without a Derive function", name, d.From)
+					other = true
+					return
+				}
+				if !slices.Contains(derived, name) {
+					derived = append(derived, name)
+				}
+				name = d.From
+			}
+			if fields == nil {
+				fields = map[string]bool{}
+			}
+			fields[name] = true
 		}
 	}))
-	return fields, other
+	return fields, derived, other
 }
 
 // plan makes a program of a subexpression of a checked AST.
@@ -156,7 +182,7 @@ func (b *builder) constant(e ast.Expr, src *ast.AST) (ref.Val, bool) {
 
 // build analyses e, a subexpression of src.
 func (b *builder) build(e ast.Expr, src *ast.AST) *node {
-	fields, other := b.refs(e, src)
+	fields, derived, other := b.refs(e, src)
 	if !other && len(fields) == 0 {
 		if v, ok := b.constant(e, src); ok {
 			return &node{op: opConst, e: e, src: src, val: v}
@@ -165,7 +191,7 @@ func (b *builder) build(e ast.Expr, src *ast.AST) *node {
 	}
 	if !other && len(fields) == 1 {
 		for name := range fields {
-			if n := b.atomNode(e, src, name); n != nil {
+			if n := b.atomNode(e, src, name, derived); n != nil {
 				return n
 			}
 		}
@@ -224,14 +250,21 @@ func (b *builder) variable(name string) *variable {
 // atomNode makes e an atom over the field name, or returns nil when it
 // cannot be one (an ordered field not compared with constants, a value on
 // which e errs).
-func (b *builder) atomNode(e ast.Expr, src *ast.AST, name string) *node {
+func (b *builder) atomNode(e ast.Expr, src *ast.AST, name string, derived []string) *node {
 	f, err := b.field(name)
 	if err != nil {
 		b.err = err
 		return nil
 	}
 	a := &atom{f: f, values: map[int64]ref.Val{}, ids: map[int64]int{}}
-	if f.dom.Kind == KindInt || f.dom.Kind == KindDuration {
+	for _, d := range derived {
+		dom, _ := b.fields.Domain(d)
+		a.derived = append(a.derived, derivedField{d, dom.Derive})
+	}
+	if f.ordered() {
+		if len(derived) > 0 {
+			return nil // only comparisons of the field itself are constant between cuts
+		}
 		pts, ok := b.orderedPoints(e, src, name, f.dom)
 		if !ok {
 			return nil
