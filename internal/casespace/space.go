@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,12 +47,15 @@ type Options struct {
 
 // Space is the case space of a set of expressions: the finite fields they
 // read, each partitioned into classes, and for every cell (one class of
-// each field) what each expression is there.
+// each field) what each expression is there. It is immutable once built and
+// safe for concurrent use.
 type Space struct {
 	fields []*field
 	stride []int
 	cells  int
 	exprs  []*exprSpace
+	// admitted holds the atoms of the fields, while the space is built.
+	admitted map[*atom]bool
 	// candidates lists, per cell, the expressions that match or may;
 	// cellCands points each cell at its list, shared between cells.
 	candidates [][]int
@@ -146,7 +150,7 @@ func Analyze(env *cel.Env, fields Fields, exprs []Expr, opt Options) (*Space, er
 		limit = DefaultMaxCells
 	}
 	b := &builder{env: env, fields: fields, state: map[string]*field{}, vars: opt.Variables, built: map[string]*variable{}}
-	s := &Space{}
+	s := &Space{admitted: map[*atom]bool{}}
 	for _, x := range exprs {
 		if x.Ast == nil || !x.Ast.IsChecked() {
 			return nil, fmt.Errorf("casespace: %s: the expression is not checked", x.Name)
@@ -179,6 +183,7 @@ func Analyze(env *cel.Env, fields Fields, exprs []Expr, opt Options) (*Space, er
 		}
 	}
 	s.index()
+	s.admitted = nil
 	return s, nil
 }
 
@@ -200,15 +205,8 @@ func (b *builder) field(name string) (*field, error) {
 // take it above limit cells, in which case nothing changes.
 func (s *Space) admit(root *node, limit int) (bool, error) {
 	var fresh []*atom
-	have := map[*atom]bool{}
-	for _, f := range s.fields {
-		for _, a := range f.atoms {
-			have[a] = true
-		}
-	}
 	root.atoms(func(a *atom) {
-		if !have[a] {
-			have[a] = true
+		if !s.admitted[a] && !slices.Contains(fresh, a) {
 			fresh = append(fresh, a)
 		}
 	}, map[*variable]bool{})
@@ -240,6 +238,9 @@ func (s *Space) admit(root *node, limit int) (bool, error) {
 			s.fields = s.fields[:nfields]
 			return false, nil
 		}
+	}
+	for _, a := range fresh {
+		s.admitted[a] = true
 	}
 	return true, nil
 }
