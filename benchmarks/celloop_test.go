@@ -23,13 +23,15 @@ type celLoop struct {
 }
 
 type celRule struct {
-	id       string
-	when     cel.Program
-	penalty  outcome     // a literal penalty, when penaltyX and ladder are nil
-	penaltyX cel.Program // a penalty expression
-	duration policy.Duration
-	ladder   []outcome
-	window   policy.Duration
+	id         string
+	when       cel.Program
+	whenAst    *cel.Ast // what when was compiled from, penaltyAst likewise
+	penaltyAst *cel.Ast
+	penalty    outcome     // a literal penalty, when penaltyX and ladder are nil
+	penaltyX   cel.Program // a penalty expression
+	duration   policy.Duration
+	ladder     []outcome
+	window     policy.Duration
 }
 
 // celPolicy is the part of default.yaml the loop needs.
@@ -52,26 +54,37 @@ var variableRef = regexp.MustCompile(`variables\.([a-z_][a-z0-9_]*)`)
 // newCELLoop compiles the account rules of the default policy over two map
 // variables, violation and subject.
 func newCELLoop() (*celLoop, error) {
-	rules, zeroTolerant, err := compileAccountRules([]cel.EnvOption{
+	ar, err := compileAccountRules([]cel.EnvOption{
 		cel.Variable("violation", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("subject", cel.MapType(cel.StringType, cel.DynType)),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &celLoop{rules: rules, zeroTolerant: zeroTolerant}, nil
+	return &celLoop{rules: ar.rules, zeroTolerant: ar.zeroTolerant}, nil
+}
+
+// accountRules are the default policy's account rules compiled in one
+// environment, with the catalogue's categories in order and each one's zero
+// tolerance.
+type accountRules struct {
+	env          *cel.Env
+	rules        []celRule
+	categories   []string
+	zeroTolerant map[string]bool
 }
 
 // compileAccountRules compiles the account rules of the default policy in an
 // environment with the given variables, each program with the given
-// options, and returns them with each category's zero tolerance. Variables
+// options. Variables
 // are inlined into the conditions that use them; the enums become constants
 // (severities and penalties as ints, roles and categories as strings).
-func compileAccountRules(vars []cel.EnvOption, progOpts ...cel.ProgramOption) ([]celRule, map[string]bool, error) {
+func compileAccountRules(vars []cel.EnvOption, progOpts ...cel.ProgramOption) (*accountRules, error) {
 	var spec celPolicy
 	if err := yaml.Unmarshal(policy.DefaultSource(), &spec); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	ar := &accountRules{zeroTolerant: map[string]bool{}}
 	opts := append([]cel.EnvOption(nil), vars...)
 	for s := policy.SeverityLow; s <= policy.SeverityCritical; s++ {
 		opts = append(opts, cel.Constant("severity."+s.String(), cel.IntType, types.Int(s)))
@@ -82,15 +95,16 @@ func compileAccountRules(vars []cel.EnvOption, progOpts ...cel.ProgramOption) ([
 	for r := policy.RoleOwner; r <= policy.RoleMember; r++ {
 		opts = append(opts, cel.Constant("role."+r.String(), cel.StringType, types.String(r.String())))
 	}
-	zeroTolerant := map[string]bool{}
 	for _, c := range spec.Categories {
 		opts = append(opts, cel.Constant("category."+c.Name, cel.StringType, types.String(c.Name)))
-		zeroTolerant[c.Name] = c.ZeroTolerance
+		ar.zeroTolerant[c.Name] = c.ZeroTolerance
+		ar.categories = append(ar.categories, c.Name)
 	}
 	env, err := cel.NewEnv(opts...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	ar.env = env
 	variables := map[string]string{}
 	inline := func(src string) string {
 		return variableRef.ReplaceAllStringFunc(src, func(ref string) string {
@@ -100,54 +114,54 @@ func compileAccountRules(vars []cel.EnvOption, progOpts ...cel.ProgramOption) ([
 	for _, v := range spec.Variables {
 		variables[v.Name] = inline(v.Expression)
 	}
-	compile := func(src string) (cel.Program, error) {
+	compile := func(src string) (cel.Program, *cel.Ast, error) {
 		ast, iss := env.Compile(inline(src))
 		if iss.Err() != nil {
-			return nil, iss.Err()
+			return nil, nil, iss.Err()
 		}
-		return env.Program(ast, progOpts...)
+		prg, err := env.Program(ast, progOpts...)
+		return prg, ast, err
 	}
 	ladders := map[string]celRule{}
 	for _, ld := range spec.Ladders {
 		w, err := policy.ParseDuration(ld.Window)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		r := celRule{window: w}
 		for _, st := range ld.Steps {
 			o, err := parseOutcome(st.Penalty, st.Duration)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			r.ladder = append(r.ladder, o)
 		}
 		ladders[ld.Name] = r
 	}
-	var rules []celRule
 	for _, rs := range spec.Rules {
 		if rs.Target != "account" {
 			continue
 		}
 		r := ladders[rs.Ladder]
 		r.id = rs.ID
-		if r.when, err = compile(rs.When); err != nil {
-			return nil, nil, fmt.Errorf("rule %s: %w", rs.ID, err)
+		if r.when, r.whenAst, err = compile(rs.When); err != nil {
+			return nil, fmt.Errorf("rule %s: %w", rs.ID, err)
 		}
 		if rs.Duration != "" {
 			if r.duration, err = policy.ParseDuration(rs.Duration); err != nil {
-				return nil, nil, fmt.Errorf("rule %s: %w", rs.ID, err)
+				return nil, fmt.Errorf("rule %s: %w", rs.ID, err)
 			}
 		}
 		if rs.Ladder == "" {
 			if p, perr := policy.ParsePenalty(rs.Penalty); perr == nil {
 				r.penalty = withDuration(p, r.duration)
-			} else if r.penaltyX, err = compile(rs.Penalty); err != nil {
-				return nil, nil, fmt.Errorf("rule %s: %w", rs.ID, err)
+			} else if r.penaltyX, r.penaltyAst, err = compile(rs.Penalty); err != nil {
+				return nil, fmt.Errorf("rule %s: %w", rs.ID, err)
 			}
 		}
-		rules = append(rules, r)
+		ar.rules = append(ar.rules, r)
 	}
-	return rules, zeroTolerant, nil
+	return ar, nil
 }
 
 func parseOutcome(penalty, duration string) (outcome, error) {

@@ -62,7 +62,7 @@ func (a *tunedActivation) ResolveName(name string) (any, bool) {
 func (a *tunedActivation) Parent() interpreter.Activation { return nil }
 
 func newCELTuned() (*celTuned, error) {
-	rules, zeroTolerant, err := compileAccountRules([]cel.EnvOption{
+	ar, err := compileAccountRules([]cel.EnvOption{
 		cel.Variable("violation.category", cel.StringType),
 		cel.Variable("violation.severity", cel.IntType),
 		cel.Variable("violation.zero_tolerance", cel.BoolType),
@@ -72,8 +72,8 @@ func newCELTuned() (*celTuned, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &celTuned{rules: rules, categories: map[string]tunedCategory{}}
-	for name, zt := range zeroTolerant {
+	t := &celTuned{rules: ar.rules, categories: map[string]tunedCategory{}}
+	for name, zt := range ar.zeroTolerant {
 		t.categories[name] = tunedCategory{types.String(name), types.Bool(zt)}
 	}
 	for r := policy.RoleOwner; r <= policy.RoleMember; r++ {

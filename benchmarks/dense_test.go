@@ -7,8 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
+	"github.com/groupwarden/warden/internal/casespace"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -60,23 +65,146 @@ func denseCase() policy.Case {
 var denseSizes = []int{16, 1000}
 
 // BenchmarkDense decides the same case on a 16-rule and a 1,000-rule dense
-// policy: BenchmarkDense/<rules>. The time ratio of the two is what the
-// case-space lookup is meant to bring down.
+// policy, with warden and with the lookup prototype:
+// BenchmarkDense/<rules>/<implementation>. The time ratio of the two sizes
+// is what deciding by lookup is meant to bring within 2×.
 func BenchmarkDense(b *testing.B) {
 	ctx := context.Background()
 	c := denseCase()
 	for _, n := range denseSizes {
 		e, err := policy.Compile("dense.yaml", []byte(densePolicy(n)))
 		require.NoError(b, err)
+		l, err := newDenseLookup(n)
+		require.NoError(b, err)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := e.Decide(ctx, c); err != nil {
-					b.Fatal(err)
+			b.Run("warden", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := e.Decide(ctx, c); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
+			})
+			b.Run("lookup", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := l.decide(c); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		})
 	}
+}
+
+// denseLookup decides the dense policy by the lookup of its case space:
+// the prototype of lookup_test.go for rules with literal penalties, over
+// the category, the severity, the actor and the number of reports.
+type denseLookup struct {
+	space    *casespace.Space
+	outcomes []outcome
+	feeds    []string
+}
+
+func newDenseLookup(n int) (*denseLookup, error) {
+	var spec struct {
+		Rules []struct{ ID, When, Penalty, Duration string }
+	}
+	if err := yaml.Unmarshal([]byte(densePolicy(n)), &spec); err != nil {
+		return nil, err
+	}
+	env, err := cel.NewEnv(
+		cel.Variable("violation.category", cel.StringType),
+		cel.Variable("violation.severity", cel.IntType),
+		cel.Variable("violation.reports", cel.IntType),
+		cel.Variable("subject.is_actor", cel.BoolType),
+		cel.Constant("category.spam", cel.StringType, types.String("spam")),
+		cel.Constant("category.fraud", cel.StringType, types.String("fraud")),
+		cel.Constant("severity.low", cel.IntType, types.Int(policy.SeverityLow)),
+		cel.Constant("severity.medium", cel.IntType, types.Int(policy.SeverityMedium)),
+		cel.Constant("severity.high", cel.IntType, types.Int(policy.SeverityHigh)),
+		cel.Constant("severity.critical", cel.IntType, types.Int(policy.SeverityCritical)),
+	)
+	if err != nil {
+		return nil, err
+	}
+	l := &denseLookup{}
+	var exprs []casespace.Expr
+	for _, r := range spec.Rules {
+		a, iss := env.Compile(r.When)
+		if iss.Err() != nil {
+			return nil, iss.Err()
+		}
+		exprs = append(exprs, casespace.Expr{Name: r.ID, Ast: a})
+		o, err := parseOutcome(r.Penalty, r.Duration)
+		if err != nil {
+			return nil, err
+		}
+		l.outcomes = append(l.outcomes, o)
+	}
+	var sevs []ref.Val
+	for s := policy.SeverityLow; s <= policy.SeverityCritical; s++ {
+		sevs = append(sevs, types.Int(s))
+	}
+	fields := casespace.FieldMap{
+		"violation.category": casespace.Enum(types.String("spam"), types.String("fraud")),
+		"violation.severity": casespace.Enum(sevs...),
+		"violation.reports":  casespace.Count(),
+		"subject.is_actor":   casespace.Bool(),
+	}
+	if l.space, err = casespace.Analyze(env, fields, exprs, casespace.Options{}); err != nil {
+		return nil, err
+	}
+	for i := range l.space.Exprs() {
+		if info := l.space.Expr(i); info.Fallback || len(info.Residuals) > 0 {
+			return nil, fmt.Errorf("dense lookup: %s is not decided by the partition", info.Name)
+		}
+	}
+	for _, f := range l.space.Fields() {
+		l.feeds = append(l.feeds, f.Name)
+	}
+	return l, nil
+}
+
+func (l *denseLookup) decide(c policy.Case) (outcome, error) {
+	var best outcome
+	for i := range c.Violations {
+		v := &c.Violations[i]
+		cell := 0
+		for f, name := range l.feeds {
+			var class int
+			switch name {
+			case "violation.category":
+				idx := 0
+				if v.Category == "fraud" {
+					idx = 1
+				} else if v.Category != "spam" {
+					return outcome{}, fmt.Errorf("dense lookup: unknown category %q", v.Category)
+				}
+				class = l.space.ClassOfIndex(f, idx)
+			case "violation.severity":
+				class = l.space.ClassOfIndex(f, int(v.Severity-policy.SeverityLow))
+			case "subject.is_actor":
+				actor := 0
+				if v.Actor != "" && v.Actor == c.Account.ID {
+					actor = 1
+				}
+				class = l.space.ClassOfIndex(f, actor)
+			case "violation.reports":
+				var err error
+				if class, err = l.space.ClassOf(f, types.Int(len(v.Evidence.Reports))); err != nil {
+					return outcome{}, err
+				}
+			}
+			cell += class * l.space.Stride(f)
+		}
+		for _, j := range l.space.Candidates(cell) {
+			if o := l.outcomes[j]; o.outranks(best) {
+				best = o
+			}
+		}
+	}
+	return best, nil
 }
 
 // TestDense checks that the dense policies compile and that exactly the
@@ -95,5 +223,27 @@ func TestDense(t *testing.T) {
 		}
 		require.ElementsMatch(t, []string{"r0", "r1", "r4", "r5", "r8", "r9"}, ids, "%d rules", n)
 		require.Equal(t, policy.PenaltySuspend, d.Penalty)
+		l, err := newDenseLookup(n)
+		require.NoError(t, err)
+		got, err := l.decide(c)
+		require.NoError(t, err)
+		require.Equal(t, outcome{Penalty: d.Penalty, Duration: d.Duration}, got)
+		require.Len(t, l.space.Candidates(cellOfDense(t, l, c)), 6)
 	}
+}
+
+// cellOfDense is the cell of the dense case, found the generic way.
+func cellOfDense(t *testing.T, l *denseLookup, c policy.Case) int {
+	v := c.Violations[0]
+	values := map[string]ref.Val{
+		"violation.category": types.String(v.Category), "violation.severity": types.Int(v.Severity),
+		"violation.reports": types.Int(len(v.Evidence.Reports)), "subject.is_actor": types.Bool(v.Actor == c.Account.ID),
+	}
+	var vals []ref.Val
+	for _, name := range l.feeds {
+		vals = append(vals, values[name])
+	}
+	cell, err := l.space.CellOf(vals)
+	require.NoError(t, err)
+	return cell
 }

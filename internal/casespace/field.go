@@ -73,17 +73,36 @@ func (f *field) input(key int64) ref.Val {
 // field is cut again and its classes rebuilt from all its atoms.
 func (f *field) add(a *atom) error {
 	f.atoms = append(slices.Clip(f.atoms), a)
-	if f.ordered() {
-		for _, p := range a.points {
-			if _, found := slices.BinarySearch(f.cuts.points, p); !found && p >= f.dom.Min && p <= f.dom.Max {
-				return f.rebuild()
-			}
-		}
-	}
 	if f.class == nil {
 		return f.rebuild()
 	}
+	if f.ordered() {
+		for _, p := range a.points {
+			if _, found := slices.BinarySearch(f.cuts.points, p); !found && p >= f.dom.Min && p <= f.dom.Max {
+				f.recut(a.points)
+				break
+			}
+		}
+	}
 	return f.refine(a)
+}
+
+// recut adds cut points to an ordered field. The atoms admitted before are
+// constant on each old piece, so each new piece keeps the class of the old
+// piece it lies in: only the new atom refines them.
+func (f *field) recut(points []int64) {
+	old, oldClass := f.cuts, f.class
+	f.cuts = cut(f.dom.Min, f.dom.Max, append(slices.Clone(old.points), points...))
+	f.class = make([]int, len(f.cuts.lo))
+	f.first = make([]int, len(f.first))
+	seen := make([]bool, len(f.first))
+	for p, lo := range f.cuts.lo {
+		c := oldClass[old.piece(lo)]
+		f.class[p] = c
+		if !seen[c] {
+			seen[c], f.first[c] = true, p
+		}
+	}
 }
 
 // rebuild cuts the field at the constants of all its atoms and computes its
