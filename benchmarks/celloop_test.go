@@ -227,11 +227,26 @@ func (l *celLoop) decide(_ context.Context, c policy.Case) (outcome, error) {
 	return best, nil
 }
 
+// step is the ladder step a history has reached.
+func (r *celRule) step(history []policy.Record, now time.Time) outcome {
+	return r.ladder[min(strikes(history, now, r.window), len(r.ladder)-1)]
+}
+
+// subjectRole is the role of a case's account in its group, which every
+// contender that reads the role needs.
+func subjectRole(c policy.Case) (policy.Role, error) {
+	role := c.Group.RoleOf(c.Account.ID)
+	if role < policy.RoleOwner || role > policy.RoleMember {
+		return 0, fmt.Errorf("no role for %q in group %s", c.Account.ID, c.Group.ID)
+	}
+	return role, nil
+}
+
 // ask is what a rule whose condition holds asks for.
 func (r *celRule) ask(vars any, history []policy.Record, now time.Time) (outcome, error) {
 	switch {
 	case r.ladder != nil:
-		return r.ladder[min(strikes(history, now, r.window), len(r.ladder)-1)], nil
+		return r.step(history, now), nil
 	case r.penaltyX != nil:
 		out, _, err := r.penaltyX.Eval(vars)
 		if err != nil {

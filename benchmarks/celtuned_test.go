@@ -96,9 +96,9 @@ func newCELTuned() (*celTuned, error) {
 // rule on its frame.
 func (t *celTuned) decide(_ context.Context, c policy.Case) (outcome, error) {
 	acc := c.Account
-	role := c.Group.RoleOf(acc.ID)
-	if role < policy.RoleOwner || role > policy.RoleMember {
-		return outcome{}, fmt.Errorf("cel-go tuned: no role for %q", acc.ID)
+	role, err := subjectRole(c)
+	if err != nil {
+		return outcome{}, err
 	}
 	a := t.pool.Get().(*tunedActivation)
 	defer t.pool.Put(a)

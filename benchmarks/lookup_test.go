@@ -113,9 +113,9 @@ func newCaseLookup() (*caseLookup, error) {
 // match there.
 func (l *caseLookup) decide(_ context.Context, c policy.Case) (outcome, error) {
 	acc := c.Account
-	role := c.Group.RoleOf(acc.ID)
-	if role < policy.RoleOwner || role > policy.RoleMember {
-		return outcome{}, fmt.Errorf("lookup: no role for %q", acc.ID)
+	role, err := subjectRole(c)
+	if err != nil {
+		return outcome{}, err
 	}
 	var best outcome
 	for i := range c.Violations {
@@ -149,7 +149,7 @@ func (l *caseLookup) decide(_ context.Context, c policy.Case) (outcome, error) {
 			var o outcome
 			switch {
 			case r.ladder != nil:
-				o = r.ladder[min(strikes(acc.History, c.Now, r.window), len(r.ladder)-1)]
+				o = r.step(acc.History, c.Now)
 			case r.penaltyX != nil:
 				p, ok := l.space.Result(cell, l.penaltyExpr[j]).Value.(types.Int)
 				if !ok {

@@ -74,7 +74,7 @@ func (s *Space) Expr(i int) ExprInfo {
 	}
 	es.root.residuals(func(n *node) {
 		info.Residuals = append(info.Residuals, unparse(n.e, n.src))
-	}, map[*variable]bool{})
+	})
 	return info
 }
 

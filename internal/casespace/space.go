@@ -209,7 +209,7 @@ func (s *Space) admit(root *node, limit int) (bool, error) {
 		if !s.admitted[a] && !slices.Contains(fresh, a) {
 			fresh = append(fresh, a)
 		}
-	}, map[*variable]bool{})
+	})
 	if len(fresh) == 0 {
 		return true, nil
 	}
@@ -249,7 +249,7 @@ func (s *Space) admit(root *node, limit int) (bool, error) {
 // classes of the fields it reads.
 func (s *Space) tabulate(es *exprSpace) error {
 	used := map[*field]bool{}
-	es.root.atoms(func(a *atom) { used[a.f] = true }, map[*variable]bool{})
+	es.root.atoms(func(a *atom) { used[a.f] = true })
 	size := 1
 	for i, f := range s.fields {
 		if used[f] {

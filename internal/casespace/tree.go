@@ -354,35 +354,34 @@ func (b *builder) orderedPoints(e ast.Expr, src *ast.AST, name string, d Domain)
 	return pts, walk(e)
 }
 
-// atoms calls f with every atom of the tree, through its variables.
-func (n *node) atoms(f func(*atom), seen map[*variable]bool) {
-	switch n.op {
-	case opAtom:
-		f(n.atom)
-	case opVar:
-		if !seen[n.v] {
-			seen[n.v] = true
-			n.v.root.atoms(f, seen)
-		}
+// walk calls f with every node of the tree, and of the variables it refers
+// to (each variable once).
+func (n *node) walk(f func(*node), seen map[*variable]bool) {
+	f(n)
+	if n.op == opVar && !seen[n.v] {
+		seen[n.v] = true
+		n.v.root.walk(f, seen)
 	}
 	for _, k := range n.kids {
-		k.atoms(f, seen)
+		k.walk(f, seen)
 	}
+}
+
+// atoms calls f with every atom of the tree, through its variables.
+func (n *node) atoms(f func(*atom)) {
+	n.walk(func(n *node) {
+		if n.op == opAtom {
+			f(n.atom)
+		}
+	}, map[*variable]bool{})
 }
 
 // residuals calls f with every residual leaf of the tree, through its
 // variables.
-func (n *node) residuals(f func(*node), seen map[*variable]bool) {
-	switch n.op {
-	case opResidual:
-		f(n)
-	case opVar:
-		if !seen[n.v] {
-			seen[n.v] = true
-			n.v.root.residuals(f, seen)
+func (n *node) residuals(f func(*node)) {
+	n.walk(func(n *node) {
+		if n.op == opResidual {
+			f(n)
 		}
-	}
-	for _, k := range n.kids {
-		k.residuals(f, seen)
-	}
+	}, map[*variable]bool{})
 }
