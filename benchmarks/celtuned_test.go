@@ -31,12 +31,13 @@ type celTuned struct {
 
 type tunedCategory struct{ name, zeroTolerance ref.Val }
 
-// tunedActivation resolves the five names the account rules read from
-// fields set per violation, never from a map.
+// tunedActivation resolves the names the account rules read (and the
+// dense policy's number of reports) from fields set per violation, never
+// from a map.
 type tunedActivation struct {
-	category, severity, zeroTolerance ref.Val
-	role, isActor                     ref.Val
-	frame                             *interpreter.ExecutionFrame
+	category, severity, zeroTolerance, reports ref.Val
+	role, isActor                              ref.Val
+	frame                                      *interpreter.ExecutionFrame
 }
 
 var _ interpreter.Activation = (*tunedActivation)(nil)
@@ -50,6 +51,8 @@ func (a *tunedActivation) ResolveName(name string) (any, bool) {
 		return a.severity, true
 	case "violation.zero_tolerance":
 		return a.zeroTolerance, true
+	case "violation.reports":
+		return a.reports, true
 	case "subject.role":
 		return a.role, true
 	case "subject.is_actor":
@@ -82,14 +85,16 @@ func newCELTuned() (*celTuned, error) {
 	for s := policy.SeverityLow; s <= policy.SeverityCritical; s++ {
 		t.severities[s] = types.Int(s)
 	}
-	t.pool.New = func() any {
-		a := &tunedActivation{}
-		// The frame is never closed, so never returned to cel-go's own pool
-		// and shared with nobody; it lives as long as the activation.
-		a.frame, _ = interpreter.NewExecutionFrame(a)
-		return a
-	}
+	t.pool.New = newTunedActivation
 	return t, nil
+}
+
+func newTunedActivation() any {
+	a := &tunedActivation{}
+	// The frame is never closed, so never returned to cel-go's own pool and
+	// shared with nobody; it lives as long as the activation.
+	a.frame, _ = interpreter.NewExecutionFrame(a)
+	return a
 }
 
 // decide binds each violation into a pooled activation and evaluates every

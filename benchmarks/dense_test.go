@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,11 +77,21 @@ func BenchmarkDense(b *testing.B) {
 		require.NoError(b, err)
 		l, err := newDenseLookup(n)
 		require.NoError(b, err)
+		tuned, err := newDenseTuned(n)
+		require.NoError(b, err)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			b.Run("warden", func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					if _, err := e.Decide(ctx, c); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("cel-go-tuned", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := tuned.decide(c); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -106,7 +117,15 @@ type denseLookup struct {
 	feeds    []string
 }
 
-func newDenseLookup(n int) (*denseLookup, error) {
+// denseRules are the dense policy's conditions, checked in one environment,
+// with what each rule asks for.
+type denseRules struct {
+	env      *cel.Env
+	when     []*cel.Ast
+	outcomes []outcome
+}
+
+func compileDense(n int) (*denseRules, error) {
 	var spec struct {
 		Rules []struct{ ID, When, Penalty, Duration string }
 	}
@@ -128,19 +147,30 @@ func newDenseLookup(n int) (*denseLookup, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &denseLookup{}
-	var exprs []casespace.Expr
+	d := &denseRules{env: env}
 	for _, r := range spec.Rules {
 		a, iss := env.Compile(r.When)
 		if iss.Err() != nil {
 			return nil, iss.Err()
 		}
-		exprs = append(exprs, casespace.Expr{Name: r.ID, Ast: a})
 		o, err := parseOutcome(r.Penalty, r.Duration)
 		if err != nil {
 			return nil, err
 		}
-		l.outcomes = append(l.outcomes, o)
+		d.when, d.outcomes = append(d.when, a), append(d.outcomes, o)
+	}
+	return d, nil
+}
+
+func newDenseLookup(n int) (*denseLookup, error) {
+	d, err := compileDense(n)
+	if err != nil {
+		return nil, err
+	}
+	l := &denseLookup{outcomes: d.outcomes}
+	var exprs []casespace.Expr
+	for i, a := range d.when {
+		exprs = append(exprs, casespace.Expr{Name: fmt.Sprint("r", i), Ast: a})
 	}
 	var sevs []ref.Val
 	for s := policy.SeverityLow; s <= policy.SeverityCritical; s++ {
@@ -152,7 +182,7 @@ func newDenseLookup(n int) (*denseLookup, error) {
 		"violation.reports":  casespace.Count(),
 		"subject.is_actor":   casespace.Bool(),
 	}
-	if l.space, err = casespace.Analyze(env, fields, exprs, casespace.Options{}); err != nil {
+	if l.space, err = casespace.Analyze(d.env, fields, exprs, casespace.Options{}); err != nil {
 		return nil, err
 	}
 	for i := range l.space.Exprs() {
@@ -228,6 +258,11 @@ func TestDense(t *testing.T) {
 		got, err := l.decide(c)
 		require.NoError(t, err)
 		require.Equal(t, outcome{Penalty: d.Penalty, Duration: d.Duration}, got)
+		tuned, err := newDenseTuned(n)
+		require.NoError(t, err)
+		got, err = tuned.decide(c)
+		require.NoError(t, err)
+		require.Equal(t, outcome{Penalty: d.Penalty, Duration: d.Duration}, got)
 		require.Len(t, l.space.Candidates(cellOfDense(t, l, c)), 6)
 	}
 }
@@ -246,4 +281,56 @@ func cellOfDense(t *testing.T, l *denseLookup, c policy.Case) int {
 	cell, err := l.space.CellOf(vals)
 	require.NoError(t, err)
 	return cell
+}
+
+// denseTuned runs the dense policy as the tuned cel-go contender does:
+// every rule one optimized program on a pooled struct activation.
+type denseTuned struct {
+	rules      []cel.Program
+	outcomes   []outcome
+	categories map[string]ref.Val // boxed once
+	pool       sync.Pool
+}
+
+func newDenseTuned(n int) (*denseTuned, error) {
+	d, err := compileDense(n)
+	if err != nil {
+		return nil, err
+	}
+	t := &denseTuned{outcomes: d.outcomes, categories: map[string]ref.Val{"spam": types.String("spam"), "fraud": types.String("fraud")}}
+	t.pool.New = newTunedActivation
+	for _, a := range d.when {
+		prg, err := d.env.Program(a, cel.EvalOptions(cel.OptOptimize))
+		if err != nil {
+			return nil, err
+		}
+		t.rules = append(t.rules, prg)
+	}
+	return t, nil
+}
+
+func (t *denseTuned) decide(c policy.Case) (outcome, error) {
+	a := t.pool.Get().(*tunedActivation)
+	defer t.pool.Put(a)
+	var best outcome
+	for i := range c.Violations {
+		v := &c.Violations[i]
+		cat, ok := t.categories[v.Category]
+		if !ok {
+			return outcome{}, fmt.Errorf("dense tuned: unknown category %q", v.Category)
+		}
+		a.category, a.severity = cat, types.Int(v.Severity)
+		a.reports = types.Int(len(v.Evidence.Reports))
+		a.isActor = types.Bool(v.Actor != "" && v.Actor == c.Account.ID)
+		for j, prg := range t.rules {
+			out, _, err := prg.Eval(a.frame)
+			if err != nil {
+				return outcome{}, err
+			}
+			if o := t.outcomes[j]; out == types.True && o.outranks(best) {
+				best = o
+			}
+		}
+	}
+	return best, nil
 }
