@@ -13,16 +13,19 @@
 //     Severity, Penalty, Decision), the policy language and the CEL engine.
 //     Its default policy, embedded in the module, is modelled on the 2017
 //     group clean-up: zero tolerance for child sexual abuse material and for
-//     trafficking in personal information, leaders answering for their
-//     groups, ordinary members spared, nothing above a warning without both
-//     a technical identification and a manual review.
+//     trafficking in personal information, measures graduated by severity
+//     for the other categories (a warning first for low and medium, a
+//     suspended or closed group for high and critical), leaders answering
+//     for their groups, ordinary members spared, nothing above a warning
+//     without both a technical identification and a manual review.
 //   - enforcement: plans that close a group, ban its leaders, spare its
 //     members, freeze funds, preserve evidence and notify everyone; their
 //     execution, campaigns with reports, and shadow runs of a candidate
 //     policy. enforcement/dsa turns plans into statements of reasons for
 //     the EU DSA Transparency Database.
-//   - appeal: the recovery of a banned account's lawful funds, as a fold of
-//     events, and appeals against penalties.
+//   - appeal: appeals against penalties; appeal/funds, beside it, the
+//     recovery of a banned account's lawful funds as a hash-chained,
+//     versioned log of events checked against a declared state machine.
 //
 // A program decides a case like this:
 //
@@ -35,6 +38,13 @@
 //		Now:        now,
 //	})
 //	fmt.Println(d.Penalty, d.Rule, d.Reason)
+//
+// A whole group, its leaders and members, is decided in one call with
+// Engine.DecideGroup; enforcement.Planner turns that into a plan. Inside,
+// policy is the public face of internal stages: the vocabulary
+// (internal/vocab, re-exported by policy), the policy language
+// (internal/lang), the compiler (internal/compiler) and the table of the
+// names a rule reads (internal/names).
 //
 // The package policy/policytest runs YAML fixture cases against a policy
 // inside go test, for rule authors' own repositories too; the warden command

@@ -39,12 +39,13 @@ func decideByHand(_ context.Context, c policy.Case) (outcome, error) {
 			switch {
 			case actor && critical: // other-actor-critical
 				o = outcome{Penalty: policy.PenaltyBan}
-			case actor: // other-actor-repeat
+			case actor: // other-actor-repeat, and other-actor-high
 				o = accountRepeat[min(strikes(a.History, c.Now, ladderWindow), len(accountRepeat)-1)]
-			case leader && serious && critical: // other-leader-responsibility
+				if high := (outcome{Penalty: policy.PenaltySuspend, Duration: 7 * day}); serious && high.outranks(o) {
+					o = high
+				}
+			case leader && serious: // other-leader-responsibility
 				o = outcome{Penalty: policy.PenaltySuspend, Duration: 7 * day}
-			case leader && serious:
-				o = outcome{Penalty: policy.PenaltyWarn}
 			}
 		}
 		if o.outranks(best) {

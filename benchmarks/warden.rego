@@ -83,7 +83,15 @@ matches contains match(5, penalty, days) if {
 
 leader_measure(4) := ["suspend", 7]
 
-leader_measure(3) := ["warn", 0]
+leader_measure(3) := ["suspend", 7]
+
+# other-actor-high
+matches contains match(6, "suspend", 7) if {
+	some v in input.violations
+	not zt(v)
+	actor(v)
+	v.severity == 3
+}
 
 # The most severe match wins: arrays sort by level, then days, then the
 # earlier rule.

@@ -4,51 +4,11 @@ import (
 	"slices"
 	"time"
 
-	"github.com/groupwarden/warden/internal/enumtext"
 	"github.com/groupwarden/warden/policy"
 )
 
 // ActionKind is what an action does. The zero ActionKind is not valid.
 type ActionKind uint8
-
-// The actions, in the order a plan runs them, then the undo actions.
-const (
-	PreserveEvidence ActionKind = iota + 1
-	ReportToAuthority
-	FreezeFunds
-	BanAccount
-	SuspendAccount
-	RestrictAccount
-	WarnAccount
-	CloseGroup
-	SuspendGroup
-	RestrictGroup
-	WarnGroup
-	Notify
-	// Undo actions, which reverse the ones above.
-	ReleaseFunds
-	ReinstateAccount
-	WithdrawWarning
-	ReopenGroup
-)
-
-var actionText = enumtext.New("action", "", "preserve-evidence", "report-to-authority", "freeze-funds",
-	"ban-account", "suspend-account", "restrict-account", "warn-account",
-	"close-group", "suspend-group", "restrict-group", "warn-group", "notify",
-	"release-funds", "reinstate-account", "withdraw-warning", "reopen-group")
-
-// String returns the action's name.
-func (k ActionKind) String() string { return actionText.String(uint8(k)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (k ActionKind) MarshalText() ([]byte, error) { return actionText.Marshal(uint8(k)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (k *ActionKind) UnmarshalText(b []byte) error {
-	v, err := actionText.Parse(string(b))
-	*k = ActionKind(v)
-	return err
-}
 
 // Action is one step of a plan. Its Key is deterministic and unique, so an
 // executor can apply it exactly once however often the plan is retried.
@@ -78,6 +38,45 @@ type builder struct {
 	engine  *policy.Engine
 	planner *Planner
 	gc      GroupCase
+	// members indexes the case's members by account id, and firstAct and
+	// nextAct chain the violations of each actor, so that every lookup is
+	// constant time and the plan is built in time linear in the case.
+	members  map[string]int
+	firstAct map[string]int
+	nextAct  []int
+}
+
+func newBuilder(p *Planner, gc GroupCase, plan *Plan) *builder {
+	b := &builder{plan: plan, engine: p.engine, planner: p, gc: gc,
+		members: make(map[string]int, len(gc.Members)), firstAct: make(map[string]int, len(gc.Violations)),
+		nextAct: make([]int, len(gc.Violations))}
+	for i, m := range gc.Members {
+		b.members[m.Account.ID] = i
+	}
+	for i := len(gc.Violations) - 1; i >= 0; i-- {
+		b.nextAct[i] = -1
+		if actor := gc.Violations[i].Actor; actor != "" {
+			if j, ok := b.firstAct[actor]; ok {
+				b.nextAct[i] = j
+			}
+			b.firstAct[actor] = i
+		}
+	}
+	return b
+}
+
+// acts yields the indexes of the violations the account committed, in
+// the case's order.
+func (b *builder) acts(account string) func(yield func(int) bool) {
+	return func(yield func(int) bool) {
+		i, ok := b.firstAct[account]
+		for ok && i >= 0 {
+			if !yield(i) {
+				return
+			}
+			i = b.nextAct[i]
+		}
+	}
 }
 
 func (b *builder) add(a Action) { b.plan.Actions = append(b.plan.Actions, a) }
@@ -93,7 +92,7 @@ func (b *builder) isCSAM(category string) bool {
 // evidence preserves the evidence of every violation behind a penalty, and
 // reports each verified CSAM violation, keeping its evidence a year at least.
 func (b *builder) evidence() {
-	behind := map[string]bool{}
+	behind := make(map[string]bool, len(b.plan.Decisions)+len(b.plan.Held)+1)
 	if b.plan.GroupDecision.Penalty != policy.PenaltyNone {
 		behind[b.plan.GroupDecision.Violation] = true
 	}
@@ -141,10 +140,8 @@ func (b *builder) freezes() {
 }
 
 func (b *builder) member(id string) policy.Account {
-	for _, m := range b.gc.Members {
-		if m.Account.ID == id {
-			return m.Account
-		}
+	if i, ok := b.members[id]; ok {
+		return b.gc.Members[i].Account
 	}
 	return policy.Account{ID: id}
 }

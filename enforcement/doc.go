@@ -1,19 +1,36 @@
 // Package enforcement turns decisions into plans and runs campaigns.
 //
-// A Planner decides a GroupCase (a group, its members with their roles, its
-// violations, the time) for the group and for every member, and returns a
-// Plan: ordered actions (preserve evidence, report to the authority, freeze
+// A [Planner] decides a [GroupCase] (a group, its members with their roles,
+// its violations, the time) for the group and for every member with
+// [policy.Engine.DecideGroup], and returns a [Plan]: ordered actions (preserve evidence, report to the authority, freeze
 // funds, ban or suspend accounts, close or restrict the group, notify), each
 // with a deterministic idempotency key and, where it can be undone, its
 // undo; the obligations a verified CSAM violation creates; the members
 // spared and why; and a notice for every member. A plan that touches more
 // accounts than the policy's blast radius needs a second approval.
 //
-// The package does no I/O: Apply carries a plan out through an Executor the
-// caller implements, resumably and idempotently. MemoryExecutor serves tests
-// and examples.
+// A plan's id hashes the canonical form of its case (admins, histories and
+// holdings as sets, members in the plan's order, times in full), so the
+// same case in another order gives the same plan and the same keys. Plan
+// checks a case against MaxMembers, MaxHoldings, MaxAmount and the years
+// MinTime to MaxTime before deciding anything, refusing it with a
+// *policy.Problem that names the field and the limit, so every plan can be
+// written as JSON and no sum of holdings overflows. Building a plan takes
+// time linear in its case.
 //
-// Planner.Run streams a campaign's cases into plans and a Report, in bounded
-// memory; Shadow runs a candidate policy beside the live one and reports
-// every decision that would change.
+// The package does no I/O: Apply carries a plan out through an Executor the
+// caller implements, resumably and idempotently, even when two runs of one
+// plan race (the Executor contract says what an executor must guarantee);
+// package enforcementtest has an in-memory Executor for tests and examples.
+//
+// [Planner.Run] streams a campaign's cases into plans and a [Report], in
+// bounded memory; [Shadow] runs a candidate policy beside the live one and
+// reports every decision that would change.
+//
+// A malformed group case is refused with a [*policy.Problem] (path, code,
+// message) wrapped with [policy.ErrInvalidCase]: the codes and paths are
+// stable, the messages are for people. Notice texts, reasons and report
+// texts may change between versions; action keys and plan ids do not.
 package enforcement
+
+//go:generate go run ../internal/enumgen . enums.list enums_gen.go

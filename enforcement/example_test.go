@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/enforcement/enforcementtest"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -60,7 +61,7 @@ func ExamplePlanner_Plan() {
 func ExampleApply() {
 	plan, _ := enforcement.NewPlanner(policy.Default()).Plan(context.Background(), exampleCase())
 	failed := false
-	ex := &enforcement.MemoryExecutor{FailBefore: func(a enforcement.Action) error {
+	ex := &enforcementtest.Executor{FailBefore: func(a enforcement.Action) error {
 		if a.Kind == enforcement.CloseGroup && !failed {
 			failed = true
 			return fmt.Errorf("group service unavailable")

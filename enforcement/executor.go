@@ -4,19 +4,41 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 )
 
 // Executor carries out actions on the caller's systems; warden itself does
-// no I/O. Implementations make each action idempotent by its key.
+// no I/O. Apply does each action of a plan exactly once, however often the
+// plan is retried and even when two runs of it race (two workers, a retry
+// while the first run still goes), provided the executor keeps this
+// contract:
+//
+//   - Apply is atomic by key: it records the action's key in the same
+//     transaction as the action's effect (a done-by-key record, such as a
+//     row under a unique key written with the effect), so that the effect
+//     and the record exist together or not at all.
+//   - Of two calls with the same key, at most one takes effect: a call that
+//     finds the key recorded, or being applied by another call whose
+//     outcome it then awaits, does nothing and returns an error wrapping
+//     [ErrDone].
+//   - Done reports whether a key is recorded; it may lag behind a racing
+//     Apply, since Apply itself is the guard.
+//
+// The enforcementtest package has an in-memory Executor that keeps it,
+// with hooks that inject failures.
 type Executor interface {
 	// Done reports whether the action with this key was already applied.
 	Done(ctx context.Context, key string) (bool, error)
-	// Apply carries out the action and records its key with it, so that
-	// Done reports it from then on. An error means the action may or may
-	// not have taken effect; Done must tell which.
+	// Apply carries out the action and records its key with it, atomically,
+	// so that Done reports it from then on. It returns an error wrapping
+	// ErrDone, and does nothing, when the key is recorded already. Any other
+	// error means the action may or may not have taken effect; Done, or the
+	// next Apply, must tell which.
 	Apply(ctx context.Context, a Action) error
 }
+
+// ErrDone is wrapped by an Executor's Apply for an action whose key is
+// recorded already; Apply counts the action as skipped.
+var ErrDone = errors.New("enforcement: the action is applied already")
 
 // ErrNeedsApproval is returned by Apply for a plan over the policy's blast
 // radius that has no second approval.
@@ -34,7 +56,8 @@ type Progress struct {
 // resumable and idempotent: an action found done is skipped, and the first
 // failure stops the run, so applying the same plan again after any failure
 // does each remaining action exactly once, in order, and never repeats a
-// done one.
+// done one. Runs of one plan may race: with an executor that keeps the
+// Executor contract, each action still takes effect once.
 func Apply(ctx context.Context, p *Plan, ex Executor) (Progress, error) {
 	var pr Progress
 	if p.NeedsSecondApproval && p.ApprovedBy == "" {
@@ -52,59 +75,14 @@ func Apply(ctx context.Context, p *Plan, ex Executor) (Progress, error) {
 			pr.Skipped++
 			continue
 		}
-		if err := ex.Apply(ctx, a); err != nil {
+		switch err := ex.Apply(ctx, a); {
+		case errors.Is(err, ErrDone): // another run applied it meanwhile
+			pr.Skipped++
+		case err != nil:
 			return pr, fmt.Errorf("action %d (%s %s): %w", a.Seq, a.Kind, a.Subject, err)
+		default:
+			pr.Applied++
 		}
-		pr.Applied++
 	}
 	return pr, nil
-}
-
-// MemoryExecutor is an Executor that records actions in memory, for tests
-// and examples. Its hooks inject failures.
-type MemoryExecutor struct {
-	// FailBefore, when set, is called before an action takes effect; an
-	// error it returns fails the action, which then has no effect.
-	FailBefore func(Action) error
-	// FailAfter, when set, is called after an action took effect; an error
-	// it returns is reported as if the acknowledgement were lost.
-	FailAfter func(Action) error
-
-	mu   sync.Mutex
-	done map[string]bool
-	log  []Action
-}
-
-// Done implements Executor.
-func (m *MemoryExecutor) Done(_ context.Context, key string) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.done[key], nil
-}
-
-// Apply implements Executor.
-func (m *MemoryExecutor) Apply(_ context.Context, a Action) error {
-	if m.FailBefore != nil {
-		if err := m.FailBefore(a); err != nil {
-			return err
-		}
-	}
-	m.mu.Lock()
-	if m.done == nil {
-		m.done = map[string]bool{}
-	}
-	m.done[a.Key] = true
-	m.log = append(m.log, a)
-	m.mu.Unlock()
-	if m.FailAfter != nil {
-		return m.FailAfter(a)
-	}
-	return nil
-}
-
-// Log returns the actions applied, in the order they took effect.
-func (m *MemoryExecutor) Log() []Action {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]Action(nil), m.log...)
 }

@@ -3,26 +3,43 @@ package enforcement
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/groupwarden/warden/policy"
 )
 
-// FundsRoute tells the holder of a banned account how to recover one kind
-// of asset: the channel and what to do there.
+// FundsRoute is how the holder of a banned account recovers one kind of
+// asset: the channel a claim is opened on, how the holder is identified
+// there, whether the asset is redeemed before the payout, and what the
+// holder is told to do. Ban notices quote it, and funds-recovery claims
+// (package appeal/funds) check their events against it: one type, so the
+// notice and the claim never disagree.
 type FundsRoute struct {
-	Asset   policy.AssetKind `json:"asset"`
-	Channel string           `json:"channel"`
-	How     string           `json:"how"`
+	Asset policy.AssetKind `json:"asset"`
+	// Channel is the channel the claim must be opened on.
+	Channel string `json:"channel"`
+	// Identity is the method that verifies the holder on this channel.
+	Identity string `json:"identity,omitempty"`
+	// Redeem is set when the asset is a product that must be redeemed
+	// before the payout; only such holdings change value.
+	Redeem bool `json:"redeem,omitempty"`
+	// How tells the holder what to do.
+	How string `json:"how"`
 }
 
-// DefaultFundsRoutes are the recovery channels of the 2017 announcement:
-// the wallet balance through the customer-service hotline, wealth-management
-// funds through an online application.
-var DefaultFundsRoutes = []FundsRoute{
-	{Asset: policy.AssetWallet, Channel: "customer-service hotline",
+// DefaultFundsRoutes returns the recovery channels of the 2017
+// announcement: the wallet balance through the customer-service hotline with a
+// phone identity check, wealth-management funds through an online application. Each call returns
+// a new slice.
+func DefaultFundsRoutes() []FundsRoute { return slices.Clone(defaultFundsRoutes) }
+
+var defaultFundsRoutes = []FundsRoute{
+	{Asset: policy.AssetWallet, Channel: "customer-service hotline", Identity: "phone",
 		How: "call the customer-service hotline; an agent verifies your identity by phone against your real-name record"},
-	{Asset: policy.AssetWealthManagement, Channel: "online application",
+	{Asset: policy.AssetWealthManagement, Channel: "online application", Identity: "online", Redeem: true,
 		How: "apply online under Finance > Recovery guide; the product is redeemed before the payout"},
 }
 
@@ -30,7 +47,7 @@ var DefaultFundsRoutes = []FundsRoute{
 type PlannerOption func(*Planner)
 
 // WithFundsRoutes sets the recovery channels that notices of a ban name for
-// each kind of asset (default: DefaultFundsRoutes).
+// each kind of asset (default: [DefaultFundsRoutes]).
 func WithFundsRoutes(routes []FundsRoute) PlannerOption {
 	return func(p *Planner) { p.routes = append([]FundsRoute(nil), routes...) }
 }
@@ -95,4 +112,43 @@ func fundsText(lines []FundsLine) string {
 		fmt.Fprintf(&b, " To recover your %s balance (%s): %s.", strings.ReplaceAll(l.Asset.String(), "_", "-"), Amount(l.Currency, l.Amount), l.How)
 	}
 	return b.String()
+}
+
+// Freeze is one holding a plan froze: what opens one funds-recovery claim.
+type Freeze struct {
+	// Claim identifies the claim of this holding: the freeze action's key
+	// and the holding's place in it, the same however often the plan is
+	// rebuilt from the same case.
+	Claim string `json:"claim"`
+	// Action is the key of the freeze action.
+	Action  string `json:"action"`
+	Account string `json:"account"`
+	// Holder is the account's holder of record, HolderVerified whether the
+	// real-name record was verified.
+	Holder         string         `json:"holder,omitempty"`
+	HolderVerified bool           `json:"holder_verified,omitempty"`
+	Holding        policy.Holding `json:"holding"`
+	// At is when the plan froze the holding.
+	At time.Time `json:"at"`
+}
+
+// Freezes lists what the plan's freeze actions hold, one entry per
+// holding, in the order of the actions, with the holder of record taken
+// from the plan's members.
+func (p *Plan) Freezes() []Freeze {
+	var out []Freeze
+	for _, a := range p.Actions {
+		if a.Kind != FreezeFunds {
+			continue
+		}
+		var acct policy.Account
+		if i := slices.IndexFunc(p.Members, func(m policy.Membership) bool { return m.Account.ID == a.Subject }); i >= 0 {
+			acct = p.Members[i].Account
+		}
+		for i, h := range a.Holdings {
+			out = append(out, Freeze{Claim: a.Key + "-" + strconv.Itoa(i+1), Action: a.Key, Account: a.Subject,
+				Holder: acct.Holder, HolderVerified: acct.RealNameVerified && acct.Holder != "", Holding: h, At: p.At})
+		}
+	}
+	return out
 }

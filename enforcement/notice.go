@@ -6,40 +6,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/groupwarden/warden/internal/enumtext"
 	"github.com/groupwarden/warden/policy"
 )
 
 // Audience is who a notice speaks to. The zero Audience is not valid.
 type Audience uint8
-
-// The audiences of notices.
-const (
-	// Leaders: the owner and administrators, who learn what was decided
-	// about the group and about themselves, and why.
-	Leaders Audience = iota + 1
-	// Actors: ordinary members who committed a violation, who learn what
-	// they did and what follows.
-	Actors
-	// Members: ordinary members who did nothing, who learn what happened to
-	// the group and that they are not penalised.
-	Members
-)
-
-var audienceText = enumtext.New("audience", "", "leader", "actor", "member")
-
-// String returns the audience's name.
-func (a Audience) String() string { return audienceText.String(uint8(a)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (a Audience) MarshalText() ([]byte, error) { return audienceText.Marshal(uint8(a)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (a *Audience) UnmarshalText(b []byte) error {
-	v, err := audienceText.Parse(string(b))
-	*a = Audience(v)
-	return err
-}
 
 // Notice tells one account what the plan decided about it and its group.
 // A notice of a penalty always carries its reasons and the appeal route.
@@ -79,8 +50,9 @@ func (n Notice) MarshalJSON() ([]byte, error) {
 	}{plain(n), n.Text()})
 }
 
-// notices writes one notice per member, in the order of the case's members,
-// and a notify action for each.
+// notices writes one notice per member, in the plan's order of members,
+// and a notify action for each; a member gets none when nothing was done to
+// the group or to them and nothing of theirs waits for review.
 func (b *builder) notices(decisions []policy.Decision) {
 	gd := b.plan.GroupDecision
 	groupPenalty := gd.Penalty
@@ -94,10 +66,8 @@ func (b *builder) notices(decisions []policy.Decision) {
 		if groupPenalty != policy.PenaltyNone {
 			n.GroupDuration = gd.Duration
 		}
-		for _, v := range b.gc.Violations {
-			if v.Actor != m.Account.ID {
-				continue
-			}
+		for vi := range b.acts(m.Account.ID) {
+			v := &b.gc.Violations[vi]
 			// A violation a reviewer rejected is nobody's act; one not yet
 			// reviewed is told as such.
 			switch r := v.LatestReviewAt(b.gc.Now); {
@@ -109,14 +79,14 @@ func (b *builder) notices(decisions []policy.Decision) {
 		}
 		switch {
 		case m.Role.Leads():
-			n.Audience = Leaders
+			n.Audience = AudienceLeaders
 			if groupPenalty != policy.PenaltyNone {
 				n.GroupReason = gd.Reason
 			}
 		case len(n.Acts) > 0 || len(n.UnderReview) > 0:
-			n.Audience = Actors
+			n.Audience = AudienceActors
 		default:
-			n.Audience = Members
+			n.Audience = AudienceMembers
 		}
 		if d.Penalty != policy.PenaltyNone && !heldForDueProcess(d) {
 			n.Penalty, n.Duration, n.Until = d.Penalty, d.Duration, d.Until()
@@ -125,6 +95,12 @@ func (b *builder) notices(decisions []policy.Decision) {
 			if d.Penalty == policy.PenaltyBan {
 				n.Funds = b.planner.fundsLines(m.Account)
 			}
+		}
+		if groupPenalty == policy.PenaltyNone && n.Penalty == policy.PenaltyNone && len(n.Acts) == 0 && len(n.UnderReview) == 0 && !n.PendingReview {
+			// Nothing was done to the group or to the account, and nothing
+			// waits: a notice would tell of a measure that was not taken.
+			b.plan.Notices = b.plan.Notices[:len(b.plan.Notices)-1]
+			continue
 		}
 		b.add(Action{Kind: Notify, Subject: m.Account.ID, Notice: len(b.plan.Notices) - 1})
 	}
@@ -174,7 +150,7 @@ func (n Notice) Text() string {
 		fmt.Fprintf(&b, " Attributed to you and awaiting a person's review: %s.", strings.Join(n.UnderReview, ", "))
 	}
 	fmt.Fprintf(&b, " %s", accountMeasure(n))
-	if n.Audience == Members && n.Penalty == policy.PenaltyNone {
+	if n.Audience == AudienceMembers && n.Penalty == policy.PenaltyNone {
 		b.WriteString(" Members who took no part are not punished with their group.")
 	}
 	if n.Penalty != policy.PenaltyNone {

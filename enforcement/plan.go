@@ -1,32 +1,27 @@
 package enforcement
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/groupwarden/warden/internal/enumtext"
 	"github.com/groupwarden/warden/policy"
 )
 
 // GroupCase is a group with everyone in it and what was found there: the
-// input of a plan. The zero GroupCase is not valid.
-type GroupCase struct {
-	Group policy.Group `json:"group" yaml:"group"`
-	// Members lists every account of the group with its role, owner and
-	// admins included. Their roles must agree with the group's owner and admins.
-	Members    []policy.Membership `json:"members" yaml:"members"`
-	Violations []policy.Violation  `json:"violations" yaml:"violations"`
-	// Now is the time of the decisions; nothing reads the clock.
-	Now time.Time `json:"now" yaml:"now"`
-}
+// input of a plan. It is [policy.GroupCase].
+type GroupCase = policy.GroupCase
 
 // DefaultRetention is how long evidence behind a penalty is kept when no
 // law asks for longer: a year, past the six months of log retention that
@@ -40,20 +35,21 @@ const DefaultRetention = 365 * 24 * time.Hour
 // spared, and a notice for everyone. The same policy and case give a
 // byte-identical plan.
 type Plan struct {
-	// ID identifies the plan; it is derived from the policy digest, the
-	// group, the time and the violations, and prefixes every action key.
+	// ID identifies the plan: a hash of the policy digest and the canonical
+	// form of the whole case, so the order of unordered fields does not
+	// count. It prefixes every action key.
 	ID     string           `json:"id"`
 	Group  string           `json:"group"`
 	Policy policy.PolicyRef `json:"policy"`
 	At     time.Time        `json:"at"`
 	// Members and Violations are the case the plan was built from, for
-	// statements of reasons and appeals.
+	// statements of reasons and appeals; Members in the plan's order.
 	Members    []policy.Membership `json:"members"`
 	Violations []policy.Violation  `json:"violations"`
 	// GroupDecision is the decision for the group itself.
 	GroupDecision policy.Decision `json:"group_decision"`
 	// Decisions are the decisions for the accounts with a penalty above
-	// none, in the order of the case's members.
+	// none, in the order of Members.
 	Decisions   []policy.Decision `json:"decisions,omitempty"`
 	Actions     []Action          `json:"actions"`
 	Obligations []Obligation      `json:"obligations,omitempty"`
@@ -92,30 +88,6 @@ type Spared struct {
 // ObligationKind is a duty that a plan creates beyond its actions.
 type ObligationKind uint8
 
-// The obligations.
-const (
-	// ObligationReport: report the violation to the competent authority.
-	ObligationReport ObligationKind = iota + 1
-	// ObligationRetain: keep the preserved evidence until the given time;
-	// nothing may delete it before.
-	ObligationRetain
-)
-
-var obligationText = enumtext.New("obligation", "", "report", "retain-evidence")
-
-// String returns the obligation's name.
-func (k ObligationKind) String() string { return obligationText.String(uint8(k)) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (k ObligationKind) MarshalText() ([]byte, error) { return obligationText.Marshal(uint8(k)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (k *ObligationKind) UnmarshalText(b []byte) error {
-	v, err := obligationText.Parse(string(b))
-	*k = ObligationKind(v)
-	return err
-}
-
 // Obligation is a duty created by a verified violation.
 type Obligation struct {
 	Kind      ObligationKind `json:"kind"`
@@ -127,14 +99,10 @@ type Obligation struct {
 	Basis string    `json:"basis"`
 }
 
-// ErrInvalidGroupCase is wrapped by every error Plan returns for a malformed
-// member list, with a *policy.CaseError naming the field. The engine's
-// errors for the rest of the case wrap policy.ErrInvalidCase.
-var ErrInvalidGroupCase = errors.New("invalid group case")
-
-func groupCaseErr(field, format string, args ...any) error {
-	return fmt.Errorf("%w: %w", ErrInvalidGroupCase, &policy.CaseError{Field: field, Reason: fmt.Sprintf(format, args...)})
-}
+// ErrInvalidGroupCase is [policy.ErrInvalidCase], which every error Plan
+// returns for a malformed group case wraps, with the [*policy.Problem]
+// that says what and where.
+var ErrInvalidGroupCase = policy.ErrInvalidCase
 
 // Planner builds plans with one policy engine. It is immutable and safe for
 // concurrent use.
@@ -145,15 +113,12 @@ type Planner struct {
 
 // NewPlanner returns a planner that decides with engine.
 func NewPlanner(engine *policy.Engine, opts ...PlannerOption) *Planner {
-	p := &Planner{engine: engine, routes: DefaultFundsRoutes}
+	p := &Planner{engine: engine, routes: defaultFundsRoutes}
 	for _, o := range opts {
 		o(p)
 	}
 	return p
 }
-
-// Engine returns the planner's policy engine.
-func (p *Planner) Engine() *policy.Engine { return p.engine }
 
 // Plan decides the group and each of its members and returns the plan that
 // carries the decisions out. It returns an error, and no plan, for a
@@ -169,88 +134,123 @@ func (p *Planner) Plan(ctx context.Context, gc GroupCase) (*Plan, error) {
 // planInto builds the plan of a case into plan, reusing the storage of its
 // slices: a campaign recycles plans once they are reported.
 func (p *Planner) planInto(ctx context.Context, gc GroupCase, plan *Plan) error {
-	if err := checkMembers(gc); err != nil {
+	if err := checkLimits(&gc); err != nil {
 		return err
 	}
-	gd, err := p.engine.Decide(ctx, policy.Case{Target: policy.TargetGroup, Group: gc.Group, Violations: gc.Violations, Now: gc.Now})
-	if err != nil {
-		return err
-	}
-	// The member decisions are scratch space: the plan keeps copies of the
+	gc.Members = canonicalMembers(gc.Members)
+	// The decisions are scratch space: the plan keeps copies of the
 	// ones it acts on, so the slice goes back to a pool.
 	scratch := decisionPool.Get().(*[]policy.Decision)
 	defer func() {
 		clear(*scratch)
 		decisionPool.Put(scratch)
 	}()
-	decisions, err := p.engine.DecideMembers(ctx, policy.Case{Group: gc.Group, Violations: gc.Violations, Now: gc.Now}, gc.Members, (*scratch)[:0])
+	decisions, err := p.engine.DecideGroup(ctx, gc, (*scratch)[:0])
 	*scratch = decisions
 	if err != nil {
 		return err
 	}
-	p.build(gc, gd, decisions, plan)
-	return nil
+	p.build(gc, decisions[0], decisions[1:], plan)
+	return checkEnds(plan)
+}
+
+// compareMembers orders members as plans list them: the owner, the
+// administrators, then the members, each by account id.
+func compareMembers(a, b policy.Membership) int {
+	if a.Role != b.Role {
+		return cmp.Compare(a.Role, b.Role)
+	}
+	return strings.Compare(a.Account.ID, b.Account.ID)
+}
+
+// canonicalMembers returns the members in the plan's order: the member
+// list has no order of its own, so its order changes neither the plan nor
+// its id. A list already in order is returned as it is.
+func canonicalMembers(ms []policy.Membership) []policy.Membership {
+	if slices.IsSortedFunc(ms, compareMembers) {
+		return ms
+	}
+	ms = slices.Clone(ms)
+	slices.SortFunc(ms, compareMembers)
+	return ms
 }
 
 var (
 	decisionPool = sync.Pool{New: func() any { return new([]policy.Decision) }}
-	seenPool     = sync.Pool{New: func() any { return map[string]int{} }}
 	canonPool    = sync.Pool{New: func() any { return new(canon) }}
 )
 
 // canon writes the canonical form of a case for its hash: every string
-// with its length, every number as a varint.
-type canon struct{ b []byte }
+// with its length, every number as a varint, every time as its full
+// seconds and nanoseconds (never UnixNano, which wraps), and every field
+// whose order has no meaning (admins, histories, holdings) as a sorted set.
+type canon struct {
+	b       []byte
+	scratch []byte
+	ends    []int
+	parts   [][]byte
+}
 
 func (c *canon) str(s string) {
 	c.b = binary.AppendUvarint(c.b, uint64(len(s)))
 	c.b = append(c.b, s...)
 }
-func (c *canon) num(n int64)      { c.b = binary.AppendVarint(c.b, n) }
-func (c *canon) time(t time.Time) { c.num(t.UnixNano()) }
-func (c *canon) flag(b bool)      { c.num(boolInt(b)) }
+func (c *canon) num(n int64) { c.b = binary.AppendVarint(c.b, n) }
+func (c *canon) time(t time.Time) {
+	c.num(t.Unix())
+	c.num(int64(t.Nanosecond()))
+}
+func (c *canon) flag(b bool) { c.num(boolInt(b)) }
+
+// set writes n elements as a sorted set: each is encoded on its own by
+// enc, and the encodings are written in byte order, so that the order the
+// caller gave them in does not count. enc must not call set.
+func (c *canon) set(n int, enc func(i int)) {
+	c.num(int64(n))
+	if n == 0 {
+		return
+	}
+	if n == 1 {
+		enc(0)
+		return
+	}
+	// Encode each element at the end of b, then move the encodings aside
+	// and write them back sorted.
+	start := len(c.b)
+	c.ends = c.ends[:0]
+	for i := range n {
+		enc(i)
+		c.ends = append(c.ends, len(c.b))
+	}
+	c.scratch = append(c.scratch[:0], c.b[start:]...)
+	c.parts = c.parts[:0]
+	from := 0
+	for _, end := range c.ends {
+		c.parts = append(c.parts, c.scratch[from:end-start])
+		from = end - start
+	}
+	slices.SortFunc(c.parts, bytes.Compare)
+	c.b = c.b[:start]
+	for _, p := range c.parts {
+		c.b = append(c.b, p...)
+	}
+}
+
 func (c *canon) history(rs []policy.Record) {
-	c.num(int64(len(rs)))
-	for _, r := range rs {
+	c.set(len(rs), func(i int) {
+		r := &rs[i]
 		c.time(r.At)
 		c.num(int64(r.Penalty))
 		c.str(r.Category)
 		c.str(r.Rule)
-	}
-}
-
-// checkMembers validates what the engine does not see: the member list.
-func checkMembers(gc GroupCase) error {
-	seen := seenPool.Get().(map[string]int)
-	defer func() {
-		clear(seen)
-		seenPool.Put(seen)
-	}()
-	for i, m := range gc.Members {
-		if j, dup := seen[m.Account.ID]; dup && m.Account.ID != "" {
-			return groupCaseErr(fmt.Sprintf("members[%d].account.id", i), "%q is members[%d] already", m.Account.ID, j)
-		}
-		seen[m.Account.ID] = i
-	}
-	for i, m := range gc.Members {
-		switch {
-		case m.Account.ID == "":
-			return groupCaseErr(fmt.Sprintf("members[%d].account.id", i), "required")
-		case !m.Role.Valid():
-			return groupCaseErr(fmt.Sprintf("members[%d].role", i), "want owner, admin or member")
-		}
-		for j, h := range m.Account.Holdings {
-			if h.Amount < 0 || h.Currency == "" {
-				return groupCaseErr(fmt.Sprintf("members[%d].account.holdings[%d]", i, j), "want a non-negative amount and a currency")
-			}
-		}
-	}
-	return nil
+	})
 }
 
 // planID derives a plan's identity from everything that decides it: the
-// policy digest and the whole case. Two different cases never share a plan
-// id, so they never share an action key.
+// policy digest and the whole case in its canonical form (see canon), with
+// the members in the order the plan lists them. Two different cases never
+// share a plan id, so they never share an action key; the same case with
+// its unordered fields in another order has the same id.
 func planID(gc GroupCase, digest string) string {
 	c := canonPool.Get().(*canon)
 	defer func() {
@@ -262,13 +262,10 @@ func planID(gc GroupCase, digest string) string {
 	g := gc.Group
 	str(g.ID)
 	str(g.Owner)
-	num(int64(len(g.Admins)))
-	for _, a := range g.Admins {
-		str(a)
-	}
+	c.set(len(g.Admins), func(i int) { str(g.Admins[i]) })
 	num(int64(g.Members))
 	at(g.Created)
-	num(int64(g.Status))
+	num(0) // where a group status was, so that plan ids and action keys stay as they were
 	history(g.History)
 	at(gc.Now)
 	num(int64(len(gc.Members)))
@@ -277,17 +274,27 @@ func planID(gc GroupCase, digest string) string {
 		str(a.ID)
 		num(int64(m.Role))
 		num(int64(a.Type))
-		c.flag(a.RealNameVerified)
+		// The holder of record rides on the verified flag, so plans of
+		// accounts without one keep their ids.
+		if a.Holder == "" {
+			c.flag(a.RealNameVerified)
+		} else {
+			c.num(2 + boolInt(a.RealNameVerified))
+			str(a.Holder)
+		}
 		at(a.Created)
 		history(a.History)
-		num(int64(len(a.Holdings)))
-		for _, hd := range a.Holdings {
+		c.set(len(a.Holdings), func(i int) {
+			hd := &a.Holdings[i]
 			num(int64(hd.Kind))
 			num(hd.Amount)
 			str(hd.Currency)
 			str(hd.Product)
-		}
+		})
 	}
+	// Violations, evidence and reviews keep their order: ties between
+	// equal matches go to the earlier violation, and between reviews made
+	// at the same time to the later one.
 	num(int64(len(gc.Violations)))
 	for _, v := range gc.Violations {
 		str(v.ID)
@@ -300,7 +307,7 @@ func planID(gc GroupCase, digest string) string {
 		num(int64(len(v.Evidence.Identifications)))
 		for _, id := range v.Evidence.Identifications {
 			num(int64(id.Method))
-			num(int64(id.Confidence * 1e9))
+			c.b = binary.AppendUvarint(c.b, math.Float64bits(id.Confidence))
 			at(id.At)
 			str(id.Reference)
 		}
@@ -338,12 +345,16 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 		Decisions:   plan.Decisions[:0],
 		Notices:     slices.Grow(plan.Notices[:0], n),
 		Spared:      slices.Grow(plan.Spared[:0], n),
-		Actions:     slices.Grow(plan.Actions[:0], n+2*len(gc.Violations)+2),
+		Actions:     plan.Actions[:0],
 		Obligations: plan.Obligations[:0],
 		Held:        plan.Held[:0],
 	}
-	b := &builder{plan: plan, engine: p.engine, planner: p, gc: gc}
-	bystander := fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", gd.Penalty)
+	b := newBuilder(p, gc, plan)
+	groupPenalty := gd.Penalty
+	if heldForDueProcess(&gd) {
+		groupPenalty = policy.PenaltyNone // not applied until a person completes it
+	}
+	bystander := fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", groupPenalty)
 	if gd.PendingReview {
 		plan.PendingReview = append(plan.PendingReview, gc.Group.ID)
 	}
@@ -351,7 +362,7 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 		d, m := &decisions[i], &gc.Members[i]
 		switch {
 		case d.Penalty == policy.PenaltyNone:
-			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, &gd, bystander)})
+			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, groupPenalty, bystander)})
 		case heldForDueProcess(d):
 			plan.Held = append(plan.Held, *d)
 		default:
@@ -362,6 +373,9 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 			plan.PendingReview = append(plan.PendingReview, m.Account.ID)
 		}
 	}
+	// Evidence and a report per violation, a freeze and a measure per
+	// decision, the group's measure, a notice per member.
+	plan.Actions = slices.Grow(plan.Actions, 2*len(gc.Violations)+2*len(plan.Decisions)+1+n)
 	b.evidence()
 	b.freezes()
 	b.accountActions()
@@ -395,21 +409,21 @@ func (p *Plan) Clone() *Plan {
 // heldForDueProcess reports whether the due-process guard holds the decision.
 func heldForDueProcess(d *policy.Decision) bool {
 	return slices.ContainsFunc(d.Guards, func(g policy.GuardNote) bool {
-		return g.Guard == policy.GuardDueProcess && g.Action == policy.Pending
+		return g.Guard == policy.GuardDueProcess && g.Action == policy.InterventionPending
 	})
 }
 
 // sparedReason explains why a member is not penalised.
-func sparedReason(d *policy.Decision, gd *policy.Decision, bystander string) string {
+func sparedReason(d *policy.Decision, groupPenalty policy.Penalty, bystander string) string {
 	for _, g := range slices.Backward(d.Guards) {
-		if g.Action == policy.Lowered && g.To == policy.PenaltyNone {
+		if g.Action == policy.InterventionLowered && g.To == policy.PenaltyNone {
 			return g.Reason
 		}
 	}
 	if len(d.Matches) > 0 {
 		return "the rules that matched ask for no penalty"
 	}
-	if gd.Penalty != policy.PenaltyNone && !d.Role.Leads() {
+	if groupPenalty != policy.PenaltyNone && !d.Role.Leads() {
 		return bystander
 	}
 	return "no rule of the policy applies to this account"

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/enforcement/enforcementtest"
 	"github.com/groupwarden/warden/internal/synth"
 	"github.com/groupwarden/warden/policy"
 )
@@ -109,9 +110,9 @@ func TestPlanCSAMVerified(t *testing.T) {
 		require.GreaterOrEqual(t, i, 0, to)
 		return plan.Notices[i]
 	}
-	assert.Equal(t, enforcement.Leaders, notice("alice").Audience)
+	assert.Equal(t, enforcement.AudienceLeaders, notice("alice").Audience)
 	assert.Contains(t, notice("alice").Text(), "was closed")
-	assert.Equal(t, enforcement.Actors, notice("carol").Audience)
+	assert.Equal(t, enforcement.AudienceActors, notice("carol").Audience)
 	assert.Contains(t, notice("carol").Text(), "You committed: v-csam-1 (csam)")
 	carolFunds := notice("carol").Funds
 	require.Len(t, carolFunds, 2, "a ban notice tells the holder how to recover each asset")
@@ -120,7 +121,7 @@ func TestPlanCSAMVerified(t *testing.T) {
 	assert.Contains(t, notice("carol").Text(), "Your funds are safe")
 	assert.Empty(t, notice("dave").Funds, "no ban, nothing frozen")
 	dave := notice("dave")
-	assert.Equal(t, enforcement.Members, dave.Audience)
+	assert.Equal(t, enforcement.AudienceMembers, dave.Audience)
 	assert.Equal(t, policy.PenaltyNone, dave.Penalty)
 	assert.Contains(t, dave.Text(), "not punished with their group")
 	assert.Empty(t, dave.Appeal.Route, "a notice without a penalty has nothing to appeal")
@@ -180,7 +181,12 @@ func checkPlan(t *testing.T, engine *policy.Engine, gc enforcement.GroupCase, p 
 			require.Equal(t, enforcement.ReleaseFunds, a.Undo.Kind, "frozen funds are released, never forfeited")
 		}
 	}
-	require.Len(t, p.Notices, len(gc.Members), "every member is told")
+	if p.GroupDecision.Penalty != policy.PenaltyNone && len(p.Held) == 0 {
+		require.Len(t, p.Notices, len(gc.Members), "every member is told what happened to the group")
+	}
+	for _, d := range p.Decisions {
+		require.True(t, slices.ContainsFunc(p.Notices, func(n enforcement.Notice) bool { return n.To == d.Subject }), "every penalised account is told")
+	}
 	for _, n := range p.Notices {
 		if n.Penalty != policy.PenaltyNone {
 			require.NotEmpty(t, n.Reasons, "a penalty notice carries its reasons")
@@ -268,7 +274,7 @@ func TestBlastRadiusNeedsSecondApproval(t *testing.T) {
 	require.Equal(t, 3, plan.Touched)
 	require.True(t, plan.NeedsSecondApproval)
 
-	ex := &enforcement.MemoryExecutor{}
+	ex := &enforcementtest.Executor{}
 	_, err = enforcement.Apply(context.Background(), plan, ex)
 	require.ErrorIs(t, err, enforcement.ErrNeedsApproval)
 	assert.Empty(t, ex.Log(), "nothing is applied without the approval")
@@ -293,7 +299,7 @@ func TestDifferentCasesNeverShareKeys(t *testing.T) {
 	b, err := planner.Plan(context.Background(), other)
 	require.NoError(t, err)
 	assert.NotEqual(t, a.ID, b.ID)
-	ex := &enforcement.MemoryExecutor{}
+	ex := &enforcementtest.Executor{}
 	_, err = enforcement.Apply(context.Background(), a, ex)
 	require.NoError(t, err)
 	pr, err := enforcement.Apply(context.Background(), b, ex)

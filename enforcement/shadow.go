@@ -66,36 +66,28 @@ func Shadow(ctx context.Context, live, candidate *policy.Engine, cases iter.Seq[
 	r := &ShadowReport{Live: live.Policy(), Candidate: candidate.Policy()}
 	counts := map[Transition]int{}
 	n := 0
+	var before, after []policy.Decision
 	for gc := range cases {
 		n++
-		if err := checkMembers(gc); err != nil {
-			return nil, fmt.Errorf("case %d (group %s): %w", n, gc.Group.ID, err)
+		var err error
+		if before, err = live.DecideGroup(ctx, gc, before[:0]); err != nil {
+			return nil, fmt.Errorf("case %d (group %s): live: %w", n, gc.Group.ID, err)
+		}
+		if after, err = candidate.DecideGroup(ctx, gc, after[:0]); err != nil {
+			return nil, fmt.Errorf("case %d (group %s): candidate: %w", n, gc.Group.ID, err)
 		}
 		r.Cases++
-		subjects := make([]policy.Case, 0, len(gc.Members)+1)
-		subjects = append(subjects, policy.Case{Target: policy.TargetGroup, Group: gc.Group, Violations: gc.Violations, Now: gc.Now})
-		for _, m := range gc.Members {
-			acct := m.Account
-			subjects = append(subjects, policy.Case{Target: policy.TargetAccount, Group: gc.Group, Account: &acct, Role: m.Role, Violations: gc.Violations, Now: gc.Now})
-		}
-		for _, c := range subjects {
-			before, err := live.Decide(ctx, c)
-			if err != nil {
-				return nil, fmt.Errorf("case %d (group %s): live: %w", n, gc.Group.ID, err)
-			}
-			after, err := candidate.Decide(ctx, c)
-			if err != nil {
-				return nil, fmt.Errorf("case %d (group %s): candidate: %w", n, gc.Group.ID, err)
-			}
+		for i := range before {
+			b, a := &before[i], &after[i]
 			r.Decisions++
-			if before.Penalty == after.Penalty && before.Duration == after.Duration && before.PendingReview == after.PendingReview {
+			if b.Penalty == a.Penalty && b.Duration == a.Duration && b.PendingReview == a.PendingReview {
 				continue
 			}
 			r.Changed++
-			counts[Transition{Target: c.Target, From: before.Penalty, To: after.Penalty}]++
+			counts[Transition{Target: b.Target, From: b.Penalty, To: a.Penalty}]++
 			if each != nil {
-				ch := Change{Group: gc.Group.ID, Target: c.Target, Subject: before.Subject, Role: before.Role,
-					Before: outcomeOf(before), After: outcomeOf(after)}
+				ch := Change{Group: gc.Group.ID, Target: b.Target, Subject: b.Subject, Role: b.Role,
+					Before: outcomeOf(*b), After: outcomeOf(*a)}
 				if err := each(ch); err != nil {
 					return nil, err
 				}

@@ -68,7 +68,7 @@ func checkPromises(t *testing.T, engine *policy.Engine, c policy.Case, d policy.
 		}
 	}
 	require.NotNil(t, winner, "the decision names one of the case's violations")
-	if d.Penalty.Level() > policy.PenaltyWarn.Level() && !winner.Verified() {
+	if d.Penalty.Level() > policy.PenaltyWarn.Level() && !winner.VerifiedAt(c.Now) {
 		// Double judgment: only a group's provisional restriction, pending review.
 		require.Equal(t, policy.TargetGroup, c.Target)
 		require.Equal(t, policy.PenaltyRestrict, d.Penalty)

@@ -2,9 +2,20 @@
 // engine that decides, for one account or one group, what penalty a case
 // deserves and why.
 //
-// A policy is a YAML document. Compile checks all of it at once and returns
-// an immutable Engine; Engine.Decide takes a Case and returns a Decision.
-// Default returns the engine of the policy embedded in the module.
+// A policy is a YAML document. [Compile] checks all of it at once and
+// returns an immutable [Engine]; [Engine.Decide] takes a [Case] and returns
+// a [Decision]; [Engine.DecideGroup] decides a [GroupCase], the group and
+// each member, in one call; [Engine.Explain] is Decide with a tracer
+// attached. [Default] returns the engine of the policy embedded in the
+// module.
+//
+// The package is the public face of a pipeline whose stages are internal:
+// the policy language reads the YAML into a spec tree that keeps every
+// value's position, the compiler type-checks the CEL, estimates its cost
+// and indexes the rules by the categories and roles their conditions
+// require, and the engine here runs decisions, guards and traces. The
+// models (Account, Violation, Decision and the rest) are declared in an
+// internal vocabulary package and re-exported here by type alias.
 //
 // # The document
 //
@@ -52,30 +63,34 @@
 //
 // The violation being considered:
 //
-//	violation                  the violation, for verified(violation)
-//	violation.id               string
-//	violation.category         category; compare with category.<name>
-//	violation.severity         severity; ordered, compare with severity.low … severity.critical
-//	violation.verified         bool: a technical identification and a confirming latest review
-//	violation.automated        bool: found by a technical identification
-//	violation.confidence       double: the highest identification confidence
-//	violation.reports          int: number of reports
+//	violation                  violation: the violation itself, for verified(violation)
+//	violation.id               string: its id
+//	violation.category         category: compare with category.<name>
+//	violation.severity         severity: ordered: compare with severity.low … severity.critical
+//	violation.verified         bool: a technical identification, and a latest manual review that confirms it
+//	violation.automated        bool: found by a technical identification (hash match, classifier, keyword)
+//	violation.confidence       double: the highest confidence of its identifications, 0 to 1
+//	violation.reports          int: how many reports it has
 //	violation.trusted_report   bool: reported by a trusted flagger or an authority
 //	violation.zero_tolerance   bool: its category is zero-tolerance
 //
 // The subject, the account or group being decided:
 //
-//	subject.id                 string
-//	subject.role               role (role.owner, role.admin, role.member); no role for a group
-//	subject.is_actor           bool: the account committed the violation
-//	subject.real_name          bool: the account's real name is verified
+//	subject.id                 string: the account's or the group's id
+//	subject.role               role: role.owner, role.admin or role.member; no role for a group
+//	subject.is_actor           bool: the account committed the violation (never for a group)
+//	subject.real_name          bool: the account holder's real name is verified
 //	subject.business           bool: a business account
-//	subject.age                duration since the account or group was created
-//	subject.prior_penalties    int: records in its history
+//	subject.age                duration: time since the account or group was created; zero when unknown
+//	subject.prior_penalties    int: how many records its enforcement history has
 //
 // The group and the time:
 //
-//	group.id, group.members, group.admins (count), group.age, now
+//	group.id                   string: the group's id
+//	group.members              int: how many accounts it has, owner and admins included
+//	group.admins               int: how many administrators it has
+//	group.age                  duration: time since it was created; zero when unknown
+//	now                        timestamp: the time of the decision, given by the caller (warden never reads the clock)
 //
 // Constants: severity.low|medium|high|critical, penalty.none|warn|restrict|
 // suspend|ban|close, role.owner|admin|member, category.<name> for each
@@ -104,11 +119,26 @@
 //     pending review.
 //
 // The most severe remaining penalty wins; ties go to the longer duration,
-// then the earlier rule. Every guard that acted leaves a GuardNote; a guard
-// the policy turned off leaves a Disabled note where it would have acted.
+// then the earlier rule. Every guard that acted leaves a [GuardNote]; a
+// guard the policy turned off leaves an [InterventionDisabled] note where it
+// would have acted. A rule that fails at run time is recorded in
+// [Decision.Errors].
+//
+// A group case lists every member with their role; the owner and each admin
+// must be among them (a leader who is not listed is refused, not decided
+// from an invented account), and the member count must be the list's
+// length. [Engine.DecideGroup] checks the whole group case before deciding
+// anything.
 //
 // # Errors
 //
-// Compile reports every problem as an *Error, file:line:col: code: message,
-// collected in an ErrorList. The codes are the Code constants.
+// [Compile] reports every problem as an [*Error], file:line:col: code:
+// message, collected in an [ErrorList]. Decide and DecideGroup refuse a
+// malformed case with a [*Problem] (path, code, message) wrapped with
+// [ErrInvalidCase]; [CodeOf] and [PathOf] read them. The codes are the
+// [Code] constants, and with the paths they are stable: programs and tests
+// may match them. Messages, reasons, guard notes and traces are for people
+// and may change between versions.
 package policy
+
+//go:generate go run ../internal/aliasgen ../internal/vocab vocab.go

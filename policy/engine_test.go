@@ -47,6 +47,9 @@ func TestDecideRefusesMalformedCases(t *testing.T) {
 		{"bad history", func(c *policy.Case) {
 			c.Account = &policy.Account{ID: "owner", History: []policy.Record{{Penalty: 9}}}
 		}, "account.history[0].penalty"},
+		{"holder with surrounding space", func(c *policy.Case) { c.Account = &policy.Account{ID: "owner", Holder: "Li Wei "} }, "account.holder"},
+		{"holder with a control character", func(c *policy.Case) { c.Account = &policy.Account{ID: "owner", Holder: "Li\nWei"} }, "account.holder"},
+		{"holder too long", func(c *policy.Case) { c.Account = &policy.Account{ID: "owner", Holder: strings.Repeat("x", 300)} }, "account.holder"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,9 +222,9 @@ func TestEnumsRoundTripAsText(t *testing.T) {
 	err := sev.UnmarshalText([]byte("severe"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `unknown severity "severe"`)
-	assert.False(t, policy.Severity(0).Valid(), "the zero severity is not valid")
-	assert.False(t, policy.Role(0).Valid(), "the zero role is not valid")
-	assert.True(t, policy.PenaltyNone.Valid(), "the zero penalty is none")
+	assert.False(t, policy.Severity(0).IsValid(), "the zero severity is not valid")
+	assert.False(t, policy.Role(0).IsValid(), "the zero role is not valid")
+	assert.True(t, policy.PenaltyNone.IsValid(), "the zero penalty is none")
 	assert.Equal(t, policy.PenaltyBan.Level(), policy.PenaltyClose.Level())
 	assert.True(t, policy.PenaltyBan.AppliesTo(policy.TargetAccount))
 	assert.False(t, policy.PenaltyBan.AppliesTo(policy.TargetGroup))
@@ -275,7 +278,7 @@ func TestVerifiedNeedsBothJudgments(t *testing.T) {
 		{"order in the list does not matter", policy.Violation{Evidence: ident, Reviews: []policy.Review{confirm(t0.Add(time.Hour)), reject(t0)}}, true},
 		{"same time: the later listed wins", policy.Violation{Evidence: ident, Reviews: []policy.Review{confirm(t0), reject(t0)}}, false},
 	} {
-		assert.Equal(t, tt.want, tt.v.Verified(), tt.name)
+		assert.Equal(t, tt.want, tt.v.VerifiedAt(time.Time{}), tt.name)
 	}
 }
 
@@ -299,10 +302,11 @@ func TestCompileErrorsAreFoundByErrorsAs(t *testing.T) {
 
 func TestRulesListsTheDefaultPolicy(t *testing.T) {
 	rules := policy.Default().Rules()
-	require.Len(t, rules, 9)
+	require.Len(t, rules, 11)
 	assert.Equal(t, policy.RuleInfo{ID: "focus-group-close", Target: policy.TargetGroup,
 		Description: "A group where child sexual abuse material or personal-information trafficking is verified is closed."}, rules[0])
-	assert.Equal(t, "other-leader-responsibility", rules[8].ID)
+	assert.Equal(t, "other-leader-responsibility", rules[9].ID)
+	assert.Equal(t, "other-actor-high", rules[10].ID)
 }
 
 // A decision waits for review only when the review could make it heavier:

@@ -76,7 +76,7 @@ func ExampleDefault() {
 		}
 	}
 	// Output:
-	// warden-default 1.0.0 64
+	// warden-default 1.1.0 64
 	// zero tolerance: csam
 	// zero tolerance: pii_trafficking
 }
@@ -114,11 +114,51 @@ func ExampleEngine_Explain() {
 		}
 	}
 	// Output:
-	// decision: warn other-leader-responsibility
+	// decision: suspend other-leader-responsibility
 	// focus-leader-ban: skipped, its condition requires another category than spam
 	// focus-leader-suspend: skipped, its condition requires another category than spam
 	// focus-actor-ban: skipped, its condition requires another category than spam
 	// other-actor-repeat: skipped, its condition requires the subject to have committed the violation
 	// other-actor-critical: skipped, its condition requires the subject to have committed the violation
 	// other-leader-responsibility: matched=true subject.is_actor=false variables.leader=true variables.serious=true violation.zero_tolerance=false
+	// other-actor-high: skipped, its condition requires the subject to have committed the violation
+}
+
+// A group case is decided in one call: the group first, then each member
+// in the order listed. A leader missing from the list is refused.
+func ExampleEngine_DecideGroup() {
+	now := time.Date(2017, 2, 20, 10, 0, 0, 0, time.UTC)
+	gc := policy.GroupCase{
+		Group: policy.Group{ID: "g1", Owner: "alice", Admins: []string{"bob"}, Members: 3},
+		Members: []policy.Membership{
+			{Account: policy.Account{ID: "alice"}, Role: policy.RoleOwner},
+			{Account: policy.Account{ID: "bob"}, Role: policy.RoleAdmin},
+			{Account: policy.Account{ID: "carol"}, Role: policy.RoleMember},
+		},
+		Violations: []policy.Violation{{
+			ID: "v1", Category: "csam", Severity: policy.SeverityCritical, Actor: "carol",
+			Evidence: policy.Evidence{Identifications: []policy.Identification{{Method: policy.MethodHashMatch, Confidence: 1}}},
+			Reviews:  []policy.Review{{Reviewer: "r7", Verdict: policy.VerdictConfirmed, At: now.Add(-time.Hour)}},
+		}},
+		Now: now,
+	}
+	decisions, err := policy.Default().DecideGroup(context.Background(), gc, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, d := range decisions {
+		fmt.Printf("%s %s: %s\n", d.Target, d.Subject, d.Penalty)
+	}
+
+	gc.Members = gc.Members[1:] // the owner is not listed
+	gc.Group.Members = 2
+	_, err = policy.Default().DecideGroup(context.Background(), gc, nil)
+	fmt.Println(policy.CodeOf(err))
+	// Output:
+	// group g1: close
+	// account alice: ban
+	// account bob: ban
+	// account carol: ban
+	// missing-leader
 }

@@ -4,18 +4,19 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 
 	"github.com/groupwarden/warden/internal/celx"
+	"github.com/groupwarden/warden/internal/compiler"
+	"github.com/groupwarden/warden/internal/names"
 )
 
 // Explanation is a decision with the trace of how it was reached: every rule
 // of the target against every violation, whether it matched, and the values
-// of what its condition read. The guards' interventions are in the
-// decision's Guards.
+// of what its condition, its penalty expression and its message read. The
+// guards' interventions are in the decision's [Decision.Guards].
 type Explanation struct {
 	Decision Decision    `json:"decision"`
 	Rules    []RuleTrace `json:"rules"`
@@ -33,54 +34,118 @@ type RuleTrace struct {
 	Error   string `json:"error,omitempty"`
 	// Reads are the values of the case fields and variables the condition reads.
 	Reads []Binding `json:"reads,omitempty"`
+	// PenaltyReads are those the penalty expression of a matched rule read;
+	// MessageReads those the message of the winning rule read.
+	PenaltyReads []Binding `json:"penalty_reads,omitempty"`
+	MessageReads []Binding `json:"message_reads,omitempty"`
 }
 
-// Binding is a name a condition reads and its value in the case.
+// Binding is a name an expression reads and its value in the case, written
+// as a rule author would write it.
 type Binding struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
 }
 
-// Explain decides the case as Decide does and traces every rule of the
-// target, indexed or not. It is slower than Decide and meant for people:
-// rule authors and reviewers.
+// Explain decides the case as [Engine.Decide] does, on the same path, with
+// a tracer attached that records every rule of the target: the ones the
+// index set aside and why, and for the others what their condition (the
+// residual the index left), their penalty expression and their message
+// read and came to. It is slower than Decide and meant for people: rule
+// authors and reviewers.
 func (e *Engine) Explain(ctx context.Context, c Case) (Explanation, error) {
-	d, err := e.Decide(ctx, c)
+	if err := ctx.Err(); err != nil {
+		return Explanation{}, err
+	}
+	st := e.pool.Get().(*evalState)
+	defer func() {
+		st.release()
+		e.pool.Put(st)
+	}()
+	role, err := e.validate(&c, st)
 	if err != nil {
 		return Explanation{}, err
 	}
-	st := newEvalState(e)
-	defer st.release()
-	role, _ := e.validate(&c, st)
 	st.bind(&c, role)
-	x := Explanation{Decision: d}
-	for vi := range st.c.Violations {
-		st.setViolation(vi)
-		for _, r := range e.rules {
-			if r.target != c.Target {
-				continue
-			}
-			t := RuleTrace{Rule: r.id, Description: r.description, Violation: st.v.ID}
-			switch {
-			case r.categories != nil && !r.categories[st.cat]:
-				t.Skipped = fmt.Sprintf("its condition requires another category than %s", st.v.Category)
-			case r.needsActor && !st.isActor:
-				t.Skipped = "its condition requires the subject to have committed the violation"
-			case r.roles != nil && !r.roles[st.role]:
-				t.Skipped = fmt.Sprintf("its condition requires another role than %s", roleName(st.role))
-			}
-			for _, name := range r.reads {
-				t.Reads = append(t.Reads, Binding{Name: name, Value: st.show(name)})
-			}
-			if ok, err := st.evalBool(r.when); err != nil {
-				t.Error = err.Error()
-			} else {
-				t.Matched = ok
-			}
-			x.Rules = append(x.Rules, t)
+	tr := &tracer{}
+	st.tr = tr
+	d, err := e.decide(ctx, st)
+	if err != nil {
+		return Explanation{}, err
+	}
+	return Explanation{Decision: d, Rules: tr.rules}, nil
+}
+
+// tracer records the trace of one decision; the decision path calls it
+// where a trace is kept, and only then.
+type tracer struct {
+	rules []RuleTrace
+	// open is the index in rules of each rule's trace for the current
+	// violation, by rule index; -1 for none.
+	open []int
+}
+
+// violation starts the current violation: a trace for every rule of the
+// target, in order, those the index set aside marked skipped.
+func (t *tracer) violation(e *Engine, st *evalState, candidates []*compiler.Rule) {
+	if t.open == nil {
+		t.open = make([]int, len(e.p.Rules))
+	}
+	for i := range t.open {
+		t.open[i] = -1
+	}
+	for _, r := range e.p.Rules {
+		if r.Target != st.c.Target {
+			continue
+		}
+		rt := RuleTrace{Rule: r.ID, Description: r.Description, Violation: st.V.ID, Reads: st.bindings(r.Reads)}
+		if !slices.Contains(candidates, r) {
+			rt.Skipped = fmt.Sprintf("its condition requires another category than %s", st.V.Category)
+		}
+		t.open[r.Index] = len(t.rules)
+		t.rules = append(t.rules, rt)
+	}
+}
+
+func (t *tracer) at(r *compiler.Rule) *RuleTrace { return &t.rules[t.open[r.Index]] }
+
+// skipped records a candidate that the subject index set aside.
+func (t *tracer) skipped(r *compiler.Rule, st *evalState) {
+	if r.NeedsActor && !st.IsActor {
+		t.at(r).Skipped = "its condition requires the subject to have committed the violation"
+		return
+	}
+	t.at(r).Skipped = fmt.Sprintf("its condition requires another role than %s", roleName(st.Role))
+}
+
+// held records what a candidate's condition came to.
+func (t *tracer) held(r *compiler.Rule, ok bool, err error) {
+	rt := t.at(r)
+	if err != nil {
+		rt.Error = err.Error()
+		return
+	}
+	rt.Matched = ok
+}
+
+// asked records what the penalty expression of a matched rule read, and
+// its error.
+func (t *tracer) asked(r *compiler.Rule, st *evalState, err error) {
+	rt := t.at(r)
+	rt.PenaltyReads = st.bindings(r.PenaltyReads)
+	if err != nil {
+		rt.Matched, rt.Error = false, err.Error()
+	}
+}
+
+// concluded records what the winning rule's message read. The winner's
+// violation is current again, so its trace is found among all of them.
+func (t *tracer) concluded(r *compiler.Rule, st *evalState) {
+	for i := range t.rules {
+		if rt := &t.rules[i]; rt.Rule == r.ID && rt.Violation == st.V.ID {
+			rt.MessageReads = st.bindings(r.MessageReads)
 		}
 	}
-	return x, nil
 }
 
 func roleName(r Role) string {
@@ -88,6 +153,15 @@ func roleName(r Role) string {
 		return "none"
 	}
 	return r.String()
+}
+
+// bindings returns the values of names, for a trace.
+func (s *evalState) bindings(names []string) []Binding {
+	var out []Binding
+	for _, n := range names {
+		out = append(out, Binding{Name: n, Value: s.show(n)})
+	}
+	return out
 }
 
 // show renders the value of a name as a rule author writes it.
@@ -98,15 +172,15 @@ func (s *evalState) show(name string) string {
 	}
 	switch x := v.(type) {
 	case celx.Severity:
-		return nsSeverity + "." + Severity(x).String()
+		return compiler.NSSeverity + "." + Severity(x).String()
 	case celx.Role:
-		return nsRole + "." + roleName(Role(x))
+		return compiler.NSRole + "." + roleName(Role(x))
 	case celx.Category:
-		return nsCategory + "." + s.e.categories[x].Name
+		return compiler.NSCategory + "." + s.e.p.Categories[x].Name
 	case celx.Penalty:
-		return nsPenalty + "." + Penalty(x).String()
-	case violationVal:
-		return "violation " + x.s.v.ID
+		return compiler.NSPenalty + "." + Penalty(x).String()
+	case names.Violation:
+		return "violation " + x.ID()
 	case types.String:
 		return fmt.Sprintf("%q", string(x))
 	case types.Duration:
@@ -119,21 +193,4 @@ func (s *evalState) show(name string) string {
 		return fmt.Sprint(x.Value())
 	}
 	return fmt.Sprint(v)
-}
-
-// readsOf lists the case fields and variables an expression refers to, sorted.
-func readsOf(names []string) []string {
-	var out []string
-	for _, n := range names {
-		if strings.HasPrefix(n, nsVariables+".") || slices.ContainsFunc(caseVariables, func(v struct {
-			name string
-			t    *types.Type
-		}) bool {
-			return v.name == n
-		}) {
-			out = append(out, n)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }

@@ -8,7 +8,7 @@ import (
 // The guards run after the rules, on each match, in the order of the Guard
 // constants. They may only lower a penalty or hold it for review, and each
 // that acts leaves a note in the decision. A guard the policy turned off
-// leaves a Disabled note where it would have acted, so that it is never off
+// leaves an InterventionDisabled note where it would have acted, so that it is never off
 // silently.
 
 // guarded is the outcome of the guards on one match.
@@ -24,12 +24,12 @@ type guarded struct {
 // guard runs the double judgment, no collective punishment and
 // proportionality on a match.
 func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) guarded {
-	v := st.v
+	v := st.V
 	var out guarded
 	note := func(g Guard, enabled bool, to Penalty, dur Duration, reason string) {
-		n := GuardNote{Guard: g, Action: Lowered, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: to, Reason: reason}
+		n := GuardNote{Guard: g, Action: InterventionLowered, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: to, Reason: reason}
 		if !enabled {
-			n.Action, n.To = Disabled, m.Penalty
+			n.Action, n.To = InterventionDisabled, m.Penalty
 		} else {
 			m.Penalty, m.Duration = to, dur
 		}
@@ -37,22 +37,22 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) gua
 	}
 
 	if m.Penalty != PenaltyNone {
-		if review := st.review; review != nil && review.Verdict == VerdictRejected {
+		if review := st.Review; review != nil && review.Verdict == VerdictRejected {
 			// A person found no violation: nothing follows from it.
-			note(GuardDoubleJudgment, e.guards.DoubleJudgment.Enabled, PenaltyNone, 0, fmt.Sprintf(
+			note(GuardDoubleJudgment, e.p.Guards.DoubleJudgment.Enabled, PenaltyNone, 0, fmt.Sprintf(
 				"violation %s was rejected by reviewer %s", v.ID, review.Reviewer))
-		} else if m.Penalty.Level() > PenaltyWarn.Level() && !st.verified {
+		} else if m.Penalty.Level() > PenaltyWarn.Level() && !st.Verified {
 			out = e.doubleJudgment(d, st, m, note)
 		}
 	}
 
 	if e.collective(d, st) && m.Penalty != PenaltyNone {
-		note(GuardNoCollectivePunishment, e.guards.NoCollectivePunishment.Enabled, PenaltyNone, 0, fmt.Sprintf(
-			"%s is an ordinary member and did not commit violation %s; members answer only for their own acts", st.subjectID, v.ID))
+		note(GuardNoCollectivePunishment, e.p.Guards.NoCollectivePunishment.Enabled, PenaltyNone, 0, fmt.Sprintf(
+			"%s is an ordinary member and did not commit violation %s; members answer only for their own acts", st.SubjectID, v.ID))
 	}
 
 	if e.disproportionate(st, m.Penalty, ladderEnd) {
-		g := e.guards.Proportionality
+		g := e.p.Guards.Proportionality
 		note(GuardProportionality, g.Enabled, g.Penalty, g.Duration, fmt.Sprintf(
 			"a permanent %s needs high or critical severity, a zero-tolerance category or the end of an escalation ladder; violation %s is %s %s",
 			m.Penalty, v.ID, v.Severity, v.Category))
@@ -60,11 +60,11 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) gua
 	if out.provisional {
 		// What a confirming review would leave standing.
 		w := &out.withoutReview
-		if e.collective(d, st) && e.guards.NoCollectivePunishment.Enabled {
+		if e.collective(d, st) && e.p.Guards.NoCollectivePunishment.Enabled {
 			w.Penalty, w.Duration = PenaltyNone, 0
 		}
-		if e.disproportionate(st, w.Penalty, ladderEnd) && e.guards.Proportionality.Enabled {
-			w.Penalty, w.Duration = e.guards.Proportionality.Penalty, e.guards.Proportionality.Duration
+		if e.disproportionate(st, w.Penalty, ladderEnd) && e.p.Guards.Proportionality.Enabled {
+			w.Penalty, w.Duration = e.p.Guards.Proportionality.Penalty, e.p.Guards.Proportionality.Duration
 		}
 	}
 	return out
@@ -74,7 +74,7 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) gua
 // at most a warning, a group at most the provisional measure. Either way
 // the match stands only until a person reviews the violation.
 func (e *Engine) doubleJudgment(d *Decision, st *evalState, m *Match, note func(Guard, bool, Penalty, Duration, string)) guarded {
-	g := e.guards.DoubleJudgment
+	g := e.p.Guards.DoubleJudgment
 	out := guarded{provisional: g.Enabled, withoutReview: *m}
 	to, dur := PenaltyWarn, Duration(0)
 	if d.Target == TargetGroup {
@@ -83,17 +83,17 @@ func (e *Engine) doubleJudgment(d *Decision, st *evalState, m *Match, note func(
 			to, dur = m.Penalty, m.Duration
 		}
 	}
-	reason := fmt.Sprintf("violation %s is not verified (%s); nothing above %s until a person confirms it",
-		st.v.ID, unverifiedWhy(st.v, st), to)
+	reason := fmt.Sprintf("violation %s is not verified (%s); nothing above %s until %s",
+		st.V.ID, unverifiedWhy(st.V, st), to, untilVerified(st.V, st))
 	if to != m.Penalty || dur != m.Duration {
 		note(GuardDoubleJudgment, g.Enabled, to, dur, reason)
 		return out
 	}
 	// Within the provisional measure: it stands, pending review.
-	n := GuardNote{Guard: GuardDoubleJudgment, Action: Pending, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: m.Penalty,
-		Reason: fmt.Sprintf("violation %s is not verified (%s); the %s is provisional until a person confirms it", st.v.ID, unverifiedWhy(st.v, st), m.Penalty)}
+	n := GuardNote{Guard: GuardDoubleJudgment, Action: InterventionPending, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: m.Penalty,
+		Reason: fmt.Sprintf("violation %s is not verified (%s); the %s is provisional until %s", st.V.ID, unverifiedWhy(st.V, st), m.Penalty, untilVerified(st.V, st))}
 	if !g.Enabled {
-		n.Action = Disabled
+		n.Action = InterventionDisabled
 	}
 	d.Guards = append(d.Guards, n)
 	return out
@@ -102,24 +102,36 @@ func (e *Engine) doubleJudgment(d *Decision, st *evalState, m *Match, note func(
 // collective reports whether the subject is an ordinary member deciding on
 // a violation someone else committed.
 func (e *Engine) collective(d *Decision, st *evalState) bool {
-	return d.Target == TargetAccount && !st.isActor && !st.role.Leads()
+	return d.Target == TargetAccount && !st.IsActor && !st.Role.Leads()
 }
 
 // disproportionate reports whether a permanent measure lacks its grounds.
 func (e *Engine) disproportionate(st *evalState, p Penalty, ladderEnd bool) bool {
-	return p.Permanent() && st.v.Severity < SeverityHigh && !e.categories[st.cat].ZeroTolerance && !ladderEnd
+	return p.Permanent() && st.V.Severity < SeverityHigh && !e.p.Categories[st.Cat].ZeroTolerance && !ladderEnd
 }
 
-// unverifiedWhy says which half of the double judgment is missing.
+// unverifiedWhy says which half of the double judgment is missing, as of
+// the decision: a review made after it does not count.
 func unverifiedWhy(v *Violation, st *evalState) string {
 	var missing []string
 	if !v.Automated() {
 		missing = append(missing, "no technical identification")
 	}
-	if st.review == nil {
-		missing = append(missing, "no manual review yet")
+	if st.Review == nil {
+		missing = append(missing, "no manual review before the decision")
 	}
 	return strings.Join(missing, ", ")
+}
+
+// untilVerified says what would complete the double judgment.
+func untilVerified(v *Violation, st *evalState) string {
+	switch {
+	case !v.Automated() && st.Review != nil:
+		return "a technical identification supports the reviewer's finding"
+	case !v.Automated():
+		return "a technical identification supports it and a person confirms it"
+	}
+	return "a person confirms it"
 }
 
 // dueProcess holds a penalty pending review when it lacks its reasons or an
@@ -138,12 +150,12 @@ func (e *Engine) dueProcess(d *Decision, m Match) {
 	if len(missing) == 0 {
 		return
 	}
-	n := GuardNote{Guard: GuardDueProcess, Action: Pending, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: m.Penalty,
+	n := GuardNote{Guard: GuardDueProcess, Action: InterventionPending, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: m.Penalty,
 		Reason: strings.Join(missing, " and ") + "; a person must complete the statement of reasons before it is applied"}
-	if e.guards.DueProcess.Enabled {
+	if e.p.Guards.DueProcess.Enabled {
 		d.PendingReview = true
 	} else {
-		n.Action = Disabled
+		n.Action = InterventionDisabled
 	}
 	d.Guards = append(d.Guards, n)
 }

@@ -8,25 +8,24 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/groupwarden/warden/internal/compiler"
 )
 
 // withoutIndex returns a copy of the engine that evaluates every rule of a
 // target for every violation and subject: the slow, obviously correct
 // reference for the category and subject indexes.
 func withoutIndex(e *Engine) *Engine {
-	slow := &Engine{
-		ref: e.ref, canonical: e.canonical, categories: e.categories, catIndex: e.catIndex,
-		vars: e.vars, varIndex: e.varIndex, guards: e.guards, appeal: e.appeal, blastRadius: e.blastRadius,
-	}
-	for _, r := range e.rules {
+	slow := *e.p
+	slow.Rules = nil
+	for _, r := range e.p.Rules {
 		plain := *r
-		plain.categories, plain.needsActor, plain.roles = nil, false, nil
-		plain.cond, plain.implied, plain.varChecks = plain.when, false, nil
-		slow.rules = append(slow.rules, &plain)
+		plain.Categories, plain.NeedsActor, plain.Roles = nil, false, nil
+		plain.Cond, plain.Implied, plain.VarChecks = plain.When, false, nil
+		slow.Rules = append(slow.Rules, &plain)
 	}
-	slow.index(len(e.categories))
-	slow.pool.New = func() any { return newEvalState(slow) }
-	return slow
+	slow.Index()
+	return newEngine(&slow)
 }
 
 // TestIndexChangesNoDecision decides every fixture input with and without
@@ -71,16 +70,16 @@ func TestIndexChangesNoDecision(t *testing.T) {
 
 func TestIndexReadsRequirements(t *testing.T) {
 	e := Default()
-	byID := map[string]*rule{}
-	for _, r := range e.rules {
-		byID[r.id] = r
+	byID := map[string]*compiler.Rule{}
+	for _, r := range e.p.Rules {
+		byID[r.ID] = r
 	}
-	leaders := roleSet{false, true, true, false}
+	leaders := compiler.RoleSet{false, true, true, false}
 	for _, tt := range []struct {
 		id         string
 		zeroTol    bool
 		needsActor bool
-		roles      roleSet
+		roles      compiler.RoleSet
 	}{
 		{"focus-leader-ban", true, false, leaders},
 		{"focus-actor-ban", true, true, nil},
@@ -89,11 +88,11 @@ func TestIndexReadsRequirements(t *testing.T) {
 	} {
 		r := byID[tt.id]
 		require.NotNil(t, r, tt.id)
-		require.Equal(t, tt.needsActor, r.needsActor, tt.id)
-		require.Equal(t, tt.roles, r.roles, tt.id)
-		require.NotNil(t, r.categories, tt.id)
-		for i, c := range e.categories {
-			require.Equal(t, c.ZeroTolerance == tt.zeroTol, r.categories[i], "%s %s", tt.id, c.Name)
+		require.Equal(t, tt.needsActor, r.NeedsActor, tt.id)
+		require.Equal(t, tt.roles, r.Roles, tt.id)
+		require.NotNil(t, r.Categories, tt.id)
+		for i, c := range e.p.Categories {
+			require.Equal(t, c.ZeroTolerance == tt.zeroTol, r.Categories[i], "%s %s", tt.id, c.Name)
 		}
 	}
 }

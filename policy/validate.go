@@ -1,45 +1,49 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+
+	"github.com/groupwarden/warden/internal/compiler"
 )
 
+// ErrInvalidCase is wrapped by every error [Engine.Decide] and
+// [Engine.DecideGroup] return for a malformed case, with the [*Problem]
+// that says what and where.
+var ErrInvalidCase = errors.New("invalid case")
+
+// invalid returns the error for a malformed case: a problem at path,
+// wrapped with ErrInvalidCase.
+func invalid(path string, code Code, format string, args ...any) error {
+	return fmt.Errorf("%w: %w", ErrInvalidCase, &Problem{Path: path, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
 // validate checks a case before it is decided and returns the subject's
-// role. Every error names the field it is about. It records the category
-// index of each violation in the state.
+// role. It records the category index of each violation in the state.
 func (e *Engine) validate(c *Case, st *evalState) (Role, error) {
 	if err := e.validateShared(c, st); err != nil {
 		return 0, err
 	}
-	return e.validateSubject(c)
+	return e.validateSubject(c, noMember)
 }
 
 // validateShared checks what all subjects of a case share: the target, the
 // time, the group and the violations.
 func (e *Engine) validateShared(c *Case, st *evalState) error {
-	if !c.Target.Valid() {
-		return caseErr("target: want account or group, got %q", c.Target.String())
+	if !c.Target.IsValid() {
+		return invalid("target", CodeInvalidValue, "want account or group, got %q", c.Target.String())
 	}
 	if c.Now.IsZero() {
-		return caseErr("now: the time of the decision is required")
+		return invalid("now", CodeMissingField, "the time of the decision is required")
 	}
-	g := &c.Group
-	if err := checkID("group.id", g.ID); err != nil {
-		return err
-	}
-	if err := checkID("group.owner", g.Owner); err != nil {
-		return err
-	}
-	if g.Members < 0 {
-		return caseErr("group.members: %d is negative", g.Members)
-	}
-	if err := checkHistory("group.history", g.History); err != nil {
+	if err := checkGroup(&c.Group); err != nil {
 		return err
 	}
 	if len(c.Violations) == 0 {
-		return caseErr("violations: at least one is required")
+		return invalid("violations", CodeMissingField, "at least one is required")
 	}
 	st.cats = st.cats[:0]
 	for i := range c.Violations {
@@ -52,35 +56,76 @@ func (e *Engine) validateShared(c *Case, st *evalState) error {
 	return nil
 }
 
-// validateSubject checks the subject of a case and returns its role.
-func (e *Engine) validateSubject(c *Case) (Role, error) {
+// checkGroup checks a case's group: its ids, its admins and its history.
+func checkGroup(g *Group) error {
+	if err := checkID("group.id", g.ID); err != nil {
+		return err
+	}
+	if err := checkID("group.owner", g.Owner); err != nil {
+		return err
+	}
+	if g.Members < 0 {
+		return invalid("group.members", CodeInvalidValue, "%d is negative", g.Members)
+	}
+	for i, a := range g.Admins {
+		if a == "" || len(a) > compiler.MaxIDLen {
+			return checkID(IndexPath("group.admins", i), a)
+		}
+		if a == g.Owner {
+			return invalid(IndexPath("group.admins", i), CodeContradiction, "%q is the group's owner; an owner is not listed as an admin", a)
+		}
+		if j := slices.Index(g.Admins[:i], a); j >= 0 {
+			return invalid(IndexPath("group.admins", i), CodeDuplicateID, "%q is group.admins[%d] already", a, j)
+		}
+	}
+	return checkHistory("group.history", g.History)
+}
+
+// noMember is the member index of a case that is not a group case's member.
+const noMember = -1
+
+// subjectPath names a field of a case's subject: account.id in a case,
+// members[2].account.id for the third member of a group case.
+func subjectPath(member int, field string) string {
+	if member == noMember {
+		return field
+	}
+	return JoinPath(IndexPath("members", member), field)
+}
+
+// validateSubject checks the subject of a case and returns its role. member
+// is the subject's index in a group case's members, or noMember.
+func (e *Engine) validateSubject(c *Case, member int) (Role, error) {
 	g := &c.Group
 	switch c.Target {
 	case TargetAccount:
 		a := c.Account
 		if a == nil {
-			return 0, caseErr("account: required for an account target")
+			return 0, invalid(subjectPath(member, "account"), CodeMissingField, "required for an account target")
 		}
-		if err := checkID("account.id", a.ID); err != nil {
+		if err := checkID(subjectPath(member, "account.id"), a.ID); err != nil {
 			return 0, err
 		}
-		if err := checkHistory("account.history", a.History); err != nil {
+		if err := checkHistory(subjectPath(member, "account.history"), a.History); err != nil {
+			return 0, err
+		}
+		if err := checkHolder(subjectPath(member, "account.holder"), a.Holder); err != nil {
 			return 0, err
 		}
 		role := g.RoleOf(a.ID)
 		if c.Role != 0 && c.Role != role {
-			if !c.Role.Valid() {
-				return 0, caseErr("role: %q is not a role", c.Role.String())
+			if !c.Role.IsValid() {
+				return 0, invalid(subjectPath(member, "role"), CodeInvalidValue, "%q is not a role", c.Role.String())
 			}
-			return 0, caseErr("role: account %s is %s of group %s by its owner and admins, not %s", a.ID, role, g.ID, c.Role)
+			return 0, invalid(subjectPath(member, "role"), CodeContradiction, "account %s is %s of group %s by its owner and admins, not %s", a.ID, role, g.ID, c.Role)
 		}
 		return role, nil
 	case TargetGroup:
 		if c.Account != nil {
-			return 0, caseErr("account: must be empty for a group target (decide each account with an account target)")
+			return 0, invalid("account", CodeContradiction, "must be empty for a group target (decide each account with an account target)")
 		}
 		if c.Role != 0 {
-			return 0, caseErr("role: must be empty for a group target")
+			return 0, invalid("role", CodeContradiction, "must be empty for a group target")
 		}
 	}
 	return 0, nil
@@ -88,81 +133,92 @@ func (e *Engine) validateSubject(c *Case) (Role, error) {
 
 func (e *Engine) checkViolation(c *Case, i int) (uint8, error) {
 	v := &c.Violations[i]
-	at := violationField(i)
-	if v.ID == "" || len(v.ID) > maxIDLen {
-		return 0, checkID(at.String()+".id", v.ID)
+	at := func(field string) string { return JoinPath(IndexPath("violations", i), field) }
+	if v.ID == "" || len(v.ID) > compiler.MaxIDLen {
+		return 0, checkID(at("id"), v.ID)
 	}
 	if slices.ContainsFunc(c.Violations[:i], func(o Violation) bool { return o.ID == v.ID }) {
-		return 0, caseErr("%s.id: %q appears twice", at, v.ID)
+		return 0, invalid(at("id"), CodeDuplicateID, "%q appears twice", v.ID)
 	}
-	cat, ok := e.catIndex[v.Category]
+	cat, ok := e.p.CatIndex[v.Category]
 	if !ok {
-		names := make([]string, len(e.categories))
-		for j, cat := range e.categories {
+		names := make([]string, len(e.p.Categories))
+		for j, cat := range e.p.Categories {
 			names[j] = cat.Name
 		}
-		return 0, caseErr("%s.category: unknown category %q (the policy %s declares: %s)", at, v.Category, e.ref.Name, strings.Join(names, ", "))
+		return 0, invalid(at("category"), CodeUnknownCategory, "unknown category %q (the policy %s declares: %s)", v.Category, e.p.Ref.Name, strings.Join(names, ", "))
 	}
-	if !v.Severity.Valid() {
-		return 0, caseErr("%s.severity: want low, medium, high or critical", at)
+	if !v.Severity.IsValid() {
+		return 0, invalid(at("severity"), CodeInvalidValue, "want low, medium, high or critical")
 	}
-	if len(v.Actor) > maxIDLen {
-		return 0, caseErr("%s.actor: longer than %d bytes", at, maxIDLen)
+	if len(v.Actor) > compiler.MaxIDLen {
+		return 0, invalid(at("actor"), CodeInvalidValue, "longer than %d bytes", compiler.MaxIDLen)
 	}
 	if v.Group != "" && v.Group != c.Group.ID {
-		return 0, caseErr("%s.group: %q is not the case's group %q", at, v.Group, c.Group.ID)
+		return 0, invalid(at("group"), CodeContradiction, "%q is not the case's group %q", v.Group, c.Group.ID)
 	}
 	for j, id := range v.Evidence.Identifications {
+		at := func(field string) string {
+			return JoinPath(IndexPath(at("evidence.identifications"), j), field)
+		}
 		if id.Method < MethodHashMatch || id.Method > MethodKeyword {
-			return 0, caseErr("%s.evidence.identifications[%d].method: want hash_match, classifier or keyword", at, j)
+			return 0, invalid(at("method"), CodeInvalidValue, "want hash_match, classifier or keyword")
 		}
 		if id.Confidence < 0 || id.Confidence > 1 || id.Confidence != id.Confidence {
-			return 0, caseErr("%s.evidence.identifications[%d].confidence: %v is not between 0 and 1", at, j, id.Confidence)
+			return 0, invalid(at("confidence"), CodeInvalidValue, "%v is not between 0 and 1", id.Confidence)
 		}
 	}
 	for j, r := range v.Evidence.Reports {
 		if r.Source < SourceUser || r.Source > SourceAuthority {
-			return 0, caseErr("%s.evidence.reports[%d].source: want user, trusted_flagger or authority", at, j)
+			return 0, invalid(JoinPath(IndexPath(at("evidence.reports"), j), "source"), CodeInvalidValue, "want user, trusted_flagger or authority")
 		}
 	}
-	if len(v.Reviews) > maxHistory {
-		return 0, caseErr("%s.reviews: more than %d", at, maxHistory)
+	if len(v.Reviews) > compiler.MaxHistory {
+		return 0, invalid(at("reviews"), CodeTooMany, "more than %d", compiler.MaxHistory)
 	}
 	for j, r := range v.Reviews {
 		if r.Reviewer == "" {
-			return 0, caseErr("%s.reviews[%d].reviewer: a review names the person who made it", at, j)
+			return 0, invalid(JoinPath(IndexPath(at("reviews"), j), "reviewer"), CodeMissingField, "a review names the person who made it")
 		}
 		if r.Verdict != VerdictConfirmed && r.Verdict != VerdictRejected {
-			return 0, caseErr("%s.reviews[%d].verdict: want confirmed or rejected", at, j)
+			return 0, invalid(JoinPath(IndexPath(at("reviews"), j), "verdict"), CodeInvalidValue, "want confirmed or rejected")
 		}
 	}
 	return cat, nil
 }
 
-func checkID(field, id string) error {
+func checkID(path, id string) error {
 	switch {
 	case id == "":
-		return caseErr("%s: required", field)
-	case len(id) > maxIDLen:
-		return caseErr("%s: longer than %d bytes", field, maxIDLen)
+		return invalid(path, CodeMissingField, "required")
+	case len(id) > compiler.MaxIDLen:
+		return invalid(path, CodeInvalidValue, "longer than %d bytes", compiler.MaxIDLen)
 	}
 	return nil
 }
 
-func checkHistory(field string, h []Record) error {
-	if len(h) > maxHistory {
-		return caseErr("%s: more than %d records", field, maxHistory)
+// checkHolder checks the holder of record of an account: a name as the
+// real-name record spells it, so nothing a comparison could trip on.
+func checkHolder(path, name string) error {
+	switch {
+	case len(name) > compiler.MaxIDLen:
+		return invalid(path, CodeInvalidValue, "longer than %d bytes", compiler.MaxIDLen)
+	case strings.TrimSpace(name) != name:
+		return invalid(path, CodeInvalidValue, "%q has surrounding space", name)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return invalid(path, CodeInvalidValue, "%q contains a control character", name)
+	}
+	return nil
+}
+
+func checkHistory(path string, h []Record) error {
+	if len(h) > compiler.MaxHistory {
+		return invalid(path, CodeTooMany, "more than %d records", compiler.MaxHistory)
 	}
 	for i, r := range h {
-		if !r.Penalty.Valid() {
-			return caseErr("%s[%d].penalty: not a penalty", field, i)
+		if !r.Penalty.IsValid() {
+			return invalid(JoinPath(IndexPath(path, i), "penalty"), CodeInvalidValue, "not a penalty")
 		}
 	}
 	return nil
 }
-
-// violationField names the i-th violation of a case in error messages. It
-// is a type, not a string, so the name is formatted only when an error is.
-type violationField int
-
-func (i violationField) String() string { return fmt.Sprintf("violations[%d]", int(i)) }

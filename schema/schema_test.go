@@ -279,8 +279,8 @@ func TestSchemaEnumsMatchTheLoader(t *testing.T) {
 		format string // its replacement, with %s for the value
 		values []string
 	}{
-		{"    penalty: suspend       # what a disproportionate ban or closure becomes", "    penalty: %s", append(penalties, "suspended")},
-		{"    penalty: restrict      # the provisional measure for a group under review", "    penalty: %s", append(penalties, "restricted")},
+		{"    penalty: suspend # what a disproportionate ban or closure becomes", "    penalty: %s", append(penalties, "suspended")},
+		{"    penalty: restrict # the provisional measure for a group under review", "    penalty: %s", append(penalties, "restricted")},
 		{"      - penalty: ban\n  # Repeat offences in a group", "      - penalty: %s\n  # Repeat offences in a group", append(penalties, "banned")},
 		{"    target: group\n    when: violation.zero_tolerance\n", "    target: %s\n    when: violation.zero_tolerance\n", []string{"account", "group", "groups"}},
 		{"      kind: illegal\n      reference: Criminal law on child sexual abuse material and on the sale of personal information\n\n  - id: focus-leader-ban",

@@ -11,10 +11,11 @@ import (
 	"strings"
 
 	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/internal/reporthtml"
 	"github.com/groupwarden/warden/policy"
 )
 
-const campaignUsage = `Usage: warden campaign [-policy FILE] [-json] [-plans FILE] [-statements FILE] [flags] CASES.jsonl
+const campaignUsage = `Usage: warden campaign [-policy FILE] [-json] [-html FILE] [-plans FILE] [-statements FILE] [flags] CASES.jsonl
 
 Campaign plans every group case of CASES.jsonl and prints the campaign's
 report: groups and accounts by measure, overall, for the focus categories
@@ -28,14 +29,21 @@ With -plans FILE, the plan of every case is written to FILE, one JSON plan
 a line, in the order of the cases. A progress line goes to standard error
 every -every cases when standard error is a terminal, or with -progress.
 
+With -html FILE, the report is also written to FILE as one self-contained
+HTML page: charts in inline SVG, each with a table of its numbers, and the
+histogram of the time from detection to decision.
+
 With -statements FILE, the statements of reasons of every plan, in the
 format of the DSA Transparency Database (package enforcement/dsa), are
-written to FILE as one JSON document, {"statements": [...]}.
+written to FILE as a platform submits them: JSON lines, each line one
+batch request body {"statements": [...]} of at most 100 statements, with
+puids unique across the file (a case given twice gives its statements once).
 
 It stops with status 1 at the first line that is not a valid group case,
 reported as CASES.jsonl:line:col: field: message, or whose plan gives a
 statement of reasons the database would refuse; the output files are then
-incomplete.
+incomplete. It exits with status 2 when the command line is wrong or a
+file cannot be read or written.
 `
 
 func runCampaign(e *env, args []string) int {
@@ -43,7 +51,8 @@ func runCampaign(e *env, args []string) int {
 	policyFile := f.policyFlag()
 	asJSON := f.Bool("json", false, "print the report as JSON")
 	plansFile := f.String("plans", "", "write every plan to `FILE`, one JSON plan a line")
-	statementsFile := f.String("statements", "", "write the DSA statements of reasons of every plan to `FILE`, as {\"statements\": [...]}")
+	statementsFile := f.String("statements", "", "write the DSA statements of reasons of every plan to `FILE`, as JSON lines of batches of at most 100")
+	htmlFile := f.String("html", "", "write the report to `FILE` as a self-contained HTML page")
 	name := f.String("name", "", "the campaign's `NAME` in the report (default: the base name of CASES.jsonl)")
 	focus := f.String("focus", "", "the focus `CATEGORIES`, comma-separated, reported apart (default: the policy's zero-tolerance categories)")
 	workers := f.Int("workers", 0, "plan `N` cases in parallel (default: the number of CPUs); the output does not depend on it")
@@ -67,7 +76,7 @@ func runCampaign(e *env, args []string) int {
 	engine, err := loadEngine(*policyFile)
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
-		return exitFail
+		return failStatus(err)
 	}
 	file := rest[0]
 	c := enforcement.Campaign{Name: *name, Focus: focusCategories(f, *focus, engine)}
@@ -81,7 +90,8 @@ func runCampaign(e *env, args []string) int {
 	if file != "-" {
 		fh, err := os.Open(file)
 		if err != nil {
-			return failf("%v", err)
+			failf("%v", err)
+			return exitUsage
 		}
 		defer fh.Close()
 		in, inName = fh, file
@@ -92,24 +102,36 @@ func runCampaign(e *env, args []string) int {
 	if *plansFile != "" {
 		o, err := createOutput(*plansFile)
 		if err != nil {
-			return failf("-plans: %v", err)
+			failf("-plans: %v", err)
+			return exitUsage
 		}
 		defer o.close()
 		plans = &planWriter{o}
+	}
+	var page *outputFile
+	if *htmlFile != "" {
+		if page, err = createOutput(*htmlFile); err != nil {
+			failf("-html: %v", err)
+			return exitUsage
+		}
+		defer page.close()
 	}
 	var statements *statementWriter
 	if *statementsFile != "" {
 		o, err := createOutput(*statementsFile)
 		if err != nil {
-			return failf("-statements: %v", err)
+			failf("-statements: %v", err)
+			return exitUsage
 		}
 		defer o.close()
-		statements = &statementWriter{outputFile: o, engine: engine}
+		statements = newStatementWriter(o, engine)
 	}
 
 	showProgress := *progress || isTerminal(e.stderr)
 	var tally progressTally
+	var latencies reporthtml.Latencies
 	each := func(p *enforcement.Plan) error {
+		latencies.Add(p)
 		if plans != nil {
 			if err := plans.add(p); err != nil {
 				return err
@@ -156,6 +178,11 @@ func runCampaign(e *env, args []string) int {
 	if statements != nil {
 		if err := statements.finish(); err != nil {
 			return failf("-statements: %v", err)
+		}
+	}
+	if page != nil {
+		if err := writeReportHTML(page, report, &latencies); err != nil {
+			return failf("-html: %v", err)
 		}
 	}
 	if showProgress && tally.cases%*every != 0 {

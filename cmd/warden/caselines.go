@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/internal/yamlpos"
 )
 
 // maxLine bounds the length of a line of a campaign's input.
@@ -112,8 +113,8 @@ func (l *caseLines) failed(err error) error {
 	}
 	doc.line = p.n - 1
 	at := doc.caseError(err)
-	if id := child(doc.root, "group"); id != nil {
-		if id = child(id, "id"); id != nil && id.Kind == yaml.ScalarNode && id.Value != "" {
+	if id := yamlpos.Child(doc.root, "group"); id != nil {
+		if id = yamlpos.Child(id, "id"); id != nil && id.Kind == yaml.ScalarNode && id.Value != "" {
 			at.msg = fmt.Sprintf("group %s: %s", id.Value, at.msg)
 		}
 	}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/groupwarden/warden/enforcement"
@@ -20,6 +18,9 @@ the fields of policy.Case) or a group case (group, members, violations,
 now: the fields of enforcement.GroupCase, as in a line of a campaign), which
 is decided for the group and then for each member in turn. Errors in it
 are reported as CASE:line:col: field: message.
+
+Exit status: 1 when the policy or CASE has errors, 2 when the command line
+is wrong or a file cannot be read.
 `
 
 // caseFile is the input of eval and explain: the cases to decide, one or
@@ -27,14 +28,14 @@ are reported as CASE:line:col: field: message.
 type caseFile struct {
 	doc   *document
 	cases []policy.Case
-	group bool // the file holds a group case
+	group *policy.GroupCase // the group case the file holds, if it holds one
 }
 
 // readCases reads the CASE argument.
 func readCases(file string, e *env) (*caseFile, error) {
 	name, data, err := readInput(file, e.stdin)
 	if err != nil {
-		return nil, &inputError{file: name, msg: unwrapPath(err).Error()}
+		return nil, &inputError{file: name, msg: unwrapPath(err).Error(), io: true}
 	}
 	if err := checkJSON(name, data); err != nil {
 		return nil, err
@@ -56,41 +57,35 @@ func readCases(file string, e *env) (*caseFile, error) {
 	if err := doc.decode(&gc); err != nil {
 		return nil, err
 	}
-	cf.group = true
-	cf.cases = append(cf.cases, policy.Case{Target: policy.TargetGroup, Group: gc.Group, Violations: gc.Violations, Now: gc.Now})
-	for _, m := range gc.Members {
-		cf.cases = append(cf.cases, policy.Case{
-			Target: policy.TargetAccount, Group: gc.Group, Account: &m.Account, Role: m.Role,
-			Violations: gc.Violations, Now: gc.Now,
-		})
+	cf.group = &gc
+	cf.cases = append(cf.cases, gc.GroupCase())
+	for i := range gc.Members {
+		cf.cases = append(cf.cases, gc.MemberCase(i))
 	}
 	return cf, nil
 }
 
-// each calls f with every case of the file in order, and stops at the
-// first error, which it places at the field of the file it is about.
-func (cf *caseFile) each(f func(c policy.Case) error) error {
-	for i, c := range cf.cases {
-		if err := f(c); err != nil {
-			if ce := (*policy.CaseError)(nil); cf.group && i > 0 && errors.As(err, &ce) && memberField(ce.Field) {
-				// The account and role of a member's case are the member's.
-				err = fmt.Errorf("%w: %w", policy.ErrInvalidCase, &policy.CaseError{Field: fmt.Sprintf("members[%d].%s", i-1, ce.Field), Reason: ce.Reason})
-			}
-			return cf.doc.caseError(err)
+// check refuses a malformed group case, placing the error at the field of
+// the file it is about; the decisions of its cases are taken by the one
+// call that decides a group case.
+func (cf *caseFile) check(ctx context.Context, engine *policy.Engine) ([]policy.Decision, error) {
+	if cf.group != nil {
+		ds, err := engine.DecideGroup(ctx, *cf.group, nil)
+		if err != nil {
+			return nil, cf.doc.caseError(err)
 		}
+		return ds, nil
 	}
-	return nil
+	d, err := engine.Decide(ctx, cf.cases[0])
+	if err != nil {
+		return nil, cf.doc.caseError(err)
+	}
+	return []policy.Decision{d}, nil
 }
 
 // decideAll decides every case of the file.
 func decideAll(ctx context.Context, engine *policy.Engine, cf *caseFile) ([]policy.Decision, error) {
-	var out []policy.Decision
-	err := cf.each(func(c policy.Case) error {
-		d, err := engine.Decide(ctx, c)
-		out = append(out, d)
-		return err
-	})
-	return out, err
+	return cf.check(ctx, engine)
 }
 
 // checkJSON holds a file that starts as JSON does to JSON's syntax, which
@@ -110,9 +105,4 @@ func checkJSON(file string, data []byte) error {
 	line := bytes.Count(before, []byte("\n")) + 1
 	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
 	return &inputError{file: file, line: line, col: max(col, 1), msg: "invalid JSON: " + se.Error()}
-}
-
-// memberField reports whether a case's field is the member's own.
-func memberField(f string) bool {
-	return f == "role" || f == "account" || strings.HasPrefix(f, "account.") || strings.HasPrefix(f, "account[")
 }

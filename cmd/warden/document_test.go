@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,21 +13,10 @@ import (
 	"github.com/groupwarden/warden/policy"
 )
 
-func TestPathSegments(t *testing.T) {
-	for path, want := range map[string][]string{
-		"now":                            {"now"},
-		"group.id":                       {"group", "id"},
-		"violations[0].category":         {"violations", "0", "category"},
-		"members[12].account.history[3]": {"members", "12", "account", "history", "3"},
-	} {
-		assert.Equal(t, want, pathSegments(path), path)
-	}
-}
-
 func TestCasePath(t *testing.T) {
 	for err, want := range map[error]string{
-		fmt.Errorf("%w: %w", policy.ErrInvalidCase, &policy.CaseError{Field: "now", Reason: "required"}): "now",
-		fmt.Errorf("wrapped: %w", &policy.CaseError{Field: "members[2].account.id", Reason: "required"}): "members[2].account.id",
+		fmt.Errorf("%w: %w", policy.ErrInvalidCase, &policy.Problem{Path: "now", Code: policy.CodeMissingField}): "now",
+		fmt.Errorf("wrapped: %w", &policy.Problem{Path: "members[2].account.id", Code: policy.CodeMissingField}): "members[2].account.id",
 		errors.New("context canceled"): "",
 	} {
 		assert.Equal(t, want, casePath(err), err.Error())
@@ -41,7 +31,10 @@ func TestCasePathReadsTheLibrarysErrors(t *testing.T) {
 	assert.NotEmpty(t, casePath(err), err.Error())
 
 	_, err = enforcement.NewPlanner(policy.Default()).Plan(t.Context(), enforcement.GroupCase{
-		Members: []policy.Membership{{Role: policy.RoleOwner}},
+		Group:      policy.Group{ID: "g1", Owner: "u1", Members: 1},
+		Members:    []policy.Membership{{Role: policy.RoleOwner}},
+		Violations: []policy.Violation{{ID: "v1", Category: "spam", Severity: policy.SeverityLow}},
+		Now:        time.Date(2017, 2, 20, 10, 0, 0, 0, time.UTC),
 	})
 	require.ErrorIs(t, err, enforcement.ErrInvalidGroupCase)
 	assert.Equal(t, "members[0].account.id", casePath(err), err.Error())
@@ -60,7 +53,7 @@ func TestFirstMisfit(t *testing.T) {
 		{"group: [g1]\n", &policy.Case{}, `1:8: group: want a mapping, not a list`},
 		{"violations: {id: v1}\n", &policy.Case{}, `1:13: violations: want a list, not a mapping`},
 		{"group: {id: g1, owner: {name: x}}\n", &policy.Case{}, `1:24: group.owner: want a single value, not a mapping`},
-		{"group: {id: g1, size: 3}\n", &policy.Case{}, `1:17: group.size: unknown field (want one of: admins, created, history, id, members, owner, status)`},
+		{"group: {id: g1, size: 3}\n", &policy.Case{}, `1:17: group.size: unknown field (want one of: admins, created, history, id, members, owner)`},
 		{"members: [{account: {id: a}, role: boss}]\n", &enforcement.GroupCase{}, `1:36: members[0].role: unknown role "boss" (want one of: owner, admin, member)`},
 		{"group: {members: many}\n", &policy.Case{}, "1:18: group.members: cannot unmarshal !!str `many` into int"},
 		{"target: group\naccount:\n", &policy.Case{}, ""},

@@ -28,7 +28,7 @@ func runEval(e *env, args []string) int {
 		return exitFail
 	}
 	var out any = decisions[0]
-	if cf.group {
+	if cf.group != nil {
 		out = decisions
 	}
 	enc := json.NewEncoder(e.stdout)
@@ -57,12 +57,12 @@ func caseCommand(e *env, name, usage string, args []string) (*policy.Engine, *ca
 	engine, err := loadEngine(*policyFile)
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
-		return nil, nil, exitFail, false
+		return nil, nil, failStatus(err), false
 	}
 	cf, err := readCases(rest[0], e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
-		return nil, nil, exitFail, false
+		return nil, nil, failStatus(err), false
 	}
 	return engine, cf, 0, true
 }

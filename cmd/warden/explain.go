@@ -16,8 +16,8 @@ Explain decides CASE and explains the decision in text: for each target,
 the decision and its reason, then, violation by violation, every rule of the
 target and whether it matched (or why it was skipped without evaluating its
 condition), what a matched rule asked for and got, the values of the case
-fields and variables its condition read, and every guard that acted and
-what it changed.
+fields and variables its condition read (and its penalty expression and the
+winning rule's message), and every guard that acted and what it changed.
 
 ` + caseFormat
 
@@ -27,20 +27,21 @@ func runExplain(e *env, args []string) int {
 		return status
 	}
 	var b strings.Builder
-	err := cf.each(func(c policy.Case) error {
-		x, err := engine.Explain(context.Background(), c)
+	ctx := context.Background()
+	if _, err := cf.check(ctx, engine); err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return exitFail
+	}
+	for _, c := range cf.cases {
+		x, err := engine.Explain(ctx, c)
 		if err != nil {
-			return err
+			fmt.Fprintln(e.stderr, cf.doc.caseError(err))
+			return exitFail
 		}
 		if b.Len() > 0 {
 			b.WriteString("\n")
 		}
 		writeExplanation(&b, c, x)
-		return nil
-	})
-	if err != nil {
-		fmt.Fprintln(e.stderr, err)
-		return exitFail
 	}
 	io.WriteString(e.stdout, b.String())
 	return exitOK
@@ -97,6 +98,12 @@ func writeExplanation(w io.Writer, c policy.Case, x policy.Explanation) {
 			for _, b := range r.Reads {
 				fmt.Fprintf(w, "              %s = %s\n", b.Name, b.Value)
 			}
+			for _, b := range r.PenaltyReads {
+				fmt.Fprintf(w, "              penalty reads %s = %s\n", b.Name, b.Value)
+			}
+			for _, b := range r.MessageReads {
+				fmt.Fprintf(w, "              message reads %s = %s\n", b.Name, b.Value)
+			}
 		}
 		if n == 0 {
 			fmt.Fprintf(w, "    the policy has no rule for a %s\n", c.Target)
@@ -137,11 +144,11 @@ func matchText(d policy.Decision, r policy.RuleTrace) string {
 func guardText(g policy.GuardNote) string {
 	on := fmt.Sprintf("(rule %s, violation %s)", g.Rule, g.Violation)
 	switch g.Action {
-	case policy.Lowered:
+	case policy.InterventionLowered:
 		return fmt.Sprintf("%s lowered %s to %s %s: %s", g.Guard, g.From, g.To, on, g.Reason)
-	case policy.Pending:
+	case policy.InterventionPending:
 		return fmt.Sprintf("%s held %s pending review %s: %s", g.Guard, g.From, on, g.Reason)
-	case policy.Disabled:
+	case policy.InterventionDisabled:
 		return fmt.Sprintf("%s is off in this policy; it would have acted on %s %s: %s", g.Guard, g.From, on, g.Reason)
 	}
 	return fmt.Sprintf("%s %s %s: %s", g.Guard, g.Action, on, g.Reason)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,8 @@ type inputError struct {
 	file      string
 	line, col int
 	msg       string
+	// io is set when the file could not be read at all.
+	io bool
 }
 
 func (e *inputError) Error() string {
@@ -52,6 +55,25 @@ func unwrapPath(err error) error {
 	return err
 }
 
+// failStatus is the exit status of a command that stops at err: exitUsage
+// when a file could not be read, exitFail otherwise.
+func failStatus(err error) int {
+	var ie *inputError
+	var pe *fs.PathError
+	if errors.As(err, &ie) && ie.io || errors.As(err, &pe) {
+		return exitUsage
+	}
+	return exitFail
+}
+
+// writeJSON writes v as indented JSON, the -json output of a command.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
 // loadEngine compiles the policy file path, or returns the engine of the
 // embedded default policy when path is empty.
 func loadEngine(path string) (*policy.Engine, error) {
@@ -60,7 +82,7 @@ func loadEngine(path string) (*policy.Engine, error) {
 	}
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &inputError{file: path, msg: unwrapPath(err).Error()}
+		return nil, &inputError{file: path, msg: unwrapPath(err).Error(), io: true}
 	}
 	return policy.Compile(path, src)
 }

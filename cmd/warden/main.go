@@ -2,16 +2,22 @@
 // cases against a policy, decides and explains single cases, and runs
 // campaigns over group cases, without writing Go.
 //
-//	warden check [POLICY...]
-//	warden test [-policy FILE] [-run PATTERN] CASES...
+//	warden check [-json] [POLICY...]
+//	warden fmt [-l] [-d] [-w] [PATH...]
+//	warden test [-policy FILE] [-run PATTERN] [-cover] [-cover-min N] [-json] CASES...
 //	warden eval [-policy FILE] CASE
 //	warden explain [-policy FILE] CASE
-//	warden campaign [-policy FILE] [-json] [-plans FILE] CASES.jsonl
+//	warden campaign [-policy FILE] [-json] [-html FILE] [-plans FILE] CASES.jsonl
+//	warden shadow [-policy LIVE] -candidate NEW.yaml [-json] CASES.jsonl
+//	warden play [-policy FILE] [-addr 127.0.0.1:8080] [FIXTURES...]
+//	warden version [-json]
 //
 // Without -policy, the embedded default policy decides. Run warden -h, or
 // warden COMMAND -h, for the details. Install it with
 //
 //	go install github.com/groupwarden/warden/cmd/warden@latest
+//
+// or, from a local checkout, with go install ./cmd/warden.
 package main
 
 import (
@@ -24,11 +30,11 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// Exit statuses.
+// Exit statuses, the same for every command.
 const (
-	exitOK    = 0 // the command did what was asked and found no problem
-	exitFail  = 1 // a policy or input has errors, or a case failed
-	exitUsage = 2 // the command line is wrong
+	exitOK    = 0 // the command did what was asked and found nothing wrong
+	exitFail  = 1 // findings: a policy or input has errors, a case failed, a file is not formatted, a decision changes
+	exitUsage = 2 // the command line is wrong, or a file cannot be read or written
 )
 
 // command is a subcommand: its name, a one-line summary and its entry point.
@@ -40,10 +46,14 @@ type command struct {
 
 var commands = []command{
 	{"check", "check policy files and report every error", runCheck},
+	{"fmt", "lay out policy and fixture files the canonical way", runFmt},
 	{"test", "run fixture cases against a policy", runTest},
 	{"eval", "decide a case and print the decision as JSON", runEval},
 	{"explain", "decide a case and explain it rule by rule", runExplain},
 	{"campaign", "plan a campaign over group cases and print its report", runCampaign},
+	{"shadow", "run a candidate policy beside the live one and print what changes", runShadow},
+	{"play", "serve the playground: a policy editor and a case editor in the browser", runPlay},
+	{"version", "print the module version and the policy language version", runVersion},
 }
 
 const usage = `warden is the rule author's tool for warden policies.
@@ -54,14 +64,17 @@ Usage:
 
 Commands:
 %s
-The commands that decide (test, eval, explain and campaign) take the policy
-from the flag -policy FILE, never from an argument, so that a policy cannot
-be mistaken for a case; without the flag they use the default policy
-embedded in warden. Every argument is an input file; - stands for standard
+The commands that decide (test, eval, explain, campaign and shadow) take
+the policy from the flag -policy FILE, never from an argument, so that a
+policy cannot be mistaken for a case; without the flag they use the
+default policy embedded in warden. Every argument is an input file; - stands for standard
 input. Flags may come before or after the arguments.
 
-Exit status: 0 when all is well, 1 when a policy or an input has errors or a
-case fails, 2 when the command line is wrong.
+Exit status, for every command: 0 when all is well; 1 for findings (a
+policy or an input has errors, a case fails, a file is not formatted, a
+decision changes); 2 when the command line is wrong or a file cannot be
+read or written. The commands that report take -json for one JSON
+document, whose shape warden COMMAND -h shows.
 
 Run warden COMMAND -h for the flags and arguments of a command.
 `

@@ -28,6 +28,9 @@ type session struct {
 	stdin string
 	// outputs are files under $OUT whose content the golden file records.
 	outputs []string
+	// copies are files copied into $OUT, under their base names, before
+	// the run: the inputs of a command that rewrites its files.
+	copies []string
 }
 
 const (
@@ -46,13 +49,32 @@ var sessions = []session{
 	{name: "unknown-command", args: []string{"frobnicate"}},
 	{name: "unknown-flag", args: []string{"eval", "-polcy", "p.yaml", "case.yaml"}},
 
+	{name: "version", args: []string{"version"}},
+	{name: "version-json", args: []string{"version", "-json"}},
+	{name: "version-args", args: []string{"version", "now"}},
+
 	{name: "check-help", args: []string{"check", "-h"}},
 	{name: "check-default", args: []string{"check"}},
 	{name: "check-valid", args: []string{"check", valid + "/*.yaml"}},
 	{name: "check-one", args: []string{"check", valid + "/strikes.yaml"}},
 	{name: "check-stdin", args: []string{"check", "-"}, stdin: valid + "/everyone.yaml"},
 	{name: "check-invalid-corpus", args: []string{"check", corpus}},
+	{name: "check-json", args: []string{"check", "-json", valid + "/strikes.yaml", "../../testdata/policies/invalid/several-problems.yaml", "no-such-policy.yaml"}},
+	{name: "check-json-ok", args: []string{"check", "-json"}},
 	{name: "check-mixed", args: []string{"check", valid + "/strikes.yaml", "../../testdata/policies/invalid/several-problems.yaml", "no-such-policy.yaml"}},
+
+	{name: "fmt-help", args: []string{"fmt", "-h"}},
+	{name: "fmt-stdout", args: []string{"fmt", input + "/messy.yaml"}},
+	{name: "fmt-stdin", args: []string{"fmt"}, stdin: input + "/messy.yaml"},
+	{name: "fmt-list", args: []string{"fmt", "-l", input + "/messy.yaml", "../../policy/default.yaml", valid}},
+	{name: "fmt-list-formatted", args: []string{"fmt", "-l", valid, cases, "../../policy/default.yaml"}},
+	{name: "fmt-diff", args: []string{"fmt", "-d", input + "/messy.yaml"}},
+	{name: "fmt-write", args: []string{"fmt", "-w", "-l", "$OUT/messy.yaml", "$OUT/strikes.yaml"},
+		copies: []string{input + "/messy.yaml", valid + "/strikes.yaml"}, outputs: []string{"messy.yaml", "strikes.yaml"}},
+	{name: "fmt-write-stdin", args: []string{"fmt", "-w", "-"}},
+	{name: "fmt-bad-yaml", args: []string{"fmt", "-l", input + "/fixtures_bad_yaml.yaml", input + "/messy.yaml"}},
+	{name: "fmt-two-documents", args: []string{"fmt", input + "/two_documents.yaml"}},
+	{name: "fmt-missing-file", args: []string{"fmt", "-l", "no-such-policy.yaml"}},
 
 	{name: "test-help", args: []string{"test", "-h"}},
 	{name: "test-fixtures", args: []string{"test", cases + "/*.yaml"}},
@@ -61,11 +83,20 @@ var sessions = []session{
 	{name: "test-own-policy", args: []string{"test", input + "/fixtures_other_policy.yaml"}},
 	{name: "test-failing", args: []string{"test", input + "/fixtures_failing.yaml"}},
 	{name: "test-broken-fixture", args: []string{"test", input + "/fixtures_broken.yaml", input + "/fixtures_other_policy.yaml"}},
+	{name: "test-every-fixture-problem", args: []string{"test", input + "/fixtures_many_problems.yaml"}},
+	{name: "test-json-fixture-problems", args: []string{"test", "-json", input + "/fixtures_many_problems.yaml"}},
 	{name: "test-bad-yaml", args: []string{"test", input + "/fixtures_bad_yaml.yaml"}},
 	{name: "test-unknown-category", args: []string{"test", input + "/fixtures_unknown_category.yaml"}},
 	{name: "test-broken-policy", args: []string{"test", "-policy", "../../testdata/policies/invalid/unknown-target.yaml", cases + "/focus.yaml"}},
 	{name: "test-bad-pattern", args: []string{"test", "-run", "(", cases + "/focus.yaml"}},
 	{name: "test-no-files", args: []string{"test"}},
+	{name: "test-missing-file", args: []string{"test", cases + "/focus.yaml", "no-such-cases.yaml"}},
+	{name: "test-cover", args: []string{"test", "-cover", cases + "/*.yaml"}},
+	{name: "test-cover-min", args: []string{"test", "-cover-min", "50", cases + "/focus.yaml"}},
+	{name: "test-cover-min-met", args: []string{"test", "-cover-min", "25", "-run", "csam", cases + "/focus.yaml"}},
+	{name: "test-cover-min-range", args: []string{"test", "-cover-min", "150", cases + "/focus.yaml"}},
+	{name: "test-json", args: []string{"test", "-json", input + "/fixtures_failing.yaml", input + "/fixtures_broken.yaml"}},
+	{name: "test-json-cover", args: []string{"test", "-json", "-cover", input + "/fixtures_other_policy.yaml"}},
 
 	{name: "eval-help", args: []string{"eval", "-h"}},
 	{name: "eval-account", args: []string{"eval", samples + "/owner_csam.yaml"}},
@@ -103,8 +134,8 @@ var sessions = []session{
 	{name: "campaign-json", args: []string{"campaign", "-json", "-name", "sample campaign", "-focus", "csam", sample}},
 	{name: "campaign-progress", args: []string{"campaign", "-progress", "-every", "25", "-workers", "3", sample}},
 	{name: "campaign-stdin", args: []string{"campaign", "-focus", "", "-"}, stdin: input + "/four.jsonl"},
-	{name: "campaign-outputs", args: []string{"campaign", "-plans", "$OUT/plans.jsonl", "-statements", "$OUT/statements.json", input + "/four.jsonl"},
-		outputs: []string{"plans.jsonl", "statements.json"}},
+	{name: "campaign-outputs", args: []string{"campaign", "-plans", "$OUT/plans.jsonl", "-statements", "$OUT/statements.jsonl", input + "/four.jsonl"},
+		outputs: []string{"plans.jsonl", "statements.jsonl"}},
 	{name: "campaign-unknown-focus", args: []string{"campaign", "-focus", "csam,piracy", sample}},
 	{name: "campaign-bad-json", args: []string{"campaign", input + "/bad_json.jsonl"}},
 	{name: "campaign-bad-severity", args: []string{"campaign", input + "/bad_severity.jsonl"}},
@@ -116,6 +147,23 @@ var sessions = []session{
 	{name: "campaign-statement-refused", args: []string{"campaign", "-statements", "$OUT/statements.json", input + "/dated_2017.jsonl"}},
 	{name: "campaign-missing-file", args: []string{"campaign", "no-such-cases.jsonl"}},
 	{name: "campaign-no-args", args: []string{"campaign"}},
+
+	{name: "shadow-help", args: []string{"shadow", "-h"}},
+	{name: "shadow-text", args: []string{"shadow", "-candidate", input + "/candidate.yaml", sample}},
+	{name: "shadow-json", args: []string{"shadow", "-json", "-candidate", input + "/candidate.yaml", input + "/four.jsonl"}},
+	{name: "shadow-pending", args: []string{"shadow", "-candidate", input + "/candidate_no_dj.yaml", sample}},
+	{name: "shadow-same", args: []string{"shadow", "-candidate", "../../policy/default.yaml", sample}},
+	{name: "shadow-live-policy", args: []string{"shadow", "-policy", input + "/candidate.yaml", "-candidate", "../../policy/default.yaml", "-"}, stdin: input + "/four.jsonl"},
+	{name: "shadow-no-candidate", args: []string{"shadow", sample}},
+	{name: "shadow-broken-candidate", args: []string{"shadow", "-candidate", "../../testdata/policies/invalid/several-problems.yaml", sample}},
+	{name: "shadow-missing-candidate", args: []string{"shadow", "-candidate", "no-such-policy.yaml", sample}},
+	{name: "shadow-missing-cases", args: []string{"shadow", "-candidate", input + "/candidate.yaml", "no-such-cases.jsonl"}},
+	{name: "shadow-bad-case", args: []string{"shadow", "-candidate", input + "/candidate.yaml", input + "/duplicate_member.jsonl"}},
+	{name: "shadow-bad-json", args: []string{"shadow", "-candidate", input + "/candidate.yaml", input + "/bad_json.jsonl"}},
+
+	{name: "play-help", args: []string{"play", "-h"}},
+	{name: "play-bad-addr", args: []string{"play", "-addr", "127.0.0.1:99999"}},
+	{name: "play-missing-fixture", args: []string{"play", "no-such-fixtures.yaml"}},
 }
 
 // TestGolden runs every session and compares its output and exit status
@@ -156,6 +204,11 @@ func TestGolden(t *testing.T) {
 func (s session) record(t *testing.T) string {
 	t.Helper()
 	out := t.TempDir()
+	for _, c := range s.copies {
+		data, err := os.ReadFile(c)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(out, filepath.Base(c)), data, 0o644))
+	}
 	var args []string
 	for _, a := range s.args {
 		if strings.ContainsAny(a, "*?[") && !strings.HasPrefix(a, "-") {
@@ -191,7 +244,7 @@ func (s session) record(t *testing.T) string {
 			b.WriteString("\n")
 		}
 	}
-	section("stdout", stdout.String())
+	section("stdout", strings.ReplaceAll(stdout.String(), out, "$OUT"))
 	section("stderr", strings.ReplaceAll(stderr.String(), out, "$OUT"))
 	for _, name := range s.outputs {
 		data, err := os.ReadFile(filepath.Join(out, name))

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/groupwarden/warden/internal/yamlpos"
 )
 
 // misfit is a value of a document that does not fit the Go type it is
@@ -26,7 +28,19 @@ type misfit struct {
 // gives no position for a value that its type's UnmarshalText refuses; this
 // finds it. It returns nil when it finds nothing.
 func firstMisfit(root *yaml.Node, v any) *misfit {
-	return walk(root, reflect.TypeOf(v).Elem(), "")
+	if all := misfits(root, v); len(all) > 0 {
+		return &all[0]
+	}
+	return nil
+}
+
+// misfits returns every value of the tree that does not decode into v, in
+// document order: a value that does not fit is reported, and the walk goes
+// on with the next.
+func misfits(root *yaml.Node, v any) []misfit {
+	var out []misfit
+	walk(root, reflect.TypeOf(v).Elem(), "", &out)
+	return out
 }
 
 var (
@@ -34,55 +48,55 @@ var (
 	timeType        = reflect.TypeFor[time.Time]()
 )
 
-func walk(n *yaml.Node, t reflect.Type, path string) *misfit {
+func walk(n *yaml.Node, t reflect.Type, path string, out *[]misfit) {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil
+		return
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if t == timeType || reflect.PointerTo(t).Implements(textUnmarshaler) || t.Kind() < reflect.Array || t.Kind() == reflect.String {
-		return leaf(n, t, path)
+		if m := leaf(n, t, path); m != nil {
+			*out = append(*out, *m)
+		}
+		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			return &misfit{n, orTop(path), "want a mapping, not " + kindName(n)}
+			*out = append(*out, misfit{n, orTop(path), "want a mapping, not " + kindName(n)})
+			return
 		}
 		fields := yamlFields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
 			f, ok := fields[k.Value]
 			if !ok {
-				return &misfit{k, join(path, k.Value), fmt.Sprintf("unknown field (want one of: %s)", strings.Join(sortedKeys(fields), ", "))}
+				*out = append(*out, misfit{k, join(path, k.Value), fmt.Sprintf("unknown field (want one of: %s)", strings.Join(sortedKeys(fields), ", "))})
+				continue
 			}
-			if m := walk(val, f.Type, join(path, k.Value)); m != nil {
-				return m
-			}
+			walk(val, f.Type, join(path, k.Value), out)
 		}
 	case reflect.Slice, reflect.Array:
 		if n.Kind != yaml.SequenceNode {
-			return &misfit{n, orTop(path), "want a list, not " + kindName(n)}
+			*out = append(*out, misfit{n, orTop(path), "want a list, not " + kindName(n)})
+			return
 		}
 		for i, c := range n.Content {
-			if m := walk(c, t.Elem(), path+"["+strconv.Itoa(i)+"]"); m != nil {
-				return m
-			}
+			walk(c, t.Elem(), path+"["+strconv.Itoa(i)+"]", out)
 		}
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
-			return &misfit{n, orTop(path), "want a mapping, not " + kindName(n)}
+			*out = append(*out, misfit{n, orTop(path), "want a mapping, not " + kindName(n)})
+			return
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if m := walk(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)); m != nil {
-				return m
-			}
+			walk(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), out)
 		}
 	}
-	return nil
 }
 
 // leaf decodes a single value on its own.
@@ -95,11 +109,7 @@ func leaf(n *yaml.Node, t reflect.Type, path string) *misfit {
 		if te, ok := err.(*yaml.TypeError); ok && len(te.Errors) > 0 {
 			msg = te.Errors[0]
 		}
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		if m := yamlLineRE.FindStringIndex(msg); m != nil {
-			msg = msg[m[1]:]
-		}
-		return &misfit{n, orTop(path), msg}
+		return &misfit{n, orTop(path), yamlpos.Problem(msg)}
 	}
 	return nil
 }

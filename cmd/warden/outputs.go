@@ -59,12 +59,25 @@ func (pw planWriter) add(p *enforcement.Plan) error {
 	return pw.write(append(b, '\n'))
 }
 
-// statementWriter writes the statements of reasons of every plan as one
-// JSON document, {"statements": [...]}, a statement a line, as they come.
+// statementWriter writes the statements of reasons of every plan as a
+// platform submits them: JSON lines, each a batch request body of at most
+// dsa.MaxBatch statements, puids unique across the file.
 type statementWriter struct {
 	*outputFile
 	engine *policy.Engine
-	n      int
+	lines  *dsa.Writer
+}
+
+func newStatementWriter(o *outputFile, engine *policy.Engine) *statementWriter {
+	return &statementWriter{outputFile: o, engine: engine, lines: dsa.NewWriter(o)}
+}
+
+// Write lets the dsa.Writer write to the file.
+func (o *outputFile) Write(b []byte) (int, error) {
+	if err := o.write(b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // statementError is a plan whose statements of reasons could not be built.
@@ -72,34 +85,26 @@ type statementError struct{ err error }
 
 func (e *statementError) Error() string { return "-statements: " + e.err.Error() }
 
+func (e *statementError) Unwrap() error { return e.err }
+
 func (sw *statementWriter) add(p *enforcement.Plan) error {
 	statements, err := dsa.FromPlan(p, sw.engine)
 	if err != nil {
 		return &statementError{err}
 	}
-	for _, s := range statements {
-		b, err := json.Marshal(s)
-		if err != nil {
-			return &statementError{err}
-		}
-		sep := ",\n"
-		if sw.n == 0 {
-			sep = "{\"statements\": [\n"
-		}
-		sw.n++
-		if err := sw.write(append([]byte(sep), b...)); err != nil {
+	if err := sw.lines.Write(statements...); err != nil {
+		if sw.outputFile.err != nil {
 			return err
 		}
+		return &statementError{err}
 	}
 	return nil
 }
 
-// finish closes the document.
+// finish writes the last batch and closes the file.
 func (sw *statementWriter) finish() error {
-	end := "\n]}\n"
-	if sw.n == 0 {
-		end = "{\"statements\": []}\n"
+	if err := sw.lines.Close(); err != nil {
+		return err
 	}
-	sw.write([]byte(end))
 	return sw.close()
 }

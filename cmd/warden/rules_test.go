@@ -38,6 +38,11 @@ import (
 //	```text            by a block of exactly the errors it gives
 //	```sh warden       warden commands, one a line, run from the root of
 //	                   the repository; each must succeed
+//	```yaml groupcase  a group case as warden eval reads it, which plans
+//	                   under the starting policy
+//	```json groupcase  the same group case as a line of a JSON lines
+//	                   file, as warden campaign reads it: one line, equal
+//	                   to the YAML group case before it
 const rulesFile = "../../RULES.md"
 
 type mdBlock struct {
@@ -162,6 +167,33 @@ func TestRulesExamples(t *testing.T) {
 			case "text":
 				require.Positive(t, i, "a text block follows a broken policy")
 				require.Equal(t, "yaml broken", blocks[i-1].info, "a text block follows a broken policy")
+			case "yaml groupcase":
+				doc, err := parseDocument(b.String(), []byte(b.text))
+				require.NoError(t, err)
+				var gc enforcement.GroupCase
+				require.NoError(t, doc.decode(&gc))
+				engine, err := policy.Compile("policy.yaml", []byte(base))
+				require.NoError(t, err)
+				plan, err := enforcement.NewPlanner(engine).Plan(t.Context(), gc)
+				require.NoError(t, err)
+				assert.Len(t, plan.Members, len(gc.Members))
+			case "json groupcase":
+				require.Equal(t, 1, strings.Count(b.text, "\n"), "a line of a JSON lines file")
+				gc, err := decodeLine(b.String(), 1, []byte(strings.TrimSpace(b.text)))
+				require.NoError(t, err)
+				var prev *mdBlock
+				for k := i - 1; k >= 0; k-- {
+					if blocks[k].info == "yaml groupcase" {
+						prev = &blocks[k]
+						break
+					}
+				}
+				require.NotNil(t, prev, "a JSON group case follows its YAML form")
+				doc, err := parseDocument(prev.String(), []byte(prev.text))
+				require.NoError(t, err)
+				var want enforcement.GroupCase
+				require.NoError(t, doc.decode(&want))
+				assert.Equal(t, want, gc, "the JSON line is not the YAML group case before it")
 			case "sh warden":
 				t.Chdir("../..")
 				for line := range strings.Lines(b.text) {
@@ -180,7 +212,7 @@ func TestRulesExamples(t *testing.T) {
 			}
 		})
 	}
-	for _, k := range []string{"yaml policy", "yaml fragment", "cel when", "yaml fixture", "yaml broken", "sh warden"} {
+	for _, k := range []string{"yaml policy", "yaml fragment", "cel when", "yaml fixture", "yaml broken", "sh warden", "yaml groupcase", "json groupcase"} {
 		assert.Positive(t, kinds[k], "no %s block", k)
 	}
 }
@@ -330,5 +362,32 @@ func TestRulesCoverCaseFields(t *testing.T) {
 	require.Greater(t, len(keys), 40)
 	for k := range keys {
 		assert.True(t, strings.Contains(text, "`"+k+"`"), "RULES.md does not name the case field %s", k)
+	}
+}
+
+// The table of guard spellings gives, for every guard, its key in a
+// policy (a key of guards in the schema), its name in a guard note, and
+// notes a fixture can expect, each of which parses.
+func TestRulesGuardSpellings(t *testing.T) {
+	text, _ := readRules(t)
+	data, err := os.ReadFile("../../schema/policy.schema.json")
+	require.NoError(t, err)
+	for g := policy.GuardDoubleJudgment; g <= policy.GuardDueProcess; g++ {
+		key := strings.ReplaceAll(g.String(), "-", "_")
+		assert.Contains(t, string(data), `"`+key+`"`, "the schema has no guard %s", key)
+		prefix := "| `" + key + "` | `" + g.String() + "` | "
+		i := strings.Index(text, prefix)
+		require.GreaterOrEqual(t, i, 0, "RULES.md has no row %q", prefix)
+		row, _, _ := strings.Cut(text[i+len(prefix):], "\n")
+		notes := regexp.MustCompile("`([a-z-]+):([a-z]+)`").FindAllStringSubmatch(row, -1)
+		require.NotEmpty(t, notes, row)
+		for _, n := range notes {
+			var got policy.Guard
+			require.NoError(t, got.UnmarshalText([]byte(n[1])))
+			assert.Equal(t, g, got)
+			var a policy.Intervention
+			assert.NoError(t, a.UnmarshalText([]byte(n[2])), n[0])
+		}
+		assert.Contains(t, row, g.String()+":disabled", "every guard can be off")
 	}
 }

@@ -1,10 +1,23 @@
 // Package dsa builds statements of reasons in the format of the EU DSA
 // Transparency Database (Art. 17 and 24(5) of Regulation (EU) 2022/2065)
-// from enforcement plans, and validates them by the database's rules.
+// from enforcement plans, validates them by the database's rules, and
+// writes them as a platform submits them.
 //
 // Field names and values are exactly the database's. Statements carry no
-// personal data: the puid is a keyed hash, and the facts name roles,
-// categories and measures, never accounts.
+// personal data, by construction: no account, group or violation
+// identifier can reach their text, because the text is built only from
+// fixed sentences, enum values (severity, measure, role, source), dates and
+// durations, and the policy's own static texts (its name and version, rule
+// ids, category titles, the references of its grounds). Nothing that a
+// case supplies as a string (ids, review notes, evidence references) and
+// nothing the policy computes from a case (a rule's message, a guard's
+// note) is ever copied into a statement: those go to the notices, which
+// speak to the person concerned. The puid is a keyed hash of the decision.
+//
+// Validate and Batch.Validate report broken rules as [policy.Problems] with
+// paths such as statements[3].puid. A Writer writes JSON lines, each line
+// one batch request body of at most MaxBatch statements, with puids unique
+// across the file; ReadLines reads such a file back and checks it.
 package dsa
 
 import (
@@ -13,8 +26,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/groupwarden/warden/internal/dsa"
+	"github.com/groupwarden/warden/policy"
 )
 
 // Statement is one statement of reasons. Optional fields are omitted when
@@ -62,71 +77,87 @@ type Statement struct {
 	Permalink    string `json:"permalink,omitempty"`
 }
 
-// FieldError is a rule of the database that one field breaks.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-// Error renders the error as field: message.
-func (e FieldError) Error() string { return e.Field + ": " + e.Message }
-
-// ValidationError lists every rule a statement or batch breaks.
-type ValidationError []FieldError
-
-// Error lists every broken rule.
-func (v ValidationError) Error() string {
-	msgs := make([]string, len(v))
-	for i, e := range v {
-		msgs[i] = e.Error()
-	}
-	return "dsa: invalid statement: " + strings.Join(msgs, "; ")
-}
-
-// Has reports whether a rule on the named field is broken.
-func (v ValidationError) Has(field string) bool {
-	return slices.ContainsFunc(v, func(e FieldError) bool { return e.Field == field })
-}
+// The codes of the problems Validate reports, matched with
+// [policy.CodeOf].
+const (
+	// CodeRequired: a required field is absent or blank (the database trims
+	// every string and reads "" as absent).
+	CodeRequired policy.Code = "dsa-required"
+	// CodeNotAccepted: a value that is not one of the database's keys.
+	CodeNotAccepted policy.Code = "dsa-not-accepted"
+	// CodeTooLong: a text over the field's limit in characters.
+	CodeTooLong policy.Code = "dsa-too-long"
+	// CodeNotApplicable: a field sent where it does not apply (the
+	// database would drop it; a statement sends only what applies).
+	CodeNotApplicable policy.Code = "dsa-not-applicable"
+	// CodeDate: not a Y-m-d date, or outside the dates the field accepts.
+	CodeDate policy.Code = "dsa-date"
+	// CodeURL: not a URL by the database's rule.
+	CodeURL policy.Code = "dsa-url"
+	// CodePUID: a puid with characters other than letters, digits, - and _.
+	CodePUID policy.Code = "dsa-puid"
+	// CodeBatchSize: a batch of no statement or of more than MaxBatch.
+	CodeBatchSize policy.Code = "dsa-batch-size"
+	// CodeDuplicatePUID: a puid that an earlier statement of the batch, or
+	// of the file a Writer writes, already has.
+	CodeDuplicatePUID policy.Code = "dsa-duplicate-puid"
+)
 
 var (
 	puidRE  = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
 	ean13RE = regexp.MustCompile(`^[0-9]{13}$`)
+	// urlRE is the database's url rule (Laravel's, after Symfony's
+	// UrlValidator) for the http and https schemes: a host, an optional
+	// port, then path, query and fragment of URL characters only, so no
+	// space, no angle bracket and no double quote.
+	urlRE = regexp.MustCompile(`(?i)^https?://` +
+		`(?:(?:[_.\pL\pN-]|%[0-9A-Fa-f]{2})+(?::(?:[_.\pL\pN-]|%[0-9A-Fa-f]{2})*)?@)?` +
+		`(?:(?:[\pL\pN\pS_-]+\.)*(?:[\pL\pN]|xn--[\pL\pN-]+)+\.?` +
+		`|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}` +
+		`|\[[0-9a-f:.]+\])` +
+		`(?::[0-9]+)?` +
+		`(?:/(?:[\pL\pN\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*)*` +
+		`(?:\?(?:[\pL\pN\-._~!$&'\[\]()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?` +
+		`(?:#(?:[\pL\pN\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?$`)
 )
 
-// The database's date bounds.
+// The database's date bounds. MaxDate is the last date any date field
+// accepts; a restriction ending later is sent as indefinite.
 var (
-	minContentDate     = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	minApplicationDate = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	maxDate            = time.Date(2038, 1, 1, 0, 0, 0, 0, time.UTC)
+	MinContentDate     = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	MinApplicationDate = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxDate            = time.Date(2038, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-type checker struct{ errs ValidationError }
+type checker struct{ errs policy.Problems }
 
-func (c *checker) fail(field, format string, args ...any) {
-	c.errs = append(c.errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+func (c *checker) fail(field string, code policy.Code, format string, args ...any) {
+	c.errs = append(c.errs, &policy.Problem{Path: field, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *checker) oneOf(field, list, value string) {
-	if value != "" && !dsa.Has(list, value) {
-		c.fail(field, "%q is not an accepted value", value)
+	if value = strings.TrimSpace(value); value != "" && !dsa.Has(list, value) {
+		c.fail(field, CodeNotAccepted, "%q is not an accepted value", value)
 	}
 }
 
 func (c *checker) allOf(field, list string, values []string) {
-	for _, v := range values {
-		c.oneOf(field, list, v)
+	for i, v := range values {
+		c.oneOf(policy.IndexPath(field, i), list, v)
 	}
 }
 
 func (c *checker) maxLen(field, value string, n int) {
-	if len([]rune(value)) > n {
-		c.fail(field, "longer than %d characters", n)
+	if utf8.RuneCountInString(strings.TrimSpace(value)) > n {
+		c.fail(field, CodeTooLong, "longer than %d characters", n)
 	}
 }
 
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
 func (c *checker) required(field, value string) bool {
-	if value == "" {
-		c.fail(field, "required")
+	if blank(value) {
+		c.fail(field, CodeRequired, "required")
 		return false
 	}
 	return true
@@ -136,30 +167,35 @@ func (c *checker) required(field, value string) bool {
 // OTHER value is chosen.
 func (c *checker) otherText(field, value string, chosen bool) {
 	switch {
-	case chosen && value == "":
-		c.fail(field, "required with the OTHER value")
-	case !chosen && value != "":
-		c.fail(field, "must be absent unless the OTHER value is chosen")
+	case chosen && blank(value):
+		c.fail(field, CodeRequired, "required with the OTHER value")
+	case !chosen && !blank(value):
+		c.fail(field, CodeNotApplicable, "must be absent unless the OTHER value is chosen")
 	}
 	c.maxLen(field, value, 500)
 }
 
 func (c *checker) date(field, value string, lo time.Time) {
-	t, err := time.Parse(time.DateOnly, value)
+	t, err := time.Parse(time.DateOnly, strings.TrimSpace(value))
 	switch {
 	case err != nil:
-		c.fail(field, "%q is not a Y-m-d date", value)
-	case t.Before(lo) || t.After(maxDate):
-		c.fail(field, "%s is outside %s … %s", value, lo.Format(time.DateOnly), maxDate.Format(time.DateOnly))
+		c.fail(field, CodeDate, "%q is not a Y-m-d date", value)
+	case t.Before(lo) || t.After(MaxDate):
+		c.fail(field, CodeDate, "%s is outside %s … %s", value, lo.Format(time.DateOnly), MaxDate.Format(time.DateOnly))
 	}
 }
 
+// ValidURL reports whether u passes the database's url rule: an http or
+// https URL with a host, and nothing but URL characters.
+func ValidURL(u string) bool { return urlRE.MatchString(u) }
+
 // Validate checks the statement against every rule of the database and
-// returns a ValidationError listing each field that breaks one.
+// returns [policy.Problems], one for each broken rule, with the field as
+// path (content_type[1] for an element of a list), sorted by path.
 func (s *Statement) Validate() error {
 	c := &checker{}
 	if len(s.DecisionVisibility) == 0 && s.DecisionMonetary == "" && s.DecisionProvision == "" && s.DecisionAccount == "" {
-		c.fail("decision_visibility", "one of decision_visibility, decision_monetary, decision_provision or decision_account is required")
+		c.fail("decision_visibility", CodeRequired, "one of decision_visibility, decision_monetary, decision_provision or decision_account is required")
 	}
 	c.allOf("decision_visibility", "DECISION_VISIBILITIES", s.DecisionVisibility)
 	c.otherText("decision_visibility_other", s.DecisionVisibilityOther, slices.Contains(s.DecisionVisibility, "DECISION_VISIBILITY_OTHER"))
@@ -173,17 +209,17 @@ func (s *Statement) Validate() error {
 		c.oneOf("decision_ground", "DECISION_GROUNDS", s.DecisionGround)
 	}
 	c.maxLen("decision_ground_reference_url", s.DecisionGroundReferenceURL, 500)
-	if u := s.DecisionGroundReferenceURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
-		c.fail("decision_ground_reference_url", "%q is not a URL", u)
+	if u := strings.TrimSpace(s.DecisionGroundReferenceURL); u != "" && !ValidURL(u) {
+		c.fail("decision_ground_reference_url", CodeURL, "%q is not a full http or https URL with a host", u)
 	}
 	illegal := s.DecisionGround == "DECISION_GROUND_ILLEGAL_CONTENT"
 	incompatible := s.DecisionGround == "DECISION_GROUND_INCOMPATIBLE_CONTENT"
 	groundText := func(field, value string, with bool, n int) {
 		switch {
-		case with && value == "":
-			c.fail(field, "required with %s", s.DecisionGround)
-		case !with && value != "":
-			c.fail(field, "must be absent with %s", s.DecisionGround)
+		case with && blank(value):
+			c.fail(field, CodeRequired, "required with %s", s.DecisionGround)
+		case !with && !blank(value):
+			c.fail(field, CodeNotApplicable, "must be absent with %s", s.DecisionGround)
 		}
 		c.maxLen(field, value, n)
 	}
@@ -194,12 +230,12 @@ func (s *Statement) Validate() error {
 	if s.IncompatibleContentIllegal != "" {
 		c.oneOf("incompatible_content_illegal", "INCOMPATIBLE_CONTENT_ILLEGALS", s.IncompatibleContentIllegal)
 		if !incompatible {
-			c.fail("incompatible_content_illegal", "only with DECISION_GROUND_INCOMPATIBLE_CONTENT")
+			c.fail("incompatible_content_illegal", CodeNotApplicable, "only with DECISION_GROUND_INCOMPATIBLE_CONTENT")
 		}
 	}
 
 	if len(s.ContentType) == 0 {
-		c.fail("content_type", "required")
+		c.fail("content_type", CodeRequired, "required")
 	}
 	c.allOf("content_type", "CONTENT_TYPES", s.ContentType)
 	c.otherText("content_type_other", s.ContentTypeOther, slices.Contains(s.ContentType, "CONTENT_TYPE_OTHER"))
@@ -213,10 +249,10 @@ func (s *Statement) Validate() error {
 	c.oneOf("content_language", "LANGUAGES", s.ContentLanguage)
 
 	if c.required("content_date", s.ContentDate) {
-		c.date("content_date", s.ContentDate, minContentDate)
+		c.date("content_date", s.ContentDate, MinContentDate)
 	}
 	if c.required("application_date", s.ApplicationDate) {
-		c.date("application_date", s.ApplicationDate, minApplicationDate)
+		c.date("application_date", s.ApplicationDate, MinApplicationDate)
 	}
 	for field, d := range map[string]*string{
 		"end_date_account_restriction":    s.EndDateAccountRestriction,
@@ -236,8 +272,12 @@ func (s *Statement) Validate() error {
 		c.oneOf("source_type", "SOURCE_TYPES", s.SourceType)
 	}
 	c.maxLen("source_identity", s.SourceIdentity, 500)
-	if s.SourceIdentity != "" && s.SourceType == "SOURCE_VOLUNTARY" {
-		c.fail("source_identity", "must be absent with SOURCE_VOLUNTARY")
+	if !blank(s.SourceIdentity) && (slices.Contains(s.CategorySpecification, "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL") ||
+		slices.Contains(s.CategorySpecification, "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL_DEEPFAKE")) {
+		c.fail("source_identity", CodeNotApplicable, "never the identity of a notifier of child sexual abuse material (Art. 16(2)(c))")
+	}
+	if !blank(s.SourceIdentity) && s.SourceType == "SOURCE_VOLUNTARY" {
+		c.fail("source_identity", CodeNotApplicable, "must be absent with SOURCE_VOLUNTARY")
 	}
 	if c.required("automated_detection", s.AutomatedDetection) {
 		c.oneOf("automated_detection", "AUTOMATED_DETECTIONS", s.AutomatedDetection)
@@ -247,21 +287,21 @@ func (s *Statement) Validate() error {
 	}
 	if c.required("puid", s.PUID) {
 		c.maxLen("puid", s.PUID, 500)
-		if !puidRE.MatchString(s.PUID) {
-			c.fail("puid", "%q may hold only letters, digits, - and _", s.PUID)
+		if !puidRE.MatchString(strings.TrimSpace(s.PUID)) {
+			c.fail("puid", CodePUID, "%q may hold only letters, digits, - and _", s.PUID)
 		}
 	}
 	for k, v := range s.ContentID {
 		if k != "EAN-13" {
-			c.fail("content_id", "unknown key %q (only EAN-13)", k)
+			c.fail("content_id", CodeNotAccepted, "unknown key %q (only EAN-13)", k)
 		} else if !ean13RE.MatchString(v) {
-			c.fail("content_id", "EAN-13 %q is not 13 digits", v)
+			c.fail(policy.JoinPath("content_id", "EAN-13"), CodeNotAccepted, "EAN-13 %q is not 13 digits", v)
 		}
 	}
 	if len(c.errs) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(c.errs, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
+	slices.SortStableFunc(c.errs, func(a, b *policy.Problem) int { return strings.Compare(a.Path, b.Path) })
 	return c.errs
 }
 
@@ -273,28 +313,45 @@ type Batch struct {
 	Statements []Statement `json:"statements"`
 }
 
-// Validate checks the batch size, every statement, and that no puid repeats.
+// Validate checks the batch size, every statement, and that no puid
+// repeats (compared after trimming, as the database does). Paths name the
+// statement: statements[3].puid.
 func (b Batch) Validate() error {
 	c := &checker{}
 	if n := len(b.Statements); n < 1 || n > MaxBatch {
-		c.fail("statements", "a batch holds 1 to %d statements, not %d", MaxBatch, n)
+		c.fail("statements", CodeBatchSize, "a batch holds 1 to %d statements, not %d", MaxBatch, n)
 	}
-	seen := map[string]int{}
+	seen := make(map[string]int, len(b.Statements))
 	for i := range b.Statements {
+		at := policy.IndexPath("statements", i)
 		if err := b.Statements[i].Validate(); err != nil {
-			for _, fe := range err.(ValidationError) {
-				c.fail(fmt.Sprintf("statements.%d.%s", i, fe.Field), "%s", fe.Message)
-			}
+			c.errs = append(c.errs, prefixed(at, err)...)
 		}
-		if j, dup := seen[b.Statements[i].PUID]; dup {
-			c.fail(fmt.Sprintf("statements.%d.puid", i), "repeats the puid of statement %d", j)
+		puid := strings.TrimSpace(b.Statements[i].PUID)
+		if j, dup := seen[puid]; dup {
+			c.fail(policy.JoinPath(at, "puid"), CodeDuplicatePUID, "repeats the puid of statements[%d]", j)
 		}
-		seen[b.Statements[i].PUID] = i
+		seen[puid] = i
 	}
 	if len(c.errs) == 0 {
 		return nil
 	}
 	return c.errs
+}
+
+// prefixed returns the problems of err with path in front of theirs.
+func prefixed(path string, err error) policy.Problems {
+	ps, ok := err.(policy.Problems)
+	if !ok {
+		return policy.Problems{{Path: path, Code: CodeNotAccepted, Message: err.Error()}}
+	}
+	out := make(policy.Problems, len(ps))
+	for i, p := range ps {
+		q := *p
+		q.Path = policy.JoinPath(path, p.Path)
+		out[i] = &q
+	}
+	return out
 }
 
 // Batches splits statements into batches of at most MaxBatch, in order.

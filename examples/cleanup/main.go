@@ -3,16 +3,19 @@
 // decided by the default policy (or another), with the campaign's report.
 // Every figure in the report is computed by the policy over the data.
 //
-//	go run ./examples/cleanup [-json] [-policy FILE] [-statements FILE] [-groups N] [-seed N]
+//	go run ./examples/cleanup [-json] [-html FILE] [-policy FILE] [-statements FILE] [-groups N] [-seed N]
 //
 // With -statements FILE it also writes one DSA statement of reasons per
-// restricted account of the campaign to FILE, as {"statements": [...]}.
+// restricted account of the campaign to FILE, as a platform submits them:
+// JSON lines, each line one batch request body {"statements": [...]} of at
+// most 100 statements, with puids unique across the file.
+// With -html FILE it also writes the report to FILE as one self-contained
+// HTML page of charts and tables, as warden campaign -html does.
 package main
 
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -20,6 +23,7 @@ import (
 
 	"github.com/groupwarden/warden/enforcement"
 	"github.com/groupwarden/warden/enforcement/dsa"
+	"github.com/groupwarden/warden/internal/reporthtml"
 	"github.com/groupwarden/warden/internal/synth"
 	"github.com/groupwarden/warden/policy"
 )
@@ -30,9 +34,10 @@ func main() {
 	groups := flag.Int("groups", synth.Default.Groups, "how many groups the synthetic campaign has")
 	seed := flag.Uint64("seed", synth.Default.Seed, "the seed of the synthetic campaign")
 	statements := flag.String("statements", "", "write the campaign's statements of reasons to this file")
+	htmlFile := flag.String("html", "", "write the report to this file as an HTML page")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, options{
-		policyFile: *policyFile, asJSON: *asJSON, groups: *groups, seed: *seed, statements: *statements,
+		policyFile: *policyFile, asJSON: *asJSON, groups: *groups, seed: *seed, statements: *statements, html: *htmlFile,
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, "cleanup:", err)
 		os.Exit(1)
@@ -45,6 +50,7 @@ type options struct {
 	groups     int
 	seed       uint64
 	statements string
+	html       string
 }
 
 func run(ctx context.Context, w io.Writer, o options) error {
@@ -69,12 +75,26 @@ func run(ctx context.Context, w io.Writer, o options) error {
 			return err
 		}
 		defer f.Close()
-		out = &statementWriter{w: bufio.NewWriter(f), engine: engine}
-		runOpts = append(runOpts, enforcement.WithPlans(out.add))
+		out = newStatementWriter(f, engine)
+	}
+	var latencies reporthtml.Latencies
+	if out != nil || o.html != "" {
+		runOpts = append(runOpts, enforcement.WithPlans(func(p *enforcement.Plan) error {
+			latencies.Add(p)
+			if out != nil {
+				return out.add(p)
+			}
+			return nil
+		}))
 	}
 	report, err := enforcement.NewPlanner(engine).Run(ctx, campaign, synth.Cases(cfg), runOpts...)
 	if err != nil {
 		return err
+	}
+	if o.html != "" {
+		if err := writeHTML(o.html, report, &latencies); err != nil {
+			return err
+		}
 	}
 	if out != nil {
 		if err := out.close(); err != nil {
@@ -92,12 +112,17 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	return report.WriteText(w)
 }
 
-// statementWriter streams the statements of a campaign into one
-// {"statements": [...]} document, plan by plan.
+// statementWriter streams the statements of a campaign into JSON lines of
+// batches, plan by plan.
 type statementWriter struct {
 	w      *bufio.Writer
+	lines  *dsa.Writer
 	engine *policy.Engine
-	n      int
+}
+
+func newStatementWriter(w io.Writer, engine *policy.Engine) *statementWriter {
+	bw := bufio.NewWriter(w)
+	return &statementWriter{w: bw, lines: dsa.NewWriter(bw), engine: engine}
 }
 
 func (sw *statementWriter) add(p *enforcement.Plan) error {
@@ -105,26 +130,30 @@ func (sw *statementWriter) add(p *enforcement.Plan) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range statements {
-		b, err := json.Marshal(s)
-		if err != nil {
-			return err
-		}
-		sep := ",\n"
-		if sw.n == 0 {
-			sep = "{\"statements\": [\n"
-		}
-		sw.w.WriteString(sep)
-		sw.w.Write(b)
-		sw.n++
-	}
-	return nil
+	return sw.lines.Write(statements...)
 }
 
 func (sw *statementWriter) close() error {
-	if sw.n == 0 {
-		sw.w.WriteString("{\"statements\": [")
+	if err := sw.lines.Close(); err != nil {
+		return err
 	}
-	sw.w.WriteString("\n]}\n")
 	return sw.w.Flush()
+}
+
+// writeHTML writes the report as an HTML page to path.
+func writeHTML(path string, r *enforcement.Report, lat *reporthtml.Latencies) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := reporthtml.Write(w, r, lat); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -17,22 +17,28 @@ import (
 
 func TestCleanupReport(t *testing.T) {
 	var out bytes.Buffer
-	statements := filepath.Join(t.TempDir(), "statements.json")
+	statements := filepath.Join(t.TempDir(), "statements.jsonl")
 	require.NoError(t, run(context.Background(), &out, options{groups: 300, seed: synth.Default.Seed, statements: statements}))
 	assert.Contains(t, out.String(), "Focus categories (csam, pii_trafficking)")
 	assert.Contains(t, out.String(), "Funds frozen in banned accounts")
 
 	data, err := os.ReadFile(statements)
 	require.NoError(t, err)
-	var all dsa.Batch
-	require.NoError(t, json.Unmarshal(data, &all))
-	require.NotEmpty(t, all.Statements)
-	for _, b := range dsa.Batches(all.Statements) {
-		require.NoError(t, b.Validate())
+	batches, err := dsa.ReadLines(bytes.NewReader(data))
+	require.NoError(t, err, "JSON lines of valid batches, puids unique across the file")
+	require.Greater(t, len(batches), 1)
+	for _, b := range batches[:len(batches)-1] {
+		require.Len(t, b.Statements, dsa.MaxBatch, "every line but the last is a full batch")
 	}
 
 	out.Reset()
-	require.NoError(t, run(context.Background(), &out, options{groups: 50, seed: 1, asJSON: true}))
+	page := filepath.Join(t.TempDir(), "report.html")
+	require.NoError(t, run(context.Background(), &out, options{groups: 50, seed: 1, asJSON: true, html: page}))
+	html, err := os.ReadFile(page)
+	require.NoError(t, err)
+	for _, chart := range []string{"headline", "groups", "accounts", "roles", "funds", "latency"} {
+		assert.Contains(t, string(html), `<figure id="`+chart+`"`)
+	}
 	var report map[string]any
 	require.NoError(t, json.Unmarshal(out.Bytes(), &report))
 	assert.EqualValues(t, 50, report["cases"].(float64)+report["skipped"].(float64))

@@ -145,5 +145,11 @@ func stories() []story {
 			Violations: []policy.Violation{confirmed(policy.Violation{ID: "v-103", Category: "gold_scam", Severity: policy.SeverityMedium, Actor: "goldrush99"})},
 			Now:        now,
 		}},
+		{"an account with no known creation date is not new: the new-account rule leaves it alone", policy.Case{
+			Target: policy.TargetAccount, Group: guild,
+			Account:    &policy.Account{ID: "oldhand"},
+			Violations: []policy.Violation{confirmed(policy.Violation{ID: "v-105", Category: "gold_scam", Severity: policy.SeverityMedium, Actor: "oldhand"})},
+			Now:        now,
+		}},
 	}
 }

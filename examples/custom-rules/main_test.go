@@ -27,7 +27,9 @@ func TestRun(t *testing.T) {
 		"account quill (member): suspend 14d by rule cheat-seller",
 		"account vex (member): suspend 7d by rule hate-speech",
 		"account goldrush99 (member): suspend 14d by rule new-account-scam",
+		"account oldhand (member): none",
 	}, verdicts)
 	assert.Contains(t, out.String(), "guard proportionality lowered ban to suspend")
 	assert.Contains(t, out.String(), "guard double-judgment lowered close to restrict")
+	assert.Contains(t, out.String(), "variables.new_account=false", "an unknown creation date is not a new account")
 }

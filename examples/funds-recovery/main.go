@@ -1,8 +1,11 @@
 // Command funds-recovery narrates the recovery of a banned account's wallet
 // balance, from the ban to the payout: the notice that tells the holder the
-// funds are safe, the claim on the hotline, the identity check, a
-// chargeback, the approval, a payout refused because it would go to
-// someone else's account, and the payout to the holder's own account.
+// funds are safe, the claim the plan's freeze opens, the claim on the
+// hotline, the identity check, a chargeback, an approval refused because
+// the agent who proposed the chargeback may not approve it, the approval by
+// a supervisor, a payout refused because it would go to someone else's
+// account, a write refused because another operator got there first, and
+// the payout to the holder's own account.
 //
 //	go run ./examples/funds-recovery
 package main
@@ -15,7 +18,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/groupwarden/warden/appeal"
+	"github.com/groupwarden/warden/appeal/funds"
 	"github.com/groupwarden/warden/enforcement"
 	"github.com/groupwarden/warden/policy"
 )
@@ -32,11 +35,11 @@ var t0 = time.Date(2026, 2, 20, 10, 0, 0, 0, time.UTC)
 func at(hours int) time.Time { return t0.Add(time.Duration(hours) * time.Hour) }
 
 func run(w io.Writer) error {
-	cfg := appeal.DefaultConfig()
-	planner := enforcement.NewPlanner(policy.Default(), enforcement.WithFundsRoutes(cfg.Routes()))
+	cfg := funds.DefaultConfig()
+	planner := enforcement.NewPlanner(policy.Default(), enforcement.WithFundsRoutes(cfg.Routes))
 
 	// 1. The ban: Li Wei posted verified CSAM in a group; her wallet holds CNY 1,250.00.
-	li := policy.Account{ID: "u-liwei", RealNameVerified: true,
+	li := policy.Account{ID: "u-liwei", Holder: "Li Wei", RealNameVerified: true,
 		Holdings: []policy.Holding{{Kind: policy.AssetWallet, Amount: 125000, Currency: "CNY"}}}
 	plan, err := planner.Plan(context.Background(), enforcement.GroupCase{
 		Group:   policy.Group{ID: "g-77", Owner: "u-owner", Members: 2},
@@ -57,51 +60,73 @@ func run(w io.Writer) error {
 		}
 	}
 
-	// 2. The claim: each event is checked against the claim's state; the
-	// caller stores the events, the claim is their fold.
-	own := appeal.Destination{Account: "bank-6222-0001", Name: "Li Wei", Verified: true}
-	steps := []struct {
-		say string
-		e   appeal.Event
-	}{
-		{"The ban freezes the wallet balance.",
-			appeal.Event{ID: "e1", Kind: appeal.Frozen, At: t0, Account: li.ID, Holder: "Li Wei", Verified: true, Asset: policy.AssetWallet, Currency: "CNY", Amount: 125000}},
-		{"Li Wei calls the customer-service hotline.",
-			appeal.Event{ID: "e2", Kind: appeal.ClaimOpened, At: at(26), Channel: "customer-service hotline"}},
-		{"An agent checks her identity by phone against the real-name record.",
-			appeal.Event{ID: "e3", Kind: appeal.IdentityChecked, At: at(26), By: "agent-4", Method: "phone", Holder: "Li Wei"}},
-		{"A payment she received is charged back to the buyer who paid it.",
-			appeal.Event{ID: "e4", Kind: appeal.DeductionProposed, At: at(27), By: "agent-4", Amount: 8800, Basis: appeal.Chargeback, Reference: "chargeback cb-2231", Payee: "the original payer of order 2231"}},
-		{"The agent closes the review of deductions.",
-			appeal.Event{ID: "e5", Kind: appeal.DeductionsClosed, At: at(27), By: "agent-4"}},
-		{"A supervisor approves the claim.",
-			appeal.Event{ID: "e6", Kind: appeal.ClaimApproved, At: at(30), By: "supervisor-2"}},
-		{"Someone asks to pay the balance into a friend's account.",
-			appeal.Event{ID: "e7", Kind: appeal.PayoutRequested, At: at(31), Destination: appeal.Destination{Account: "bank-9999", Name: "Zhang San", Verified: true}}},
-		{"The payout goes to Li Wei's own verified bank account.",
-			appeal.Event{ID: "e8", Kind: appeal.PayoutRequested, At: at(31), Destination: own}},
-		{"The bank confirms the transfer.",
-			appeal.Event{ID: "e9", Kind: appeal.PayoutConfirmed, At: at(40), Reference: "e8"}},
-		{"The confirmation arrives a second time.",
-			appeal.Event{ID: "e9", Kind: appeal.PayoutConfirmed, At: at(40), Reference: "e8"}},
+	// 2. The plan's freeze opens one claim per holding.
+	claims, _, err := cfg.Open(plan)
+	if err != nil {
+		return err
 	}
-	var claim appeal.Claim
+	freeze := plan.Freezes()[0]
+	claim := claims[freeze.Claim]
+	fmt.Fprintf(w, "The freeze opens claim %s: %s held for %s, the holder of record.\n\n", freeze.Claim, money(claim.Held), claim.Holder)
+
+	// 3. Each event is checked against the claim's state; the caller
+	// stores the events, the claim is their fold.
+	now := at(48) // the time it is for the desk; the library reads no clock
+	own := funds.Destination{Account: "bank-6222-0001", Name: "Li Wei", Verified: true}
+	steps := []struct {
+		say   string
+		e     funds.Event
+		stale bool // written against the claim as it was one event ago
+	}{
+		{"Li Wei calls the customer-service hotline.",
+			funds.Event{ID: "e2", Kind: funds.EventOpened, At: at(26), Channel: "customer-service hotline"}, false},
+		{"An agent checks her identity by phone against the real-name record.",
+			funds.Event{ID: "e3", Kind: funds.EventIdentityChecked, At: at(26), By: "agent-4", Method: "phone", Holder: "Li Wei"}, false},
+		{"A payment she received is charged back to the buyer who paid it.",
+			funds.Event{ID: "e4", Kind: funds.EventDeductionProposed, At: at(27), By: "agent-4", Amount: 8800, Basis: funds.BasisChargeback, Reference: "chargeback cb-2231", Payee: "the original payer of order 2231"}, false},
+		{"The same chargeback is proposed again under another event.",
+			funds.Event{ID: "e4b", Kind: funds.EventDeductionProposed, At: at(27), By: "agent-5", Amount: 8800, Basis: funds.BasisChargeback, Reference: "Chargeback CB-2231", Payee: "the original payer of order 2231"}, false},
+		{"The agent closes the review of deductions.",
+			funds.Event{ID: "e5", Kind: funds.EventDeductionsClosed, At: at(27), By: "agent-4"}, false},
+		{"The same agent tries to approve the claim.",
+			funds.Event{ID: "e6a", Kind: funds.EventApproved, At: at(30), By: "Agent-4 "}, false},
+		{"A supervisor approves the claim.",
+			funds.Event{ID: "e6", Kind: funds.EventApproved, At: at(30), By: "supervisor-2"}, false},
+		{"Someone asks to pay the balance into a friend's account.",
+			funds.Event{ID: "e7", Kind: funds.EventPayoutRequested, At: at(31), Destination: funds.Destination{Account: "bank-9999", Name: "Zhang San", Verified: true}}, false},
+		{"The payout goes to Li Wei's own verified bank account.",
+			funds.Event{ID: "e8", Kind: funds.EventPayoutRequested, At: at(31), Destination: own}, false},
+		{"A second operator, working from the claim before that payout, requests another.",
+			funds.Event{ID: "e8b", Kind: funds.EventPayoutRequested, At: at(31), Destination: own}, true},
+		{"The bank confirms the transfer.",
+			funds.Event{ID: "e9", Kind: funds.EventPayoutConfirmed, At: at(40), Reference: "e8"}, false},
+		{"The confirmation arrives a second time.",
+			funds.Event{ID: "e9", Kind: funds.EventPayoutConfirmed, At: at(40), Reference: "e8"}, false},
+	}
+	previous := claim
 	for i, s := range steps {
-		next, err := cfg.Apply(claim, s.e)
-		var refused *appeal.RefusedError
+		e := claim.Next(s.e)
+		if s.stale {
+			e = previous.Next(s.e)
+		}
+		next, err := cfg.Apply(claim, e, now)
+		var refused *funds.RefusedError
 		switch {
 		case errors.As(err, &refused):
-			fmt.Fprintf(w, "%2d. %s\n    REFUSED (%s): %s\n", i+1, s.say, refused.Code, refused.Reason)
+			fmt.Fprintf(w, "%2d. %s\n    REFUSED (%s at %s): %s\n", i+1, s.say, refused.Code, refused.Path, refused.Reason)
 			continue
 		case err != nil:
 			return err
 		}
+		if next.Version != claim.Version {
+			previous = claim
+		}
 		claim = next
-		fmt.Fprintf(w, "%2d. %s\n    %-20s held %s  deducted %s  paid %s\n", i+1, s.say, claim.Status, money(claim.Held), money(claim.Deducted), money(claim.Paid))
+		fmt.Fprintf(w, "%2d. %s\n    %-20s held %s  deducted %s  paid %s  (version %d)\n", i+1, s.say, claim.Status, money(claim.Held), money(claim.Deducted), money(claim.Paid), claim.Version)
 	}
-	fmt.Fprintf(w, "\nMoney conserved: %v (held + paid + deducted + remitted = %s = frozen %s)\n",
-		claim.Conserved(), money(claim.Held+claim.Paid+claim.Deducted+claim.Remitted), money(claim.Frozen+claim.Valuation))
+	fmt.Fprintf(w, "\nMoney conserved: %v (held + paid + deducted + remitted + released = %s = frozen %s)\n",
+		claim.Conserved(), money(claim.Held+claim.Paid+claim.Deducted+claim.Remitted+claim.Released), money(claim.Frozen+claim.Valuation))
 	return nil
 }
 
-func money(minor int64) string { return fmt.Sprintf("CNY %d.%02d", minor/100, minor%100) }
+func money(minor int64) string { return enforcement.Amount("CNY", minor) }

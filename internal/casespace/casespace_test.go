@@ -15,7 +15,8 @@ import (
 )
 
 // defaultRules are the conditions and the penalty expression of the
-// default policy, as written there.
+// default policy as its first version wrote them (the shipped one is tested
+// as it is in default_test.go).
 var defaultRules = []struct{ name, src string }{
 	{"focus-group-close", "violation.zero_tolerance"},
 	{"focus-leader-ban", "violation.zero_tolerance && variables.leader && variables.serious"},

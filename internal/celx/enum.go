@@ -1,6 +1,6 @@
 // Package celx holds the CEL plumbing of warden that is not public API: the
-// opaque enum values that rule expressions compare, their ordering overloads,
-// and the mapping of CEL source positions back into YAML files.
+// opaque enum values that rule expressions compare and their ordering
+// overloads.
 package celx
 
 import (

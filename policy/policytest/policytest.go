@@ -41,6 +41,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/groupwarden/warden/internal/yamlpos"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -88,7 +89,7 @@ type Expect struct {
 func Parse(path string, data []byte) (*File, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, syntaxError(path, data, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -117,6 +118,20 @@ func Parse(path string, data []byte) (*File, error) {
 		}
 	}
 	return f, nil
+}
+
+// syntaxError places a YAML syntax error at the line of the problem, which
+// yaml.v3's own message often misstates, as path:line: problem.
+func syntaxError(path string, data []byte, err error) error {
+	msg := yamlpos.Messages(err)[0]
+	line := yamlpos.ErrorLine(strings.Split(string(data), "\n"), msg, yamlpos.Unmarshal)
+	if line == 0 {
+		line = yamlpos.StatedLine(msg)
+	}
+	if line == 0 {
+		return fmt.Errorf("%s: %s", path, yamlpos.Problem(msg))
+	}
+	return fmt.Errorf("%s:%d: %s", path, line, yamlpos.Problem(msg))
 }
 
 // Load reads and parses a fixture file.

@@ -1,0 +1,213 @@
+package funds
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+// Apply checks an event against a claim and returns the claim after it.
+// now is the time it is for the caller (the library reads no clock); an
+// event dated after it is refused. A refused event returns the claim
+// unchanged with a *RefusedError. An event whose ID was applied before
+// returns the claim unchanged and no error when its content is the same
+// ([Digest]), and is refused with CodeIDConflict otherwise, so a retried
+// event has effect once, also after the claim was stored and loaded.
+// Apply never modifies the claim it is given.
+//
+// The common checks, in order: the claim is consistent ([Config.Check]);
+// the event has an id, a valid kind and a time no later than now; it is
+// not a retry; its Seq is the claim's version plus one and its Prev the
+// claim's head (else CodeVersion or CodeChain, both matching ErrConflict);
+// it is not older than the claim's last event (time corrections aside);
+// the claim is not over. Then the row of [Transitions] for the event and
+// the claim's status and route runs: a legal hold refuses what the row
+// does not allow on hold, a person must act where the row says so, and
+// the row's own checks run in order.
+func (cfg Config) Apply(c Claim, e Event, now time.Time) (Claim, error) {
+	if err := cfg.Check(c); err != nil {
+		re := err.(*RefusedError)
+		re.Event, re.Kind, re.Status = e.ID, e.Kind, c.Status
+		return c, re
+	}
+	if r := basic(&e, now); r != nil {
+		return c, r.at(&c, &e)
+	}
+	if i := slices.IndexFunc(c.Log, func(en Entry) bool { return en.ID == e.ID }); i >= 0 {
+		if c.Log[i].Digest != Digest(e) {
+			return c, refuse(CodeIDConflict, "id", "id %q belongs to another event (seq %d)", e.ID, c.Log[i].Seq).at(&c, &e)
+		}
+		return c, nil // a retry: applied already
+	}
+	n := c.clone()
+	if err := cfg.step(&n, &e); err != nil {
+		return c, err
+	}
+	return n, nil
+}
+
+// basic checks what an event must be whatever the claim: an id, a valid
+// kind and enums, a time no later than now.
+func basic(e *Event, now time.Time) *refusal {
+	switch {
+	case now.IsZero():
+		return refuse(CodeInvalidEvent, "", "Apply needs the time it is now")
+	case e.ID == "":
+		return refuse(CodeInvalidEvent, "id", "an event needs an id")
+	case !e.Kind.IsValid():
+		return refuse(CodeUnknownTransition, "kind", "unknown event kind %d", e.Kind)
+	case e.At.IsZero():
+		return refuse(CodeInvalidEvent, "at", "an event needs a time")
+	case e.Basis != 0 && !e.Basis.IsValid():
+		return refuse(CodeBasis, "basis", "%d is not a basis", e.Basis)
+	case !validAsset(e.Asset):
+		return refuse(CodeInvalidEvent, "asset", "%d is not an asset kind", e.Asset)
+	case e.At.After(now):
+		return refuse(CodeFuture, "at", "dated %s, after now (%s)", e.At.Format(time.RFC3339), now.Format(time.RFC3339))
+	case !e.Corrected.IsZero() && e.Corrected.After(now):
+		return refuse(CodeFuture, "corrected", "dated %s, after now (%s)", e.Corrected.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// step applies a new event (not a retry) to n in place, or leaves n as it
+// was and returns the refusal. n must own its lists.
+func (cfg Config) step(n *Claim, e *Event) error {
+	c := n // the checks read the state before the event
+	var r *refusal
+	switch {
+	case e.Seq != c.Version+1:
+		r = refuse(CodeVersion, "seq", "written for version %d, but the claim is at version %d", e.Seq-1, c.Version)
+	case e.Prev != c.Head:
+		r = refuse(CodeChain, "prev", "does not follow the claim's last event")
+	case c.Version >= MaxEvents:
+		r = refuse(CodeLimit, "", "a claim has at most %d events", MaxEvents)
+	case c.Version > 0 && e.Kind != EventTimeCorrected && e.At.Before(c.LastActivity):
+		r = refuse(CodeTime, "at", "at %s is before the claim's last event at %s (a person can correct a mistyped time with %s)",
+			e.At.Format(time.RFC3339), c.LastActivity.Format(time.RFC3339), EventTimeCorrected)
+	case c.Status.Final():
+		r = refuse(CodeWrongState, "", "the claim is over")
+	}
+	var rw *row
+	if r == nil {
+		rw, r = cfg.find(c, e)
+	}
+	if r == nil && c.LegalHold != "" && !rw.OnHold {
+		r = refuse(CodeLegalHold, "", "legal hold %q pauses the claim", c.LegalHold)
+	}
+	if r == nil && rw.Person {
+		r = person(e)
+	}
+	for i := 0; r == nil && i < len(rw.checks); i++ {
+		r = rw.checks[i].fn(cfg, c, e)
+	}
+	if r != nil {
+		return r.at(c, e)
+	}
+	prev := n.Head
+	if rw.effect != nil {
+		rw.effect(cfg, n, e)
+	}
+	if rw.To != 0 {
+		n.Status = rw.To
+	}
+	n.compact()
+	digest := Digest(*e)
+	n.LastActivity = e.At.UTC()
+	n.Version++
+	n.Head = chain(prev, n.Version, digest)
+	n.Log = append(n.Log, Entry{Seq: n.Version, ID: e.ID, Kind: e.Kind, At: e.At.UTC(), Digest: digest})
+	return nil
+}
+
+func validAsset(k policy.AssetKind) bool {
+	_, err := k.MarshalText()
+	return err == nil
+}
+
+// find returns the row for the event in the claim's status and route.
+func (cfg Config) find(c *Claim, e *Event) (*row, *refusal) {
+	r, _ := cfg.Route(c.Asset)
+	for i := range table {
+		rw := &table[i]
+		if rw.Event != e.Kind || !rw.Route.admits(r.Redeem) {
+			continue
+		}
+		if len(rw.From) == 0 && c.Status == 0 || slices.Contains(rw.From, c.Status) {
+			return rw, nil
+		}
+	}
+	if c.Status == 0 {
+		return nil, refuse(CodeWrongState, "kind", "a claim starts with a %s event", EventFrozen)
+	}
+	if e.Kind == EventValuationChanged && !r.Redeem {
+		return nil, refuse(CodeWrongState, "kind", "only a holding redeemed before its payout changes value")
+	}
+	return nil, refuse(CodeWrongState, "kind", "%s is not accepted in state %s", e.Kind, c.Status)
+}
+
+func (r *refusal) at(c *Claim, e *Event) *RefusedError {
+	return &RefusedError{Event: e.ID, Kind: e.Kind, Status: c.Status, Code: r.code, Path: r.path, Reason: r.msg}
+}
+
+// Replay folds a stored log into the claim it makes, as of now. Beyond
+// what Apply checks, the log must be exactly the claim's: numbered 1, 2, 3
+// … without gap or duplicate, each event naming the head before it, no id
+// twice. A log with an edited, removed, inserted or reordered event stops
+// at it with a *RefusedError whose Path is events[i].field. It returns the
+// claim as far as the log replays.
+func (cfg Config) Replay(events []Event, now time.Time) (Claim, error) {
+	var c Claim
+	seen := make(map[string]bool, len(events))
+	for i, e := range events {
+		r := basic(&e, now)
+		switch {
+		case r != nil:
+		case e.Seq != i+1:
+			r = refuse(CodeSequence, "seq", "event %d of the log has seq %d", i+1, e.Seq)
+		case seen[e.ID]:
+			r = refuse(CodeSequence, "id", "id %q appears twice in the log", e.ID)
+		case e.Prev != c.Head:
+			r = refuse(CodeChain, "prev", "the log was changed before this event: it does not follow the events before it")
+		}
+		var err error
+		if r != nil {
+			err = r.at(&c, &e)
+		} else {
+			// The claim is Replay's own and consistent by construction: it
+			// is stepped in place, without the copy and the check Apply
+			// makes, so replay is linear in the log.
+			before := c
+			if err = cfg.step(&c, &e); err != nil {
+				c = before
+			}
+		}
+		if err != nil {
+			re := *err.(*RefusedError)
+			re.Path = policy.JoinPath(policy.IndexPath("events", i), re.Path)
+			return c, &re
+		}
+		seen[e.ID] = true
+	}
+	return c, nil
+}
+
+// Verify reports whether a stored claim is the fold of its stored log: it
+// replays the log and compares. It detects a snapshot that was edited, and,
+// through the chain, any edited, removed or inserted event.
+func (cfg Config) Verify(snapshot Claim, events []Event, now time.Time) error {
+	c, err := cfg.Replay(events, now)
+	if err != nil {
+		return err
+	}
+	got, err1 := json.Marshal(c)
+	want, err2 := json.Marshal(snapshot)
+	if err1 != nil || err2 != nil || string(got) != string(want) {
+		return &RefusedError{Status: snapshot.Status, Code: CodeSnapshotDiffers,
+			Reason: fmt.Sprintf("the stored claim (version %d) is not the fold of its %d events", snapshot.Version, len(events))}
+	}
+	return nil
+}

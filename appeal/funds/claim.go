@@ -1,0 +1,254 @@
+package funds
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+// Claim is the state of the recovery of one frozen holding: the fold of its
+// events. Amounts are integer minor units of Currency. The zero Claim is
+// the state before the first event. A Claim survives JSON: stored and
+// loaded again it recognises every event it applied, and [Config.Check]
+// refuses one whose numbers do not add up.
+type Claim struct {
+	Account  string           `json:"account"`
+	Holder   string           `json:"holder"`
+	Asset    policy.AssetKind `json:"asset"`
+	Currency string           `json:"currency"`
+	Product  string           `json:"product,omitempty"`
+	Channel  string           `json:"channel,omitempty"`
+	Status   Status           `json:"status"`
+
+	// Frozen is what was frozen; Valuation the sum of explicit valuation
+	// changes since. Held + Paid + Deducted + Remitted + Released always
+	// equals Frozen + Valuation.
+	Frozen    int64 `json:"frozen"`
+	Valuation int64 `json:"valuation"`
+	Held      int64 `json:"held"`
+	Paid      int64 `json:"paid"`
+	Deducted  int64 `json:"deducted"`
+	Remitted  int64 `json:"remitted"`
+	Released  int64 `json:"released"`
+
+	// HolderVerified is the account's verified real-name record;
+	// IdentityCheckedBy the person who checked that the claimant is its
+	// holder. Names of people are kept normalised (see [SamePerson]).
+	HolderVerified    bool        `json:"holder_verified"`
+	IdentityCheckedBy string      `json:"identity_checked_by,omitempty"`
+	Deductions        []Deduction `json:"deductions,omitempty"`
+	// Pending holds deductions proposed but not yet executed; approval
+	// executes them.
+	Pending    []Deduction `json:"pending,omitempty"`
+	ApprovedBy string      `json:"approved_by,omitempty"`
+	// Rejecters are the people who rejected the claim; none of them
+	// decides it again on appeal.
+	Rejecters  []string  `json:"rejecters,omitempty"`
+	RejectedAt time.Time `json:"rejected_at,omitzero"`
+	// LegalHold, when set, names the order that pauses the claim.
+	LegalHold string `json:"legal_hold,omitempty"`
+	// Payout is the payout in flight, if any; Payouts the ones paid.
+	Payout  *Payout  `json:"payout,omitempty"`
+	Payouts []Payout `json:"payouts,omitempty"`
+	// LastActivity is the time of the last event; dormancy counts from it.
+	LastActivity time.Time `json:"last_activity,omitzero"`
+
+	// Version counts the events applied; the next event carries Seq
+	// Version+1. Head is the digest of the chain of events so far, which
+	// the next event names as Prev. Log holds, per event applied, what
+	// recognises it when it comes again.
+	Version int     `json:"version"`
+	Head    string  `json:"head,omitempty"`
+	Log     []Entry `json:"log,omitempty"`
+}
+
+// Entry records one applied event: enough to recognise it when it is
+// retried and to correct its time.
+type Entry struct {
+	Seq  int       `json:"seq"`
+	ID   string    `json:"id"`
+	Kind EventKind `json:"kind"`
+	At   time.Time `json:"at"`
+	// Digest is the event's content digest ([Digest]).
+	Digest string `json:"digest"`
+}
+
+// Deduction is an amount taken from the held funds on a documented basis.
+type Deduction struct {
+	Event  string `json:"event"`
+	Amount int64  `json:"amount"`
+	Basis  Basis  `json:"basis"`
+	// Reference is the chargeback or the court order; a reference is
+	// deducted at most once per claim.
+	Reference string `json:"reference"`
+	// Payee receives the amount: the original payer of a chargeback, the
+	// party a court order names.
+	Payee string `json:"payee"`
+	By    string `json:"by"`
+}
+
+// Payout is money sent to the holder.
+type Payout struct {
+	Event       string      `json:"event"`
+	Amount      int64       `json:"amount"`
+	Destination Destination `json:"destination"`
+}
+
+// Destination is where a payout goes. It must be in the holder's own,
+// verified name.
+type Destination struct {
+	Account  string `json:"account"`
+	Name     string `json:"name"`
+	Verified bool   `json:"verified"`
+}
+
+// SamePerson reports whether two names name the same person: names are
+// compared after trimming surrounding space and folding case, so
+// "Reviewer-7 " is reviewer-7.
+func SamePerson(a, b string) bool { return normal(a) == normal(b) }
+
+func normal(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+// Conserved reports whether the money adds up and no amount is negative.
+func (c *Claim) Conserved() bool {
+	return c.Held >= 0 && c.Paid >= 0 && c.Deducted >= 0 && c.Remitted >= 0 && c.Released >= 0 &&
+		c.Held+c.Paid+c.Deducted+c.Remitted+c.Released == c.Frozen+c.Valuation
+}
+
+// Next stamps an event for this claim: its Seq is the claim's next version
+// and its Prev the claim's head. A store appends it only if the claim it
+// holds is still at that version (compare and append).
+func (c *Claim) Next(e Event) Event {
+	e.Seq, e.Prev = c.Version+1, c.Head
+	return e
+}
+
+// pending is the sum of the pending deductions.
+func (c *Claim) pending() int64 {
+	var sum int64
+	for _, d := range c.Pending {
+		sum += d.Amount
+	}
+	return sum
+}
+
+// hasReference reports whether a deduction, pending or executed, has the
+// reference already.
+func (c *Claim) hasReference(ref string) bool {
+	same := func(d Deduction) bool { return normal(d.Reference) == normal(ref) }
+	return slices.ContainsFunc(c.Pending, same) || slices.ContainsFunc(c.Deductions, same)
+}
+
+// compact makes empty lists nil, so a claim equals itself read back from
+// JSON.
+func (c *Claim) compact() {
+	if len(c.Pending) == 0 {
+		c.Pending = nil
+	}
+	if len(c.Deductions) == 0 {
+		c.Deductions = nil
+	}
+}
+
+// clone copies the claim so that applying an event never touches the
+// state it was given.
+func (c Claim) clone() Claim {
+	c.Deductions = slices.Clone(c.Deductions)
+	c.Pending = slices.Clone(c.Pending)
+	c.Payouts = slices.Clone(c.Payouts)
+	c.Rejecters = slices.Clone(c.Rejecters)
+	c.Log = slices.Clone(c.Log)
+	if c.Payout != nil {
+		p := *c.Payout
+		c.Payout = &p
+	}
+	return c
+}
+
+// Check reports whether a claim is one that events could have made: its
+// amounts add up and are in bounds, its derived fields (totals, version,
+// status and the fields each status implies) agree with the rest. Apply
+// checks every claim it is given, so a hand-made or damaged snapshot is
+// refused before anything is applied to it. Check cannot tell a consistent
+// forgery from the real thing: [Config.Verify] replays the events for that.
+func (cfg Config) Check(c Claim) error {
+	if c.Version == 0 {
+		if !c.isZero() {
+			return snapshotErr("version", "a claim without events has no other state")
+		}
+		return nil
+	}
+	type rule struct {
+		ok   bool
+		path string
+		msg  string
+	}
+	var deducted, paid int64
+	for _, d := range c.Deductions {
+		deducted += d.Amount
+	}
+	for _, p := range c.Payouts {
+		paid += p.Amount
+	}
+	inFlight := c.Status == StatusPayoutPending
+	rules := []rule{
+		{c.Status.IsValid(), "status", "not a status"},
+		{c.Account != "" && c.Currency != "", "account", "a claim names its account and currency"},
+		{c.Version == len(c.Log) && c.Version <= MaxEvents, "version", fmt.Sprintf("version %d with %d entries in the log", c.Version, len(c.Log))},
+		{len(c.Log) > 0 && c.Log[0].Kind == EventFrozen && c.Head != "", "log", "the log starts with the freeze and has a head"},
+		{len(c.Log) == 0 || c.LastActivity.Equal(c.Log[len(c.Log)-1].At), "last_activity", "differs from the time of the last event"},
+		{inRange(c.Frozen) && inRange(c.Held) && inRange(c.Paid) && inRange(c.Deducted) && inRange(c.Remitted) &&
+			inRange(c.Released) && inRange(c.Frozen+c.Valuation), "frozen", fmt.Sprintf("an amount outside 0..%d", MaxAmount)},
+		{c.Conserved(), "held", fmt.Sprintf("held %d + paid %d + deducted %d + remitted %d + released %d is not frozen %d + valuation %d",
+			c.Held, c.Paid, c.Deducted, c.Remitted, c.Released, c.Frozen, c.Valuation)},
+		{deducted == c.Deducted, "deducted", fmt.Sprintf("%d is not the sum %d of the deductions", c.Deducted, deducted)},
+		{paid == c.Paid, "paid", fmt.Sprintf("%d is not the sum %d of the payouts", c.Paid, paid)},
+		{(c.Payout != nil) == inFlight, "payout", "a payout is in flight exactly when the status is payout-pending"},
+		{c.Payout == nil || c.Payout.Amount == c.Held, "payout.amount", "a payout in flight is what is held"},
+		{c.Paid == 0 || c.Status == StatusPaid, "paid", "money is paid only by the payout that ends the claim"},
+		{c.Remitted == 0 || c.Status == StatusRemitted, "remitted", "money is remitted only by the event that ends the claim"},
+		{c.Released == 0 || c.Status == StatusReleased, "released", "money is released only by the event that ends the claim"},
+		{!c.Status.Final() || c.Held == 0, "held", "a claim that is over holds nothing"},
+		{!c.HolderVerified || c.Holder != "", "holder", "a verified record names its holder"},
+		{c.IdentityCheckedBy == "" || c.HolderVerified, "identity_checked_by", "identity is checked only against a verified record"},
+		{c.IdentityCheckedBy != "" || !slices.Contains(checkedStates, c.Status), "identity_checked_by", "no identity check, in a state that needs one"},
+		{c.ApprovedBy != "" || !slices.Contains(approvedStates, c.Status), "approved_by", "no approval, in a state that needs one"},
+		{!c.RejectedAt.IsZero() == (len(c.Rejecters) > 0), "rejected_at", "a rejection has a time and a person"},
+	}
+	for _, r := range rules {
+		if !r.ok {
+			return snapshotErr(r.path, r.msg)
+		}
+	}
+	refs := map[string]bool{}
+	for i, d := range slices.Concat(c.Deductions, c.Pending) {
+		if d.Amount <= 0 || !d.Basis.IsValid() || d.By == "" || refs[normal(d.Reference)] {
+			return snapshotErr(policy.IndexPath("deductions", i), "a deduction is positive, has a basis and a person, and its reference is deducted once")
+		}
+		refs[normal(d.Reference)] = true
+	}
+	ids := map[string]bool{}
+	for i, en := range c.Log {
+		if en.Seq != i+1 || en.ID == "" || ids[en.ID] || !en.Kind.IsValid() {
+			return snapshotErr(policy.IndexPath("log", i), "entries are numbered from 1, with distinct ids")
+		}
+		ids[en.ID] = true
+	}
+	return nil
+}
+
+// The states that need an identity check or an approval behind them.
+var (
+	checkedStates  = []Status{StatusIdentityVerified, StatusDeductionsReviewed, StatusApproved, StatusRedeemed, StatusPayoutPending, StatusPaid, StatusRejected, StatusInReview}
+	approvedStates = []Status{StatusApproved, StatusRedeemed, StatusPayoutPending, StatusPaid}
+)
+
+func inRange(v int64) bool { return v >= 0 && v <= MaxAmount }
+
+func (c *Claim) isZero() bool {
+	return c.Status == 0 && c.Account == "" && c.Frozen == 0 && c.Held == 0 && c.Head == "" && len(c.Log) == 0 &&
+		c.Payout == nil && len(c.Deductions) == 0 && len(c.Pending) == 0 && c.Valuation == 0
+}

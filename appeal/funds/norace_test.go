@@ -1,0 +1,5 @@
+//go:build !race
+
+package funds_test
+
+const raceEnabled = false

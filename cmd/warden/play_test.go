@@ -1,0 +1,457 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+// The embedded samples are copies of files of the repository's testdata;
+// go test -update copies them again.
+func TestPlaySamplesMatchTestdata(t *testing.T) {
+	for dir, from := range map[string]string{"play/samples/eval": samples, "play/samples/cases": cases} {
+		entries, err := fs.ReadDir(playFiles, dir)
+		require.NoError(t, err)
+		require.NotEmpty(t, entries)
+		for _, ent := range entries {
+			got, err := fs.ReadFile(playFiles, dir+"/"+ent.Name())
+			require.NoError(t, err)
+			want, err := os.ReadFile(filepath.Join(from, ent.Name()))
+			require.NoError(t, err, "the sample %s is not in %s any more", ent.Name(), from)
+			if *update && !bytes.Equal(got, want) {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, ent.Name()), want, 0o644))
+				continue
+			}
+			assert.Equal(t, string(want), string(got), "%s/%s differs from %s: run go test ./cmd/warden -update", dir, ent.Name(), from)
+		}
+	}
+	// Fixture samples name no policy of their own: they run against the editor's.
+	entries, err := fs.ReadDir(playFiles, "play/samples/cases")
+	require.NoError(t, err)
+	for _, ent := range entries {
+		fx, err := loadFixtures(filepath.Join(cases, ent.Name()), &env{})
+		require.NoError(t, err)
+		assert.Empty(t, fx.Policy, ent.Name())
+	}
+}
+
+func newTestPlay(t *testing.T) (*playServer, *httptest.Server) {
+	t.Helper()
+	s, err := newPlayServer("", nil)
+	require.NoError(t, err)
+	srv := httptest.NewServer(s.handler())
+	t.Cleanup(srv.Close)
+	return s, srv
+}
+
+// call posts a request to the API and decodes the answer.
+func call(t *testing.T, srv *httptest.Server, path string, req any) (int, playResponse, string) {
+	t.Helper()
+	b, err := json.Marshal(req)
+	require.NoError(t, err)
+	return post(t, srv, path, b)
+}
+
+func post(t *testing.T, srv *httptest.Server, path string, body []byte) (int, playResponse, string) {
+	t.Helper()
+	res, err := http.Post(srv.URL+path, "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var buf bytes.Buffer
+	_, err = buf.ReadFrom(res.Body)
+	require.NoError(t, err)
+	var resp playResponse
+	var problem playProblem
+	if res.StatusCode == http.StatusOK {
+		require.NoError(t, json.Unmarshal(buf.Bytes(), &resp), buf.String())
+	} else {
+		require.NoError(t, json.Unmarshal(buf.Bytes(), &problem), buf.String())
+		require.NotEmpty(t, problem.Error)
+	}
+	return res.StatusCode, resp, problem.Error
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// The usage text quotes the limits the server applies.
+func TestPlayUsageQuotesTheLimits(t *testing.T) {
+	usage := strings.Join(strings.Fields(playUsage), " ")
+	assert.Contains(t, usage, fmt.Sprintf("over %d MiB", playMaxBody>>20))
+	assert.Contains(t, usage, fmt.Sprintf("timeout of %d seconds", int(playTimeout/time.Second)))
+	assert.Contains(t, usage, fmt.Sprintf("at most %d at a time", playMaxRunning))
+	assert.Contains(t, usage, "limit of 1,000,000")
+	assert.EqualValues(t, 1_000_000, playCostLimit)
+}
+
+func TestPlayStartAndPage(t *testing.T) {
+	_, srv := newTestPlay(t)
+	res, err := http.Get(srv.URL + "/api/start")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var start playStart
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&start))
+	assert.Equal(t, string(policy.DefaultSource()), start.Policy.Source)
+	assert.Equal(t, playLimits{MaxBody: playMaxBody, Timeout: "5s", CostLimit: playCostLimit}, start.Limits)
+	var names []string
+	for _, f := range start.Fixtures {
+		names = append(names, f.Name)
+	}
+	assert.Contains(t, names, "members.yaml")
+	require.NotEmpty(t, start.Cases)
+
+	for path, typ := range map[string]string{"/": "text/html", "/play.js": "text/javascript", "/play.css": "text/css"} {
+		res, err := http.Get(srv.URL + path)
+		require.NoError(t, err)
+		res.Body.Close()
+		assert.Equal(t, http.StatusOK, res.StatusCode, path)
+		assert.Contains(t, res.Header.Get("Content-Type"), typ, path)
+		assert.Contains(t, res.Header.Get("Content-Security-Policy"), "default-src 'self'", path)
+	}
+	// The page loads nothing from elsewhere.
+	for _, name := range []string{"index.html", "play.js", "play.css"} {
+		b, err := fs.ReadFile(playFiles, "play/static/"+name)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), "http://", name)
+		assert.NotContains(t, string(b), "https://", name)
+	}
+	res, err = http.Get(srv.URL + "/api/check")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, res.StatusCode)
+	res, err = http.Get(srv.URL + "/api/nothing")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+}
+
+func TestPlayCheck(t *testing.T) {
+	_, srv := newTestPlay(t)
+	status, resp, _ := call(t, srv, "/api/check", playRequest{Policy: string(policy.DefaultSource())})
+	require.Equal(t, http.StatusOK, status)
+	assert.True(t, resp.OK)
+	ref := policy.Default().Policy()
+	assert.Equal(t, &ref, resp.Policy)
+	assert.Equal(t, len(policy.Default().Rules()), resp.Rules)
+	assert.Equal(t, len(policy.Default().Categories()), resp.Categories)
+	assert.Empty(t, resp.Errors)
+
+	// Every broken policy of the corpus gives, through the API, the errors
+	// warden check prints for it, under the editor's file name.
+	files, err := filepath.Glob(corpus)
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, file := range files {
+		src := readFile(t, file)
+		_, want := policy.Compile(playPolicyName, []byte(src))
+		require.Error(t, want, file)
+		status, resp, _ := call(t, srv, "/api/check", playRequest{Policy: src})
+		require.Equal(t, http.StatusOK, status, file)
+		assert.False(t, resp.OK, file)
+		assert.Nil(t, resp.Policy, file)
+		var got []string
+		for _, e := range resp.Errors {
+			got = append(got, e.Error())
+		}
+		assert.Equal(t, strings.Split(want.Error(), "\n"), got, file)
+	}
+}
+
+func TestPlayDecide(t *testing.T) {
+	_, srv := newTestPlay(t)
+	pol := string(policy.DefaultSource())
+	for _, name := range []string{"owner_csam.yaml", "spam_group.yaml", "group_unverified.json"} {
+		file := filepath.Join(samples, name)
+		status, resp, _ := call(t, srv, "/api/decide", playRequest{Policy: pol, Case: readFile(t, file)})
+		require.Equal(t, http.StatusOK, status, name)
+		require.True(t, resp.OK, "%s: %+v", name, resp)
+		// The decisions are warden eval's.
+		var out bytes.Buffer
+		require.Equal(t, exitOK, run([]string{"eval", file}, nil, &out, &bytes.Buffer{}), name)
+		var want []policy.Decision
+		if bytes.HasPrefix(bytes.TrimSpace(out.Bytes()), []byte("[")) {
+			require.NoError(t, json.Unmarshal(out.Bytes(), &want))
+		} else {
+			var d policy.Decision
+			require.NoError(t, json.Unmarshal(out.Bytes(), &d))
+			want = []policy.Decision{d}
+		}
+		assertSameJSON(t, want, resp.Decisions, name)
+	}
+
+	// A case with a mistake: its position, and no decision.
+	status, resp, _ := call(t, srv, "/api/decide", playRequest{Policy: pol, Case: "target: account\nnow: 2017-02-20T10:00:00Z\ngroup: {id: g1, owner: a, members: 2}\naccount: {id: a}\nviolations:\n  - id: v1\n    category: spma\n    severity: high\n"})
+	require.Equal(t, http.StatusOK, status)
+	assert.False(t, resp.OK)
+	assert.Empty(t, resp.Decisions)
+	require.Len(t, resp.InputErrors, 1)
+	assert.Equal(t, 7, resp.InputErrors[0].Line)
+	assert.Equal(t, 15, resp.InputErrors[0].Column)
+	assert.Contains(t, resp.InputErrors[0].Message, "violations[0].category")
+
+	// Not YAML at all.
+	_, resp, _ = call(t, srv, "/api/decide", playRequest{Policy: pol, Case: "target: [account\n"})
+	require.Len(t, resp.InputErrors, 1)
+	assert.Positive(t, resp.InputErrors[0].Line)
+
+	// A broken policy: its errors, and no decision.
+	_, resp, _ = call(t, srv, "/api/decide", playRequest{Policy: "rules: {}", Case: readFile(t, filepath.Join(samples, "owner_csam.yaml"))})
+	assert.False(t, resp.OK)
+	assert.NotEmpty(t, resp.Errors)
+	assert.Empty(t, resp.Decisions)
+}
+
+func assertSameJSON(t *testing.T, want, got any, msg string) {
+	t.Helper()
+	w, err := json.Marshal(want)
+	require.NoError(t, err)
+	g, err := json.Marshal(got)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(w), string(g), msg)
+}
+
+func TestPlayExplain(t *testing.T) {
+	_, srv := newTestPlay(t)
+	for _, name := range []string{"owner_csam.yaml", "spam_group.yaml"} {
+		file := filepath.Join(samples, name)
+		status, resp, _ := call(t, srv, "/api/explain", playRequest{Policy: string(policy.DefaultSource()), Case: readFile(t, file)})
+		require.Equal(t, http.StatusOK, status)
+		require.True(t, resp.OK, "%+v", resp)
+		var out bytes.Buffer
+		require.Equal(t, exitOK, run([]string{"explain", file}, nil, &out, &bytes.Buffer{}))
+		assert.Equal(t, out.String(), resp.Text, "the page shows what warden explain prints")
+		require.NotEmpty(t, resp.Explanations)
+		var decisions []policy.Decision
+		for _, x := range resp.Explanations {
+			decisions = append(decisions, x.Decision)
+			assert.NotEmpty(t, x.Rules)
+		}
+		_, decided, _ := call(t, srv, "/api/decide", playRequest{Policy: string(policy.DefaultSource()), Case: readFile(t, file)})
+		assertSameJSON(t, decided.Decisions, decisions, "explain decides as decide does")
+	}
+}
+
+func TestPlayTest(t *testing.T) {
+	_, srv := newTestPlay(t)
+	pol := string(policy.DefaultSource())
+	src := readFile(t, filepath.Join(cases, "members.yaml"))
+	fx, err := loadFixtures(filepath.Join(cases, "members.yaml"), &env{})
+	require.NoError(t, err)
+
+	status, resp, _ := call(t, srv, "/api/test", playRequest{Policy: pol, Fixtures: src})
+	require.Equal(t, http.StatusOK, status)
+	assert.True(t, resp.OK)
+	assert.Equal(t, len(fx.Cases), resp.Ran)
+	assert.Zero(t, resp.Failed)
+
+	// One expectation changed: that case fails, at its line, the others pass.
+	i := strings.Index(src, "penalty: none")
+	edited := src[:i] + "penalty: warn" + src[i+len("penalty: none"):]
+	_, resp, _ = call(t, srv, "/api/test", playRequest{Policy: pol, Fixtures: edited})
+	assert.False(t, resp.OK)
+	assert.Equal(t, 1, resp.Failed)
+	assert.Equal(t, len(fx.Cases), resp.Ran)
+	require.Len(t, resp.Cases, len(fx.Cases))
+	assert.Equal(t, playResult{Name: fx.Cases[0].Name, Line: fx.Cases[0].Line, Diffs: []string{"penalty: got none, want warn"}}, resp.Cases[0])
+	for _, r := range resp.Cases[1:] {
+		assert.True(t, r.Passed, r.Name)
+	}
+
+	// A fixture file with a mistake: where, and no result.
+	_, resp, _ = call(t, srv, "/api/test", playRequest{Policy: pol, Fixtures: "cases:\n  - name: x\n    reason: y\n    input: {target: acount}\n"})
+	assert.False(t, resp.OK)
+	assert.Empty(t, resp.Cases)
+	require.NotEmpty(t, resp.InputErrors)
+	assert.Equal(t, 4, resp.InputErrors[0].Line, "%+v", resp.InputErrors)
+	_, resp, _ = call(t, srv, "/api/test", playRequest{Policy: pol, Fixtures: "cases: []\n"})
+	require.NotEmpty(t, resp.InputErrors)
+	assert.Equal(t, "no cases", resp.InputErrors[0].Message)
+}
+
+func TestPlayRefusesBadRequests(t *testing.T) {
+	_, srv := newTestPlay(t)
+	big, err := json.Marshal(playRequest{Policy: strings.Repeat("#", playMaxBody)})
+	require.NoError(t, err)
+	status, _, msg := post(t, srv, "/api/check", big)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	assert.Contains(t, msg, fmt.Sprint(playMaxBody))
+	// Just under the limit is read.
+	under, err := json.Marshal(playRequest{Policy: strings.Repeat("#", playMaxBody-100)})
+	require.NoError(t, err)
+	status, resp, _ := post(t, srv, "/api/check", under)
+	assert.Equal(t, http.StatusOK, status)
+	assert.False(t, resp.OK)
+
+	status, _, msg = post(t, srv, "/api/check", []byte(`{"policy": 1}`))
+	assert.Equal(t, http.StatusBadRequest, status, msg)
+	status, _, msg = post(t, srv, "/api/check", []byte(`{"polcy": ""}`))
+	assert.Equal(t, http.StatusBadRequest, status, msg)
+	assert.Contains(t, msg, "polcy")
+	status, _, _ = post(t, srv, "/api/check", []byte(`{"policy": ""} trailing`))
+	assert.Equal(t, http.StatusOK, status, "the body after the request is drained, not parsed")
+}
+
+// The server answers in time whatever an evaluation does, and keeps
+// serving: a slow one is abandoned at the timeout, the evaluations running
+// at once are bounded, and a panic is an error answer.
+func TestPlaySlowBusyAndPanic(t *testing.T) {
+	s, srv := newTestPlay(t)
+	s.timeout = 100 * time.Millisecond
+	release := make(chan struct{})
+	var mode sync.Map // what the hook does: "block" or "panic"
+	s.hook = func(ctx context.Context) {
+		if v, _ := mode.Load("mode"); v == "block" {
+			<-release
+		} else if v == "panic" {
+			panic("boom")
+		}
+	}
+	req := playRequest{Policy: string(policy.DefaultSource())}
+
+	mode.Store("mode", "block")
+	start := time.Now()
+	status, _, msg := call(t, srv, "/api/check", req)
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Contains(t, msg, "longer than 100ms")
+	assert.Less(t, time.Since(start), 2*time.Second)
+
+	// One evaluation still holds its token; fill the others.
+	var wg sync.WaitGroup
+	for range playMaxRunning - 1 {
+		wg.Go(func() {
+			status, _, _ := call(t, srv, "/api/check", req)
+			assert.Equal(t, http.StatusServiceUnavailable, status)
+		})
+	}
+	wg.Wait()
+	status, _, msg = call(t, srv, "/api/check", req)
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Contains(t, msg, "busy")
+
+	mode.Store("mode", "")
+	close(release)
+	require.Eventually(t, func() bool { return len(s.running) == 0 }, 5*time.Second, 10*time.Millisecond)
+	s.timeout = playTimeout
+	status, resp, _ := call(t, srv, "/api/check", req)
+	assert.Equal(t, http.StatusOK, status)
+	assert.True(t, resp.OK)
+
+	mode.Store("mode", "panic")
+	status, _, msg = call(t, srv, "/api/check", req)
+	assert.Equal(t, http.StatusInternalServerError, status)
+	assert.Contains(t, msg, "boom")
+	mode.Store("mode", "")
+	status, resp, _ = call(t, srv, "/api/check", req)
+	assert.Equal(t, http.StatusOK, status)
+	assert.True(t, resp.OK)
+	assert.Empty(t, s.running)
+}
+
+// Hostile policies typed into the page: each is answered within the
+// timeout, and the server decides normally afterwards.
+func TestPlayHostilePolicies(t *testing.T) {
+	s, srv := newTestPlay(t)
+	// A rule whose condition costs far more than the playground allows,
+	// under a policy that raises its own budget to let it compile.
+	list := "[" + strings.TrimSuffix(strings.Repeat("1,", 300), ",") + "]"
+	expensive := fmt.Sprintf(`name: hostile
+version: 0.1.0
+settings: {cost_budget: 1000000000000}
+appeal: {route: settings}
+categories:
+  - {name: spam, dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC}
+rules:
+  - id: slow
+    target: account
+    when: "%s.all(a, %s.all(b, %s.all(c, a + b + c > 0)))"
+    penalty: warn
+    message: '"slow"'
+    ground: {kind: contractual, reference: terms}
+`, list, list, list)
+	// A billion laughs: aliases that expand exponentially.
+	laughs := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	prev := "a"
+	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		laughs += fmt.Sprintf("%s: &%s [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n", n, n, prev, prev, prev, prev, prev, prev, prev, prev, prev, prev)
+		prev = n
+	}
+	cases := readFile(t, filepath.Join(samples, "owner_csam.yaml"))
+	hostile := map[string]string{
+		"over the cost limit": expensive,
+		"billion laughs":      laughs,
+		"deep flow nesting":   strings.Repeat("[", 200000),
+		"deep block nesting":  strings.Repeat("- ", 100000) + "x",
+		"deep CEL nesting":    strings.Replace(string(policy.DefaultSource()), "when: violation.zero_tolerance\n", "when: "+strings.Repeat("(", 20000)+"true"+strings.Repeat(")", 20000)+"\n", 1),
+		"many rules":          string(policy.DefaultSource()) + manyRules(1000),
+		"binary":              "\x00\xff\xfe" + strings.Repeat("\x01", 1000),
+	}
+	for name, pol := range hostile {
+		t.Run(name, func(t *testing.T) {
+			require.Less(t, len(pol), playMaxBody-1000, "the hostile policy fits in a request")
+			start := time.Now()
+			status, resp, msg := call(t, srv, "/api/decide", playRequest{Policy: pol, Case: cases})
+			assert.Less(t, time.Since(start), s.timeout+2*time.Second)
+			switch status {
+			case http.StatusOK:
+				for _, d := range resp.Decisions {
+					for _, e := range d.Errors {
+						assert.Contains(t, e.Message, "cost", "a rule error is the cost limit: %+v", e)
+					}
+				}
+			case http.StatusServiceUnavailable:
+				assert.Contains(t, msg, "longer than")
+			default:
+				t.Errorf("status %d: %s", status, msg)
+			}
+			t.Logf("%s: status %d in %s, ok %v, %d errors", name, status, time.Since(start).Round(time.Millisecond), resp.OK, len(resp.Errors))
+		})
+	}
+	// The cost limit is the playground's, not the policy's budget. (The
+	// slow compiles above may still run, abandoned: wait for them.)
+	// It is the cost limit that stops the rule, not the timeout, however
+	// slow the machine (the race detector slows it tenfold).
+	require.Eventually(t, func() bool { return len(s.running) == 0 }, 60*time.Second, 50*time.Millisecond)
+	s.timeout = time.Minute
+	status, resp, msg := call(t, srv, "/api/decide", playRequest{Policy: expensive, Case: "target: account\nnow: 2017-02-20T10:00:00Z\ngroup: {id: g1, owner: a, members: 2}\naccount: {id: a}\nviolations: [{id: v1, category: spam, severity: low}]\n"})
+	require.Equal(t, http.StatusOK, status, msg)
+	require.True(t, resp.OK, "%+v", resp)
+	require.Len(t, resp.Decisions, 1)
+	d := resp.Decisions[0]
+	assert.Equal(t, policy.PenaltyNone, d.Penalty)
+	require.Len(t, d.Errors, 1)
+	assert.Equal(t, "slow", d.Errors[0].Rule)
+	assert.Contains(t, d.Errors[0].Message, "cost")
+	s.timeout = playTimeout
+
+	status, resp, _ = call(t, srv, "/api/decide", playRequest{Policy: string(policy.DefaultSource()), Case: cases})
+	assert.Equal(t, http.StatusOK, status)
+	require.True(t, resp.OK)
+	assert.Equal(t, policy.PenaltyBan, resp.Decisions[0].Penalty)
+}
+
+func manyRules(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "  - {id: extra-%d, target: account, when: 'violation.severity >= severity.high && subject.age > duration(\"%dh\")', penalty: warn, message: '\"extra\"', ground: {kind: contractual, reference: terms}}\n", i, i)
+	}
+	return b.String()
+}

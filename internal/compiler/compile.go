@@ -1,0 +1,390 @@
+package compiler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+
+	"github.com/groupwarden/warden/internal/lang"
+	"github.com/groupwarden/warden/internal/vocab"
+	"github.com/groupwarden/warden/internal/yamlpos"
+)
+
+// Policy is a compiled policy: its programs, their indexes and the
+// settings decisions read. It is immutable once Compile returns it.
+type Policy struct {
+	Ref        vocab.PolicyRef
+	Canonical  []byte // the canonical form, whose sha256 is Ref.Digest
+	Categories []vocab.Category
+	CatIndex   map[string]uint8
+	// Vars are the variables in the order declared; VarIndex finds one by
+	// its qualified name (variables.x).
+	Vars     []Var
+	VarIndex map[string]int
+	// Rules are in the order declared; ByTarget lists, for each target and
+	// category index, the rules that can match, in order.
+	Rules       []*Rule
+	ByTarget    [3][][]*Rule
+	Guards      lang.Guards
+	Appeal      vocab.Appeal
+	BlastRadius int
+}
+
+// Var is a compiled variable; Prg is nil when it did not compile.
+type Var struct {
+	Name string
+	Prg  Program
+}
+
+// Compile turns a parsed spec into a policy, adding every problem it finds
+// to errs; it returns nil when there is any. costLimit is the run-time cost
+// limit of each evaluation (0: the policy's cost budget).
+func Compile(spec *lang.Spec, errs *lang.Errors, costLimit uint64) *Policy {
+	if costLimit == 0 {
+		costLimit = spec.Settings.CostBudget
+	}
+	c := &compiler{Errors: errs, spec: spec, costLimit: costLimit}
+	p := c.compile()
+	if len(errs.List) > 0 {
+		return nil
+	}
+	return p
+}
+
+// Index lists, for each target and category, the rules that can match. A
+// policy built by hand (a test's reference without indexes) calls it.
+func (p *Policy) Index() {
+	ncat := len(p.Categories)
+	for _, t := range []vocab.Target{vocab.TargetAccount, vocab.TargetGroup} {
+		p.ByTarget[t] = make([][]*Rule, ncat)
+		for _, r := range p.Rules {
+			if r.Target != t {
+				continue
+			}
+			for c := range ncat {
+				if r.Categories == nil || r.Categories[c] {
+					p.ByTarget[t][c] = append(p.ByTarget[t][c], r)
+				}
+			}
+		}
+	}
+}
+
+// compiler turns a checked spec into a policy, adding to the parser's errors.
+type compiler struct {
+	*lang.Errors
+	spec      *lang.Spec
+	costLimit uint64
+	env       *cel.Env
+	// varCost is the estimated maximum cost of each variable, its own
+	// references included; varReq its category requirement; varPenalties
+	// the penalty constants it refers to, its own references included.
+	varCost      map[string]uint64
+	varReq       map[string][]bool
+	varPenalties map[string][]string
+	// varRoles holds the roles a variable built only of role conditions admits.
+	varRoles map[string]RoleSet
+	// boolVars marks the variables of type bool that compiled.
+	boolVars map[string]bool
+	// declared holds the variables in the environment, by name; broken
+	// those among them whose problems are reported, which expressions that
+	// use them do not repeat.
+	declared map[string]bool
+	broken   map[string]bool
+}
+
+func (c *compiler) compile() *Policy {
+	s := c.spec
+	e := &Policy{
+		Guards:      s.Guards,
+		Appeal:      vocab.Appeal{Route: s.Appeal.Route, Window: s.Appeal.Window},
+		BlastRadius: s.Settings.BlastRadius,
+		CatIndex:    make(map[string]uint8, len(s.Categories)),
+		VarIndex:    make(map[string]int, len(s.Variables)),
+	}
+	if len(s.Categories) > math.MaxUint8 {
+		c.At(s.Categories[math.MaxUint8].Node, vocab.CodeInvalidValue, "a policy may declare at most %d categories", math.MaxUint8)
+		return nil
+	}
+	for i, cat := range s.Categories {
+		if cat.Name == "" {
+			continue // reported by the parser
+		}
+		if _, dup := e.CatIndex[cat.Name]; dup {
+			c.At(cat.Node, vocab.CodeDuplicateID, "category %q is declared twice", cat.Name)
+			continue
+		}
+		e.CatIndex[cat.Name] = uint8(i)
+		e.Categories = append(e.Categories, vocab.Category{
+			Name: cat.Name, Title: cat.Title, DSACategory: cat.DSACategory,
+			DSAKeywords: cat.DSAKeywords, ZeroTolerance: cat.ZeroTolerance,
+		})
+	}
+	env, err := newBaseEnv(s.Categories)
+	if err != nil {
+		c.AtLine(1, 1, vocab.CodeInvalidValue, "categories: %v", err)
+		return nil
+	}
+	c.env = env
+	c.varCost = map[string]uint64{}
+	c.varReq = map[string][]bool{}
+	c.varRoles = map[string]RoleSet{}
+	c.boolVars = map[string]bool{}
+	c.varPenalties = map[string][]string{}
+	c.declared = map[string]bool{}
+	c.broken = map[string]bool{}
+	c.variables(e)
+	ladders := c.ladders()
+	seen := map[string]bool{}
+	for i := range s.Rules {
+		r := &s.Rules[i]
+		if r.ID != "" && seen[r.ID] {
+			c.At(r.Fields["id"], vocab.CodeDuplicateID, "rule id %q is used twice", r.ID)
+		}
+		seen[r.ID] = true
+		if cr := c.rule(i, r, ladders); cr != nil {
+			e.Rules = append(e.Rules, cr)
+		}
+	}
+	if len(c.List) > 0 {
+		return nil
+	}
+	e.Index()
+	canon, err := json.Marshal(s)
+	if err != nil {
+		c.AtLine(1, 1, vocab.CodeInvalidValue, "canonical form: %v", err)
+		return nil
+	}
+	sum := sha256.Sum256(canon)
+	e.Ref = vocab.PolicyRef{Name: s.Name, Version: s.Version, Digest: hex.EncodeToString(sum[:])}
+	e.Canonical = canon
+	return e
+}
+
+// variables compiles the named variables in order. Each may use only the
+// variables declared before it, so there are no cycles.
+func (c *compiler) variables(e *Policy) {
+	env := c.env
+	// declare adds the variable to the environment; a failed Extend keeps
+	// the environment as it was.
+	declare := func(name string, t *types.Type) {
+		next, err := env.Extend(cel.Variable(NSVariables+"."+name, t))
+		if err != nil {
+			c.At(nil, vocab.CodeCELType, "variable %q: %v", name, err)
+			return
+		}
+		env = next
+		c.declared[name] = true
+	}
+	for i, v := range c.spec.Variables {
+		if v.Name == "" {
+			continue // reported by the parser
+		}
+		if _, dup := e.VarIndex[NSVariables+"."+v.Name]; dup {
+			c.At(v.Node, vocab.CodeDuplicateID, "variable %q is declared twice", v.Name)
+			continue
+		}
+		e.VarIndex[NSVariables+"."+v.Name] = len(e.Vars)
+		if v.Expression.Node == nil {
+			// Reported by the parser; declared so that its uses check.
+			e.Vars = append(e.Vars, Var{Name: v.Name})
+			c.broken[v.Name] = true
+			declare(v.Name, types.DynType)
+			continue
+		}
+		ast, ok := c.check(env, v.Expression, func(name string) bool {
+			return name != v.Name && c.declared[name]
+		}, func(name string) (vocab.Code, string) {
+			switch {
+			case name == v.Name:
+				return vocab.CodeVariableSelf, fmt.Sprintf("variable %q refers to itself", v.Name)
+			case slices.ContainsFunc(c.spec.Variables[i+1:], func(l lang.VariableSpec) bool { return l.Name == name }):
+				return vocab.CodeVariableForward, fmt.Sprintf("variable %q refers to variables.%s, which is declared after it; move it earlier", v.Name, name)
+			}
+			return vocab.CodeUnknownVariable, fmt.Sprintf("variables.%s is not declared", name)
+		})
+		if !ok {
+			e.Vars = append(e.Vars, Var{Name: v.Name})
+			c.broken[v.Name] = true
+			declare(v.Name, types.DynType)
+			continue
+		}
+		name := NSVariables + "." + v.Name
+		c.varPenalties[name] = c.penalties(ast)
+		if c.usesBroken(ast) {
+			// Its cost depends on a variable whose problem is reported.
+			e.Vars = append(e.Vars, Var{Name: v.Name})
+			c.broken[v.Name] = true
+			declare(v.Name, ast.OutputType())
+			continue
+		}
+		cost, ok := c.cost(env, ast, v.Expression)
+		c.varCost[name] = cost
+		c.varReq[name] = categoryRequirement(ast.NativeRep().Expr(), c.spec.Categories, c.varReq)
+		if roles := roleCondition(ast.NativeRep().Expr(), c.varRoles); roles != nil {
+			c.varRoles[name] = roles
+		}
+		c.boolVars[name] = ast.OutputType().IsExactType(types.BoolType)
+		var prg Program
+		if ok {
+			prg = c.program(env, ast, v.Expression, cost)
+		} else {
+			c.broken[v.Name] = true
+		}
+		e.Vars = append(e.Vars, Var{Name: v.Name, Prg: prg})
+		declare(v.Name, ast.OutputType())
+	}
+	c.env = env
+}
+
+// usesBroken reports whether a checked expression uses a broken variable.
+func (c *compiler) usesBroken(ast *cel.Ast) bool {
+	return slices.ContainsFunc(referenced(ast, NSVariables), func(name string) bool {
+		return c.broken[strings.TrimPrefix(name, NSVariables+".")]
+	})
+}
+
+// penalties returns the penalties a checked expression refers to, through
+// the variables it uses too, sorted.
+func (c *compiler) penalties(ast *cel.Ast) []string {
+	names := referenced(ast, NSPenalty)
+	for _, v := range referenced(ast, NSVariables) {
+		for _, p := range c.varPenalties[v] {
+			if !slices.Contains(names, p) {
+				names = append(names, p)
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// check parses and type-checks an expression, reporting every problem at
+// its position in the file. known tells which variables.x names exist; varErr
+// classifies one that does not.
+func (c *compiler) check(env *cel.Env, x lang.Expr, known func(string) bool, varErr func(string) (vocab.Code, string)) (*cel.Ast, bool) {
+	parsed, iss := env.Parse(x.Src)
+	if iss.Err() != nil {
+		for _, err := range iss.Errors() {
+			c.celError(x, err.Location.Line(), err.Location.Column(), vocab.CodeCELSyntax, err.Message)
+		}
+		return nil, false
+	}
+	ok := true
+	info := parsed.NativeRep().SourceInfo()
+	qualifiedRefs(parsed.NativeRep().Expr(), func(id int64, ns, name string) {
+		var code vocab.Code
+		var msg string
+		switch ns {
+		case NSCategory:
+			if !slices.ContainsFunc(c.spec.Categories, func(cs lang.CategorySpec) bool { return cs.Name == name }) {
+				code, msg = vocab.CodeUnknownCategory, fmt.Sprintf("unknown category %q: the catalogue does not declare it", name)
+			}
+		case NSPenalty:
+			if _, err := vocab.ParsePenalty(name); err != nil {
+				code, msg = vocab.CodeUnknownPenalty, err.Error()
+			}
+		case NSSeverity:
+			if s, err := vocab.ParseSeverity(name); err != nil || s == 0 {
+				code, msg = vocab.CodeCELType, fmt.Sprintf("unknown severity %q (want low, medium, high or critical)", name)
+			}
+		case NSRole:
+			if r, err := vocab.ParseRole(name); err != nil || r == 0 {
+				code, msg = vocab.CodeCELType, fmt.Sprintf("unknown role %q (want owner, admin or member)", name)
+			}
+		case NSVariables:
+			if !known(name) {
+				code, msg = varErr(name)
+			}
+		}
+		if code != "" {
+			loc := info.GetStartLocation(id)
+			c.celError(x, loc.Line(), loc.Column(), code, msg)
+			ok = false
+		}
+	})
+	if !ok {
+		return nil, false
+	}
+	checked, iss := env.Check(parsed)
+	if iss.Err() != nil {
+		for _, err := range iss.Errors() {
+			c.celError(x, err.Location.Line(), err.Location.Column(), vocab.CodeCELType, err.Message)
+		}
+		return nil, false
+	}
+	return checked, true
+}
+
+func (c *compiler) celError(x lang.Expr, line, col int, code vocab.Code, msg string) {
+	fl, fc := yamlpos.FilePosition(x.Node, c.Lines, line, col)
+	c.AtLine(fl, fc, code, "%s", msg)
+}
+
+// cost estimates an expression's maximum cost, the variables it reads
+// included, and reports it when over the budget.
+func (c *compiler) cost(env *cel.Env, ast *cel.Ast, x lang.Expr) (uint64, bool) {
+	est, err := env.EstimateCost(ast, estimator{})
+	if err != nil {
+		c.At(x.Node, vocab.CodeCostOverBudget, "cannot estimate cost: %v", err)
+		return 0, false
+	}
+	total := est.Max
+	for _, name := range referenced(ast, NSVariables) {
+		total = addSat(total, c.varCost[name])
+	}
+	if total > c.spec.Settings.CostBudget {
+		c.At(x.Node, vocab.CodeCostOverBudget, "estimated cost %d is over the budget of %d (settings.cost_budget)", total, c.spec.Settings.CostBudget)
+		return total, false
+	}
+	return total, true
+}
+
+func addSat(a, b uint64) uint64 {
+	if a > math.MaxUint64-b {
+		return math.MaxUint64
+	}
+	return a + b
+}
+
+// program plans an expression, tracking its runtime cost only when its
+// estimate does not already prove it under the limit.
+func (c *compiler) program(env *cel.Env, ast *cel.Ast, x lang.Expr, estimate uint64) Program {
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	tracked := estimate > c.costLimit
+	if tracked {
+		opts = append(opts, cel.CostLimit(c.costLimit))
+	}
+	prg, err := env.Program(ast, opts...)
+	if err != nil {
+		c.At(x.Node, vocab.CodeCELType, "%v", err)
+	}
+	return Program{Prg: prg, Tracked: tracked}
+}
+
+// Program is a planned CEL expression; Prg is nil for none. A tracked
+// program counts its run-time cost, which needs an execution frame of its own.
+type Program struct {
+	Prg     cel.Program
+	Tracked bool
+}
+
+// referenced returns the distinct names in namespace ns that a checked
+// expression refers to, sorted.
+func referenced(ast *cel.Ast, ns string) []string {
+	var names []string
+	for _, ref := range ast.NativeRep().ReferenceMap() {
+		if strings.HasPrefix(ref.Name, ns+".") && !slices.Contains(names, ref.Name) {
+			names = append(names, ref.Name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}

@@ -1,0 +1,52 @@
+package lang
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/groupwarden/warden/internal/vocab"
+)
+
+// Errors collects the problems of one policy file, each at its position,
+// for the parser and then the compiler.
+type Errors struct {
+	File  string
+	Lines []string // the file's lines, for positions inside scalars
+	List  vocab.ErrorList
+	// bad holds the nodes already reported, so that a later stage does not
+	// report the same problem again as a consequence.
+	bad map[*yaml.Node]bool
+}
+
+// At records a problem at the position of node n (the top of the file when
+// n is nil) and marks n as reported.
+func (e *Errors) At(n *yaml.Node, code vocab.Code, format string, args ...any) {
+	line, col := 1, 1
+	if n != nil {
+		line, col = n.Line, n.Column
+		if e.bad == nil {
+			e.bad = map[*yaml.Node]bool{}
+		}
+		e.bad[n] = true
+	}
+	e.AtLine(line, col, code, format, args...)
+}
+
+// AtLine records a problem at a line and column, from 1.
+func (e *Errors) AtLine(line, col int, code vocab.Code, format string, args ...any) {
+	e.List = append(e.List, &vocab.Error{File: e.File, Line: line, Column: col, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// Reported reports whether a problem was recorded at node n.
+func (e *Errors) Reported(n *yaml.Node) bool { return e.bad[n] }
+
+// Sorted returns the problems sorted by position.
+func (e *Errors) Sorted() vocab.ErrorList {
+	slices.SortStableFunc(e.List, func(a, b *vocab.Error) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	return e.List
+}

@@ -1,0 +1,185 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+
+	"cel.dev/cel-go/common/types"
+
+	"github.com/groupwarden/warden/internal/compiler"
+)
+
+// Decide takes the decision for the case's target. Every candidate rule is
+// evaluated against every violation; the guards then act on each match, and
+// the most severe remaining penalty wins (ties: the longer duration, then
+// the earlier rule). A rule that fails at run time is recorded in
+// Decision.Errors and does not count.
+//
+// Decide returns an error, and no decision, when the case is malformed (a
+// [*Problem] wrapped with [ErrInvalidCase]) or the context ends.
+func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
+	if err := ctx.Err(); err != nil {
+		return Decision{}, err
+	}
+	st := e.pool.Get().(*evalState)
+	defer func() {
+		st.release()
+		e.pool.Put(st)
+	}()
+	role, err := e.validate(&c, st)
+	if err != nil {
+		return Decision{}, err
+	}
+	st.bind(&c, role)
+	return e.decide(ctx, st)
+}
+
+// decide takes the decision for the case bound to the state.
+func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
+	c := &st.c
+	d := Decision{Target: c.Target, Subject: st.SubjectID, Role: st.Role, Policy: e.p.Ref, At: c.Now}
+	done := ctx.Done()
+	best, bestRule, bestViolation := -1, 0, 0
+	// Pending review: the winning match is provisional, or a review could
+	// raise the decision to what a provisional match would otherwise be.
+	bestProvisional := false
+	var awaiting Match // the heaviest outcome a confirming review would give
+	awaited := false
+	for vi := range st.c.Violations {
+		st.setViolation(vi)
+		candidates := e.p.ByTarget[c.Target][st.Cat]
+		if st.tr != nil {
+			st.tr.violation(e, st, candidates)
+		}
+		for _, r := range candidates {
+			if r.NeedsActor && !st.IsActor || r.Roles != nil && !r.Roles[st.Role] {
+				if st.tr != nil {
+					st.tr.skipped(r, st)
+				}
+				continue // its condition requires another subject
+			}
+			if done != nil {
+				select {
+				case <-done:
+					return Decision{}, context.Cause(ctx)
+				default:
+				}
+			}
+			ok, err := st.holds(r)
+			if st.tr != nil {
+				st.tr.held(r, ok, err)
+			}
+			if err != nil {
+				d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.V.ID, Message: err.Error()})
+				continue
+			}
+			if !ok {
+				continue
+			}
+			m, ladderEnd, err := st.ask(r)
+			if st.tr != nil {
+				st.tr.asked(r, st, err)
+			}
+			if err != nil {
+				d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.V.ID, Message: err.Error()})
+				continue
+			}
+			g := e.guard(&d, st, &m, ladderEnd)
+			if g.provisional && (!awaited || heavier(g.withoutReview, awaiting)) {
+				awaiting, awaited = g.withoutReview, true
+			}
+			d.Matches = append(d.Matches, m)
+			if best < 0 || outranks(m, d.Matches[best], r.Index, bestRule) {
+				best, bestRule, bestViolation, bestProvisional = len(d.Matches)-1, r.Index, vi, g.provisional
+			}
+		}
+	}
+	if best >= 0 && d.Matches[best].Penalty != PenaltyNone {
+		st.setViolation(bestViolation)
+		e.conclude(&d, st, d.Matches[best], e.p.Rules[bestRule])
+	}
+	provisional := bestProvisional && d.Penalty != PenaltyNone
+	heavierAwaits := awaited && awaiting.Penalty != PenaltyNone && (best < 0 || heavier(awaiting, d.Matches[best]))
+	d.PendingReview = d.PendingReview || provisional || heavierAwaits // due process may have set it
+	return d, nil
+}
+
+// heavier reports whether match a is a heavier measure than match b: a
+// higher level, or the same level for longer.
+func heavier(a, b Match) bool {
+	if la, lb := a.Penalty.Level(), b.Penalty.Level(); la != lb {
+		return la > lb
+	}
+	return a.Duration > b.Duration
+}
+
+// outranks reports whether match a beats match b: a higher level, then a
+// longer duration (permanent beats any), then an earlier rule.
+func outranks(a, b Match, aRule, bRule int) bool {
+	if la, lb := a.Penalty.Level(), b.Penalty.Level(); la != lb {
+		return la > lb
+	}
+	if a.Duration != b.Duration {
+		return a.Duration > b.Duration
+	}
+	return aRule < bRule
+}
+
+// ask computes what a matched rule asks for: its literal penalty, the
+// result of its penalty expression, or the step of its ladder the subject's
+// history reaches. ladderEnd reports that the last step was reached.
+func (st *evalState) ask(r *compiler.Rule) (m Match, ladderEnd bool, err error) {
+	m = Match{Rule: r.ID, Violation: st.V.ID}
+	switch {
+	case r.Ladder != nil:
+		step := min(st.countWithin(r.Ladder.Window), len(r.Ladder.Steps)-1)
+		s := r.Ladder.Steps[step]
+		m.Asked, m.AskedDuration = s.Penalty, s.Duration
+		m.Ladder, m.Step = r.Ladder.Name, step+1
+		// The end counts as grounds for a permanent measure only once the
+		// subject has climbed to it.
+		ladderEnd = step > 0 && step == len(r.Ladder.Steps)-1
+	case r.PenaltyX.Prg != nil:
+		out, err := st.eval(r.PenaltyX)
+		if err != nil {
+			return m, false, err
+		}
+		p, ok := out.Value().(uint8)
+		if !ok || !Penalty(p).AppliesTo(r.Target) {
+			return m, false, fmt.Errorf("penalty expression yielded %v, which a %s cannot receive", out, r.Target)
+		}
+		m.Asked = Penalty(p)
+		if m.Asked.Timed() {
+			m.AskedDuration = r.Duration
+		}
+	default:
+		m.Asked, m.AskedDuration = r.Penalty, r.Duration
+	}
+	m.Penalty, m.Duration = m.Asked, m.AskedDuration
+	return m, ladderEnd, nil
+}
+
+// conclude fills in the winning match, whose violation is the state's
+// current one: its rule, reason, ground and the appeal route, and runs the
+// due-process guard on it.
+func (e *Engine) conclude(d *Decision, st *evalState, m Match, r *compiler.Rule) {
+	d.Penalty, d.Duration = m.Penalty, m.Duration
+	d.Rule, d.Violation, d.Category = m.Rule, m.Violation, st.V.Category
+	d.Verified = st.Verified
+	d.Ground = r.Ground
+	d.Appeal = e.p.Appeal
+	if r.ConstMessage != nil {
+		d.Reason = *r.ConstMessage
+	} else if out, err := st.eval(r.Message); err != nil {
+		d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: m.Violation, Message: "message: " + err.Error()})
+	} else if s, ok := out.(types.String); ok {
+		d.Reason = string(s)
+	}
+	if st.tr != nil {
+		st.tr.concluded(r, st)
+	}
+	e.dueProcess(d, m)
+	if m.Penalty != m.Asked || m.Duration != m.AskedDuration {
+		d.Reason = loweredReason(d, m)
+	}
+}

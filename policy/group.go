@@ -1,0 +1,133 @@
+package policy
+
+import (
+	"context"
+	"slices"
+)
+
+// DecideGroup decides a group case: the group itself, then each member in
+// the order of gc.Members, as [Engine.Decide] would decide the cases
+// [GroupCase.GroupCase] and [GroupCase.MemberCase] give. It appends the
+// decisions to dst, the group's first, and returns the extended slice.
+//
+// The owner and every admin must be in the member list: their decisions
+// are the ones that matter most, and only the list carries their accounts'
+// history and holdings, so a leader who is not listed is refused
+// ([CodeMissingLeader]) rather than decided from an account invented out of
+// an id. The whole case is checked before anything is decided; a malformed
+// one gives an error (a [*Problem] wrapped with [ErrInvalidCase], its path
+// in the group case, as members[2].account.id) and dst unchanged.
+func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) ([]Decision, error) {
+	if err := ctx.Err(); err != nil {
+		return dst, err
+	}
+	st := e.pool.Get().(*evalState)
+	defer func() {
+		st.release()
+		e.pool.Put(st)
+	}()
+	c := gc.GroupCase()
+	if err := e.validateShared(&c, st); err != nil {
+		return dst, err
+	}
+	if err := checkMembers(&gc); err != nil {
+		return dst, err
+	}
+	for i := range gc.Members {
+		mc := gc.MemberCase(i)
+		if _, err := e.validateSubject(&mc, i); err != nil {
+			return dst, err
+		}
+	}
+	n := len(dst)
+	st.bind(&c, 0)
+	d, err := e.decide(ctx, st)
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst, d)
+	for i := range gc.Members {
+		m := &gc.Members[i]
+		st.c.Target, st.c.Account, st.c.Role = TargetAccount, &m.Account, m.Role
+		st.bindSubject(gc.Group.RoleOf(m.Account.ID))
+		d, err := e.decide(ctx, st)
+		if err != nil {
+			return dst[:n], err
+		}
+		dst = append(dst, d)
+	}
+	return dst, nil
+}
+
+// checkMembers checks the member list of a group case against itself and
+// its group: every account once, with a role, the count the group states,
+// the owner and every admin listed. Each member's own account and role are
+// checked as a subject.
+func checkMembers(gc *GroupCase) error {
+	g := &gc.Group
+	ownerListed := false
+	var leaders int
+	for i := range gc.Members {
+		m := &gc.Members[i]
+		if m.Account.ID == "" {
+			return invalid(subjectPath(i, "account.id"), CodeMissingField, "required")
+		}
+		if !m.Role.IsValid() {
+			return invalid(subjectPath(i, "role"), CodeInvalidValue, "want owner, admin or member")
+		}
+		for j, h := range m.Account.Holdings {
+			if h.Amount < 0 || h.Currency == "" {
+				return invalid(IndexPath(subjectPath(i, "account.holdings"), j), CodeInvalidValue, "want a non-negative amount and a currency")
+			}
+		}
+		switch m.Role {
+		case RoleOwner:
+			ownerListed = ownerListed || m.Account.ID == g.Owner
+			leaders++
+		case RoleAdmin:
+			leaders++
+		}
+	}
+	if dup, first, ok := firstDuplicate(gc.Members); ok {
+		return invalid(subjectPath(dup, "account.id"), CodeDuplicateID, "%q is members[%d] already", gc.Members[dup].Account.ID, first)
+	}
+	if g.Members != len(gc.Members) {
+		return invalid("group.members", CodeContradiction, "the group counts %d members but the case lists %d", g.Members, len(gc.Members))
+	}
+	if !ownerListed {
+		return invalid("members", CodeMissingLeader, "the group's owner %s is not in the member list", g.Owner)
+	}
+	if leaders != 1+len(g.Admins) {
+		// Roles are checked against the group member by member; what is left
+		// is an admin nobody lists.
+		for i, a := range g.Admins {
+			if !slices.ContainsFunc(gc.Members, func(m Membership) bool { return m.Account.ID == a }) {
+				return invalid(IndexPath("group.admins", i), CodeMissingLeader, "admin %s is not in the member list", a)
+			}
+		}
+	}
+	return nil
+}
+
+// firstDuplicate returns the index of the first member whose account is
+// listed before, and the index of that earlier entry.
+func firstDuplicate(ms []Membership) (dup, first int, ok bool) {
+	if len(ms) <= 32 {
+		for i := range ms {
+			for j := range i {
+				if ms[j].Account.ID == ms[i].Account.ID {
+					return i, j, true
+				}
+			}
+		}
+		return 0, 0, false
+	}
+	seen := make(map[string]int, len(ms))
+	for i := range ms {
+		if j, ok := seen[ms[i].Account.ID]; ok {
+			return i, j, true
+		}
+		seen[ms[i].Account.ID] = i
+	}
+	return 0, 0, false
+}
