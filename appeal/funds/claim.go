@@ -5,6 +5,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/groupwarden/warden/policy"
 )
@@ -106,11 +110,41 @@ type Destination struct {
 }
 
 // SamePerson reports whether two names name the same person: names are
-// compared after trimming surrounding space and folding case, so
-// "Reviewer-7 " is reviewer-7.
+// compared in their compatibility form (NFKC, so a full-width or
+// mathematical letter is the letter), with case folded, invisible
+// characters (zero-width, bidirectional marks, other format characters)
+// dropped and every run of space made one space, then trimmed. So
+// "Reviewer-7 " is reviewer-7, and so are "ｒｅｖｉｅｗｅｒ-7" and
+// "reviewer\u200b-7". Letters of another script that merely look alike
+// (a Cyrillic "е" for a Latin "e") stay different: names of people are
+// best the stable identifiers of a sign-in system.
 func SamePerson(a, b string) bool { return normal(a) == normal(b) }
 
-func normal(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+// normal is the form names and references are compared and kept in.
+func normal(name string) string {
+	s := norm.NFKC.String(name)
+	s = cases.Fold().String(strings.Map(func(r rune) rune {
+		if invisible(r) {
+			return -1
+		}
+		return r
+	}, s))
+	return strings.Join(strings.Fields(norm.NFKC.String(s)), " ")
+}
+
+// invisible reports whether r is a character that shows nothing: a
+// control or format character, or one Unicode says to ignore by default.
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) && !unicode.IsSpace(r)
+}
+
+// plain reports whether s has no invisible characters: a name that must
+// match the holder's is refused with any.
+func plain(s string) bool { return !strings.ContainsFunc(s, invisible) }
+
+// refKey is the form references compare in: as names do, and without any
+// space, so "cb - 991" is cb-991.
+func refKey(ref string) string { return strings.ReplaceAll(normal(ref), " ", "") }
 
 // Conserved reports whether the money adds up and no amount is negative.
 func (c *Claim) Conserved() bool {
@@ -138,7 +172,8 @@ func (c *Claim) pending() int64 {
 // hasReference reports whether a deduction, pending or executed, has the
 // reference already.
 func (c *Claim) hasReference(ref string) bool {
-	same := func(d Deduction) bool { return normal(d.Reference) == normal(ref) }
+	key := refKey(ref)
+	same := func(d Deduction) bool { return refKey(d.Reference) == key }
 	return slices.ContainsFunc(c.Pending, same) || slices.ContainsFunc(c.Deductions, same)
 }
 
@@ -225,10 +260,10 @@ func (cfg Config) Check(c Claim) error {
 	}
 	refs := map[string]bool{}
 	for i, d := range slices.Concat(c.Deductions, c.Pending) {
-		if d.Amount <= 0 || !d.Basis.IsValid() || d.By == "" || refs[normal(d.Reference)] {
+		if d.Amount <= 0 || !d.Basis.IsValid() || d.By == "" || refs[refKey(d.Reference)] {
 			return snapshotErr(policy.IndexPath("deductions", i), "a deduction is positive, has a basis and a person, and its reference is deducted once")
 		}
-		refs[normal(d.Reference)] = true
+		refs[refKey(d.Reference)] = true
 	}
 	ids := map[string]bool{}
 	for i, en := range c.Log {

@@ -18,8 +18,11 @@
 //   - Separation of duties: whoever proposed a pending deduction never
 //     approves the claim, nor (SeparateIdentityCheck) whoever checked the
 //     holder's identity; a rejection appealed is decided by someone other
-//     than whoever rejected it. Names compare after trimming and case
-//     folding ([SamePerson]).
+//     than whoever rejected it. Names compare in their NFKC form with case
+//     folded, invisible characters dropped and spaces collapsed
+//     ([SamePerson]); a payee's or claimant's name with invisible
+//     characters in it is refused. Two people who collude, or one person
+//     under two unrelated names, are beyond what a name comparison can see.
 //   - Every deduction has a typed basis and a person; a reference is
 //     deducted at most once per claim. A valuation change is a person's,
 //     never leaves the holding negative, and a gain beyond ValuationGrowth

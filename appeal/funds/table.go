@@ -247,7 +247,7 @@ var (
 		return nil
 	}}
 	chkClaimant = check{"the claimant is the holder", func(cfg Config, c *Claim, e *Event) *refusal {
-		if !SamePerson(e.Holder, c.Holder) {
+		if !plain(e.Holder) || !SamePerson(e.Holder, c.Holder) {
 			return refuse(CodeIdentity, "holder", "the claimant %q is not the holder of record", e.Holder)
 		}
 		return nil
@@ -382,7 +382,7 @@ var (
 			return refuse(CodeDestination, "destination.account", "the payout names the account it goes to")
 		case !d.Verified:
 			return refuse(CodeDestination, "destination.verified", "the payout must go to a verified account")
-		case !SamePerson(d.Name, c.Holder):
+		case !plain(d.Name) || !SamePerson(d.Name, c.Holder):
 			return refuse(CodeDestination, "destination.name", "the payout must go to an account in the holder's own name, not %q", d.Name)
 		}
 		return nil
