@@ -32,6 +32,12 @@ type Claim struct {
 	// equals Frozen + Valuation.
 	Frozen    int64 `json:"frozen"`
 	Valuation int64 `json:"valuation"`
+	// Unvouched is the net valuation change since a second person last
+	// vouched for the holding (a cosigned change or redemption) or since
+	// the freeze: without a cosigner it may rise no further than
+	// ValuationGrowth of the level vouched for, however the changes are
+	// split.
+	Unvouched int64 `json:"unvouched,omitempty"`
 	Held      int64 `json:"held"`
 	Paid      int64 `json:"paid"`
 	Deducted  int64 `json:"deducted"`
@@ -236,7 +242,7 @@ func (cfg Config) Check(c Claim) error {
 		{len(c.Log) > 0 && c.Log[0].Kind == EventFrozen && c.Head != "", "log", "the log starts with the freeze and has a head"},
 		{len(c.Log) == 0 || c.LastActivity.Equal(c.Log[len(c.Log)-1].At), "last_activity", "differs from the time of the last event"},
 		{inRange(c.Frozen) && inRange(c.Held) && inRange(c.Paid) && inRange(c.Deducted) && inRange(c.Remitted) &&
-			inRange(c.Released) && inRange(c.Frozen+c.Valuation), "frozen", fmt.Sprintf("an amount outside 0..%d", MaxAmount)},
+			inRange(c.Released) && inRange(c.Frozen+c.Valuation) && -MaxAmount <= c.Unvouched && c.Unvouched <= MaxAmount, "frozen", fmt.Sprintf("an amount outside 0..%d", MaxAmount)},
 		{c.Conserved(), "held", fmt.Sprintf("held %d + paid %d + deducted %d + remitted %d + released %d is not frozen %d + valuation %d",
 			c.Held, c.Paid, c.Deducted, c.Remitted, c.Released, c.Frozen, c.Valuation)},
 		{deducted == c.Deducted, "deducted", fmt.Sprintf("%d is not the sum %d of the deductions", c.Deducted, deducted)},

@@ -226,7 +226,8 @@ func TestClaimProperties(t *testing.T) {
 		g.sent = append(g.sent, frozen)
 		log := []funds.Event{frozen}
 		paid := 0
-		latest := g.now // the latest time the caller said it was
+		latest := g.now     // the latest time the caller said it was
+		var unvouched int64 // the gains since a second person last vouched
 		for range 6 + g.rng.IntN(28) {
 			// Store and reload: everything after reads the claim back from JSON.
 			raw, err := json.Marshal(claim)
@@ -280,6 +281,18 @@ func TestClaimProperties(t *testing.T) {
 			log = append(log, e)
 			claim = after
 			checkTransition(t, k, cfg, seq, before, after, e, g.now)
+			if e.Kind == funds.EventValuationChanged || e.Kind == funds.EventRedeemed {
+				cosigned := !e.Automated && e.Cosigner != "" && !funds.SamePerson(e.Cosigner, e.By)
+				gain := after.Held - before.Held
+				if unvouched += gain; cosigned {
+					unvouched = 0
+				}
+				must(t, after.Unvouched == unvouched, "seq %d: unvouched %d, not the sum %d of the gains since the last cosigned one", seq, after.Unvouched, unvouched)
+				if base := after.Held - unvouched; gain > 0 && !cosigned {
+					must(t, unvouched <= base/10000*1000, "seq %d: gains of %d in steps on a vouched %d without a second person", seq, unvouched, base)
+				}
+				k.hit("gains add up: bounded since the last cosigned level")
+			}
 			if e.Kind == funds.EventPayoutConfirmed {
 				paid++
 			}

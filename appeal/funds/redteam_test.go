@@ -84,3 +84,76 @@ func TestDestinationLookAlikes(t *testing.T) {
 		require.NoError(t, err, "%q is the holder's name", name)
 	}
 }
+
+// Growth in steps each under the bound adds up: without a cosigner the
+// holding never rises more than ValuationGrowth above the level a second
+// person last vouched for.
+func TestValuationRatchet(t *testing.T) {
+	cfg := funds.DefaultConfig() // 10%
+	c := wmClaim(t, cfg)         // 1,000,000 held
+	var err error
+	c, err = step(cfg, c, funds.Event{ID: "v1", Kind: funds.EventValuationChanged, At: at(1), By: "desk", Amount: 60000})
+	require.NoError(t, err)
+	c, err = step(cfg, c, funds.Event{ID: "v2", Kind: funds.EventValuationChanged, At: at(2), By: "desk", Amount: 40000})
+	require.NoError(t, err, "10% in two steps")
+	_, err = step(cfg, c, funds.Event{ID: "v3", Kind: funds.EventValuationChanged, At: at(3), By: "desk", Amount: 1})
+	requireRefused(t, err, funds.CodeSecondPerson)
+	_, err = step(cfg, c, funds.Event{ID: "v3", Kind: funds.EventValuationChanged, At: at(3), By: "desk", Cosigner: "Desk", Amount: 1})
+	requireRefused(t, err, funds.CodeSecondPerson)
+	ratchet := c
+	for i := range 5 {
+		ratchet, err = step(cfg, ratchet, funds.Event{ID: "r" + string(rune('0'+i)), Kind: funds.EventValuationChanged, At: at(4 + i), By: "desk", Cosigner: "DESK ", Amount: 1000})
+		if err != nil {
+			break
+		}
+	}
+	requireRefused(t, err, funds.CodeSecondPerson)
+
+	// A fall makes room again up to the vouched level, each step still
+	// within the bound of what is held.
+	c, err = step(cfg, c, funds.Event{ID: "d", Kind: funds.EventValuationChanged, At: at(10), By: "desk", Amount: -600000})
+	require.NoError(t, err)
+	_, err = step(cfg, c, funds.Event{ID: "u", Kind: funds.EventValuationChanged, At: at(11), By: "desk", Amount: 600000})
+	requireRefused(t, err, funds.CodeSecondPerson)
+	for i := 0; c.Held < 1100000; i++ {
+		gain := min(c.Held/10000*1000, 1100000-c.Held)
+		c, err = step(cfg, c, funds.Event{ID: "u" + string(rune('0'+i)), Kind: funds.EventValuationChanged, At: at(11), By: "desk", Amount: gain})
+		require.NoError(t, err, "step %d", i)
+	}
+	assert.Equal(t, int64(1100000), c.Held)
+	// A second person vouches for a new level; growth counts from it.
+	c, err = step(cfg, c, funds.Event{ID: "x", Kind: funds.EventValuationChanged, At: at(12), By: "desk", Cosigner: "risk-officer", Amount: 1})
+	require.NoError(t, err)
+	c, err = step(cfg, c, funds.Event{ID: "y", Kind: funds.EventValuationChanged, At: at(13), By: "desk", Amount: 110000})
+	require.NoError(t, err)
+	c = reload(t, c)
+	_, err = step(cfg, c, funds.Event{ID: "z", Kind: funds.EventValuationChanged, At: at(14), By: "desk", Amount: 100})
+	requireRefused(t, err, funds.CodeSecondPerson)
+
+	// A redemption counts with the changes before it.
+	c = wmClaim(t, cfg)
+	c, err = step(cfg, c, funds.Event{ID: "v1", Kind: funds.EventValuationChanged, At: at(1), By: "desk", Amount: 100000})
+	require.NoError(t, err)
+	c = approveWM(t, cfg, c)
+	_, err = step(cfg, c, funds.Event{ID: "red", Kind: funds.EventRedeemed, At: at(40), Automated: true, Amount: c.Held + 50000})
+	requireRefused(t, err, funds.CodeSecondPerson)
+	c, err = step(cfg, c, funds.Event{ID: "red", Kind: funds.EventRedeemed, At: at(40), Automated: true, Amount: c.Held})
+	require.NoError(t, err)
+}
+
+// approveWM takes a wealth-management claim from held to approved.
+func approveWM(t *testing.T, cfg funds.Config, c funds.Claim) funds.Claim {
+	t.Helper()
+	for i, e := range []funds.Event{
+		{Kind: funds.EventOpened, Channel: "online application"},
+		{Kind: funds.EventIdentityChecked, By: "agent-1", Method: "online", Holder: "Li Wei"},
+		{Kind: funds.EventDeductionsClosed, By: "agent-1"},
+		{Kind: funds.EventApproved, By: "supervisor-2"},
+	} {
+		e.ID, e.At = "wm"+string(rune('0'+i)), at(30+i)
+		var err error
+		c, err = step(cfg, c, e)
+		require.NoError(t, err, "step %d", i)
+	}
+	return c
+}

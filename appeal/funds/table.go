@@ -341,19 +341,22 @@ var (
 		}
 		return nil
 	}}
-	chkGrowth = check{"growth within ValuationGrowth or cosigned", func(cfg Config, c *Claim, e *Event) *refusal {
+	chkGrowth = check{"growth since the last cosigned level within ValuationGrowth, or cosigned", func(cfg Config, c *Claim, e *Event) *refusal {
 		gain := e.Amount
 		if e.Kind == EventRedeemed {
 			gain = e.Amount - c.Held
 		}
-		if gain <= cfg.growthBound(c.Held) {
+		// One gain is bounded by what is held, and counts with the
+		// unvouched ones before it against the level last vouched for:
+		// steps each under the bound do not add up past it.
+		if gain <= 0 || gain <= cfg.growthBound(c.Held) && c.Unvouched+gain <= cfg.growthBound(c.Held-c.Unvouched) {
 			return nil
 		}
 		switch {
 		case normal(e.By) == "" || e.Automated:
-			return refuse(CodeSecondPerson, "by", "a gain of %d on %d held is more than the bound and needs a person and a cosigner", gain, c.Held)
-		case normal(e.Cosigner) == "" || SamePerson(e.Cosigner, e.By):
-			return refuse(CodeSecondPerson, "cosigner", "a gain of %d on %d held is more than the bound and needs a second person", gain, c.Held)
+			return refuse(CodeSecondPerson, "by", "a gain of %d (%d since the last cosigned level) on %d held is more than the bound and needs a person and a cosigner", gain, c.Unvouched+gain, c.Held)
+		case !cosigned(e):
+			return refuse(CodeSecondPerson, "cosigner", "a gain of %d (%d since the last cosigned level) on %d held is more than the bound and needs a second person", gain, c.Unvouched+gain, c.Held)
 		}
 		return nil
 	}}
@@ -500,11 +503,30 @@ func effReject(cfg Config, n *Claim, e *Event) {
 func effValuation(cfg Config, n *Claim, e *Event) {
 	n.Held += e.Amount
 	n.Valuation += e.Amount
+	n.vouch(e, e.Amount)
 }
 
 func effRedeem(cfg Config, n *Claim, e *Event) {
-	n.Valuation += e.Amount - n.Held
+	gain := e.Amount - n.Held
+	n.Valuation += gain
 	n.Held = e.Amount
+	n.vouch(e, gain)
+}
+
+// vouch counts a valuation change of gain: a cosigned one vouches for the
+// new level, any other adds to what is unvouched.
+func (n *Claim) vouch(e *Event, gain int64) {
+	if cosigned(e) {
+		n.Unvouched = 0
+	} else {
+		n.Unvouched += gain
+	}
+}
+
+// cosigned reports whether a person and a second, different person signed
+// the event.
+func cosigned(e *Event) bool {
+	return !e.Automated && normal(e.By) != "" && normal(e.Cosigner) != "" && !SamePerson(e.Cosigner, e.By)
 }
 
 func effRequest(cfg Config, n *Claim, e *Event) {
