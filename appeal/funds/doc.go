@@ -32,7 +32,9 @@
 //   - Dormancy is never shorter than [MinDormancyYears]; unclaimed funds go
 //     only to the configured authority; no event may be dated after now,
 //     and a mistyped time is corrected by a person's time-corrected event
-//     that stays in the log.
+//     that stays in the log. A correction moves a time back only while
+//     that time is still to come, so it never erases activity the
+//     dormancy counts from nor closes an appeal window early.
 //   - Idempotency survives storage: the claim's log entries recognise a
 //     retried event by its content ([Digest]), whatever zone its time is
 //     read back in.

@@ -2,6 +2,7 @@ package funds_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -156,4 +157,58 @@ func approveWM(t *testing.T, cfg funds.Config, c funds.Claim) funds.Claim {
 		require.NoError(t, err, "step %d", i)
 	}
 	return c
+}
+
+// A time correction cannot erase the holder's activity to bring the
+// dormancy forward, nor move a rejection back to close the appeal window
+// early: a correction moves a time back only while that time is still to
+// come, which is how a mistyped year locks a claim.
+func TestCorrectionCannotShortenTheLaw(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	c, _ := stamp(t, cfg, walletFlow()[:2]) // opened at(24)
+	// The holder calls two years later; identity is checked.
+	call := t0.AddDate(2, 0, 0)
+	c, err := step(cfg, c, funds.Event{ID: "3", Kind: funds.EventIdentityChecked, At: call, By: "agent-4", Method: "phone", Holder: "Li Wei"})
+	require.NoError(t, err)
+	// Five years after the opening, the desk "corrects" the call back to
+	// the opening with a correction dated then, and remits.
+	today := at(24).AddDate(5, 0, 2)
+	for _, fix := range []funds.Event{
+		{ID: "fix", Kind: funds.EventTimeCorrected, At: at(25), By: "agent-9", Reference: "3", Corrected: at(24), Reason: "typo"},
+		{ID: "fix", Kind: funds.EventTimeCorrected, At: today, By: "agent-9", Reference: "3", Corrected: at(24), Reason: "typo"},
+	} {
+		_, err = cfg.Apply(c, c.Next(fix), today)
+		requireRefused(t, err, funds.CodeTime)
+	}
+	_, err = cfg.Apply(c, c.Next(funds.Event{ID: "u", Kind: funds.EventUnclaimed, At: today, Automated: true, Payee: cfg.Authority}), today)
+	requireRefused(t, err, funds.CodeTime)
+	// Moving a time later, within the past, is a correction like any.
+	later, err := cfg.Apply(c, c.Next(funds.Event{ID: "fix", Kind: funds.EventTimeCorrected, At: today, By: "agent-9", Reference: "3", Corrected: call.Add(time.Hour), Reason: "typo"}), today)
+	require.NoError(t, err)
+	assert.Equal(t, today, later.LastActivity)
+
+	// A rejection moved back to an earlier event closes the appeal
+	// window before the holder could use it.
+	c, _ = stamp(t, cfg, walletFlow()[:5]) // deductions reviewed at(27)
+	rejected := t0.AddDate(0, 3, 0)
+	c, err = step(cfg, c, funds.Event{ID: "r", Kind: funds.EventRejected, At: rejected, By: "supervisor-2", Reason: "documents do not match"})
+	require.NoError(t, err)
+	fix := funds.Event{ID: "fix", Kind: funds.EventTimeCorrected, At: rejected.Add(time.Hour), By: "supervisor-3", Reference: "r", Corrected: at(27), Reason: "typo"}
+	_, err = cfg.Apply(c, c.Next(fix), rejected.Add(time.Hour))
+	requireRefused(t, err, funds.CodeTime)
+	appeal := rejected.AddDate(0, 5, 0)
+	_, err = cfg.Apply(c, c.Next(funds.Event{ID: "a", Kind: funds.EventRejectionAppealed, At: appeal}), appeal)
+	require.NoError(t, err, "the window runs six months from the rejection")
+
+	// The mistyped year: dated after the time it is now, it is corrected.
+	c, _ = stamp(t, cfg, walletFlow()[:5])
+	typo := rejected.AddDate(1, 0, 0)
+	c, err = cfg.Apply(c, c.Next(funds.Event{ID: "r", Kind: funds.EventRejected, At: typo, By: "supervisor-2", Reason: "no"}), typo) // a clock a year ahead
+	require.NoError(t, err)
+	fix.At, fix.Corrected = rejected.Add(time.Hour), rejected
+	c, err = cfg.Apply(c, c.Next(fix), rejected.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, rejected, c.RejectedAt)
+	_, err = cfg.Apply(c, c.Next(funds.Event{ID: "a", Kind: funds.EventRejectionAppealed, At: appeal}), appeal)
+	require.NoError(t, err)
 }
