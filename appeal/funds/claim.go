@@ -227,13 +227,9 @@ func (cfg Config) Check(c Claim) error {
 		path string
 		msg  string
 	}
-	var deducted, paid int64
-	for _, d := range c.Deductions {
-		deducted += d.Amount
-	}
-	for _, p := range c.Payouts {
-		paid += p.Amount
-	}
+	deducted, okDeducted := bounded(c.Deductions, func(d Deduction) int64 { return d.Amount })
+	_, okPending := bounded(c.Pending, func(d Deduction) int64 { return d.Amount })
+	paid, okPaid := bounded(c.Payouts, func(p Payout) int64 { return p.Amount })
 	inFlight := c.Status == StatusPayoutPending
 	rules := []rule{
 		{c.Status.IsValid(), "status", "not a status"},
@@ -245,7 +241,9 @@ func (cfg Config) Check(c Claim) error {
 			inRange(c.Released) && inRange(c.Frozen+c.Valuation) && -MaxAmount <= c.Unvouched && c.Unvouched <= MaxAmount, "frozen", fmt.Sprintf("an amount outside 0..%d", MaxAmount)},
 		{c.Conserved(), "held", fmt.Sprintf("held %d + paid %d + deducted %d + remitted %d + released %d is not frozen %d + valuation %d",
 			c.Held, c.Paid, c.Deducted, c.Remitted, c.Released, c.Frozen, c.Valuation)},
+		{okDeducted && okPending, "deductions", fmt.Sprintf("a deduction, or the sum of the executed or the pending ones, outside 1..%d", MaxAmount)},
 		{deducted == c.Deducted, "deducted", fmt.Sprintf("%d is not the sum %d of the deductions", c.Deducted, deducted)},
+		{okPaid, "payouts", fmt.Sprintf("a payout, or the sum of the payouts, outside 1..%d", MaxAmount)},
 		{paid == c.Paid, "paid", fmt.Sprintf("%d is not the sum %d of the payouts", c.Paid, paid)},
 		{(c.Payout != nil) == inFlight, "payout", "a payout is in flight exactly when the status is payout-pending"},
 		{c.Payout == nil || c.Payout.Amount == c.Held, "payout.amount", "a payout in flight is what is held"},
@@ -288,6 +286,19 @@ var (
 )
 
 func inRange(v int64) bool { return v >= 0 && v <= MaxAmount }
+
+// bounded sums the amounts of xs; ok is false when one is outside
+// 1..MaxAmount or the running sum passes MaxAmount, so no sum wraps.
+func bounded[T any](xs []T, amount func(T) int64) (sum int64, ok bool) {
+	for _, x := range xs {
+		a := amount(x)
+		if a < 1 || a > MaxAmount || sum+a > MaxAmount {
+			return sum, false
+		}
+		sum += a
+	}
+	return sum, true
+}
 
 func (c *Claim) isZero() bool {
 	return c.Status == 0 && c.Account == "" && c.Frozen == 0 && c.Held == 0 && c.Head == "" && len(c.Log) == 0 &&

@@ -1,6 +1,7 @@
 package funds_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -212,3 +213,36 @@ func TestCorrectionCannotShortenTheLaw(t *testing.T) {
 	_, err = cfg.Apply(c, c.Next(funds.Event{ID: "a", Kind: funds.EventRejectionAppealed, At: appeal}), appeal)
 	require.NoError(t, err)
 }
+
+// A forged snapshot whose deductions wrap around int64 adds up to the
+// right total; Check bounds every amount and every running sum.
+func TestSnapshotSumsCannotWrap(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	c, _ := stamp(t, cfg, walletFlow()[:6]) // approved, 5,000 deducted
+	forged := reload(t, c)
+	d := forged.Deductions[0]
+	huge := func(amount int64, ref string) funds.Deduction { x := d; x.Amount, x.Reference = amount, ref; return x }
+	forged.Deductions = []funds.Deduction{huge(math.MaxInt64, "a"), huge(math.MaxInt64, "b"), huge(5002, "c")}
+	requireRefused(t, cfg.Check(forged), funds.CodeSnapshot)
+
+	forged = reload(t, c)
+	forged.Deductions = []funds.Deduction{huge(funds.MaxAmount+1, "a")}
+	forged.Deducted = funds.MaxAmount + 1
+	requireRefused(t, cfg.Check(forged), funds.CodeSnapshot)
+
+	// Pending deductions that wrap to nothing would let a deduction of
+	// everything held through, and an approval pay the wrapped ones.
+	v, _ := stamp(t, cfg, walletFlow()[:3]) // identity verified
+	forged = reload(t, v)
+	forged.Pending = []funds.Deduction{huge(math.MaxInt64, "a"), huge(math.MaxInt64, "b"), huge(2, "c")}
+	requireRefused(t, cfg.Check(forged), funds.CodeSnapshot)
+	_, err := step(cfg, forged, funds.Event{ID: "4", Kind: funds.EventDeductionProposed, At: at(26), By: "agent-5", Amount: forged.Held,
+		Basis: funds.BasisCourtOrder, Reference: "order-1", Payee: "court"})
+	requireRefused(t, err, funds.CodeSnapshot)
+
+	forged = reload(t, c)
+	forged.Payouts = []funds.Payout{{Event: "x", Amount: -1}}
+	forged.Paid = -1
+	requireRefused(t, cfg.Check(forged), funds.CodeSnapshot)
+}
+
