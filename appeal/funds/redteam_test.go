@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/groupwarden/warden/appeal/funds"
+	"github.com/groupwarden/warden/policy"
 )
 
 // One person with two spellings of a name is still one person: case
@@ -244,5 +245,31 @@ func TestSnapshotSumsCannotWrap(t *testing.T) {
 	forged.Payouts = []funds.Payout{{Event: "x", Amount: -1}}
 	forged.Paid = -1
 	requireRefused(t, cfg.Check(forged), funds.CodeSnapshot)
+}
+
+// Apply never makes a claim that Check then refuses: a holding that grows
+// after a deduction cannot take frozen + valuation past MaxAmount and
+// leave the claim stuck.
+func TestApplyStaysWithinTheLimits(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	c, _ := stamp(t, cfg, []funds.Event{
+		{ID: "1", Kind: funds.EventFrozen, At: at(0), Account: "u1", Holder: "Li Wei", Verified: true, Asset: policy.AssetWealthManagement, Currency: "CNY", Amount: funds.MaxAmount},
+		{ID: "2", Kind: funds.EventOpened, At: at(1), Channel: "online application"},
+		{ID: "3", Kind: funds.EventIdentityChecked, At: at(2), By: "agent-1", Method: "online", Holder: "Li Wei"},
+		{ID: "4", Kind: funds.EventDeductionProposed, At: at(3), By: "agent-1", Amount: funds.MaxAmount / 2, Basis: funds.BasisCourtOrder, Reference: "order-1", Payee: "court"},
+		{ID: "5", Kind: funds.EventDeductionsClosed, At: at(4), By: "agent-1"},
+		{ID: "6", Kind: funds.EventApproved, At: at(5), By: "supervisor-2"},
+	})
+	for _, e := range []funds.Event{
+		{ID: "v", Kind: funds.EventValuationChanged, At: at(6), By: "desk", Cosigner: "risk-officer", Amount: funds.MaxAmount / 2},
+		{ID: "v", Kind: funds.EventRedeemed, At: at(6), By: "desk", Cosigner: "risk-officer", Amount: funds.MaxAmount},
+	} {
+		after, err := step(cfg, c, e)
+		if err == nil {
+			require.NoError(t, cfg.Check(after), "%s leaves a claim Check refuses", e.Kind)
+			continue
+		}
+		requireRefused(t, err, funds.CodeInsufficient)
+	}
 }
 

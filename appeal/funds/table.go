@@ -336,8 +336,11 @@ var (
 		return nil
 	}}
 	chkStaysPositive = check{"the holding stays within 0 and MaxAmount", func(cfg Config, c *Claim, e *Event) *refusal {
-		if c.Held+e.Amount < 0 || c.Held+e.Amount > MaxAmount {
+		switch {
+		case c.Held+e.Amount < 0 || c.Held+e.Amount > MaxAmount:
 			return refuse(CodeInsufficient, "amount", "a change of %d would leave %d held", e.Amount, c.Held+e.Amount)
+		case c.Frozen+c.Valuation+e.Amount > MaxAmount:
+			return refuse(CodeInsufficient, "amount", "a change of %d would take frozen and valuation to %d, beyond %d", e.Amount, c.Frozen+c.Valuation+e.Amount, MaxAmount)
 		}
 		return nil
 	}}
@@ -361,8 +364,11 @@ var (
 		return nil
 	}}
 	chkProceeds = check{"proceeds within 0 and MaxAmount", func(cfg Config, c *Claim, e *Event) *refusal {
-		if !inRange(e.Amount) {
+		switch {
+		case !inRange(e.Amount):
 			return refuse(CodeInvalidEvent, "amount", "redemption proceeds of %d", e.Amount)
+		case c.Frozen+c.Valuation+e.Amount-c.Held > MaxAmount:
+			return refuse(CodeInsufficient, "amount", "proceeds of %d would take frozen and valuation to %d, beyond %d", e.Amount, c.Frozen+c.Valuation+e.Amount-c.Held, MaxAmount)
 		}
 		return nil
 	}}
