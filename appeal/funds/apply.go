@@ -86,6 +86,10 @@ func basic(e *Event, now time.Time) *refusal {
 		return refuse(CodeUnknownTransition, "kind", "unknown event kind %d", e.Kind)
 	case e.At.IsZero():
 		return refuse(CodeInvalidEvent, "at", "an event needs a time")
+	case !storable(e.At):
+		return refuse(CodeInvalidEvent, "at", "%s is outside the years 0 to 9999 a stored time can have", e.At.UTC())
+	case !storable(e.Corrected):
+		return refuse(CodeInvalidEvent, "corrected", "%s is outside the years 0 to 9999 a stored time can have", e.Corrected.UTC())
 	case e.Basis != 0 && !e.Basis.IsValid():
 		return refuse(CodeBasis, "basis", "%d is not a basis", e.Basis)
 	case !validAsset(e.Asset):
@@ -146,6 +150,15 @@ func (cfg Config) step(n *Claim, e *Event) error {
 	n.Head = chain(prev, n.Version, digest)
 	n.Log = append(n.Log, Entry{Seq: n.Version, ID: e.ID, Kind: e.Kind, At: e.At.UTC(), Digest: digest})
 	return nil
+}
+
+// storable reports whether JSON can write t, as given and in UTC (the log
+// keeps times in UTC), so that the claim can be stored and the digest
+// covers the event.
+func storable(t time.Time) bool {
+	_, err1 := t.MarshalJSON()
+	_, err2 := t.UTC().MarshalJSON()
+	return err1 == nil && err2 == nil
 }
 
 func validAsset(k policy.AssetKind) bool {

@@ -273,3 +273,22 @@ func TestApplyStaysWithinTheLimits(t *testing.T) {
 	}
 }
 
+// A time that JSON cannot write (before year 1 or after 9999) is refused:
+// the claim could not be stored, and the digest would not cover the event.
+func TestTimesJSONCannotWrite(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	far := time.Date(10001, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, when := range []time.Time{
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("", -3600)), // 10000 in UTC, as the log keeps it
+	} {
+		_, err := cfg.Apply(funds.Claim{}, funds.Event{ID: "1", Seq: 1, Kind: funds.EventFrozen, At: when, Account: "u1", Currency: "CNY", Amount: 5}, far)
+		requireRefused(t, err, funds.CodeInvalidEvent)
+	}
+	// Odd zones are fine: +14:00 and -12:00 are instants like any.
+	kiribati := time.Date(2026, 2, 21, 0, 0, 0, 0, time.FixedZone("", 14*3600))
+	c, err := cfg.Apply(funds.Claim{}, funds.Event{ID: "1", Seq: 1, Kind: funds.EventFrozen, At: kiribati, Account: "u1", Currency: "CNY", Amount: 5}, now)
+	require.NoError(t, err)
+	assert.Equal(t, c, reload(t, c))
+}
