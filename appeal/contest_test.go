@@ -259,7 +259,7 @@ func TestOverturnedBanReleasesOnlyWhatIsHeld(t *testing.T) {
 			continue
 		}
 		require.NoError(t, err)
-		a, ok := funds.ReleaseAction(after, rel.Event.ID)
+		a, ok := funds.ReleaseAction(after)
 		require.True(t, ok)
 		require.NoError(t, ex.Apply(context.Background(), a))
 		released += a.Holdings[0].Amount

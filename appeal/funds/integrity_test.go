@@ -290,7 +290,7 @@ func TestReleaseFreesOnlyWhatIsHeld(t *testing.T) {
 	rel := funds.Event{ID: "release", Kind: funds.EventReleased, At: at(50), By: "appeals-officer-1", Reference: "ruling-1"}
 	_, err := step(cfg, paid, rel)
 	requireRefused(t, err, funds.CodeWrongState)
-	_, ok := funds.ReleaseAction(paid, "k")
+	_, ok := funds.ReleaseAction(paid)
 	assert.False(t, ok, "a paid claim releases nothing")
 
 	c, _ := stamp(t, cfg, walletFlow()[:6]) // approved, chargeback deducted
@@ -301,9 +301,10 @@ func TestReleaseFreesOnlyWhatIsHeld(t *testing.T) {
 	again, err := step(cfg, c, rel)
 	require.NoError(t, err, "a retried release is the same release")
 	assert.Equal(t, c, again)
-	a, ok := funds.ReleaseAction(c, "k")
+	a, ok := funds.ReleaseAction(c)
 	require.True(t, ok)
 	assert.Equal(t, int64(120000), a.Holdings[0].Amount, "the chargeback is not released")
+	assert.Equal(t, "release", a.Key, "the action is keyed by the event that released the claim")
 	assert.True(t, c.Conserved())
 }
 
