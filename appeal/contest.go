@@ -29,8 +29,12 @@ func DefaultConfig() Config { return Config{Window: 183 * 24 * time.Hour} }
 // Contest is a penalised user's appeal against the decision of a plan.
 type Contest struct {
 	// ID identifies the contest: a digest of the plan, the account, the
-	// filing time and the grounds. Every action and event of its ruling is
-	// keyed by it, so two contests never share a key.
+	// filing time and the grounds. The reduced measure and the release
+	// events of its ruling are keyed by it, so two contests never share
+	// those keys; the undo actions keep the plan's keys, so a measure is
+	// undone once however many contests overturn it. A contest knows
+	// nothing of another on the same decision: a measure a first ruling
+	// reduced to is not undone by a second ruling.
 	ID       string          `json:"id"`
 	Plan     string          `json:"plan"`
 	Account  string          `json:"account"`
