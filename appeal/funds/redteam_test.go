@@ -1,6 +1,7 @@
 package funds_test
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 	"time"
@@ -291,4 +292,71 @@ func TestTimesJSONCannotWrite(t *testing.T) {
 	c, err := cfg.Apply(funds.Claim{}, funds.Event{ID: "1", Seq: 1, Kind: funds.EventFrozen, At: kiribati, Account: "u1", Currency: "CNY", Amount: 5}, now)
 	require.NoError(t, err)
 	assert.Equal(t, c, reload(t, c))
+}
+
+// Two operators apply to copies of one claim at once: each gets its own
+// claim, the shared one is untouched, and whichever is stored second is a
+// version conflict against the first.
+func TestConcurrentApplyOnCopies(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	c, _ := stamp(t, cfg, walletFlow()[:3])
+	want := reload(t, c)
+	events := []funds.Event{
+		c.Next(funds.Event{ID: "court", Kind: funds.EventDeductionProposed, At: at(26), By: "agent-1", Amount: 7000, Basis: funds.BasisCourtOrder, Reference: "order 5", Payee: "court registry"}),
+		c.Next(funds.Event{ID: "cb", Kind: funds.EventDeductionProposed, At: at(26), By: "agent-2", Amount: 3000, Basis: funds.BasisChargeback, Reference: "cb-1", Payee: "payer"}),
+		c.Next(funds.Event{ID: "close", Kind: funds.EventDeductionsClosed, At: at(26), By: "agent-3"}),
+		c.Next(funds.Event{ID: "hold", Kind: funds.EventLegalHoldPlaced, At: at(26), By: "legal-1", Reference: "court-7"}),
+	}
+	results := make([]funds.Claim, len(events))
+	errs := make([]error, len(events))
+	done := make(chan int)
+	for i := range events {
+		go func() {
+			for range 50 {
+				results[i], errs[i] = cfg.Apply(c, events[i], now)
+			}
+			done <- i
+		}()
+	}
+	for range events {
+		<-done
+	}
+	assert.Equal(t, want, reload(t, c), "Apply never touches the claim it is given")
+	for i := range events {
+		require.NoError(t, errs[i])
+		assert.Equal(t, c.Version+1, results[i].Version)
+		for j := range events {
+			if i != j {
+				_, err := cfg.Apply(results[i], events[j], now)
+				require.ErrorIs(t, err, funds.ErrConflict, "%s after %s", events[j].ID, events[i].ID)
+			}
+		}
+	}
+}
+
+// What a stored claim or event can say in JSON beyond what Go writes:
+// unknown fields are dropped, a duplicated key keeps its last value and
+// Check then judges the claim, a number beyond int64 or a fraction is a
+// decoding error, and -0 is 0.
+func TestOddJSON(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	c, _ := stamp(t, cfg, walletFlow()[:6])
+	raw, err := json.Marshal(c)
+	require.NoError(t, err)
+	body := string(raw)
+
+	var back funds.Claim
+	require.NoError(t, json.Unmarshal([]byte(`{"bonus":5,`+body[1:]), &back))
+	require.NoError(t, cfg.Check(back), "an unknown field is dropped")
+	require.NoError(t, json.Unmarshal([]byte(`{"held":999999999,`+body[1:]), &back))
+	require.NoError(t, cfg.Check(back), "the first of two keys loses")
+	require.NoError(t, json.Unmarshal([]byte(body[:len(body)-1]+`,"held":999999999}`), &back))
+	requireRefused(t, cfg.Check(back), funds.CodeSnapshot)
+	for _, n := range []string{"9223372036854775808", "1e15", "12.5"} {
+		assert.Error(t, json.Unmarshal([]byte(body[:len(body)-1]+`,"held":`+n+`}`), &back), n)
+	}
+	var e funds.Event
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"v","kind":"valuation-changed","at":"2026-02-21T00:00:00+14:00","amount":-0,"by":"desk"}`), &e))
+	assert.Zero(t, e.Amount)
+	assert.Equal(t, funds.Digest(funds.Event{ID: "v", Kind: funds.EventValuationChanged, At: time.Date(2026, 2, 20, 10, 0, 0, 0, time.UTC), By: "desk"}), funds.Digest(e))
 }
