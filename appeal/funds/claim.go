@@ -51,8 +51,10 @@ type Claim struct {
 	IdentityCheckedBy string      `json:"identity_checked_by,omitempty"`
 	Deductions        []Deduction `json:"deductions,omitempty"`
 	// Pending holds deductions proposed but not yet executed; approval
-	// executes them.
+	// executes them. Withdrawn keeps the ones withdrawn, with who withdrew
+	// them: whoever withdrew another's deduction does not approve.
 	Pending    []Deduction `json:"pending,omitempty"`
+	Withdrawn  []Deduction `json:"withdrawn,omitempty"`
 	ApprovedBy string      `json:"approved_by,omitempty"`
 	// Rejecters are the people who rejected the claim; none of them
 	// decides it again on appeal.
@@ -98,6 +100,8 @@ type Deduction struct {
 	// party a court order names.
 	Payee string `json:"payee"`
 	By    string `json:"by"`
+	// WithdrawnBy is the person who withdrew the deduction, if anyone.
+	WithdrawnBy string `json:"withdrawn_by,omitempty"`
 }
 
 // Payout is money sent to the holder.
@@ -192,6 +196,9 @@ func (c *Claim) compact() {
 	if len(c.Deductions) == 0 {
 		c.Deductions = nil
 	}
+	if len(c.Withdrawn) == 0 {
+		c.Withdrawn = nil
+	}
 }
 
 // clone copies the claim so that applying an event never touches the
@@ -199,6 +206,7 @@ func (c *Claim) compact() {
 func (c Claim) clone() Claim {
 	c.Deductions = slices.Clone(c.Deductions)
 	c.Pending = slices.Clone(c.Pending)
+	c.Withdrawn = slices.Clone(c.Withdrawn)
 	c.Payouts = slices.Clone(c.Payouts)
 	c.Rejecters = slices.Clone(c.Rejecters)
 	c.Log = slices.Clone(c.Log)
@@ -268,6 +276,11 @@ func (cfg Config) Check(c Claim) error {
 			return snapshotErr(policy.IndexPath("deductions", i), "a deduction is positive, has a basis and a person, and its reference is deducted once")
 		}
 		refs[refKey(d.Reference)] = true
+	}
+	for i, d := range c.Withdrawn {
+		if d.By == "" || d.WithdrawnBy == "" {
+			return snapshotErr(policy.IndexPath("withdrawn", i), "a withdrawn deduction names who proposed and who withdrew it")
+		}
 	}
 	ids := map[string]bool{}
 	for i, en := range c.Log {

@@ -15,8 +15,8 @@
 //     within 0 and [MaxAmount].
 //   - Nobody but the verified holder is paid, only into an account in the
 //     holder's own verified name, at most one payout in flight.
-//   - Separation of duties: whoever proposed a pending deduction never
-//     approves the claim, nor (SeparateIdentityCheck) whoever checked the
+//   - Separation of duties: whoever proposed a pending deduction, or
+//     withdrew one someone else proposed, never approves the claim, nor (SeparateIdentityCheck) whoever checked the
 //     holder's identity; a rejection appealed is decided by someone other
 //     than whoever rejected it. Names compare in their NFKC form with case
 //     folded, invisible characters dropped and spaces collapsed
@@ -72,7 +72,7 @@
 //	deduction-proposed   identity-verified -> (same) [person]: a typed basis; reference and payee; a positive amount; each reference once; within what is held
 //	deduction-withdrawn  identity-verified, deductions-reviewed, rejected, in-review -> (same) [person]: names a pending deduction
 //	deductions-closed    identity-verified -> deductions-reviewed [person]
-//	approved             deductions-reviewed, in-review -> approved [person]: the approver proposed no pending deduction; the approver did not check identity (SeparateIdentityCheck); nobody who rejected the claim; pending deductions within what is held
+//	approved             deductions-reviewed, in-review -> approved [person]: the approver proposed no pending deduction, nor withdrew another's; the approver did not check identity (SeparateIdentityCheck); nobody who rejected the claim; pending deductions within what is held
 //	rejected             deductions-reviewed, in-review -> rejected [person]: a reason; nobody who rejected the claim
 //	rejection-appealed   rejected -> in-review: within the appeal window
 //	valuation-changed    any active but redeemed, payout-pending -> (same) [route redeem, person, on hold]: a non-zero amount; the holding stays within 0 and MaxAmount; growth since the last cosigned level within ValuationGrowth, or cosigned

@@ -226,8 +226,9 @@ func TestClaimProperties(t *testing.T) {
 		g.sent = append(g.sent, frozen)
 		log := []funds.Event{frozen}
 		paid := 0
-		latest := g.now     // the latest time the caller said it was
-		var unvouched int64 // the gains since a second person last vouched
+		latest := g.now          // the latest time the caller said it was
+		var unvouched int64      // the gains since a second person last vouched
+		var withdrawers []string // who withdrew a deduction another proposed
 		for range 6 + g.rng.IntN(28) {
 			// Store and reload: everything after reads the claim back from JSON.
 			raw, err := json.Marshal(claim)
@@ -281,6 +282,18 @@ func TestClaimProperties(t *testing.T) {
 			log = append(log, e)
 			claim = after
 			checkTransition(t, k, cfg, seq, before, after, e, g.now)
+			switch e.Kind {
+			case funds.EventDeductionWithdrawn:
+				i := slices.IndexFunc(before.Pending, func(d funds.Deduction) bool { return d.Event == e.Reference })
+				if !funds.SamePerson(before.Pending[i].By, e.By) {
+					withdrawers = append(withdrawers, e.By)
+				}
+			case funds.EventApproved:
+				for _, w := range withdrawers {
+					must(t, !funds.SamePerson(w, e.By), "seq %d: %s withdrew another's deduction and approved", seq, e.By)
+					k.hit("whoever withdrew another's deduction does not approve")
+				}
+			}
 			if e.Kind == funds.EventValuationChanged || e.Kind == funds.EventRedeemed {
 				cosigned := !e.Automated && e.Cosigner != "" && !funds.SamePerson(e.Cosigner, e.By)
 				gain := after.Held - before.Held

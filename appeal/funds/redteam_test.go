@@ -360,3 +360,33 @@ func TestOddJSON(t *testing.T) {
 	assert.Zero(t, e.Amount)
 	assert.Equal(t, funds.Digest(funds.Event{ID: "v", Kind: funds.EventValuationChanged, At: time.Date(2026, 2, 20, 10, 0, 0, 0, time.UTC), By: "desk"}), funds.Digest(e))
 }
+
+// One supervisor cannot clear a colleague's court order and approve the
+// claim alone: whoever withdrew a deduction someone else proposed does not
+// approve the claim.
+func TestWithdrawAnothersDeductionThenApprove(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	flow := walletFlow()
+	c, _ := stamp(t, cfg, flow[:4]) // agent-4 proposed the chargeback
+	c, err := step(cfg, c, funds.Event{ID: "w", Kind: funds.EventDeductionWithdrawn, At: at(27), By: "supervisor-2", Reference: "4"})
+	require.NoError(t, err, "a supervisor may withdraw a deduction")
+	c, err = step(cfg, c, funds.Event{ID: "5", Kind: funds.EventDeductionsClosed, At: at(27), By: "agent-4"})
+	require.NoError(t, err)
+	c = reload(t, c)
+	_, err = step(cfg, c, funds.Event{ID: "6", Kind: funds.EventApproved, At: at(30), By: "Supervisor-2 "})
+	requireRefused(t, err, funds.CodeSeparation)
+	c, err = step(cfg, c, funds.Event{ID: "6", Kind: funds.EventApproved, At: at(30), By: "supervisor-3"})
+	require.NoError(t, err, "a third person approves")
+	require.Len(t, c.Withdrawn, 1, "the withdrawal stays on the claim")
+	assert.Equal(t, "supervisor-2", c.Withdrawn[0].WithdrawnBy)
+
+	// The proposer withdrawing their own deduction is no such case.
+	cfg.SeparateIdentityCheck = false
+	c, _ = stamp(t, cfg, flow[:4])
+	c, err = step(cfg, c, funds.Event{ID: "w", Kind: funds.EventDeductionWithdrawn, At: at(27), By: "agent-4", Reference: "4"})
+	require.NoError(t, err)
+	c, err = step(cfg, c, funds.Event{ID: "5", Kind: funds.EventDeductionsClosed, At: at(27), By: "agent-4"})
+	require.NoError(t, err)
+	_, err = step(cfg, c, funds.Event{ID: "6", Kind: funds.EventApproved, At: at(30), By: "agent-4"})
+	require.NoError(t, err)
+}

@@ -291,10 +291,15 @@ var (
 		}
 		return nil
 	}}
-	chkNotProposer = check{"the approver proposed no pending deduction", func(cfg Config, c *Claim, e *Event) *refusal {
+	chkNotProposer = check{"the approver proposed no pending deduction, nor withdrew another's", func(cfg Config, c *Claim, e *Event) *refusal {
 		for _, d := range c.Pending {
 			if SamePerson(d.By, e.By) {
 				return refuse(CodeSeparation, "by", "%q proposed deduction %q and cannot approve the claim", e.By, d.Event)
+			}
+		}
+		for _, d := range c.Withdrawn {
+			if SamePerson(d.WithdrawnBy, e.By) && !SamePerson(d.By, e.By) {
+				return refuse(CodeSeparation, "by", "%q withdrew deduction %q, which %s proposed, and cannot approve the claim", e.By, d.Event, d.By)
 			}
 		}
 		return nil
@@ -486,7 +491,11 @@ func effPropose(cfg Config, n *Claim, e *Event) {
 }
 
 func effWithdraw(cfg Config, n *Claim, e *Event) {
-	n.Pending = slices.DeleteFunc(n.Pending, func(d Deduction) bool { return d.Event == e.Reference })
+	i := slices.IndexFunc(n.Pending, func(d Deduction) bool { return d.Event == e.Reference })
+	d := n.Pending[i]
+	d.WithdrawnBy = normal(e.By)
+	n.Withdrawn = append(n.Withdrawn, d)
+	n.Pending = slices.Delete(n.Pending, i, i+1)
 }
 
 func effApprove(cfg Config, n *Claim, e *Event) {
