@@ -196,15 +196,29 @@ func (r *refusal) at(c *Claim, e *Event) *RefusedError {
 // … without gap or duplicate, each event naming the head before it, no id
 // twice. What only the time of writing can tell (an event after the
 // caller's now then, a correction moving back a time that had come) is
-// Apply's to refuse; Replay checks against its own now.
+// Apply's to refuse; Replay checks times against its own now, but for an
+// event a later correction in the log names.
 // A log with an edited, removed, inserted or reordered event stops
 // at it with a *RefusedError whose Path is events[i].field. It returns the
 // claim as far as the log replays.
 func (cfg Config) Replay(events []Event, now time.Time) (Claim, error) {
 	var c Claim
 	seen := make(map[string]bool, len(events))
+	// An event a later correction names is not held against now: a
+	// mistyped year, once corrected, does not stop the log replaying until
+	// that year comes. The correction's own times are.
+	corrected := map[string]bool{}
+	for _, e := range events {
+		if e.Kind == EventTimeCorrected {
+			corrected[e.Reference] = true
+		}
+	}
 	for i, e := range events {
-		r := basic(&e, now)
+		at := now
+		if corrected[e.ID] && e.At.After(now) {
+			at = e.At
+		}
+		r := basic(&e, at)
 		switch {
 		case r != nil:
 		case e.Seq != i+1:

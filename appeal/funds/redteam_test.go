@@ -390,3 +390,24 @@ func TestWithdrawAnothersDeductionThenApprove(t *testing.T) {
 	_, err = step(cfg, c, funds.Event{ID: "6", Kind: funds.EventApproved, At: at(30), By: "agent-4"})
 	require.NoError(t, err)
 }
+
+// A mistyped year, once corrected, does not keep the log from replaying
+// until that year comes: the corrected event's time is not held against
+// the replay's now, the correction's is.
+func TestCorrectedLogReplays(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	c, log := stamp(t, cfg, walletFlow()[:5])
+	rejected := t0.AddDate(0, 3, 0)
+	typo := c.Next(funds.Event{ID: "r", Kind: funds.EventRejected, At: rejected.AddDate(1, 0, 0), By: "supervisor-2", Reason: "no"})
+	c, err := cfg.Apply(c, typo, typo.At) // a clock a year ahead
+	require.NoError(t, err)
+	fix := c.Next(funds.Event{ID: "fix", Kind: funds.EventTimeCorrected, At: rejected.Add(time.Hour), By: "supervisor-3", Reference: "r", Corrected: rejected, Reason: "year mistyped"})
+	today := rejected.Add(2 * time.Hour)
+	c, err = cfg.Apply(c, fix, today)
+	require.NoError(t, err)
+	log = append(log, typo, fix)
+	require.NoError(t, cfg.Verify(c, log, today), "the corrected log replays today")
+	// An uncorrected event after now is still refused.
+	_, err = cfg.Replay(log[:len(log)-1], today)
+	requireRefused(t, err, funds.CodeFuture)
+}
