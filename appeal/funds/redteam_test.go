@@ -411,3 +411,17 @@ func TestCorrectedLogReplays(t *testing.T) {
 	_, err = cfg.Replay(log[:len(log)-1], today)
 	requireRefused(t, err, funds.CodeFuture)
 }
+
+// A snapshot edited consistently (money moved from held to a deduction
+// that was never proposed, every total adjusted) passes Check, as the
+// package says it may; Verify, replaying the log, catches it.
+func TestConsistentForgeryNeedsVerify(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	c, log := stamp(t, cfg, walletFlow()[:6])
+	forged := reload(t, c)
+	forged.Deductions = append(forged.Deductions, funds.Deduction{Event: "4", Amount: 100000, Basis: funds.BasisCourtOrder, Reference: "fake", Payee: "accomplice", By: "agent-4"})
+	forged.Deducted += 100000
+	forged.Held -= 100000
+	require.NoError(t, cfg.Check(forged))
+	requireRefused(t, cfg.Verify(forged, log, now), funds.CodeSnapshotDiffers)
+}
