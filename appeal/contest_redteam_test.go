@@ -70,3 +70,23 @@ func countFor(plan *enforcement.Plan, account string) int {
 	}
 	return n
 }
+
+// Grounds and reasons of blank space or invisible characters are none.
+func TestBlankGroundsAndReasons(t *testing.T) {
+	cfg := appeal.DefaultConfig()
+	plan := csamPlan(t)
+	for _, blank := range []string{" ", "\t\n", "\u200b", "\u3000"} {
+		_, err := cfg.File(plan, "alice", plan.At.Add(time.Hour), blank)
+		require.ErrorIs(t, err, appeal.ErrAppeal, "grounds %q", blank)
+	}
+	c, err := cfg.File(plan, "alice", plan.At.Add(time.Hour), "I had left")
+	require.NoError(t, err)
+	for _, blank := range []string{" ", "\u200b\u00a0"} {
+		_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionUpheld, By: "appeals-officer-1", At: plan.At.Add(2 * time.Hour), Reason: blank})
+		require.ErrorIs(t, err, appeal.ErrAppeal, "reason %q", blank)
+	}
+	for _, blank := range []string{"\u200b", "\u00a0"} {
+		_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionUpheld, By: blank, At: plan.At.Add(2 * time.Hour), Reason: "fine"})
+		require.ErrorIs(t, err, appeal.ErrAppeal, "by %q", blank)
+	}
+}

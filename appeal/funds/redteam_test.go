@@ -425,3 +425,15 @@ func TestConsistentForgeryNeedsVerify(t *testing.T) {
 	require.NoError(t, cfg.Check(forged))
 	requireRefused(t, cfg.Verify(forged, log, now), funds.CodeSnapshotDiffers)
 }
+
+// A reason, an order or a ruling of invisible characters names nothing.
+func TestInvisibleTextsAreNone(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	c, _ := stamp(t, cfg, walletFlow()[:5])
+	_, err := step(cfg, c, funds.Event{ID: "r", Kind: funds.EventRejected, At: at(30), By: "supervisor-2", Reason: "\u200b\u2060"})
+	requireRefused(t, err, funds.CodeInvalidEvent)
+	_, err = step(cfg, c, funds.Event{ID: "h", Kind: funds.EventLegalHoldPlaced, At: at(30), By: "legal-1", Reference: "\u200b"})
+	requireRefused(t, err, funds.CodeInvalidEvent)
+	_, err = step(cfg, c, funds.Event{ID: "x", Kind: funds.EventReleased, At: at(30), By: "officer-1", Reference: "\ufeff"})
+	requireRefused(t, err, funds.CodeInvalidEvent)
+}

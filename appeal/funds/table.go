@@ -323,7 +323,7 @@ var (
 		return nil
 	}}
 	chkReason = check{"a reason", func(cfg Config, c *Claim, e *Event) *refusal {
-		if strings.TrimSpace(e.Reason) == "" {
+		if normal(e.Reason) == "" {
 			return refuse(CodeInvalidEvent, "reason", "a %s gives its reason", e.Kind)
 		}
 		return nil
@@ -420,7 +420,7 @@ var (
 		return nil
 	}}
 	chkOrderNamed = check{"names the order", func(cfg Config, c *Claim, e *Event) *refusal {
-		if strings.TrimSpace(e.Reference) == "" {
+		if normal(e.Reference) == "" {
 			return refuse(CodeInvalidEvent, "reference", "a legal hold names its order")
 		}
 		return nil
@@ -447,7 +447,7 @@ var (
 		return nil
 	}}
 	chkRulingNamed = check{"names the ruling", func(cfg Config, c *Claim, e *Event) *refusal {
-		if strings.TrimSpace(e.Reference) == "" {
+		if normal(e.Reference) == "" {
 			return refuse(CodeInvalidEvent, "reference", "a release names the ruling that lifted the ban")
 		}
 		return nil
