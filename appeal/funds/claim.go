@@ -34,9 +34,8 @@ type Claim struct {
 	Valuation int64 `json:"valuation"`
 	// Unvouched is the net valuation change since a second person last
 	// vouched for the holding (a cosigned change or redemption) or since
-	// the freeze: without a cosigner it may rise no further than
-	// ValuationGrowth of the level vouched for, however the changes are
-	// split.
+	// the freeze: without a cosigner it stays within ValuationGrowth of
+	// the level vouched for, up or down, however the changes are split.
 	Unvouched int64 `json:"unvouched,omitempty"`
 	Held      int64 `json:"held"`
 	Paid      int64 `json:"paid"`

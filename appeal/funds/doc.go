@@ -25,9 +25,10 @@
 //     under two unrelated names, are beyond what a name comparison can see.
 //   - Every deduction has a typed basis and a person; a reference is
 //     deducted at most once per claim. A valuation change is a person's,
-//     never leaves the holding negative, and a gain that takes the holding
-//     more than ValuationGrowth above the level a second person last
-//     vouched for (Claim.Unvouched) needs a cosigner, however it is split; an automated change happens only as a redemption.
+//     never leaves the holding negative, and a change (a redemption's too)
+//     that takes the holding more than ValuationGrowth above or below the
+//     level a second person last vouched for (Claim.Unvouched) needs a
+//     cosigner, however it is split; an automated change happens only as a redemption.
 //   - A legal hold pauses everything but what the table allows on hold.
 //   - Dormancy is never shorter than [MinDormancyYears]; unclaimed funds go
 //     only to the configured authority; no event may be dated after now,
@@ -75,8 +76,8 @@
 //	approved             deductions-reviewed, in-review -> approved [person]: the approver proposed no pending deduction, nor withdrew another's; the approver did not check identity (SeparateIdentityCheck); nobody who rejected the claim; pending deductions within what is held
 //	rejected             deductions-reviewed, in-review -> rejected [person]: a reason; nobody who rejected the claim
 //	rejection-appealed   rejected -> in-review: within the appeal window
-//	valuation-changed    any active but redeemed, payout-pending -> (same) [route redeem, person, on hold]: a non-zero amount; the holding stays within 0 and MaxAmount; growth since the last cosigned level within ValuationGrowth, or cosigned
-//	redeemed             approved -> redeemed [route redeem]: proceeds within 0 and MaxAmount; growth since the last cosigned level within ValuationGrowth, or cosigned
+//	valuation-changed    any active but redeemed, payout-pending -> (same) [route redeem, person, on hold]: a non-zero amount; the holding stays within 0 and MaxAmount; the change since the last cosigned level within ValuationGrowth either way, or cosigned
+//	redeemed             approved -> redeemed [route redeem]: proceeds within 0 and MaxAmount; the change since the last cosigned level within ValuationGrowth either way, or cosigned
 //	payout-requested     approved, redeemed -> payout-pending: redeemed first; a verified holder, identity checked; the holder's own verified account; something held
 //	payout-confirmed     payout-pending -> paid: names the payout in flight
 //	payout-failed        payout-pending -> approved [route direct, on hold]: names the payout in flight

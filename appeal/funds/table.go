@@ -349,22 +349,24 @@ var (
 		}
 		return nil
 	}}
-	chkGrowth = check{"growth since the last cosigned level within ValuationGrowth, or cosigned", func(cfg Config, c *Claim, e *Event) *refusal {
-		gain := e.Amount
+	chkGrowth = check{"the change since the last cosigned level within ValuationGrowth either way, or cosigned", func(cfg Config, c *Claim, e *Event) *refusal {
+		change := e.Amount
 		if e.Kind == EventRedeemed {
-			gain = e.Amount - c.Held
+			change = e.Amount - c.Held
 		}
-		// One gain is bounded by what is held, and counts with the
+		// One change is bounded by what is held, and counts with the
 		// unvouched ones before it against the level last vouched for:
-		// steps each under the bound do not add up past it.
-		if gain <= 0 || gain <= cfg.growthBound(c.Held) && c.Unvouched+gain <= cfg.growthBound(c.Held-c.Unvouched) {
+		// steps each under the bound do not add up past it, up or down. A
+		// change back toward that level is always within it.
+		total := c.Unvouched + change
+		if abs(change) <= cfg.growthBound(c.Held) && (abs(total) <= cfg.growthBound(c.Held-c.Unvouched) || abs(total) <= abs(c.Unvouched)) {
 			return nil
 		}
 		switch {
 		case normal(e.By) == "" || e.Automated:
-			return refuse(CodeSecondPerson, "by", "a gain of %d (%d since the last cosigned level) on %d held is more than the bound and needs a person and a cosigner", gain, c.Unvouched+gain, c.Held)
+			return refuse(CodeSecondPerson, "by", "a change of %d (%d since the last cosigned level) on %d held is more than the bound and needs a person and a cosigner", change, total, c.Held)
 		case !cosigned(e):
-			return refuse(CodeSecondPerson, "cosigner", "a gain of %d (%d since the last cosigned level) on %d held is more than the bound and needs a second person", gain, c.Unvouched+gain, c.Held)
+			return refuse(CodeSecondPerson, "cosigner", "a change of %d (%d since the last cosigned level) on %d held is more than the bound and needs a second person", change, total, c.Held)
 		}
 		return nil
 	}}
@@ -536,6 +538,13 @@ func (n *Claim) vouch(e *Event, gain int64) {
 	} else {
 		n.Unvouched += gain
 	}
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // cosigned reports whether a person and a second, different person signed
