@@ -314,5 +314,5 @@ func bounded[T any](xs []T, amount func(T) int64) (sum int64, ok bool) {
 
 func (c *Claim) isZero() bool {
 	return c.Status == 0 && c.Account == "" && c.Frozen == 0 && c.Held == 0 && c.Head == "" && len(c.Log) == 0 &&
-		c.Payout == nil && len(c.Deductions) == 0 && len(c.Pending) == 0 && c.Valuation == 0
+		c.Payout == nil && len(c.Deductions) == 0 && len(c.Pending) == 0 && len(c.Withdrawn) == 0 && c.Valuation == 0 && c.Unvouched == 0
 }
