@@ -131,6 +131,9 @@ func SamePerson(a, b string) bool { return normal(a) == normal(b) }
 
 // normal is the form names and references are compared and kept in.
 func normal(name string) string {
+	if normalASCII(name) {
+		return name // most names, and every name a claim keeps
+	}
 	s := norm.NFKC.String(name)
 	s = cases.Fold().String(strings.Map(func(r rune) rune {
 		if invisible(r) {
@@ -139,6 +142,20 @@ func normal(name string) string {
 		return r
 	}, s))
 	return strings.Join(strings.Fields(norm.NFKC.String(s)), " ")
+}
+
+// normalASCII reports whether s is printable ASCII in its normal form
+// already: no capital, no space at either end or twice in a row.
+func normalASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b < ' ' || b >= 0x7f || 'A' <= b && b <= 'Z':
+			return false
+		case b == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' '):
+			return false
+		}
+	}
+	return true
 }
 
 // invisible reports whether r is a character that shows nothing: a
@@ -248,9 +265,9 @@ func (cfg Config) Check(c Claim) error {
 			inRange(c.Released) && inRange(c.Frozen+c.Valuation) && -MaxAmount <= c.Unvouched && c.Unvouched <= MaxAmount, "frozen", fmt.Sprintf("an amount outside 0..%d", MaxAmount)},
 		{c.Conserved(), "held", fmt.Sprintf("held %d + paid %d + deducted %d + remitted %d + released %d is not frozen %d + valuation %d",
 			c.Held, c.Paid, c.Deducted, c.Remitted, c.Released, c.Frozen, c.Valuation)},
-		{okDeducted && okPending, "deductions", fmt.Sprintf("a deduction, or the sum of the executed or the pending ones, outside 1..%d", MaxAmount)},
+		{okDeducted && okPending, "deductions", "a deduction, or the sum of the executed or the pending ones, outside 1..MaxAmount"},
 		{deducted == c.Deducted, "deducted", fmt.Sprintf("%d is not the sum %d of the deductions", c.Deducted, deducted)},
-		{okPaid, "payouts", fmt.Sprintf("a payout, or the sum of the payouts, outside 1..%d", MaxAmount)},
+		{okPaid, "payouts", "a payout, or the sum of the payouts, outside 1..MaxAmount"},
 		{paid == c.Paid, "paid", fmt.Sprintf("%d is not the sum %d of the payouts", c.Paid, paid)},
 		{(c.Payout != nil) == inFlight, "payout", "a payout is in flight exactly when the status is payout-pending"},
 		{c.Payout == nil || c.Payout.Amount == c.Held, "payout.amount", "a payout in flight is what is held"},

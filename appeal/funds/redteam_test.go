@@ -460,3 +460,20 @@ func TestValuationLossesAreBounded(t *testing.T) {
 	c, err = step(cfg, c, funds.Event{ID: "d2", Kind: funds.EventValuationChanged, At: at(3), By: "desk", Amount: 30000})
 	require.NoError(t, err, "back toward the vouched level")
 }
+
+// The quick path for names in their normal form agrees with the full one.
+func TestNormalFormIsStable(t *testing.T) {
+	for _, name := range []string{"agent-4", "Agent-4", " agent-4", "agent-4 ", "agent  4", "agent\t4", "a", "", " ", "ａｇｅｎｔ", "li wei", "LI WEI\u200b"} {
+		once := funds.NormalName(name)
+		assert.Equal(t, once, funds.NormalName(once), "%q: normal is idempotent", name)
+		assert.True(t, funds.SamePerson(name, once))
+	}
+}
+
+// Zones JSON cannot write are refused too, whatever the year.
+func TestZonesJSONCannotWrite(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	odd := time.Date(2026, 2, 21, 0, 0, 0, 0, time.FixedZone("", 25*3600))
+	_, err := cfg.Apply(funds.Claim{}, funds.Event{ID: "1", Seq: 1, Kind: funds.EventFrozen, At: odd, Account: "u1", Currency: "CNY", Amount: 5}, now)
+	requireRefused(t, err, funds.CodeInvalidEvent)
+}
