@@ -19,12 +19,7 @@ import (
 // an integrator who asks for it after each ruling still returns the funds
 // once.
 func TestTwoContestsReleaseOnce(t *testing.T) {
-	plan := csamPlanWith(t, func(gc *enforcement.GroupCase) {
-		for i := range gc.Members {
-			gc.Members[i].Account.Holder = "Holder of " + gc.Members[i].Account.ID
-			gc.Members[i].Account.RealNameVerified = true
-		}
-	})
+	plan := verifiedPlan(t)
 	fcfg := funds.DefaultConfig()
 	claims, _, err := fcfg.Open(plan)
 	require.NoError(t, err)
