@@ -235,7 +235,8 @@ func (c Claim) clone() Claim {
 
 // Check reports whether a claim is one that events could have made: its
 // amounts add up and are in bounds, its derived fields (totals, version,
-// status and the fields each status implies) agree with the rest. Apply
+// status and the fields each status implies) agree with the rest, and
+// every payout it holds goes to a verified account in the holder's name. Apply
 // checks every claim it is given, so a hand-made or damaged snapshot is
 // refused before anything is applied to it. Check cannot tell a consistent
 // forgery from the real thing: [Config.Verify] replays the events for that.
@@ -292,6 +293,16 @@ func (cfg Config) Check(c Claim) error {
 			return snapshotErr(policy.IndexPath("deductions", i), "a deduction is positive, has a basis and a person, and its reference is deducted once")
 		}
 		refs[refKey(d.Reference)] = true
+	}
+	for i, p := range c.Payouts {
+		if r := ownDestination(p.Destination, c.Holder); r != nil {
+			return snapshotErr(policy.JoinPath(policy.IndexPath("payouts", i), r.path), r.msg)
+		}
+	}
+	if c.Payout != nil {
+		if r := ownDestination(c.Payout.Destination, c.Holder); r != nil {
+			return snapshotErr(policy.JoinPath("payout", r.path), r.msg)
+		}
 	}
 	for i, d := range c.Withdrawn {
 		if d.By == "" || d.WithdrawnBy == "" {

@@ -477,3 +477,27 @@ func TestZonesJSONCannotWrite(t *testing.T) {
 	_, err := cfg.Apply(funds.Claim{}, funds.Event{ID: "1", Seq: 1, Kind: funds.EventFrozen, At: odd, Account: "u1", Currency: "CNY", Amount: 5}, now)
 	requireRefused(t, err, funds.CodeInvalidEvent)
 }
+
+// A snapshot whose payout in flight goes to someone else's account is
+// refused before the confirmation pays it: the destination rule is one a
+// snapshot can be checked against.
+func TestSnapshotPayoutGoesToTheHolder(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	c, _ := stamp(t, cfg, walletFlow()[:7]) // payout pending
+	require.NoError(t, cfg.Check(c))
+	for name, edit := range map[string]func(*funds.Claim){
+		"another name":       func(c *funds.Claim) { c.Payout.Destination.Name = "Mallory" },
+		"unverified account": func(c *funds.Claim) { c.Payout.Destination.Verified = false },
+		"no account":         func(c *funds.Claim) { c.Payout.Destination.Account = "" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			forged := reload(t, c)
+			edit(&forged)
+			requireRefused(t, cfg.Check(forged), funds.CodeSnapshot)
+		})
+	}
+	paid, _ := stamp(t, cfg, walletFlow())
+	forged := reload(t, paid)
+	forged.Payouts[0].Destination.Name = "Mallory"
+	requireRefused(t, cfg.Check(forged), funds.CodeSnapshot)
+}

@@ -392,16 +392,7 @@ var (
 		return nil
 	}}
 	chkOwnDestination = check{"the holder's own verified account", func(cfg Config, c *Claim, e *Event) *refusal {
-		d := e.Destination
-		switch {
-		case strings.TrimSpace(d.Account) == "":
-			return refuse(CodeDestination, "destination.account", "the payout names the account it goes to")
-		case !d.Verified:
-			return refuse(CodeDestination, "destination.verified", "the payout must go to a verified account")
-		case !plain(d.Name) || !SamePerson(d.Name, c.Holder):
-			return refuse(CodeDestination, "destination.name", "the payout must go to an account in the holder's own name, not %q", d.Name)
-		}
-		return nil
+		return ownDestination(e.Destination, c.Holder)
 	}}
 	chkSomethingHeld = check{"something held", func(cfg Config, c *Claim, e *Event) *refusal {
 		if c.Held <= 0 {
@@ -469,6 +460,21 @@ var (
 		return nil
 	}}
 )
+
+// ownDestination refuses a destination that is not a verified account in
+// the holder's own name. Apply checks it on a payout's request, Check on
+// every payout a claim holds.
+func ownDestination(d Destination, holder string) *refusal {
+	switch {
+	case strings.TrimSpace(d.Account) == "":
+		return refuse(CodeDestination, "destination.account", "the payout names the account it goes to")
+	case !d.Verified:
+		return refuse(CodeDestination, "destination.verified", "the payout must go to a verified account")
+	case !plain(d.Name) || !SamePerson(d.Name, holder):
+		return refuse(CodeDestination, "destination.name", "the payout must go to an account in the holder's own name, not %q", d.Name)
+	}
+	return nil
+}
 
 // lastCorrectable is the index of the latest logged event that is not a
 // correction itself, or -1.
