@@ -235,10 +235,11 @@ func (c Claim) clone() Claim {
 
 // Check reports whether a claim is one that events could have made: its
 // amounts add up and are in bounds, its derived fields (totals, version,
-// status and the fields each status implies) agree with the rest, and
-// every payout it holds goes to a verified account in the holder's name. Apply
-// checks every claim it is given, so a hand-made or damaged snapshot is
-// refused before anything is applied to it. Check cannot tell a consistent
+// status and the fields each status implies) agree with the rest, every
+// payout it holds goes to a verified account in the holder's name, and its
+// approver proposed no deduction, withdrew none of another's and rejected
+// nothing. Apply checks every claim it is given, so a hand-made or damaged
+// snapshot is refused before anything is applied to it. Check cannot tell a consistent
 // forgery from the real thing: [Config.Verify] replays the events for that.
 func (cfg Config) Check(c Claim) error {
 	if c.Version == 0 {
@@ -293,6 +294,13 @@ func (cfg Config) Check(c Claim) error {
 			return snapshotErr(policy.IndexPath("deductions", i), "a deduction is positive, has a basis and a person, and its reference is deducted once")
 		}
 		refs[refKey(d.Reference)] = true
+	}
+	if a := c.ApprovedBy; a != "" {
+		same := func(name string) bool { return SamePerson(name, a) }
+		if slices.ContainsFunc(c.Deductions, func(d Deduction) bool { return same(d.By) }) || slices.ContainsFunc(c.Rejecters, same) ||
+			slices.ContainsFunc(c.Withdrawn, func(d Deduction) bool { return same(d.WithdrawnBy) && !same(d.By) }) {
+			return snapshotErr("approved_by", "the approver proposed a deduction, withdrew another's, or rejected the claim")
+		}
 	}
 	for i, p := range c.Payouts {
 		if r := ownDestination(p.Destination, c.Holder); r != nil {

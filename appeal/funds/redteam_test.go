@@ -501,3 +501,26 @@ func TestSnapshotPayoutGoesToTheHolder(t *testing.T) {
 	forged.Payouts[0].Destination.Name = "Mallory"
 	requireRefused(t, cfg.Check(forged), funds.CodeSnapshot)
 }
+
+// A snapshot whose approval breaks the separation of duties is refused:
+// the approver is written on the claim beside who proposed, withdrew and
+// rejected. (Whether the identity checker may approve is configuration,
+// which may change after the approval, so Check leaves that to Apply.)
+func TestSnapshotApprovalIsSeparated(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	c, _ := stamp(t, cfg, walletFlow()[:6]) // approved by supervisor-2; agent-4 checked identity and proposed
+	require.NoError(t, cfg.Check(c))
+	for name, edit := range map[string]func(*funds.Claim){
+		"approved by the proposer": func(c *funds.Claim) { c.Deductions[0].By = "supervisor-2" },
+		"approved by a rejecter":   func(c *funds.Claim) { c.Rejecters, c.RejectedAt = []string{"supervisor-2"}, c.LastActivity },
+		"approved by a withdrawer": func(c *funds.Claim) {
+			c.Withdrawn = []funds.Deduction{{Event: "9", Amount: 1, Basis: funds.BasisChargeback, Reference: "r", Payee: "p", By: "agent-4", WithdrawnBy: "supervisor-2"}}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			forged := reload(t, c)
+			edit(&forged)
+			requireRefused(t, cfg.Check(forged), funds.CodeSnapshot)
+		})
+	}
+}
