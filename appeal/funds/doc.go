@@ -16,19 +16,21 @@
 //   - Nobody but the verified holder is paid, only into an account in the
 //     holder's own verified name, at most one payout in flight.
 //   - Separation of duties: whoever proposed a pending deduction, or
-//     withdrew one someone else proposed, never approves the claim, nor (SeparateIdentityCheck) whoever checked the
-//     holder's identity; a rejection appealed is decided by someone other
-//     than whoever rejected it. Names compare in their NFKC form with case
-//     folded, invisible characters dropped and spaces collapsed
-//     ([SamePerson]); a payee's or claimant's name with invisible
-//     characters in it is refused. Two people who collude, or one person
-//     under two unrelated names, are beyond what a name comparison can see.
+//     withdrew one someone else proposed, never approves the claim, nor
+//     (SeparateIdentityCheck) whoever checked the holder's identity; a
+//     rejection appealed is decided by someone other than whoever
+//     rejected it. Names compare in their NFKC form with case folded,
+//     invisible characters dropped and spaces collapsed ([SamePerson]); a
+//     payout destination's or claimant's name with invisible characters in
+//     it is refused. Two people who collude, or one person under two
+//     unrelated names, are beyond what a name comparison can see.
 //   - Every deduction has a typed basis and a person; a reference is
-//     deducted at most once per claim. A valuation change is a person's,
-//     never leaves the holding negative, and a change (a redemption's too)
-//     that takes the holding more than ValuationGrowth above or below the
-//     level a second person last vouched for (Claim.Unvouched) needs a
-//     cosigner, however it is split; an automated change happens only as a redemption.
+//     deducted at most once per claim, however its case, width or spacing
+//     differ. A valuation change is a person's, never leaves the holding
+//     negative, and a change (a redemption's too) that takes the holding
+//     more than ValuationGrowth above or below the level a second person
+//     last vouched for (Claim.Unvouched) needs a cosigner, however it is
+//     split; an automated change happens only as a redemption.
 //   - A legal hold pauses everything but what the table allows on hold.
 //   - Dormancy is never shorter than [MinDormancyYears]; unclaimed funds go
 //     only to the configured authority; no event may be dated after now,
@@ -56,7 +58,9 @@
 // Enforcement and recovery are one flow: [Config.Open] turns a plan's
 // freezes (enforcement.Plan.Freezes) into one claim per holding, and a ban
 // lifted on appeal releases funds through an EventReleased on each claim
-// (package appeal), never more than is still held ([ReleaseAction]).
+// (package appeal), never more than is still held, by an action keyed by
+// the claim's own release event ([ReleaseAction]), so it runs once however
+// many rulings ask for it.
 //
 // # Transitions
 //
