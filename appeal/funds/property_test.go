@@ -165,6 +165,9 @@ func (g *generator) event(c funds.Claim) funds.Event {
 			if len(c.Log) > 1 && g.pick(0.7) {
 				e.Corrected = c.Log[len(c.Log)-2].At
 			}
+			if last := c.Log[len(c.Log)-1].At; g.pick(0.4) && e.At.After(last) {
+				e.Corrected = last.Add(e.At.Sub(last) / 2) // later, within the past: accepted
+			}
 		}
 	}
 	e = c.Next(e)
@@ -363,6 +366,9 @@ func checkTransition(t *testing.T, k *counter, cfg funds.Config, seq int, before
 	} else {
 		must(t, e.By != "" && e.Reason != "", "seq %d: a correction without a person or a reason", seq)
 		k.hit("a correction is a person's, with a reason, in the log")
+		must(t, !c.LastActivity.Before(before.LastActivity) || before.LastActivity.After(now), "seq %d: a correction erased activity that had come", seq)
+		must(t, !c.RejectedAt.Before(before.RejectedAt) || before.RejectedAt.After(now), "seq %d: a correction moved a rejection back", seq)
+		k.hit("a correction moves back only a time still to come")
 	}
 	route, _ := cfg.Route(before.Asset)
 	row := slices.IndexFunc(transitions, func(tr funds.Transition) bool {
