@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/groupwarden/warden/internal/names"
 	"github.com/groupwarden/warden/internal/vocab"
 )
 
@@ -49,4 +51,31 @@ func (e *Errors) Sorted() vocab.ErrorList {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 	return e.List
+}
+
+// Hint says what word, which is not one of valid, may have meant: "
+// (did you mean a or b?)" with the nearest valid words, or " (want one of:
+// ...)" with all of them when none is near; "" when valid is empty.
+func Hint(word string, valid []string) string {
+	if near := names.DidYouMean(word, valid); near != "" {
+		return near
+	}
+	if len(valid) == 0 {
+		return ""
+	}
+	return " (want one of: " + strings.Join(valid, ", ") + ")"
+}
+
+// PenaltyNames are the names of the penalties, lightest first.
+func PenaltyNames() []string {
+	var out []string
+	for p := vocab.PenaltyNone; p <= vocab.PenaltyClose; p++ {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// UnknownPenalty is the message of a penalty name that is not one.
+func UnknownPenalty(s string) string {
+	return fmt.Sprintf("unknown penalty %q%s", s, Hint(s, PenaltyNames()))
 }

@@ -183,7 +183,7 @@ func (p *parser) mapping(n *yaml.Node, what string, handlers map[string]func(*ya
 				want = append(want, key)
 			}
 			slices.Sort(want)
-			p.At(k, vocab.CodeUnknownKey, "unknown key %q in %s (want one of: %s)", k.Value, what, strings.Join(want, ", "))
+			p.At(k, vocab.CodeUnknownKey, "unknown key %q in %s%s", k.Value, what, Hint(k.Value, want))
 			continue
 		}
 		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
@@ -297,7 +297,7 @@ func (p *parser) penaltyName(n *yaml.Node) (vocab.Penalty, bool) {
 	}
 	v, err := vocab.ParsePenalty(s)
 	if err != nil {
-		p.At(n, vocab.CodeUnknownPenalty, "%v", err)
+		p.At(n, vocab.CodeUnknownPenalty, "%s", UnknownPenalty(s))
 		return 0, false
 	}
 	return v, true
@@ -436,7 +436,7 @@ func (p *parser) rule(n *yaml.Node) RuleSpec {
 			}
 			t, err := vocab.ParseTarget(s)
 			if err != nil || t == 0 {
-				p.At(n, vocab.CodeUnknownTarget, "unknown target %q (want account or group)", s)
+				p.At(n, vocab.CodeUnknownTarget, "unknown target %q%s", s, Hint(s, []string{"account", "group"}))
 				return
 			}
 			r.Target = t
