@@ -53,11 +53,8 @@ func (p *parser) parse(src []byte) *Spec {
 	}
 	if err != nil {
 		for _, msg := range yamlpos.Messages(err) {
-			line := yamlpos.ErrorLine(p.Lines, msg, func(b []byte) error { _, err := parseDocument(b); return err })
-			if line == 0 {
-				line = max(yamlpos.StatedLine(msg), 1)
-			}
-			p.AtLine(line, 1, vocab.CodeYAMLSyntax, "%s", yamlpos.Problem(msg))
+			at := yamlpos.Locate(p.Lines, msg, func(b []byte) error { _, err := parseDocument(b); return err })
+			p.AtLine(max(at.Line, 1), max(at.Column, 1), vocab.CodeYAMLSyntax, "%s", at.Message)
 		}
 		return nil
 	}

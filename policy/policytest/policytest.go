@@ -120,18 +120,15 @@ func Parse(path string, data []byte) (*File, error) {
 	return f, nil
 }
 
-// syntaxError places a YAML syntax error at the line of the problem, which
-// yaml.v3's own message often misstates, as path:line: problem.
+// syntaxError places a YAML syntax error at the line and column of the
+// problem, which yaml.v3's own message often misstates or omits, as
+// path:line:col: problem.
 func syntaxError(path string, data []byte, err error) error {
-	msg := yamlpos.Messages(err)[0]
-	line := yamlpos.ErrorLine(strings.Split(string(data), "\n"), msg, yamlpos.Unmarshal)
-	if line == 0 {
-		line = yamlpos.StatedLine(msg)
+	at := yamlpos.Locate(strings.Split(string(data), "\n"), yamlpos.Messages(err)[0], yamlpos.Unmarshal)
+	if at.Line == 0 {
+		return fmt.Errorf("%s: %s", path, at.Message)
 	}
-	if line == 0 {
-		return fmt.Errorf("%s: %s", path, yamlpos.Problem(msg))
-	}
-	return fmt.Errorf("%s:%d: %s", path, line, yamlpos.Problem(msg))
+	return fmt.Errorf("%s:%d:%d: %s", path, at.Line, at.Column, at.Message)
 }
 
 // Load reads and parses a fixture file.
