@@ -347,7 +347,11 @@ func (c *compiler) cost(env *cel.Env, ast *cel.Ast, x lang.Expr) (uint64, bool) 
 		total = addSat(total, c.varCost[name])
 	}
 	if total > c.spec.Settings.CostBudget {
-		c.At(x.Node, vocab.CodeCostOverBudget, "estimated cost %d is over the budget of %d (settings.cost_budget)", total, c.spec.Settings.CostBudget)
+		if msg, line, col := c.overBudget(ast, total); line > 0 {
+			c.celError(x, line, col, vocab.CodeCostOverBudget, msg)
+		} else {
+			c.At(x.Node, vocab.CodeCostOverBudget, "%s", msg)
+		}
 		return total, false
 	}
 	return total, true
