@@ -59,6 +59,13 @@
 //
 // Durations are Go durations ("72h") or whole days ("30d").
 //
+// YAML anchors and aliases are supported: an alias stands for the whole
+// value its anchor names (ground: *terms), and a policy with aliases
+// compiles to the same rules and digest as with them written out. Aliases
+// may expand a policy to at most 100,000 values; beyond, the policy is
+// refused (invalid-value). Merge keys (<<: *rule) are not supported and
+// are reported as unknown-key.
+//
 // # What CEL expressions see
 //
 // The violation being considered:

@@ -45,11 +45,14 @@ func (e *Errors) AtLine(line, col int, code vocab.Code, format string, args ...a
 // Reported reports whether a problem was recorded at node n.
 func (e *Errors) Reported(n *yaml.Node) bool { return e.bad[n] }
 
-// Sorted returns the problems sorted by position.
+// Sorted returns the problems sorted by position, each once: a value
+// that aliases share is read once per alias, and its problems would
+// otherwise repeat.
 func (e *Errors) Sorted() vocab.ErrorList {
 	slices.SortStableFunc(e.List, func(a, b *vocab.Error) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
+	e.List = slices.CompactFunc(e.List, func(a, b *vocab.Error) bool { return *a == *b })
 	return e.List
 }
 
