@@ -161,7 +161,7 @@ func (st *evalState) ask(r *compiler.Rule) (m Match, ladderEnd bool, err error) 
 
 // conclude fills in the winning match, whose violation is the state's
 // current one: its rule, reason, ground and the appeal route, and runs the
-// due-process guard on it.
+// due_process guard on it.
 func (e *Engine) conclude(d *Decision, st *evalState, m Match, r *compiler.Rule) {
 	d.Penalty, d.Duration = m.Penalty, m.Duration
 	d.Rule, d.Violation, d.Category = m.Rule, m.Violation, st.V.Category

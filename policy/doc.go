@@ -26,7 +26,7 @@
 //	  cost_budget: 10000       # max estimated CEL cost of a rule, its variables included
 //	  blast_radius: 500        # accounts one plan may touch before a second approval
 //	appeal:
-//	  route: "..."             # required while the due-process guard is on
+//	  route: "..."             # required while the due_process guard is on
 //	  window: 183d             # at least six months
 //	guards:                    # all on by default
 //	  double_judgment: {enabled: true, penalty: restrict, duration: 72h}

@@ -129,7 +129,7 @@ func (p *parser) parse(src []byte) *Spec {
 	}
 	p.require(root, seen, "policy", "name", "version", "categories", "rules")
 	if s.Guards.DueProcess.Enabled && strings.TrimSpace(s.Appeal.Route) == "" {
-		p.At(root, vocab.CodeMissingAppealRoute, "the due-process guard is on, so appeal.route must say how a decision is contested")
+		p.At(root, vocab.CodeMissingAppealRoute, "the due_process guard is on, so appeal.route must say how a decision is contested")
 	}
 	return s
 }
