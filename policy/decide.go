@@ -84,7 +84,11 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 				d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.V.ID, Message: err.Error()})
 				continue
 			}
+			notes := len(d.Guards)
 			g := e.guard(&d, st, &m, ladderEnd)
+			if st.tr != nil {
+				st.tr.guarded(e, r, st, m, g, d.Guards[notes:])
+			}
 			if g.provisional && (!awaited || heavier(g.withoutReview, awaiting)) {
 				awaiting, awaited = g.withoutReview, true
 			}

@@ -322,7 +322,12 @@ func (c *compiler) check(env *cel.Env, x lang.Expr, known func(string) bool, var
 	checked, iss := env.Check(parsed)
 	if iss.Err() != nil {
 		for _, err := range iss.Errors() {
-			c.celError(x, err.Location.Line(), err.Location.Column(), vocab.CodeCELType, c.typeMessage(parsed.NativeRep().Expr(), info, err))
+			msg, about := c.typeMessage(parsed.NativeRep().Expr(), info, err)
+			line, col := err.Location.Line(), err.Location.Column()
+			if about != nil {
+				line, col = startOf(about, info)
+			}
+			c.celError(x, line, col, vocab.CodeCELType, msg)
 		}
 		return nil, false
 	}

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"cel.dev/cel-go/cel"
@@ -95,6 +96,9 @@ func operands(e ast.Expr) []ast.Expr {
 func (c *compiler) overBudget(checked *cel.Ast, total uint64) (string, int, int) {
 	budget := c.spec.Settings.CostBudget
 	msg := fmt.Sprintf("estimated cost %d is over the budget of %d (settings.cost_budget)", total, budget)
+	if total == math.MaxUint64 {
+		msg = fmt.Sprintf("the estimated cost has no bound, so it is over the budget of %d (settings.cost_budget)", budget)
+	}
 	p, ok := c.costliest(checked, budget)
 	if !ok {
 		return msg, 0, 0
@@ -104,22 +108,40 @@ func (c *compiler) overBudget(checked *cel.Ast, total uint64) (string, int, int)
 	if err != nil {
 		return msg, 0, 0
 	}
-	msg += fmt.Sprintf("; the costliest part is %s, estimated at up to %d", src, p.cost)
+	if p.cost == math.MaxUint64 {
+		msg += fmt.Sprintf("; the part with no bound is %s", src)
+	} else {
+		msg += fmt.Sprintf("; the costliest part is %s, estimated at up to %d", src, p.cost)
+	}
 	if ops := operands(p.expr); len(ops) > 1 && len(ops) <= 3 && p.expr.Kind() == ast.CallKind {
 		// No operand alone is over: say what each costs.
 		var each []string
+		bounded := true
 		for _, o := range ops {
 			if s, err := parser.Unparse(o, info); err == nil {
-				each = append(each, fmt.Sprintf("%s up to %d", s, c.estimate(checked, o)))
+				cost := c.estimate(checked, o)
+				bounded = bounded && cost != math.MaxUint64
+				each = append(each, fmt.Sprintf("%s %s", s, upTo(cost)))
 			}
 		}
 		msg += " (" + strings.Join(each, ", ") + ")"
+		if bounded && p.cost == math.MaxUint64 {
+			msg += ": each operand is bounded, but not the size of what it builds"
+		}
 	}
 	if strings.HasPrefix(src, "strikes(") {
 		msg += fmt.Sprintf(" (it reads up to %d records of the history)", MaxHistory)
 	}
 	line, col := startOf(p.expr, info)
 	return msg, line, col
+}
+
+// upTo says an estimated maximum cost: "up to 1001", or "with no bound".
+func upTo(cost uint64) string {
+	if cost == math.MaxUint64 {
+		return "with no bound"
+	}
+	return fmt.Sprintf("up to %d", cost)
 }
 
 // startOf returns where an expression's text starts (CEL places a call at

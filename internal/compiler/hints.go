@@ -21,6 +21,7 @@ import (
 // author's terms.
 var (
 	undeclaredRE = regexp.MustCompile(`^undeclared reference to '([^']+)'`)
+	noFieldRE    = regexp.MustCompile(`^type '[^']+' does not support field selection$`)
 	overloadRE   = regexp.MustCompile(`^found no matching overload for '(_[^']*_)' applied to '\(([^(),]+), ([^(),]+)\)'$`)
 )
 
@@ -52,22 +53,36 @@ func authorType(t string) string {
 // comparison (or arithmetic) of values of two types with what the author
 // can write instead. Other messages keep the checker's words, with the
 // types named as RULES.md names them.
-func (c *compiler) typeMessage(root ast.Expr, info *ast.SourceInfo, e *common.Error) string {
+//
+// It returns the expression the message is about when the error's own
+// position is not where that expression starts, nil otherwise.
+func (c *compiler) typeMessage(root ast.Expr, info *ast.SourceInfo, e *common.Error) (string, ast.Expr) {
 	if m := undeclaredRE.FindStringSubmatch(e.Message); m != nil {
 		if msg, ok := c.undeclared(root, e.ExprID, m[1]); ok {
-			return msg
+			return msg, nil
+		}
+	}
+	if noFieldRE.MatchString(e.Message) {
+		// A field of violation, which is a name of its own too: the name
+		// violation.x is not declared.
+		if x := find(root, e.ExprID); x != nil && x.Kind() == ast.SelectKind {
+			if op := x.AsSelect().Operand(); op.Kind() == ast.IdentKind {
+				if msg, ok := c.undeclared(root, op.ID(), op.AsIdent()+"."+x.AsSelect().FieldName()); ok {
+					return msg, op
+				}
+			}
 		}
 	}
 	if m := overloadRE.FindStringSubmatch(e.Message); m != nil {
 		if msg, ok := c.mismatch(root, info, e.ExprID, m[1], authorType(m[2]), authorType(m[3])); ok {
-			return msg
+			return msg, nil
 		}
 	}
 	msg := e.Message
 	for internal, author := range typeNames {
 		msg = strings.ReplaceAll(msg, internal, author)
 	}
-	return msg
+	return msg, nil
 }
 
 // undeclared explains the undeclared reference name at expression id: a
