@@ -15,8 +15,10 @@ import (
 
 // Explanation is a decision with the trace of how it was reached: every rule
 // of the target against every violation, whether it matched, and the values
-// of what its condition, its penalty expression and its message read. The
-// guards' interventions are in the decision's [Decision.Guards].
+// of what its condition, its penalty expression and its message read, and,
+// for a penalty a guard lowered, what would have raised it
+// ([RuleTrace.WouldBe]). The guards' interventions are in the decision's
+// [Decision.Guards].
 type Explanation struct {
 	Decision Decision    `json:"decision"`
 	Rules    []RuleTrace `json:"rules"`
