@@ -1,6 +1,7 @@
 package yamlpos
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -88,5 +89,31 @@ func TestLocateInsideTheFile(t *testing.T) {
 		require.LessOrEqual(t, got.Line, len(lines), "cut at %d", cut)
 		assert.True(t, got.Column >= 1 && got.Column <= len(lines[got.Line-1])+1, "cut at %d: %+v", cut, got)
 		assert.NotEmpty(t, got.Message)
+	}
+}
+
+// BenchmarkLocate places a syntax error on the last line of files of 1,000
+// and 3,000 rules: the bisections parse O(log n) prefixes, so the time
+// grows as n log n.
+func BenchmarkLocate(b *testing.B) {
+	for _, n := range []int{1000, 3000} {
+		var src strings.Builder
+		src.WriteString("rules:\n")
+		for i := range n {
+			fmt.Fprintf(&src, "  - id: r%d\n    target: account\n", i)
+		}
+		src.WriteString("    message: \"a\" + b\n")
+		lines := strings.Split(src.String(), "\n")
+		var node yaml.Node
+		err := yaml.Unmarshal([]byte(src.String()), &node)
+		require.Error(b, err)
+		msg := Messages(err)[0]
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				if got := Locate(lines, msg, Unmarshal); got.Line != len(lines)-1 {
+					b.Fatalf("located at %+v", got)
+				}
+			}
+		})
 	}
 }
