@@ -187,6 +187,19 @@ func (s *evalState) holds(r *compiler.Rule) (bool, error) {
 	return failed == nil, failed
 }
 
+// holdsIn reports whether a candidate rule's condition holds in the cell of
+// the case space the current violation lies in: a match there, or what its
+// residual comes to; a rule that fell back is evaluated as without the space.
+func (s *evalState) holdsIn(sp *compiler.Space, cell, expr int, r *compiler.Rule) (bool, error) {
+	if sp.Fallback(expr) {
+		return s.holds(r)
+	}
+	if p, ok := sp.Residual(cell, expr); ok {
+		return s.evalBool(p)
+	}
+	return true, nil
+}
+
 // evalBool runs a condition.
 func (s *evalState) evalBool(p compiler.Program) (bool, error) {
 	out, err := s.eval(p)

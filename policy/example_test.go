@@ -115,13 +115,13 @@ func ExampleEngine_Explain() {
 	}
 	// Output:
 	// decision: suspend other-leader-responsibility
-	// focus-leader-ban: skipped, its condition requires another category than spam
-	// focus-leader-suspend: skipped, its condition requires another category than spam
-	// focus-actor-ban: skipped, its condition requires another category than spam
-	// other-actor-repeat: skipped, its condition requires the subject to have committed the violation
-	// other-actor-critical: skipped, its condition requires the subject to have committed the violation
+	// focus-leader-ban: skipped, its condition is false where violation.category=category.spam, subject.role=role.owner, violation.severity=severity.high
+	// focus-leader-suspend: skipped, its condition is false where violation.category=category.spam, subject.role=role.owner, violation.severity=severity.high
+	// focus-actor-ban: skipped, its condition is false where violation.category=category.spam, subject.is_actor=false
+	// other-actor-repeat: skipped, its condition is false where violation.category=category.spam, subject.is_actor=false
+	// other-actor-critical: skipped, its condition is false where violation.category=category.spam, violation.severity=severity.high, subject.is_actor=false
 	// other-leader-responsibility: matched=true subject.is_actor=false variables.leader=true variables.serious=true violation.zero_tolerance=false
-	// other-actor-high: skipped, its condition requires the subject to have committed the violation
+	// other-actor-high: skipped, its condition is false where violation.category=category.spam, violation.severity=severity.high, subject.is_actor=false
 }
 
 // A group case is decided in one call: the group first, then each member
