@@ -38,6 +38,10 @@ type Policy struct {
 	// Spaces holds each target's case space; nil for a target without
 	// rules, or whose analysis failed (its rules are decided the slow way).
 	Spaces [3]*Space
+	// env is the environment every expression was checked in, and varAsts
+	// the checked variables, for analyses after compiling (verification).
+	env     *cel.Env
+	varAsts map[string]*cel.Ast
 }
 
 // Var is a compiled variable; Prg is nil when it did not compile.
@@ -167,6 +171,7 @@ func (c *compiler) compile() *Policy {
 		return nil
 	}
 	e.Index()
+	e.env, e.varAsts = c.env, c.varAsts
 	if c.maxCells >= 0 {
 		c.spaces(e)
 	}

@@ -231,3 +231,54 @@ type SpaceInfo struct {
 	Fields    []string
 	Residuals []string
 }
+
+// DecisionNames are the names a property reads of the decision it judges,
+// beside the case's names: what [Policy.PropertyEnv] declares.
+var DecisionNames = []struct {
+	Name string
+	Type *types.Type
+	Doc  string
+}{
+	{"decision.penalty", celx.PenaltyType, "the penalty decided, compare with `penalty.<name>`"},
+	{"decision.duration", types.DurationType, "its duration; zero for none"},
+	{"decision.rule", types.StringType, "the winning rule's id; empty for none"},
+	{"decision.pending_review", types.BoolType, "the decision waits for a human review"},
+	{"decision.verified", types.BoolType, "the winning violation passed the double judgment"},
+}
+
+// PropertyEnv is the policy's environment with the decision's names
+// declared: the environment of a property over a case and its decision.
+func (p *Policy) PropertyEnv() (*cel.Env, error) {
+	var opts []cel.EnvOption
+	for _, n := range DecisionNames {
+		opts = append(opts, cel.Variable(n.Name, n.Type))
+	}
+	return p.env.Extend(opts...)
+}
+
+// Analyze builds a case space of the target's rules' conditions and then
+// extra expressions (checked in [Policy.PropertyEnv] or the policy's own
+// environment), for verification: its cells are finer than the decision
+// space's wherever extra cuts a field. It returns the space and, by
+// expression index, the rule of each condition (nil for the extras).
+func (p *Policy) Analyze(t vocab.Target, extra []casespace.Expr, maxCells int) (*casespace.Space, []*Rule, error) {
+	var exprs []casespace.Expr
+	var rules []*Rule
+	for _, r := range p.Rules {
+		if r.Target == t && r.whenAst != nil {
+			exprs = append(exprs, casespace.Expr{Name: r.ID, Ast: r.whenAst})
+			rules = append(rules, r)
+		}
+	}
+	for _, x := range extra {
+		exprs = append(exprs, x)
+		rules = append(rules, nil)
+	}
+	fields, _ := spaceFields(p.Categories, t)
+	env, err := p.PropertyEnv()
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := casespace.Analyze(env, fields, exprs, casespace.Options{MaxCells: maxCells, Variables: p.varAsts})
+	return s, rules, err
+}
