@@ -287,11 +287,15 @@ func guardFields(env *cel.Env, t Target) []casespace.Expr {
 	return out
 }
 
-// ladderSteps is the most steps of a ladder that a rule of the target uses:
-// verification decides each cell once per number of strikes from none to
-// that, so that every step is reached.
+// minStrikes is the fewest numbers of strikes beyond none that each cell is
+// decided with, for conditions that count strikes() themselves.
+const minStrikes = 3
+
+// ladderSteps is the most steps of a ladder that a rule of the target uses,
+// at least minStrikes: verification decides each cell once per number of
+// strikes from none to that, so that every step is reached.
 func ladderSteps(p *compiler.Policy, t Target) int {
-	n := 0
+	n := minStrikes
 	for _, r := range p.Rules {
 		if r.Target == t && r.Ladder != nil {
 			n = max(n, len(r.Ladder.Steps))
@@ -513,7 +517,9 @@ func (e *Engine) caseOf(t Target, fields []casespace.FieldInfo, vals []ref.Val, 
 	for i := range k {
 		at := now.Add(-time.Duration(i+1) * 24 * time.Hour)
 		if rng != nil {
-			at = now.Add(-time.Duration(1+rng.IntN(360*24)) * time.Hour)
+			// Recent or within the year, so that windows of any length see some.
+			within := []int{30 * 24, 365 * 24}[rng.IntN(2)]
+			at = now.Add(-time.Duration(1+rng.IntN(within)) * time.Hour)
 		}
 		history = append(history, Record{At: at, Penalty: PenaltyWarn})
 	}
