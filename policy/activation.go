@@ -27,6 +27,9 @@ type evalState struct {
 
 	// tr records the trace of an explanation; nil for a plain decision.
 	tr *tracer
+	// matchHint is how many matches the decision can still make, at most:
+	// the room its first match makes in Decision.Matches.
+	matchHint int
 
 	frame   *interpreter.ExecutionFrame
 	vars    []ref.Val // cached variable values; nil until evaluated

@@ -51,7 +51,9 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 				if st.tr != nil {
 					st.tr.cell(e, st, sp, cell)
 				}
-				for _, j := range sp.Candidates(cell) {
+				cands := sp.Candidates(cell)
+				st.matchHint = len(cands) * (len(st.c.Violations) - vi)
+				for _, j := range cands {
 					r := sp.Rules[j]
 					if sp.Fallback(j) && !e.couldHold(st, r) {
 						continue
@@ -69,6 +71,7 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 		if st.tr != nil {
 			st.tr.violation(e, st, candidates)
 		}
+		st.matchHint = len(candidates) * (len(st.c.Violations) - vi)
 		for _, r := range candidates {
 			if !e.couldHold(st, r) {
 				continue // its condition requires another subject
@@ -90,6 +93,9 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 	d.PendingReview = d.PendingReview || provisional || heavierAwaits // due process may have set it
 	return d, nil
 }
+
+// maxMatchHint bounds the room made for matches at the first one.
+const maxMatchHint = 64
 
 // ended reports whether a context's done channel is closed; nil never is.
 func ended(done <-chan struct{}) bool {
@@ -158,6 +164,10 @@ func (e *Engine) consider(d *Decision, o *outcome, st *evalState, r *compiler.Ru
 	g := e.guard(d, st, &m, ladderEnd)
 	if g.provisional && (!o.awaited || heavier(g.withoutReview, o.awaiting)) {
 		o.awaiting, o.awaited = g.withoutReview, true
+	}
+	if d.Matches == nil {
+		// One allocation for every match the decision can still make.
+		d.Matches = make([]Match, 0, min(max(st.matchHint, 1), maxMatchHint))
 	}
 	d.Matches = append(d.Matches, m)
 	if o.best < 0 || outranks(m, d.Matches[o.best], r.Index, o.bestRule) {
