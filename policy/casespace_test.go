@@ -106,6 +106,21 @@ func TestLookupDecidesGeneratedCasesAsReference(t *testing.T) {
 	}
 }
 
+// A penalty expression over the severity is decided by the partition: its
+// value is read from the cell (the fixtures of strikes.yaml decide it both
+// ways in TestLookupDecidesFixturesAsReference).
+func TestPartitionDecidesPenaltyExpressions(t *testing.T) {
+	src, err := os.ReadFile("../testdata/policies/valid/strikes.yaml")
+	require.NoError(t, err)
+	e, err := Compile("strikes.yaml", src)
+	require.NoError(t, err)
+	decided := map[string]bool{}
+	for _, r := range e.Rules() {
+		decided[r.ID] = r.Partition.PenaltyDecided
+	}
+	require.Equal(t, map[string]bool{"severity-measure": true, "repeat-suspend": false, "group-short-restrict": false, "group-warn": false}, decided)
+}
+
 // TestSmallSpaceFallsBackRuleByRule: with a tiny size limit some rules
 // fall back and are evaluated whole, and the others keep their partition.
 func TestSmallSpaceFallsBackRuleByRule(t *testing.T) {

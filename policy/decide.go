@@ -53,8 +53,13 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 				}
 				cands := sp.Candidates(cell)
 				st.matchHint = len(cands) * (len(st.c.Violations) - vi)
+				st.sp, st.cell = sp, cell
 				for _, j := range cands {
+					if j >= len(sp.Rules) {
+						continue // a penalty expression, read by ask
+					}
 					r := sp.Rules[j]
+					st.expr = j
 					if sp.Fallback(j) && !e.couldHold(st, r) {
 						continue
 					}
@@ -67,6 +72,7 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 				continue
 			}
 		}
+		st.sp = nil
 		candidates := e.p.ByTarget[c.Target][st.Cat]
 		if st.tr != nil {
 			st.tr.violation(e, st, candidates)
@@ -211,9 +217,11 @@ func (st *evalState) ask(r *compiler.Rule) (m Match, ladderEnd bool, err error) 
 		// subject has climbed to it.
 		ladderEnd = step > 0 && step == len(r.Ladder.Steps)-1
 	case r.PenaltyX.Prg != nil:
-		out, err := st.eval(r.PenaltyX)
-		if err != nil {
-			return m, false, err
+		out, ok := st.decidedPenalty()
+		if !ok {
+			if out, err = st.eval(r.PenaltyX); err != nil {
+				return m, false, err
+			}
 		}
 		p, ok := out.Value().(uint8)
 		if !ok || !Penalty(p).AppliesTo(r.Target) {

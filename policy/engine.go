@@ -67,6 +67,9 @@ type Partition struct {
 	// Fallback is set when the condition would have taken the case space
 	// over its size limit ([MaxCells]): it is evaluated whole on every case.
 	Fallback bool `json:"fallback,omitempty"`
+	// PenaltyDecided is set when the rule's penalty is an expression whose
+	// value the partition decides in every cell: it is read, not evaluated.
+	PenaltyDecided bool `json:"penalty_decided,omitempty"`
 }
 
 // MaxCells is the size limit of the case space of each target: the number
@@ -82,7 +85,8 @@ func (e *Engine) Rules() []RuleInfo {
 	for i, r := range e.p.Rules {
 		out[i] = RuleInfo{ID: r.ID, Description: r.Description, Target: r.Target}
 		if sp := r.Space; sp != nil {
-			out[i].Partition = &Partition{Fields: slices.Clone(sp.Fields), Residuals: slices.Clone(sp.Residuals), Fallback: sp.Fallback}
+			out[i].Partition = &Partition{Fields: slices.Clone(sp.Fields), Residuals: slices.Clone(sp.Residuals),
+				Fallback: sp.Fallback, PenaltyDecided: sp.PenaltyDecided}
 		}
 	}
 	return out

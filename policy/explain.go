@@ -114,7 +114,9 @@ func (t *tracer) cell(e *Engine, st *evalState, sp *compiler.Space, cell int) {
 	cands := sp.Candidates(cell)
 	var in []*compiler.Rule
 	for _, j := range cands {
-		in = append(in, sp.Rules[j])
+		if j < len(sp.Rules) {
+			in = append(in, sp.Rules[j])
+		}
 	}
 	t.violation(e, st, in)
 	for _, r := range e.p.Rules {

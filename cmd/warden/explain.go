@@ -151,6 +151,9 @@ func partitionText(p *policy.Partition) string {
 	if len(p.Fields) == 0 {
 		decided = "decides nothing"
 	}
+	if p.PenaltyDecided {
+		decided += ", its penalty expression too"
+	}
 	if len(p.Residuals) == 0 {
 		return decided + ", no residual"
 	}

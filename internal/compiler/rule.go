@@ -58,6 +58,8 @@ type Rule struct {
 	// cost, for the case space.
 	whenAst  *cel.Ast
 	whenCost uint64
+	// penaltyAst is the checked penalty expression, if any.
+	penaltyAst *cel.Ast
 }
 
 // Ladder is a compiled escalation ladder.
@@ -185,6 +187,7 @@ func (c *compiler) rule(i int, r *lang.RuleSpec, ladders map[string]*Ladder) *Ru
 				}
 				if cost, ok := c.cost(c.env, ast, r.Penalty); ok {
 					cr.PenaltyX = c.program(c.env, ast, r.Penalty, cost)
+					cr.penaltyAst = ast
 					cr.PenaltyReads = readsOf(ast)
 				}
 			}

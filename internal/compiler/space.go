@@ -33,6 +33,20 @@ type Space struct {
 	Programs []Program
 	// fallback marks the expressions that fell back: residual whole.
 	fallback []bool
+	// penalty holds, by expression index of a rule's condition, the index
+	// of its penalty expression in the space; -1 for none.
+	penalty []int
+}
+
+// Penalty returns the value that the penalty expression of the rule whose
+// condition is expression expr has in cell, when the partition decides it.
+func (sp *Space) Penalty(cell, expr int) (ref.Val, bool) {
+	pe := sp.penalty[expr]
+	if pe < 0 {
+		return nil, false
+	}
+	res := sp.Result(cell, pe)
+	return res.Value, res.Verdict == casespace.Decided
 }
 
 // Fallback reports whether expression expr fell back: it is to be
@@ -158,31 +172,45 @@ func (c *compiler) spaces(p *Policy) {
 		if len(exprs) == 0 {
 			continue
 		}
+		// The penalty expressions follow the conditions, so that a penalty
+		// the partition decides is read, not evaluated.
+		penalty := make([]int, len(rules))
+		for i, r := range rules {
+			penalty[i] = -1
+			if r.penaltyAst != nil {
+				penalty[i] = len(exprs)
+				exprs = append(exprs, casespace.Expr{Name: r.ID + ".penalty", Ast: r.penaltyAst})
+			}
+		}
 		fields, feeds := spaceFields(p.Categories, t)
 		s, err := casespace.Analyze(c.env, fields, exprs, casespace.Options{MaxCells: c.maxCells, Variables: vars})
 		if err != nil {
 			continue
 		}
-		sp := &Space{Space: s, Rules: rules, residual: make([][]int32, len(exprs)), fallback: make([]bool, len(exprs))}
+		sp := &Space{Space: s, Rules: rules, residual: make([][]int32, len(rules)), fallback: make([]bool, len(rules)), penalty: penalty}
 		for _, f := range s.Fields() {
 			sp.feeds = append(sp.feeds, feeds[f.Name])
 		}
-		if !sp.plan(c, exprs) {
+		if !sp.plan(c) {
 			continue
 		}
 		for i, r := range rules {
 			info := s.Expr(i)
 			sp.fallback[i] = info.Fallback
 			r.Space = &SpaceInfo{Fallback: info.Fallback, Fields: info.Fields, Residuals: info.Residuals}
+			if pe := penalty[i]; pe >= 0 {
+				pi := s.Expr(pe)
+				r.Space.PenaltyDecided = !pi.Fallback && len(pi.Residuals) == 0
+			}
 		}
 		p.Spaces[t] = sp
 	}
 }
 
-// plan compiles one program per distinct residual of each expression.
-func (sp *Space) plan(c *compiler, exprs []casespace.Expr) bool {
+// plan compiles one program per distinct residual of each condition.
+func (sp *Space) plan(c *compiler) bool {
 	planned := map[string]int32{}
-	for e := range exprs {
+	for e := range sp.Rules {
 		r := sp.Rules[e]
 		if sp.Expr(e).Fallback {
 			continue
@@ -230,6 +258,9 @@ type SpaceInfo struct {
 	// is left to evaluate on the case, as CEL.
 	Fields    []string
 	Residuals []string
+	// PenaltyDecided is set when the rule has a penalty expression and the
+	// partition decides its value in every cell.
+	PenaltyDecided bool
 }
 
 // DecisionNames are the names a property reads of the decision it judges,
