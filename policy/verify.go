@@ -204,20 +204,7 @@ func (e *Engine) Verify(ctx context.Context, props []Property) (Verification, er
 			if residual {
 				size.Residual++
 			}
-			vals := sp.Representative(cell)
-			var cases []Case
-			for k := range steps + 1 {
-				if c, ok := e.caseOf(t, sp.Fields(), vals, k, nil); ok {
-					cases = append(cases, c)
-				}
-			}
-			if residual {
-				for range generatedPerResidualCell {
-					if c, ok := e.caseOf(t, sp.Fields(), vals, rng.IntN(steps+1), rng); ok {
-						cases = append(cases, c)
-					}
-				}
-			}
+			cases := e.cellCases(t, sp, cell, steps, residual, rng)
 			for _, c := range cases {
 				if err := ctx.Err(); err != nil {
 					return Verification{}, err
@@ -265,6 +252,27 @@ func (e *Engine) Verify(ctx context.Context, props []Property) (Verification, er
 		}
 	}
 	return v, nil
+}
+
+// cellCases builds the cases verification decides for a cell: one from
+// its representative for each number of strikes up to steps, and, in a
+// cell where a rule keeps a residual, generated ones.
+func (e *Engine) cellCases(t Target, sp *casespace.Space, cell, steps int, residual bool, rng *rand.Rand) []Case {
+	vals := sp.Representative(cell)
+	var cases []Case
+	for k := range steps + 1 {
+		if c, ok := e.caseOf(t, sp.Fields(), vals, k, nil); ok {
+			cases = append(cases, c)
+		}
+	}
+	if residual {
+		for range generatedPerResidualCell {
+			if c, ok := e.caseOf(t, sp.Fields(), vals, rng.IntN(steps+1), rng); ok {
+				cases = append(cases, c)
+			}
+		}
+	}
+	return cases
 }
 
 // guardFields are expressions that cut the fields the guards read, so that

@@ -77,3 +77,32 @@ func TestParsePropertiesRefusesBadFiles(t *testing.T) {
 	_, err = policy.Default().Verify(context.Background(), []policy.Property{{Name: "x", Holds: "nope.x"}})
 	require.Error(t, err)
 }
+
+// Against the default policy, the broken copy newly penalises bystanders
+// (listed first) and spares owners of large groups the ban; against
+// itself, a policy changes nothing.
+func TestAgainstListsChangesBystandersFirst(t *testing.T) {
+	src, err := os.ReadFile("../testdata/policies/broken/default-broken.yaml")
+	require.NoError(t, err)
+	broken, err := policy.Compile("default-broken.yaml", src)
+	require.NoError(t, err)
+	changes, err := broken.Against(context.Background(), policy.Default())
+	require.NoError(t, err)
+	require.NotEmpty(t, changes)
+	assert.True(t, changes[0].NewlyPenalisesBystander(), "%+v", changes[0])
+	found := false
+	for _, c := range changes {
+		d, err := broken.Decide(context.Background(), c.Case)
+		require.NoError(t, err)
+		assert.Equal(t, c.New, d)
+		d, err = policy.Default().Decide(context.Background(), c.Case)
+		require.NoError(t, err)
+		assert.Equal(t, c.Old, d)
+		assert.NotEqual(t, c.From, c.To)
+		found = found || c.Role == policy.RoleOwner && c.From == "ban" && c.To == "none"
+	}
+	assert.True(t, found, "owners of large groups escape the ban: %+v", changes)
+	same, err := policy.Default().Against(context.Background(), policy.Default())
+	require.NoError(t, err)
+	assert.Empty(t, same)
+}

@@ -9,7 +9,7 @@
 //	warden explain [-policy FILE] CASE
 //	warden campaign [-policy FILE] [-json] [-html FILE] [-plans FILE] CASES.jsonl
 //	warden shadow [-policy LIVE] -candidate NEW.yaml [-json] CASES.jsonl
-//	warden verify [-policy FILE] [-properties FILE] [-o FIXTURES] [-json]
+//	warden verify [-policy FILE] [-properties FILE] [-o FIXTURES] [-against OLD.yaml] [-json]
 //	warden play [-policy FILE] [-addr 127.0.0.1:8080] [FIXTURES...]
 //	warden version [-json]
 //

@@ -15,7 +15,7 @@ import (
 	"github.com/groupwarden/warden/policy/policytest"
 )
 
-const verifyUsage = `Usage: warden verify [-policy FILE] [-properties FILE] [-o FIXTURES] [-json]
+const verifyUsage = `Usage: warden verify [-policy FILE] [-properties FILE] [-o FIXTURES] [-against OLD.yaml] [-json]
 
 Verify checks the properties of a policy over every cell of its case space:
 the partition of the case fields its rules, its guards and the properties
@@ -34,7 +34,13 @@ The properties are a side file beside the policy (RULES.md, "Properties"):
 -properties FILE, by default FILE.properties.yaml next to -policy FILE
 when it exists, and the default policy's own properties without -policy.
 
-Exit status 1 when a property fails.
+With -against OLD.yaml it also decides every case it builds for either
+policy under both, and lists each change of decision grouped by target,
+role and transition (ban -> suspend, none -> warn ...), with the number of
+cases and one counterexample fixture per group: bystanders newly penalised
+first.
+
+Exit status 1 when a property fails or, with -against, a decision changes.
 `
 
 func runVerify(e *env, args []string) int {
@@ -42,6 +48,7 @@ func runVerify(e *env, args []string) int {
 	policyPath := f.policyFlag()
 	propsPath := f.String("properties", "", "the properties `FILE` (default: beside the policy)")
 	out := f.String("o", "", "write the counterexamples as a fixture `FILE`")
+	against := f.String("against", "", "compare with the older policy `OLD.yaml`")
 	asJSON := f.Bool("json", false, "print the verification as JSON")
 	rest, status, ok := f.parse(e, args)
 	if !ok {
@@ -76,6 +83,19 @@ func runVerify(e *env, args []string) int {
 	for _, p := range v.Properties {
 		failed = failed || p.Failures > 0
 	}
+	var changes []policy.Change
+	var oldEngine *policy.Engine
+	if *against != "" {
+		if oldEngine, err = loadEngine(*against); err != nil {
+			fmt.Fprintln(e.stderr, err)
+			return failStatus(err)
+		}
+		if changes, err = engine.Against(context.Background(), oldEngine); err != nil {
+			fmt.Fprintf(e.stderr, "%s: %v\n", *against, err)
+			return exitFail
+		}
+		failed = failed || len(changes) > 0
+	}
 	if *out != "" {
 		if err := writeCounterexamples(*out, *policyPath, v); err != nil {
 			fmt.Fprintln(e.stderr, err)
@@ -83,12 +103,22 @@ func runVerify(e *env, args []string) int {
 		}
 	}
 	if *asJSON {
-		if err := writeJSON(e.stdout, v); err != nil {
+		var doc any = v
+		if *against != "" {
+			doc = struct {
+				policy.Verification
+				Changes []policy.Change `json:"changes"`
+			}{v, orNone(changes)}
+		}
+		if err := writeJSON(e.stdout, doc); err != nil {
 			fmt.Fprintf(e.stderr, "warden verify: %v\n", err)
 			return exitFail
 		}
 	} else {
 		writeVerification(e.stdout, engine, name, v)
+		if oldEngine != nil {
+			writeChanges(e.stdout, *against, oldEngine, changes)
+		}
 	}
 	if failed {
 		return exitFail
@@ -173,6 +203,53 @@ func writeVerification(w io.Writer, e *policy.Engine, propsName string, v policy
 	}
 	for _, g := range v.IdleGuards {
 		fmt.Fprintf(w, "  idle      %s: it never lowers or holds a decision of this policy\n", g)
+	}
+}
+
+// orNone is a nil list as an empty one, for JSON.
+func orNone(c []policy.Change) []policy.Change {
+	if c == nil {
+		return []policy.Change{}
+	}
+	return c
+}
+
+// writeChanges prints the changes of decision against an older policy.
+func writeChanges(w io.Writer, oldPath string, old *policy.Engine, changes []policy.Change) {
+	ref := old.Policy()
+	fmt.Fprintf(w, "\nchanges against %s (%s %s, sha256 %s):\n", oldPath, ref.Name, ref.Version, ref.Digest[:12])
+	if len(changes) == 0 {
+		fmt.Fprintf(w, "  no decision changes\n")
+	}
+	for _, c := range changes {
+		who := c.Target.String()
+		if c.Target == policy.TargetAccount {
+			who = "account " + c.Role.String()
+			if c.Bystander {
+				who += " (bystander)"
+			}
+		}
+		note := ""
+		if c.NewlyPenalisesBystander() {
+			note = ", NEWLY PENALISED BYSTANDERS"
+		}
+		fmt.Fprintf(w, "  %s: %s -> %s on %d cases%s\n", who, c.From, c.To, c.Cases, note)
+		d := c.New
+		fx := policytest.Case{
+			Name:   fmt.Sprintf("%s: %s -> %s", who, c.From, c.To),
+			Reason: "warden verify -against: the decision changes from " + c.From + " to " + c.To,
+			Input:  c.Case,
+			Expect: policytest.Expect{Penalty: d.Penalty, Duration: d.Duration, Rule: d.Rule,
+				Matched: policytest.MatchedRules(d), Guards: policytest.GuardNotes(d), PendingReview: d.PendingReview},
+		}
+		b, err := yaml.Marshal([]policytest.Case{fx})
+		if err != nil {
+			fmt.Fprintf(w, "      %v\n", err)
+			continue
+		}
+		for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+			fmt.Fprintf(w, "      %s\n", line)
+		}
 	}
 }
 
