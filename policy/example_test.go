@@ -162,3 +162,28 @@ func ExampleEngine_DecideGroup() {
 	// account carol: ban
 	// missing-leader
 }
+
+// Verify checks the default policy's own properties over every cell of its
+// case space.
+func ExampleEngine_Verify() {
+	props, err := policy.ParseProperties(policy.DefaultPropertiesFile, policy.DefaultProperties())
+	if err != nil {
+		panic(err)
+	}
+	v, err := policy.Default().Verify(context.Background(), props)
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range v.Properties {
+		fmt.Printf("%s: %d failures\n", p.Property.Name, p.Failures)
+	}
+	fmt.Println("dead rules:", len(v.Dead))
+	// Output:
+	// bystanders-spared: 0 failures
+	// double-judgment: 0 failures
+	// double-judgment-group: 0 failures
+	// csam-closes-group: 0 failures
+	// csam-bans-owner: 0 failures
+	// leaders-answer-for-zero-tolerance: 0 failures
+	// dead rules: 0
+}

@@ -15,7 +15,9 @@ const explainUsage = `Usage: warden explain [-policy FILE] CASE
 Explain decides CASE and explains the decision in text: for each target,
 the decision and its reason, then, violation by violation, every rule of the
 target and whether it matched (or why it was skipped without evaluating its
-condition), what a matched rule asked for and got, the values of the case
+condition: the case fields whose values rule it out in the case space), which
+part of its condition the case space decides and which residual is left to
+evaluate, what a matched rule asked for and got, the values of the case
 fields and variables its condition read (and its penalty expression and the
 winning rule's message), and every guard that acted and what it changed.
 
