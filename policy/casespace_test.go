@@ -205,3 +205,22 @@ func generatedCase(rng *rand.Rand, cats []string) Case {
 	}
 	return c
 }
+
+// BenchmarkCompileCaseSpace compiles the default policy with its case
+// space and without it: the difference is the cost of the partition.
+func BenchmarkCompileCaseSpace(b *testing.B) {
+	src := DefaultSource()
+	for _, tc := range []struct {
+		name string
+		opts []Option
+	}{{"with", nil}, {"without", []Option{withoutCaseSpace()}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Compile(DefaultFile, src, tc.opts...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
