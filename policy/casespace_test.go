@@ -224,3 +224,48 @@ func BenchmarkCompileCaseSpace(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecideGroupCaseSpace decides a group of 200 members with a
+// verified critical fraud violation by one of them, by lookup and the slow
+// way: the member decisions per second of a campaign, before and after.
+func BenchmarkDecideGroupCaseSpace(b *testing.B) {
+	now := time.Date(2017, 2, 20, 10, 0, 0, 0, time.UTC)
+	gc := GroupCase{Group: Group{ID: "g1", Owner: "m0", Admins: []string{"m1", "m2"}, Members: 200}, Now: now}
+	for i := range 200 {
+		role := RoleMember
+		switch {
+		case i == 0:
+			role = RoleOwner
+		case i < 3:
+			role = RoleAdmin
+		}
+		gc.Members = append(gc.Members, Membership{Account: Account{ID: fmt.Sprintf("m%d", i)}, Role: role})
+	}
+	gc.Violations = []Violation{{ID: "v1", Category: "fraud", Severity: SeverityCritical, Actor: "m7",
+		Evidence: Evidence{Identifications: []Identification{{Method: MethodClassifier, Confidence: 0.99}}},
+		Reviews:  []Review{{Reviewer: "r1", Verdict: VerdictConfirmed, At: now.Add(-time.Hour)}}}}
+	fast, slow := Default(), mustCompile(b, withoutCaseSpace())
+	for _, tc := range []struct {
+		name string
+		e    *Engine
+	}{{"lookup", fast}, {"slow", slow}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var dst []Decision
+			for b.Loop() {
+				var err error
+				if dst, err = tc.e.DecideGroup(context.Background(), gc, dst[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(gc.Members))*float64(b.N)/b.Elapsed().Seconds(), "members/s")
+		})
+	}
+}
+
+func mustCompile(tb testing.TB, opts ...Option) *Engine {
+	tb.Helper()
+	e, err := Compile(DefaultFile, DefaultSource(), opts...)
+	require.NoError(tb, err)
+	return e
+}
