@@ -78,8 +78,11 @@ var sessions = []session{
 
 	{name: "verify-help", args: []string{"verify", "-h"}},
 	{name: "verify-default", args: []string{"verify"}},
+	// -o is left out: the file names the policy relative to itself, and $OUT
+	// lies elsewhere on every machine (TestVerifyCounterexamplesRunAsFixtures
+	// runs what it writes).
 	{name: "verify-broken", args: []string{"verify", "-policy", "../../testdata/policies/broken/default-broken.yaml",
-		"-properties", "../../policy/default.properties.yaml", "-o", "$OUT/counterexamples.yaml"}, outputs: []string{"counterexamples.yaml"}},
+		"-properties", "../../policy/default.properties.yaml"}},
 	{name: "verify-broken-json", args: []string{"verify", "-json", "-policy", "../../testdata/policies/broken/default-broken.yaml",
 		"-properties", "../../policy/default.properties.yaml"}},
 	{name: "verify-against", args: []string{"verify", "-policy", "../../testdata/policies/broken/default-broken.yaml",
