@@ -27,6 +27,14 @@ type evalState struct {
 
 	// tr records the trace of an explanation; nil for a plain decision.
 	tr *tracer
+	// matchHint is how many matches the decision can still make, at most:
+	// the room its first match makes in Decision.Matches.
+	matchHint int
+	// sp, cell and expr are the case space the current violation is
+	// decided in, its cell and the candidate's expression; sp is nil on
+	// the slow path.
+	sp         *compiler.Space
+	cell, expr int
 
 	frame   *interpreter.ExecutionFrame
 	vars    []ref.Val // cached variable values; nil until evaluated
@@ -89,6 +97,7 @@ func (s *evalState) release() {
 	s.Group, s.V, s.Review, s.History = nil, nil, nil, nil
 	s.cats = s.cats[:0]
 	s.tr = nil
+	s.sp = nil
 	clear(s.vars)
 }
 
@@ -185,6 +194,28 @@ func (s *evalState) holds(r *compiler.Rule) (bool, error) {
 		}
 	}
 	return failed == nil, failed
+}
+
+// holdsIn reports whether a candidate rule's condition holds in the cell of
+// the case space the current violation lies in: a match there, or what its
+// residual comes to; a rule that fell back is evaluated as without the space.
+func (s *evalState) holdsIn(sp *compiler.Space, cell, expr int, r *compiler.Rule) (bool, error) {
+	if sp.Fallback(expr) {
+		return s.holds(r)
+	}
+	if p, ok := sp.Residual(cell, expr); ok {
+		return s.evalBool(p)
+	}
+	return true, nil
+}
+
+// decidedPenalty is the value of the current candidate's penalty
+// expression when the case space decides it in the current cell.
+func (s *evalState) decidedPenalty() (ref.Val, bool) {
+	if s.sp == nil {
+		return nil, false
+	}
+	return s.sp.Penalty(s.cell, s.expr)
 }
 
 // evalBool runs a condition.

@@ -10,6 +10,21 @@ type Option func(*options)
 
 type options struct {
 	costLimit uint64
+	// maxCells bounds each target's case space; negative: no space.
+	maxCells int
+}
+
+// withoutCaseSpace compiles without the case space: every rule is decided
+// by evaluating its condition, the reference that deciding by lookup is
+// tested against.
+func withoutCaseSpace() Option {
+	return func(o *options) { o.maxCells = -1 }
+}
+
+// withMaxCells sets the size limit of each target's case space, so that
+// tests can make rules fall back.
+func withMaxCells(n int) Option {
+	return func(o *options) { o.maxCells = n }
 }
 
 // WithCostLimit sets the runtime cost limit of each CEL evaluation. By
@@ -38,7 +53,7 @@ func Compile(file string, src []byte, opts ...Option) (*Engine, error) {
 	if spec == nil {
 		return nil, errs.Sorted()
 	}
-	p := compiler.Compile(spec, errs, o.costLimit)
+	p := compiler.Compile(spec, errs, o.costLimit, o.maxCells)
 	if p == nil {
 		return nil, errs.Sorted()
 	}

@@ -39,73 +39,150 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 	c := &st.c
 	d := Decision{Target: c.Target, Subject: st.SubjectID, Role: st.Role, Policy: e.p.Ref, At: c.Now}
 	done := ctx.Done()
-	best, bestRule, bestViolation := -1, 0, 0
-	// Pending review: the winning match is provisional, or a review could
-	// raise the decision to what a provisional match would otherwise be.
-	bestProvisional := false
-	var awaiting Match // the heaviest outcome a confirming review would give
-	awaited := false
+	o := outcome{best: -1}
+	sp := e.p.Spaces[c.Target]
+	if e.slow {
+		sp = nil
+	}
 	for vi := range st.c.Violations {
 		st.setViolation(vi)
+		if sp != nil {
+			if cell, ok := sp.Cell(&st.Scope); ok {
+				if st.tr != nil {
+					st.tr.cell(e, st, sp, cell)
+				}
+				cands := sp.Candidates(cell)
+				st.matchHint = len(cands) * (len(st.c.Violations) - vi)
+				st.sp, st.cell = sp, cell
+				for _, j := range cands {
+					if j >= len(sp.Rules) {
+						continue // a penalty expression, read by ask
+					}
+					r := sp.Rules[j]
+					st.expr = j
+					if sp.Fallback(j) && !e.couldHold(st, r) {
+						continue
+					}
+					if ended(done) {
+						return Decision{}, context.Cause(ctx)
+					}
+					ok, err := st.holdsIn(sp, cell, j, r)
+					e.consider(&d, &o, st, r, vi, ok, err)
+				}
+				continue
+			}
+		}
+		st.sp = nil
 		candidates := e.p.ByTarget[c.Target][st.Cat]
 		if st.tr != nil {
 			st.tr.violation(e, st, candidates)
 		}
+		st.matchHint = len(candidates) * (len(st.c.Violations) - vi)
 		for _, r := range candidates {
-			if r.NeedsActor && !st.IsActor || r.Roles != nil && !r.Roles[st.Role] {
-				if st.tr != nil {
-					st.tr.skipped(r, st)
-				}
+			if !e.couldHold(st, r) {
 				continue // its condition requires another subject
 			}
-			if done != nil {
-				select {
-				case <-done:
-					return Decision{}, context.Cause(ctx)
-				default:
-				}
+			if ended(done) {
+				return Decision{}, context.Cause(ctx)
 			}
 			ok, err := st.holds(r)
-			if st.tr != nil {
-				st.tr.held(r, ok, err)
-			}
-			if err != nil {
-				d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.V.ID, Message: err.Error()})
-				continue
-			}
-			if !ok {
-				continue
-			}
-			m, ladderEnd, err := st.ask(r)
-			if st.tr != nil {
-				st.tr.asked(r, st, err)
-			}
-			if err != nil {
-				d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.V.ID, Message: err.Error()})
-				continue
-			}
-			notes := len(d.Guards)
-			g := e.guard(&d, st, &m, ladderEnd)
-			if st.tr != nil {
-				st.tr.guarded(e, r, st, m, g, d.Guards[notes:])
-			}
-			if g.provisional && (!awaited || heavier(g.withoutReview, awaiting)) {
-				awaiting, awaited = g.withoutReview, true
-			}
-			d.Matches = append(d.Matches, m)
-			if best < 0 || outranks(m, d.Matches[best], r.Index, bestRule) {
-				best, bestRule, bestViolation, bestProvisional = len(d.Matches)-1, r.Index, vi, g.provisional
-			}
+			e.consider(&d, &o, st, r, vi, ok, err)
 		}
 	}
+	best, bestRule, bestViolation := o.best, o.bestRule, o.bestViolation
 	if best >= 0 && d.Matches[best].Penalty != PenaltyNone {
 		st.setViolation(bestViolation)
 		e.conclude(&d, st, d.Matches[best], e.p.Rules[bestRule])
 	}
-	provisional := bestProvisional && d.Penalty != PenaltyNone
-	heavierAwaits := awaited && awaiting.Penalty != PenaltyNone && (best < 0 || heavier(awaiting, d.Matches[best]))
+	provisional := o.bestProvisional && d.Penalty != PenaltyNone
+	heavierAwaits := o.awaited && o.awaiting.Penalty != PenaltyNone && (best < 0 || heavier(o.awaiting, d.Matches[best]))
 	d.PendingReview = d.PendingReview || provisional || heavierAwaits // due process may have set it
 	return d, nil
+}
+
+// maxMatchHint bounds the room made for matches at the first one.
+const maxMatchHint = 64
+
+// ended reports whether a context's done channel is closed; nil never is.
+func ended(done <-chan struct{}) bool {
+	if done == nil {
+		return false
+	}
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
+}
+
+// outcome is what the rules have come to so far in one decision: the
+// winning match, and the heaviest outcome a confirming review would give.
+type outcome struct {
+	best, bestRule, bestViolation int
+	// Pending review: the winning match is provisional, or a review could
+	// raise the decision to what a provisional match would otherwise be.
+	bestProvisional bool
+	awaiting        Match
+	awaited         bool
+}
+
+// couldHold reports whether a rule's category and subject requirements
+// admit the current violation and subject, recording in a trace why not.
+func (e *Engine) couldHold(st *evalState, r *compiler.Rule) bool {
+	if r.Categories != nil && !r.Categories[st.Cat] {
+		if st.tr != nil {
+			st.tr.skippedCategory(r, st)
+		}
+		return false
+	}
+	if r.NeedsActor && !st.IsActor || r.Roles != nil && !r.Roles[st.Role] {
+		if st.tr != nil {
+			st.tr.skipped(r, st)
+		}
+		return false
+	}
+	return true
+}
+
+// consider takes what a candidate rule's condition came to on the current
+// violation vi: a match asks for its measure, which the guards act on,
+// and may become the winner.
+func (e *Engine) consider(d *Decision, o *outcome, st *evalState, r *compiler.Rule, vi int, ok bool, err error) {
+	if st.tr != nil {
+		st.tr.held(r, ok, err)
+	}
+	if err != nil {
+		d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.V.ID, Message: err.Error()})
+		return
+	}
+	if !ok {
+		return
+	}
+	m, ladderEnd, err := st.ask(r)
+	if st.tr != nil {
+		st.tr.asked(r, st, err)
+	}
+	if err != nil {
+		d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.V.ID, Message: err.Error()})
+		return
+	}
+	notes := len(d.Guards)
+	g := e.guard(d, st, &m, ladderEnd)
+	if st.tr != nil {
+		st.tr.guarded(e, r, st, m, g, d.Guards[notes:])
+	}
+	if g.provisional && (!o.awaited || heavier(g.withoutReview, o.awaiting)) {
+		o.awaiting, o.awaited = g.withoutReview, true
+	}
+	if d.Matches == nil {
+		// One allocation for every match the decision can still make.
+		d.Matches = make([]Match, 0, min(max(st.matchHint, 1), maxMatchHint))
+	}
+	d.Matches = append(d.Matches, m)
+	if o.best < 0 || outranks(m, d.Matches[o.best], r.Index, o.bestRule) {
+		o.best, o.bestRule, o.bestViolation, o.bestProvisional = len(d.Matches)-1, r.Index, vi, g.provisional
+	}
 }
 
 // heavier reports whether match a is a heavier measure than match b: a
@@ -144,9 +221,11 @@ func (st *evalState) ask(r *compiler.Rule) (m Match, ladderEnd bool, err error) 
 		// subject has climbed to it.
 		ladderEnd = step > 0 && step == len(r.Ladder.Steps)-1
 	case r.PenaltyX.Prg != nil:
-		out, err := st.eval(r.PenaltyX)
-		if err != nil {
-			return m, false, err
+		out, ok := st.decidedPenalty()
+		if !ok {
+			if out, err = st.eval(r.PenaltyX); err != nil {
+				return m, false, err
+			}
 		}
 		p, ok := out.Value().(uint8)
 		if !ok || !Penalty(p).AppliesTo(r.Target) {

@@ -8,6 +8,17 @@ import (
 //go:embed default.yaml
 var defaultSource []byte
 
+//go:embed default.properties.yaml
+var defaultProperties []byte
+
+// DefaultPropertiesFile is the name of the default policy's properties in
+// error positions.
+const DefaultPropertiesFile = "default.properties.yaml"
+
+// DefaultProperties returns the properties of the default policy (see
+// [ParseProperties]), which its tests and CI verify with [Engine.Verify].
+func DefaultProperties() []byte { return append([]byte(nil), defaultProperties...) }
+
 // DefaultFile is the name the default policy reports in error positions.
 const DefaultFile = "default.yaml"
 

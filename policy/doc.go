@@ -109,10 +109,21 @@
 //
 // # Deciding
 //
-// For each violation of the case, every rule for the case's target is
-// evaluated (rules whose condition requires other categories are skipped by
-// an index). Each rule that matches asks for a penalty; the guards then act
-// on each match:
+// For each violation of the case, every rule for the case's target that can
+// match is evaluated. Which rules can match is a lookup: at [Compile] the
+// finite case fields the rules compare (category, severity, role, the
+// booleans, and counts and ages cut at the constants the policy compares
+// them with) are partitioned into cells, and for each cell the compiled
+// policy knows which rules match there, which cannot, and what is left of
+// the others to evaluate on the case (the residual: string operations on
+// ids, confidences, strikes(), comprehensions). Deciding a violation
+// computes its cell and runs only the residuals of the cell's candidates;
+// [Engine.Rules] says per rule what the partition decides
+// ([RuleInfo.Partition]). Each target's partition has at most [MaxCells]
+// cells; a rule that would take it over falls back and is evaluated whole,
+// which gives the same decision, only slower. Each rule that matches asks
+// for a penalty (its penalty expression, ladder and message run on the real
+// case); the guards then act on each match:
 //
 //  1. double judgment: above a warning only for a verified violation; an
 //     account gets at most a warning, a group at most the provisional

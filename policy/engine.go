@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/groupwarden/warden/internal/casespace"
 	"github.com/groupwarden/warden/internal/compiler"
 )
 
@@ -12,6 +13,9 @@ import (
 type Engine struct {
 	p    *compiler.Policy
 	pool sync.Pool
+	// slow decides without the case space, every candidate's condition
+	// evaluated: the reference the lookup is tested against.
+	slow bool
 }
 
 func newEngine(p *compiler.Policy) *Engine {
@@ -44,13 +48,46 @@ type RuleInfo struct {
 	ID          string `json:"id"`
 	Description string `json:"description,omitempty"`
 	Target      Target `json:"target"`
+	// Partition says how much of the rule's condition the case space of its
+	// target decides; nil when the target has no case space.
+	Partition *Partition `json:"partition,omitempty"`
 }
+
+// Partition says how much of a rule's `when` condition the case space
+// decides: the compiled policy partitions the finite case fields its rules
+// compare (category, severity, role, the booleans, counts and ages cut at
+// the policy's constants) into cells, and per cell knows whether the rule
+// matches, does not, or what is left to evaluate on the case.
+type Partition struct {
+	// Fields are the case fields whose classes decide the condition.
+	Fields []string `json:"fields,omitempty"`
+	// Residuals are the parts of the condition left to evaluate on the
+	// case, as CEL: empty when the partition decides it entirely.
+	Residuals []string `json:"residuals,omitempty"`
+	// Fallback is set when the condition would have taken the case space
+	// over its size limit ([MaxCells]): it is evaluated whole on every case.
+	Fallback bool `json:"fallback,omitempty"`
+	// PenaltyDecided is set when the rule's penalty is an expression whose
+	// value the partition decides in every cell: it is read, not evaluated.
+	PenaltyDecided bool `json:"penalty_decided,omitempty"`
+}
+
+// MaxCells is the size limit of the case space of each target: the number
+// of cells of its partition. Rules are admitted in the order declared, each
+// with all the fields it cuts; a rule that would take the space over the
+// limit falls back ([Partition.Fallback]) and is decided by evaluating its
+// condition, as it would be without the space.
+const MaxCells = casespace.DefaultMaxCells
 
 // Rules lists the policy's rules in the order they were declared.
 func (e *Engine) Rules() []RuleInfo {
 	out := make([]RuleInfo, len(e.p.Rules))
 	for i, r := range e.p.Rules {
 		out[i] = RuleInfo{ID: r.ID, Description: r.Description, Target: r.Target}
+		if sp := r.Space; sp != nil {
+			out[i].Partition = &Partition{Fields: slices.Clone(sp.Fields), Residuals: slices.Clone(sp.Residuals),
+				Fallback: sp.Fallback, PenaltyDecided: sp.PenaltyDecided}
+		}
 	}
 	return out
 }

@@ -304,7 +304,14 @@ func TestRulesListsTheDefaultPolicy(t *testing.T) {
 	rules := policy.Default().Rules()
 	require.Len(t, rules, 11)
 	assert.Equal(t, policy.RuleInfo{ID: "focus-group-close", Target: policy.TargetGroup,
-		Description: "A group where child sexual abuse material or personal-information trafficking is verified is closed."}, rules[0])
+		Description: "A group where child sexual abuse material or personal-information trafficking is verified is closed.",
+		Partition:   &policy.Partition{Fields: []string{"violation.category"}}}, rules[0])
+	// The shipped policy is decided by its partition entirely: no residual.
+	for _, r := range rules {
+		require.NotNil(t, r.Partition, r.ID)
+		assert.False(t, r.Partition.Fallback, r.ID)
+		assert.Empty(t, r.Partition.Residuals, r.ID)
+	}
 	assert.Equal(t, "other-leader-responsibility", rules[9].ID)
 	assert.Equal(t, "other-actor-high", rules[10].ID)
 }

@@ -115,13 +115,13 @@ func ExampleEngine_Explain() {
 	}
 	// Output:
 	// decision: suspend other-leader-responsibility
-	// focus-leader-ban: skipped, its condition requires another category than spam
-	// focus-leader-suspend: skipped, its condition requires another category than spam
-	// focus-actor-ban: skipped, its condition requires another category than spam
-	// other-actor-repeat: skipped, its condition requires the subject to have committed the violation
-	// other-actor-critical: skipped, its condition requires the subject to have committed the violation
+	// focus-leader-ban: skipped, its condition is false where violation.category=category.spam, subject.role=role.owner, violation.severity=severity.high
+	// focus-leader-suspend: skipped, its condition is false where violation.category=category.spam, subject.role=role.owner, violation.severity=severity.high
+	// focus-actor-ban: skipped, its condition is false where violation.category=category.spam, subject.is_actor=false
+	// other-actor-repeat: skipped, its condition is false where violation.category=category.spam, subject.is_actor=false
+	// other-actor-critical: skipped, its condition is false where violation.category=category.spam, violation.severity=severity.high, subject.is_actor=false
 	// other-leader-responsibility: matched=true subject.is_actor=false variables.leader=true variables.serious=true violation.zero_tolerance=false
-	// other-actor-high: skipped, its condition requires the subject to have committed the violation
+	// other-actor-high: skipped, its condition is false where violation.category=category.spam, violation.severity=severity.high, subject.is_actor=false
 }
 
 // A group case is decided in one call: the group first, then each member
@@ -161,4 +161,29 @@ func ExampleEngine_DecideGroup() {
 	// account bob: ban
 	// account carol: ban
 	// missing-leader
+}
+
+// Verify checks the default policy's own properties over every cell of its
+// case space.
+func ExampleEngine_Verify() {
+	props, err := policy.ParseProperties(policy.DefaultPropertiesFile, policy.DefaultProperties())
+	if err != nil {
+		panic(err)
+	}
+	v, err := policy.Default().Verify(context.Background(), props)
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range v.Properties {
+		fmt.Printf("%s: %d failures\n", p.Property.Name, p.Failures)
+	}
+	fmt.Println("dead rules:", len(v.Dead))
+	// Output:
+	// bystanders-spared: 0 failures
+	// double-judgment: 0 failures
+	// double-judgment-group: 0 failures
+	// csam-closes-group: 0 failures
+	// csam-bans-owner: 0 failures
+	// leaders-answer-for-zero-tolerance: 0 failures
+	// dead rules: 0
 }

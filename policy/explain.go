@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
@@ -151,6 +152,30 @@ func (t *tracer) violation(e *Engine, st *evalState, candidates []*compiler.Rule
 	}
 }
 
+// cell starts the current violation on the case space: a trace for every
+// rule of the target, in order, those the cell rules out marked skipped.
+func (t *tracer) cell(e *Engine, st *evalState, sp *compiler.Space, cell int) {
+	cands := sp.Candidates(cell)
+	var in []*compiler.Rule
+	for _, j := range cands {
+		if j < len(sp.Rules) {
+			in = append(in, sp.Rules[j])
+		}
+	}
+	t.violation(e, st, in)
+	for _, r := range e.p.Rules {
+		if r.Target == st.c.Target && !slices.Contains(in, r) {
+			t.at(r).Skipped = "its condition is false where " + st.shownFields(r)
+		}
+	}
+}
+
+// skippedCategory records a candidate whose category requirement the
+// violation does not meet.
+func (t *tracer) skippedCategory(r *compiler.Rule, st *evalState) {
+	t.at(r).Skipped = fmt.Sprintf("its condition requires another category than %s", st.V.Category)
+}
+
 func (t *tracer) at(r *compiler.Rule) *RuleTrace { return &t.rules[t.open[r.Index]] }
 
 // guarded records what would have raised a match the guards lowered: the
@@ -236,6 +261,19 @@ func roleName(r Role) string {
 		return "none"
 	}
 	return r.String()
+}
+
+// shownFields writes the values of the case fields that decide a rule's
+// condition in the case space: "violation.category=category.spam".
+func (s *evalState) shownFields(r *compiler.Rule) string {
+	var out []string
+	for _, f := range r.Space.Fields {
+		out = append(out, f+"="+s.show(f))
+	}
+	if len(out) == 0 {
+		return "any case lies"
+	}
+	return strings.Join(out, ", ")
 }
 
 // bindings returns the values of names, for a trace.

@@ -25,6 +25,7 @@ func withoutIndex(e *Engine) *Engine {
 		slow.Rules = append(slow.Rules, &plain)
 	}
 	slow.Index()
+	slow.Spaces = [3]*compiler.Space{}
 	return newEngine(&slow)
 }
 

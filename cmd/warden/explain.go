@@ -15,7 +15,9 @@ const explainUsage = `Usage: warden explain [-policy FILE] CASE
 Explain decides CASE and explains the decision in text: for each target,
 the decision and its reason, then, violation by violation, every rule of the
 target and whether it matched (or why it was skipped without evaluating its
-condition), what a matched rule asked for and got, the values of the case
+condition: the case fields whose values rule it out in the case space), which
+part of its condition the case space decides and which residual is left to
+evaluate, what a matched rule asked for and got, the values of the case
 fields and variables its condition read (and its penalty expression and the
 winning rule's message), what would have raised a penalty a guard lowered,
 and every guard that acted and what it changed.
@@ -33,6 +35,7 @@ func runExplain(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, err)
 		return exitFail
 	}
+	parts := partitions(engine)
 	for _, c := range cf.cases {
 		x, err := engine.Explain(ctx, c)
 		if err != nil {
@@ -42,14 +45,15 @@ func runExplain(e *env, args []string) int {
 		if b.Len() > 0 {
 			b.WriteString("\n")
 		}
-		writeExplanation(&b, c, x)
+		writeExplanation(&b, c, x, parts)
 	}
 	io.WriteString(e.stdout, b.String())
 	return exitOK
 }
 
-// writeExplanation renders the explanation of one target's decision.
-func writeExplanation(w io.Writer, c policy.Case, x policy.Explanation) {
+// writeExplanation renders the explanation of one target's decision; parts
+// says, by rule, how much of its condition the case space decides.
+func writeExplanation(w io.Writer, c policy.Case, x policy.Explanation, parts map[string]*policy.Partition) {
 	d := x.Decision
 	at := c.Now.Format(time.RFC3339)
 	if c.Target == policy.TargetGroup {
@@ -96,6 +100,9 @@ func writeExplanation(w io.Writer, c policy.Case, x policy.Explanation) {
 			if r.Description != "" {
 				fmt.Fprintf(w, "              %s\n", r.Description)
 			}
+			if p := parts[r.Rule]; p != nil {
+				fmt.Fprintf(w, "              case space: %s\n", partitionText(p))
+			}
 			for _, b := range r.Reads {
 				fmt.Fprintf(w, "              %s = %s\n", b.Name, b.Value)
 			}
@@ -128,6 +135,35 @@ func writeExplanation(w io.Writer, c policy.Case, x policy.Explanation) {
 			fmt.Fprintf(w, "    %s on violation %s: %s\n", re.Rule, re.Violation, re.Message)
 		}
 	}
+}
+
+// partitions indexes by rule id how much of each rule's condition the case
+// space decides.
+func partitions(e *policy.Engine) map[string]*policy.Partition {
+	parts := map[string]*policy.Partition{}
+	for _, r := range e.Rules() {
+		parts[r.ID] = r.Partition
+	}
+	return parts
+}
+
+// partitionText says which part of a rule's condition the case space
+// decides and which is residual, evaluated on the case.
+func partitionText(p *policy.Partition) string {
+	if p.Fallback {
+		return "over the size limit of the partition, evaluated whole"
+	}
+	decided := "decided by " + strings.Join(p.Fields, ", ")
+	if len(p.Fields) == 0 {
+		decided = "decides nothing"
+	}
+	if p.PenaltyDecided {
+		decided += ", its penalty expression too"
+	}
+	if len(p.Residuals) == 0 {
+		return decided + ", no residual"
+	}
+	return decided + "; residual: " + strings.Join(p.Residuals, "; ")
 }
 
 // matchText says what a matched rule asked for and what it got after the guards.

@@ -9,6 +9,7 @@
 //	warden explain [-policy FILE] CASE
 //	warden campaign [-policy FILE] [-json] [-html FILE] [-plans FILE] CASES.jsonl
 //	warden shadow [-policy LIVE] -candidate NEW.yaml [-json] CASES.jsonl
+//	warden verify [-policy FILE] [-properties FILE] [-o FIXTURES] [-against OLD.yaml] [-json]
 //	warden play [-policy FILE] [-addr 127.0.0.1:8080] [FIXTURES...]
 //	warden version [-json]
 //
@@ -52,6 +53,7 @@ var commands = []command{
 	{"explain", "decide a case and explain it rule by rule", runExplain},
 	{"campaign", "plan a campaign over group cases and print its report", runCampaign},
 	{"shadow", "run a candidate policy beside the live one and print what changes", runShadow},
+	{"verify", "check a policy's properties over every cell of its case space", runVerify},
 	{"play", "serve the playground: a policy editor and a case editor in the browser", runPlay},
 	{"version", "print the module version and the policy language version", runVersion},
 }

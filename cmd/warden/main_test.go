@@ -76,6 +76,22 @@ var sessions = []session{
 	{name: "fmt-two-documents", args: []string{"fmt", input + "/two_documents.yaml"}},
 	{name: "fmt-missing-file", args: []string{"fmt", "-l", "no-such-policy.yaml"}},
 
+	{name: "verify-help", args: []string{"verify", "-h"}},
+	{name: "verify-default", args: []string{"verify"}},
+	// -o is left out: the file names the policy relative to itself, and $OUT
+	// lies elsewhere on every machine (TestVerifyCounterexamplesRunAsFixtures
+	// runs what it writes).
+	{name: "verify-broken", args: []string{"verify", "-policy", "../../testdata/policies/broken/default-broken.yaml",
+		"-properties", "../../policy/default.properties.yaml"}},
+	{name: "verify-broken-json", args: []string{"verify", "-json", "-policy", "../../testdata/policies/broken/default-broken.yaml",
+		"-properties", "../../policy/default.properties.yaml"}},
+	{name: "verify-against", args: []string{"verify", "-policy", "../../testdata/policies/broken/default-broken.yaml",
+		"-properties", "../../policy/default.properties.yaml", "-against", "../../policy/default.yaml"}},
+	{name: "verify-against-same", args: []string{"verify", "-against", "../../policy/default.yaml"}},
+	{name: "verify-no-properties", args: []string{"verify", "-policy", valid + "/strikes.yaml"}},
+	{name: "verify-missing-properties", args: []string{"verify", "-properties", "no-such.properties.yaml"}},
+	{name: "verify-args", args: []string{"verify", "extra"}},
+
 	{name: "test-help", args: []string{"test", "-h"}},
 	{name: "test-fixtures", args: []string{"test", cases + "/*.yaml"}},
 	{name: "test-run", args: []string{"test", "-run", "csam", cases + "/focus.yaml", cases + "/members.yaml"}},
@@ -263,4 +279,19 @@ func quoted(args []string) []string {
 		}
 	}
 	return out
+}
+
+// The counterexamples warden verify writes are fixture cases that warden
+// test runs, against the policy they were found in, and they pass: they pin
+// today's decisions.
+func TestVerifyCounterexamplesRunAsFixtures(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "cx.yaml")
+	broken := "../../testdata/policies/broken/default-broken.yaml"
+	var stdout, stderr bytes.Buffer
+	status := run([]string{"verify", "-policy", broken, "-properties", "../../policy/default.properties.yaml", "-o", out}, strings.NewReader(""), &stdout, &stderr)
+	require.Equal(t, exitFail, status, stderr.String())
+	stdout.Reset()
+	status = run([]string{"test", out}, strings.NewReader(""), &stdout, &stderr)
+	require.Equal(t, exitOK, status, stdout.String()+stderr.String())
+	assert.Contains(t, stdout.String(), "PASS: 3 cases in 1 file")
 }

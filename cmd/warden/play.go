@@ -463,6 +463,7 @@ func playExplain(ctx context.Context, req playRequest) playResponse {
 		resp.inputError(err)
 		return resp
 	}
+	parts := partitions(engine)
 	for _, c := range cf.cases {
 		x, err := engine.Explain(ctx, c)
 		if err != nil {
@@ -473,7 +474,7 @@ func playExplain(ctx context.Context, req playRequest) playResponse {
 		if b.Len() > 0 {
 			b.WriteString("\n")
 		}
-		writeExplanation(&b, c, x)
+		writeExplanation(&b, c, x, parts)
 		resp.Explanations = append(resp.Explanations, x)
 	}
 	resp.OK, resp.Text = true, b.String()

@@ -194,6 +194,16 @@ func TestRulesExamples(t *testing.T) {
 				var want enforcement.GroupCase
 				require.NoError(t, doc.decode(&want))
 				assert.Equal(t, want, gc, "the JSON line is not the YAML group case before it")
+			case "yaml properties":
+				props, err := policy.ParseProperties(b.String(), []byte(b.text))
+				require.NoError(t, err)
+				engine, err := policy.Compile("policy.yaml", []byte(base))
+				require.NoError(t, err)
+				v, err := engine.Verify(t.Context(), props)
+				require.NoError(t, err)
+				for _, p := range v.Properties {
+					assert.Zero(t, p.Failures, "%s: the starting policy keeps %s", b, p.Property.Name)
+				}
 			case "sh warden":
 				t.Chdir("../..")
 				for line := range strings.Lines(b.text) {
@@ -212,7 +222,7 @@ func TestRulesExamples(t *testing.T) {
 			}
 		})
 	}
-	for _, k := range []string{"yaml policy", "yaml fragment", "cel when", "yaml fixture", "yaml broken", "sh warden", "yaml groupcase", "json groupcase"} {
+	for _, k := range []string{"yaml policy", "yaml fragment", "cel when", "yaml fixture", "yaml broken", "sh warden", "yaml groupcase", "json groupcase", "yaml properties"} {
 		assert.Positive(t, kinds[k], "no %s block", k)
 	}
 }

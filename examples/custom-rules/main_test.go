@@ -31,5 +31,8 @@ func TestRun(t *testing.T) {
 	}, verdicts)
 	assert.Contains(t, out.String(), "guard proportionality lowered ban to suspend")
 	assert.Contains(t, out.String(), "guard double_judgment lowered close to restrict")
-	assert.Contains(t, out.String(), "variables.new_account=false", "an unknown creation date is not a new account")
+	// An unknown creation date is an age of zero, which variables.new_account
+	// (an age above zero and below a week) rules out in the case space.
+	assert.Contains(t, out.String(), `new-account-scam: skipped, its condition is false where violation.category=category.gold_scam, subject.is_actor=true, subject.age=duration("0s")`,
+		"an unknown creation date is not a new account")
 }

@@ -66,52 +66,39 @@
 // constants: `violation.reports > subject.prior_penalties` stays residual.
 // A derived field must derive from an enum or bool field.
 //
-// # Deciding by lookup (design for the engine)
+// # Deciding by lookup (how the engine uses it)
 //
-// At compile time internal/compiler builds a [Fields] from the table of
-// names (internal/names): a name whose CEL type is celx.CategoryType,
-// SeverityType or RoleType is an enum over the catalogue's categories (as
-// celx.Category(i)), the four severities or the three roles;
-// violation.zero_tolerance is [Derived] from the category; the booleans are
-// [Bool]; the counts (violation.reports, subject.prior_penalties,
-// group.members, group.admins) are [Count]; the ages are durations from 0.
-// The compiler keeps each expression's checked *cel.Ast next to its
-// program (compiler.Program holds only the program today), analyses every
-// rule's condition and penalty expression, with the policy's variables as
-// [Options.Variables], into one space per target, and:
+// At compile time internal/compiler (space.go) builds a [Fields] from the
+// table of names (internal/names): a name whose CEL type is
+// celx.CategoryType, SeverityType or RoleType is an enum over the
+// catalogue's categories (as celx.Category(i)), the four severities or the
+// three roles (a group's one: none); violation.zero_tolerance is [Derived]
+// from the category; the booleans are [Bool]; the counts are [Count]; the
+// ages are durations from 0. It analyses every rule's condition, then every
+// penalty expression, with the policy's variables as [Options.Variables],
+// into one space per target, and plans one CEL program per distinct
+// residual ([Result.Residual], with cel.Env.PlanProgram).
 //
-//   - plans one CEL program per distinct residual ([Result.Residual], with
-//     cel.Env.PlanProgram), so a residual cell runs only what is left;
-//   - records, per field of the space, where its value's index comes from
-//     in names.Scope (Cat, V.Severity, Role, IsActor, Verified ...) for
-//     [Space.ClassOfIndex], and for an ordered field the count it reads,
-//     for [Space.ClassOf]; [Space.Stride] gives each field's weight.
+// Deciding a violation (package policy, decide.go) computes its cell from
+// the scope by [Space.ClassOfIndex] for enums and booleans and
+// [Space.ClassOf] for counts and ages, reads [Space.Candidates], and for
+// each candidate in rule order takes the match or runs its residual
+// program; a penalty expression the cell decides is read, not evaluated.
+// The guards, ladders and messages still run on the real case. Rules that
+// fell back keep the slow path (the category index and the condition). The
+// strings of [ExprInfo.Residuals] are what explain and the engine's rule
+// info show; for comprehensions to print, the compiler's environment would
+// need cel.EnableMacroCallTracking.
 //
-// Deciding a case is then: compute the cell (for each field, class ×
-// stride, summed: O(fields), no allocation, the subject's fields once per
-// decision and the violation's once per violation), read
-// [Space.Candidates] for the cell, and for each candidate in rule order
-// either take the match (verdict Match) or run its residual program. The
-// guards, ladders, messages and the penalty of each match still run on the
-// real case, as today. Rules that fell back keep today's path (the index
-// and the full condition). The residual strings of [ExprInfo.Residuals]
-// are what explain and the engine's rule info show; for comprehensions to
-// print, the compiler's environment needs cel.EnableMacroCallTracking.
-// The lookup prototype of the benchmarks module (lookup_test.go) decides
-// the default policy this way and agrees with the engine on 2,884 cases.
-//
-// # Verification (design for warden verify)
+// # Verification (how warden verify uses it)
 //
 // Every case lies in a cell and every case of a cell gets the same
 // candidate rules, so a property can be checked over the whole space by
-// deciding one case per cell: for cell in 0..[Space.Cells], take
-// [Space.Representative] (one value per field, in [Space.Fields] order) and
-// build a fixture case with those values (a violation of that category and
-// severity, a subject of that role, the actor or not, verified or not, so
-// many reports and strikes). For cells where a rule is residual, generate
-// cases that cover each residual's branches ([ExprInfo.Residuals]). A rule
-// that is NoMatch in every cell is dead; one that never wins a decided cell
-// is shadowed. For -against, analyse both policies' expressions in one
-// space so that their cells are the same, and compare the decision of each
-// cell's representative; [Space.Describe] names a cell for the report.
+// deciding one case per cell: package policy (verify.go) analyses the
+// rules' conditions with the properties and expressions over the fields
+// the guards read, builds a case from [Space.Representative] of each cell
+// for each number of strikes up to the longest ladder, and generated cases
+// in cells where a rule is residual. A rule that is NoMatch in every cell
+// is dead; one that never wins is shadowed. For -against it decides the
+// cases of both policies' spaces under both.
 package casespace

@@ -37,6 +37,13 @@ type Policy struct {
 	Guards      lang.Guards
 	Appeal      vocab.Appeal
 	BlastRadius int
+	// Spaces holds each target's case space; nil for a target without
+	// rules, or whose analysis failed (its rules are decided the slow way).
+	Spaces [3]*Space
+	// env is the environment every expression was checked in, and varAsts
+	// the checked variables, for analyses after compiling (verification).
+	env     *cel.Env
+	varAsts map[string]*cel.Ast
 }
 
 // Var is a compiled variable; Prg is nil when it did not compile.
@@ -48,11 +55,13 @@ type Var struct {
 // Compile turns a parsed spec into a policy, adding every problem it finds
 // to errs; it returns nil when there is any. costLimit is the run-time cost
 // limit of each evaluation (0: the policy's cost budget).
-func Compile(spec *lang.Spec, errs *lang.Errors, costLimit uint64) *Policy {
+// maxCells bounds each target's case space (0: [casespace.DefaultMaxCells];
+// negative: no space, every rule decided the slow way).
+func Compile(spec *lang.Spec, errs *lang.Errors, costLimit uint64, maxCells int) *Policy {
 	if costLimit == 0 {
 		costLimit = spec.Settings.CostBudget
 	}
-	c := &compiler{Errors: errs, spec: spec, costLimit: costLimit}
+	c := &compiler{Errors: errs, spec: spec, costLimit: costLimit, maxCells: maxCells}
 	p := c.compile()
 	if len(errs.List) > 0 {
 		return nil
@@ -84,7 +93,11 @@ type compiler struct {
 	*lang.Errors
 	spec      *lang.Spec
 	costLimit uint64
+	maxCells  int
 	env       *cel.Env
+	// varAsts holds the checked expression of each variable that compiled,
+	// by qualified name, for the case space.
+	varAsts map[string]*cel.Ast
 	// varCost is the estimated maximum cost of each variable, its own
 	// references included; varReq its category requirement; varPenalties
 	// the penalty constants it refers to, its own references included.
@@ -142,6 +155,7 @@ func (c *compiler) compile() *Policy {
 	c.varPenalties = map[string][]string{}
 	c.declared = map[string]bool{}
 	c.broken = map[string]bool{}
+	c.varAsts = map[string]*cel.Ast{}
 	c.variables(e)
 	ladders := c.ladders()
 	seen := map[string]*yaml.Node{}
@@ -160,6 +174,10 @@ func (c *compiler) compile() *Policy {
 		return nil
 	}
 	e.Index()
+	e.env, e.varAsts = c.env, c.varAsts
+	if c.maxCells >= 0 {
+		c.spaces(e)
+	}
 	canon, err := json.Marshal(s)
 	if err != nil {
 		c.AtLine(1, 1, vocab.CodeInvalidValue, "canonical form: %v", err)
@@ -240,6 +258,7 @@ func (c *compiler) variables(e *Policy) {
 		var prg Program
 		if ok {
 			prg = c.program(env, ast, v.Expression, cost)
+			c.varAsts[name] = ast
 		} else {
 			c.broken[v.Name] = true
 		}
@@ -372,16 +391,21 @@ func addSat(a, b uint64) uint64 {
 // program plans an expression, tracking its runtime cost only when its
 // estimate does not already prove it under the limit.
 func (c *compiler) program(env *cel.Env, ast *cel.Ast, x lang.Expr, estimate uint64) Program {
-	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
-	tracked := estimate > c.costLimit
-	if tracked {
-		opts = append(opts, cel.CostLimit(c.costLimit))
-	}
-	prg, err := env.Program(ast, opts...)
+	prg, err := env.Program(ast, c.programOptions(estimate)...)
 	if err != nil {
 		c.At(x.Node, vocab.CodeCELType, "%v", err)
 	}
-	return Program{Prg: prg, Tracked: tracked}
+	return Program{Prg: prg, Tracked: estimate > c.costLimit}
+}
+
+// programOptions are the options of a program whose estimated cost is
+// estimate.
+func (c *compiler) programOptions(estimate uint64) []cel.ProgramOption {
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if estimate > c.costLimit {
+		opts = append(opts, cel.CostLimit(c.costLimit))
+	}
+	return opts
 }
 
 // Program is a planned CEL expression; Prg is nil for none. A tracked

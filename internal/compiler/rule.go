@@ -50,6 +50,15 @@ type Rule struct {
 	Reads        []string
 	PenaltyReads []string
 	MessageReads []string
+	// Space says how much of the condition the target's case space
+	// decides; nil when the target has no space.
+	Space *SpaceInfo
+	// whenAst and whenCost are the checked condition and its estimated
+	// cost, for the case space.
+	whenAst  *cel.Ast
+	whenCost uint64
+	// penaltyAst is the checked penalty expression, if any.
+	penaltyAst *cel.Ast
 }
 
 // Ladder is a compiled escalation ladder.
@@ -138,6 +147,7 @@ func (c *compiler) rule(i int, r *lang.RuleSpec, ladders map[string]*Ladder) *Ru
 				c.At(n, vocab.CodeWhenNotBool, "when must be a bool condition, not %s", ast.OutputType())
 			} else if cost, ok := c.cost(c.env, ast, r.When); ok {
 				cr.When = c.program(c.env, ast, r.When, cost)
+				cr.whenAst, cr.whenCost = ast, cost
 				cr.Categories = categoryRequirement(ast.NativeRep().Expr(), c.spec.Categories, c.varReq)
 				cr.NeedsActor, cr.Roles = subjectRequirement(ast.NativeRep().Expr(), c.varRoles)
 				cr.Reads = readsOf(ast)
@@ -178,6 +188,7 @@ func (c *compiler) rule(i int, r *lang.RuleSpec, ladders map[string]*Ladder) *Ru
 				}
 				if cost, ok := c.cost(c.env, ast, r.Penalty); ok {
 					cr.PenaltyX = c.program(c.env, ast, r.Penalty, cost)
+					cr.penaltyAst = ast
 					cr.PenaltyReads = readsOf(ast)
 				}
 			}

@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/groupwarden/warden/policy"
+	"github.com/groupwarden/warden/policy/policytest"
+)
+
+const verifyUsage = `Usage: warden verify [-policy FILE] [-properties FILE] [-o FIXTURES] [-against OLD.yaml] [-json]
+
+Verify checks the properties of a policy over every cell of its case space:
+the partition of the case fields its rules, its guards and the properties
+compare (category, severity, role, actor, verified, counts and ages cut at
+the policy's constants). Each cell is decided on a case of one violation
+built from it, once for every step of the ladders its rules climb, and on
+generated cases where a rule keeps a residual that the partition cannot
+decide. A property that fails is printed with its first counterexample,
+written as a fixture case that warden test runs; -o writes them all to
+FIXTURES, a fixture file whose cases pin today's decisions (fix the policy,
+then the expectation). Verify also lists dead rules (no cell where they can
+match), shadowed rules (they can match but never win) and guards that
+never act on any case checked.
+
+The properties are a side file beside the policy (RULES.md, "Properties"):
+-properties FILE, by default FILE.properties.yaml next to -policy FILE
+when it exists, and the default policy's own properties without -policy.
+
+With -against OLD.yaml it also decides every case it builds for either
+policy under both, and lists each change of decision grouped by target,
+role and transition (ban -> suspend, none -> warn ...), with the number of
+cases and one counterexample fixture per group: bystanders newly penalised
+first.
+
+Exit status 1 when a property fails or, with -against, a decision changes.
+`
+
+func runVerify(e *env, args []string) int {
+	f := newFlags("verify", verifyUsage)
+	policyPath := f.policyFlag()
+	propsPath := f.String("properties", "", "the properties `FILE` (default: beside the policy)")
+	out := f.String("o", "", "write the counterexamples as a fixture `FILE`")
+	against := f.String("against", "", "compare with the older policy `OLD.yaml`")
+	asJSON := f.Bool("json", false, "print the verification as JSON")
+	rest, status, ok := f.parse(e, args)
+	if !ok {
+		return status
+	}
+	if len(rest) > 0 {
+		return f.fail(e, "verify takes no arguments")
+	}
+	engine, err := loadEngine(*policyPath)
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return failStatus(err)
+	}
+	name, src, err := propertiesSource(*policyPath, *propsPath)
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return failStatus(err)
+	}
+	var props []policy.Property
+	if src != nil {
+		if props, err = policy.ParseProperties(name, src); err != nil {
+			fmt.Fprintln(e.stderr, err)
+			return exitFail
+		}
+	}
+	v, err := engine.Verify(context.Background(), props)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
+		return exitFail
+	}
+	failed := false
+	for _, p := range v.Properties {
+		failed = failed || p.Failures > 0
+	}
+	var changes []policy.Change
+	var oldEngine *policy.Engine
+	if *against != "" {
+		if oldEngine, err = loadEngine(*against); err != nil {
+			fmt.Fprintln(e.stderr, err)
+			return failStatus(err)
+		}
+		if changes, err = engine.Against(context.Background(), oldEngine); err != nil {
+			fmt.Fprintf(e.stderr, "%s: %v\n", *against, err)
+			return exitFail
+		}
+		failed = failed || len(changes) > 0
+	}
+	if *out != "" {
+		if err := writeCounterexamples(*out, *policyPath, v); err != nil {
+			fmt.Fprintln(e.stderr, err)
+			return exitUsage
+		}
+	}
+	if *asJSON {
+		var doc any = v
+		if *against != "" {
+			doc = struct {
+				policy.Verification
+				Changes []policy.Change `json:"changes"`
+			}{v, orNone(changes)}
+		}
+		if err := writeJSON(e.stdout, doc); err != nil {
+			fmt.Fprintf(e.stderr, "warden verify: %v\n", err)
+			return exitFail
+		}
+	} else {
+		writeVerification(e.stdout, engine, name, v)
+		if oldEngine != nil {
+			writeChanges(e.stdout, *against, oldEngine, changes)
+		}
+	}
+	if failed {
+		return exitFail
+	}
+	return exitOK
+}
+
+// propertiesSource finds the properties of a policy: the file given, the
+// file beside the policy, or the default policy's own.
+func propertiesSource(policyPath, propsPath string) (string, []byte, error) {
+	if propsPath == "" && policyPath == "" {
+		return policy.DefaultPropertiesFile, policy.DefaultProperties(), nil
+	}
+	explicit := propsPath != ""
+	if !explicit {
+		propsPath = strings.TrimSuffix(policyPath, filepath.Ext(policyPath)) + ".properties.yaml"
+	}
+	src, err := os.ReadFile(propsPath)
+	if err != nil {
+		if !explicit && errors.Is(err, os.ErrNotExist) {
+			return "", nil, nil // a policy without properties: rules and guards only
+		}
+		return "", nil, &inputError{file: propsPath, msg: unwrapPath(err).Error(), io: true}
+	}
+	return propsPath, src, nil
+}
+
+// writeVerification prints a verification for people.
+func writeVerification(w io.Writer, e *policy.Engine, propsName string, v policy.Verification) {
+	ref := e.Policy()
+	fmt.Fprintf(w, "policy %s %s (sha256 %s)\n", ref.Name, ref.Version, ref.Digest[:12])
+	var sizes []string
+	residual := 0
+	for _, s := range v.Spaces {
+		sizes = append(sizes, fmt.Sprintf("%s %d cells", s.Target, s.Cells))
+		residual += s.Residual
+	}
+	fmt.Fprintf(w, "case space: %s, %d with residuals; %d single-violation cases decided\n", strings.Join(sizes, ", "), residual, v.Cases)
+
+	if propsName == "" {
+		fmt.Fprintf(w, "\nproperties: none (no properties file beside the policy)\n")
+	} else {
+		fmt.Fprintf(w, "\nproperties of %s:\n", propsName)
+	}
+	for _, p := range v.Properties {
+		if p.Failures == 0 {
+			fmt.Fprintf(w, "  ok    %s (%d cases): %s\n", p.Property.Name, p.Checked, p.Property.Description)
+			continue
+		}
+		fmt.Fprintf(w, "  FAIL  %s (fails on %d of %d cases): %s\n", p.Property.Name, p.Failures, p.Checked, p.Property.Description)
+		fmt.Fprintf(w, "        holds: %s\n", p.Property.Holds)
+		cx := p.Counterexample
+		fmt.Fprintf(w, "        cell: %s\n", cx.Cell)
+		fmt.Fprintf(w, "        decided: %s", penaltyText(cx.Decision.Penalty, cx.Decision.Duration))
+		if cx.Decision.Rule != "" {
+			fmt.Fprintf(w, " by rule %s", cx.Decision.Rule)
+		}
+		fmt.Fprintf(w, "\n        counterexample (a fixture case for warden test):\n")
+		b, err := yaml.Marshal([]policytest.Case{counterexampleCase(p)})
+		if err != nil {
+			fmt.Fprintf(w, "          %v\n", err)
+			continue
+		}
+		for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+			fmt.Fprintf(w, "          %s\n", line)
+		}
+	}
+
+	fmt.Fprintf(w, "\nrules:\n")
+	for _, id := range v.Dead {
+		fmt.Fprintf(w, "  dead      %s: no cell where its condition can hold\n", id)
+	}
+	for _, id := range v.Shadowed {
+		fmt.Fprintf(w, "  shadowed  %s: it can match but never wins a case\n", id)
+	}
+	if len(v.Dead)+len(v.Shadowed) == 0 {
+		fmt.Fprintf(w, "  every rule can match and wins some case\n")
+	}
+	fmt.Fprintf(w, "\nguards:\n")
+	if len(v.IdleGuards) == 0 {
+		fmt.Fprintf(w, "  every guard acts on some case\n")
+	}
+	for _, g := range v.IdleGuards {
+		fmt.Fprintf(w, "  idle      %s: it never lowers or holds a decision of this policy\n", g)
+	}
+}
+
+// orNone is a nil list as an empty one, for JSON.
+func orNone(c []policy.Change) []policy.Change {
+	if c == nil {
+		return []policy.Change{}
+	}
+	return c
+}
+
+// writeChanges prints the changes of decision against an older policy.
+func writeChanges(w io.Writer, oldPath string, old *policy.Engine, changes []policy.Change) {
+	ref := old.Policy()
+	fmt.Fprintf(w, "\nchanges against %s (%s %s, sha256 %s):\n", oldPath, ref.Name, ref.Version, ref.Digest[:12])
+	if len(changes) == 0 {
+		fmt.Fprintf(w, "  no decision changes\n")
+	}
+	for _, c := range changes {
+		who := c.Target.String()
+		if c.Target == policy.TargetAccount {
+			who = "account " + c.Role.String()
+			if c.Bystander {
+				who += " (bystander)"
+			}
+		}
+		note := ""
+		if c.NewlyPenalisesBystander() {
+			note = ", NEWLY PENALISED BYSTANDERS"
+		}
+		fmt.Fprintf(w, "  %s: %s -> %s on %d cases%s\n", who, c.From, c.To, c.Cases, note)
+		d := c.New
+		fx := policytest.Case{
+			Name:   fmt.Sprintf("%s: %s -> %s", who, c.From, c.To),
+			Reason: "warden verify -against: the decision changes from " + c.From + " to " + c.To,
+			Input:  c.Case,
+			Expect: policytest.Expect{Penalty: d.Penalty, Duration: d.Duration, Rule: d.Rule,
+				Matched: policytest.MatchedRules(d), Guards: policytest.GuardNotes(d), PendingReview: d.PendingReview},
+		}
+		b, err := yaml.Marshal([]policytest.Case{fx})
+		if err != nil {
+			fmt.Fprintf(w, "      %v\n", err)
+			continue
+		}
+		for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+			fmt.Fprintf(w, "      %s\n", line)
+		}
+	}
+}
+
+// counterexampleCase writes a property's counterexample as a fixture case
+// that expects today's decision.
+func counterexampleCase(p policy.PropertyResult) policytest.Case {
+	cx := p.Counterexample
+	d := cx.Decision
+	return policytest.Case{
+		Name:   "counterexample to " + p.Property.Name,
+		Reason: fmt.Sprintf("warden verify: property %s fails (%s); the expectation pins today's decision: fix the policy, then the expectation", p.Property.Name, p.Property.Description),
+		Input:  cx.Case,
+		Expect: policytest.Expect{
+			Penalty: d.Penalty, Duration: d.Duration, Rule: d.Rule,
+			Matched: policytest.MatchedRules(d), Guards: policytest.GuardNotes(d), PendingReview: d.PendingReview,
+		},
+	}
+}
+
+// writeCounterexamples writes every failing property's counterexample to
+// a fixture file that names the policy, relative to the file.
+func writeCounterexamples(out, policyPath string, v policy.Verification) error {
+	file := policytest.File{Cases: []policytest.Case{}}
+	if policyPath != "" {
+		abs, err := filepath.Abs(policyPath)
+		if err != nil {
+			return err
+		}
+		dir, err := filepath.Abs(filepath.Dir(out))
+		if err != nil {
+			return err
+		}
+		if file.Policy, err = filepath.Rel(dir, abs); err != nil {
+			return err
+		}
+		file.Policy = filepath.ToSlash(file.Policy)
+	}
+	for _, p := range v.Properties {
+		if p.Counterexample != nil {
+			file.Cases = append(file.Cases, counterexampleCase(p))
+		}
+	}
+	b, err := yaml.Marshal(file)
+	if err != nil {
+		return err
+	}
+	header := "# Counterexamples written by warden verify: each case pins today's decision\n# on a case where a property fails.\n"
+	if err := os.WriteFile(out, append([]byte(header), b...), 0o644); err != nil {
+		return &inputError{file: out, msg: unwrapPath(err).Error(), io: true}
+	}
+	return nil
+}

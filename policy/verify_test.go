@@ -1,0 +1,108 @@
+package policy_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+// The default policy keeps every property it ships with, over every cell
+// of its case space; no rule of it is dead, and every guard acts somewhere.
+func TestDefaultPolicyVerifies(t *testing.T) {
+	props, err := policy.ParseProperties(policy.DefaultPropertiesFile, policy.DefaultProperties())
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(props), 3)
+	v, err := policy.Default().Verify(context.Background(), props)
+	require.NoError(t, err)
+	for _, p := range v.Properties {
+		assert.Zero(t, p.Failures, "%s fails on %+v", p.Property.Name, p.Counterexample)
+		assert.Positive(t, p.Checked, p.Property.Name)
+	}
+	assert.Empty(t, v.Dead)
+	assert.Empty(t, v.Shadowed)
+	t.Logf("%+v", v.Spaces)
+	t.Logf("cases %d idle %v", v.Cases, v.IdleGuards)
+}
+
+// A copy of the default policy broken on purpose (a rule that bans every
+// account that is not the actor) fails the properties it breaks, with a
+// counterexample that is a real case of the failing kind.
+func TestBrokenPolicyFailsItsProperties(t *testing.T) {
+	src, err := os.ReadFile("../testdata/policies/broken/default-broken.yaml")
+	require.NoError(t, err)
+	e, err := policy.Compile("default-broken.yaml", src)
+	require.NoError(t, err)
+	props, err := policy.ParseProperties(policy.DefaultPropertiesFile, policy.DefaultProperties())
+	require.NoError(t, err)
+	v, err := e.Verify(context.Background(), props)
+	require.NoError(t, err)
+	failed := map[string]*policy.PropertyResult{}
+	for i, p := range v.Properties {
+		if p.Failures > 0 {
+			failed[p.Property.Name] = &v.Properties[i]
+		}
+	}
+	require.Contains(t, failed, "bystanders-spared")
+	cx := failed["bystanders-spared"].Counterexample
+	require.NotNil(t, cx)
+	d, err := e.Decide(context.Background(), cx.Case)
+	require.NoError(t, err)
+	assert.Equal(t, cx.Decision, d, "the counterexample decides as reported")
+	assert.NotEqual(t, policy.PenaltyNone, d.Penalty)
+	assert.Equal(t, policy.RoleMember, d.Role)
+	assert.NotEqual(t, cx.Case.Account.ID, cx.Case.Violations[0].Actor)
+	assert.Contains(t, v.Dead, "never-matches")
+	t.Logf("%+v", v)
+}
+
+func TestParsePropertiesRefusesBadFiles(t *testing.T) {
+	for name, src := range map[string]string{
+		"unknown key": "properties:\n  - name: a\n    holds: 'true'\n    when: x\n",
+		"no name":     "properties:\n  - holds: 'true'\n",
+		"no holds":    "properties:\n  - name: a\n",
+		"twice":       "properties:\n  - name: a\n    holds: 'true'\n  - name: a\n    holds: 'true'\n",
+	} {
+		_, err := policy.ParseProperties("p.yaml", []byte(src))
+		assert.Error(t, err, name)
+	}
+	_, err := policy.Default().Verify(context.Background(), []policy.Property{{Name: "x", Holds: "decision.penalty"}})
+	require.Error(t, err)
+	path, _ := policy.PathOf(err)
+	assert.Equal(t, "properties[0].holds", path)
+	_, err = policy.Default().Verify(context.Background(), []policy.Property{{Name: "x", Holds: "nope.x"}})
+	require.Error(t, err)
+}
+
+// Against the default policy, the broken copy newly penalises bystanders
+// (listed first) and spares owners of large groups the ban; against
+// itself, a policy changes nothing.
+func TestAgainstListsChangesBystandersFirst(t *testing.T) {
+	src, err := os.ReadFile("../testdata/policies/broken/default-broken.yaml")
+	require.NoError(t, err)
+	broken, err := policy.Compile("default-broken.yaml", src)
+	require.NoError(t, err)
+	changes, err := broken.Against(context.Background(), policy.Default())
+	require.NoError(t, err)
+	require.NotEmpty(t, changes)
+	assert.True(t, changes[0].NewlyPenalisesBystander(), "%+v", changes[0])
+	found := false
+	for _, c := range changes {
+		d, err := broken.Decide(context.Background(), c.Case)
+		require.NoError(t, err)
+		assert.Equal(t, c.New, d)
+		d, err = policy.Default().Decide(context.Background(), c.Case)
+		require.NoError(t, err)
+		assert.Equal(t, c.Old, d)
+		assert.NotEqual(t, c.From, c.To)
+		found = found || c.Role == policy.RoleOwner && c.From == "ban" && c.To == "none"
+	}
+	assert.True(t, found, "owners of large groups escape the ban: %+v", changes)
+	same, err := policy.Default().Against(context.Background(), policy.Default())
+	require.NoError(t, err)
+	assert.Empty(t, same)
+}
