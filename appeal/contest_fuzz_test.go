@@ -108,7 +108,7 @@ func FuzzContest(f *testing.F) {
 
 		r := appeal.Ruling{
 			Disposition: appeal.Disposition(disp % 5), By: by, Reason: reason,
-			At: filed.Add(time.Duration(ruledH%(24*400)) * time.Hour),
+			At:      filed.Add(time.Duration(ruledH%(24*400)) * time.Hour),
 			Penalty: policy.Penalty(penalty % 8), Duration: policy.Duration(time.Duration(durH%(24*400)) * time.Hour),
 		}
 		res, err := c.Resolve(r)
