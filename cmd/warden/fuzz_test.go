@@ -85,9 +85,9 @@ func FuzzFixtures(f *testing.F) {
 // FuzzCaseFile reads the CASE argument of eval and explain, in YAML and in
 // JSON, seeded with the command's test inputs and the cases of the
 // fixtures, in both forms. An error means no cases and is placed in the
-// input. Cases read come one for a case, the group's and one a member for
-// a group case; written back as JSON they read back the same (a round
-// trip); and deciding them twice on the default policy gives the same
+// input. A JSON file reads as encoding/json reads it. Cases read come
+// one for a case, the group's and one a member for a group case; written
+// back as JSON they read back the same (a round trip); and deciding them twice on the default policy gives the same
 // decisions, one a case, or an error placed in the file and no decisions.
 func FuzzCaseFile(f *testing.F) {
 	addFiles(f, "testdata/input/*.yaml", "testdata/input/*.json", "../../testdata/eval/*", "../../testdata/plans/*.yaml")
@@ -113,6 +113,17 @@ func FuzzCaseFile(f *testing.F) {
 			require.Nil(t, cf, "an error means no cases")
 			requireInputErrors(t, err, data)
 			return
+		}
+		if json.Valid(data) {
+			// A JSON file reads as encoding/json reads it.
+			var direct any = &policy.Case{}
+			var read any = &cf.cases[0]
+			if cf.group != nil {
+				direct, read = &enforcement.GroupCase{}, cf.group
+			}
+			if json.Unmarshal(data, direct) == nil {
+				requireSameJSON(t, read, direct)
+			}
 		}
 		var again *caseFile
 		if cf.group != nil {
