@@ -44,7 +44,8 @@ func requireInputErrors(t *testing.T, err error, data []byte) {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		errs = j.Unwrap()
 	}
-	lines := bytes.Count(data, []byte("\n")) + 1
+	// Lines end as YAML ends them: at "\r\n", "\n" or a lone "\r".
+	lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) - bytes.Count(data, []byte("\r\n")) + 1
 	for _, e := range errs {
 		var ie *inputError
 		if !errors.As(e, &ie) {
