@@ -107,7 +107,7 @@ func (l *caseLines) failed(err error) error {
 		return &inputError{file: l.file, msg: err.Error()}
 	}
 	p := l.pending[0]
-	doc, perr := parseDocument(l.file, p.text)
+	doc, perr := parseLine(l.file, p.text)
 	if perr != nil {
 		return &inputError{file: l.file, line: p.n, msg: err.Error()}
 	}
@@ -136,6 +136,14 @@ func decodeLine(file string, n int, text []byte) (enforcement.GroupCase, error) 
 	return gc, lineError(file, n, text, err)
 }
 
+// parseLine parses one line of a JSON lines file as a document. A carriage
+// return inside the line is blank to JSON but a line break to YAML, which
+// would place what follows it on a later line of the file: it reads as a
+// space, so every position stays on the line, at its column.
+func parseLine(file string, text []byte) (*document, error) {
+	return parseDocument(file, bytes.ReplaceAll(text, []byte{'\r'}, []byte{' '}))
+}
+
 // lineError places a JSON decoding error at its column and, when it is
 // about a field, names the field.
 func lineError(file string, n int, text []byte, err error) *inputError {
@@ -144,7 +152,7 @@ func lineError(file string, n int, text []byte, err error) *inputError {
 	if errors.As(err, &se) {
 		return &inputError{file: file, line: n, col: max(col(se.Offset), 1), msg: err.Error()}
 	}
-	if doc, perr := parseDocument(file, text); perr == nil {
+	if doc, perr := parseLine(file, text); perr == nil {
 		doc.line = n - 1
 		if m := firstMisfit(doc.root, &enforcement.GroupCase{}); m != nil {
 			return doc.errorAt(m.node, m.path+": "+m.msg)

@@ -2,6 +2,7 @@ package vocab
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -17,8 +18,10 @@ type Duration time.Duration
 func ParseDuration(s string) (Duration, error) {
 	var d time.Duration
 	if days, ok := strings.CutSuffix(s, "d"); ok && days != "" {
-		n, err := strconv.ParseUint(days, 10, 16)
-		if err != nil {
+		// Every whole number of days a Duration holds parses, so that each
+		// printed Duration reads back.
+		n, err := strconv.ParseUint(days, 10, 64)
+		if err != nil || n > math.MaxInt64/uint64(24*time.Hour) {
 			return 0, fmt.Errorf("invalid duration %q", s)
 		}
 		d = time.Duration(n) * 24 * time.Hour
