@@ -12,6 +12,9 @@ import (
 type Engine struct {
 	p    *compiler.Policy
 	pool sync.Pool
+	// observe, set by tests only, sees the tracked cost of each tracked
+	// evaluation.
+	observe func(p compiler.Program, actual uint64)
 }
 
 func newEngine(p *compiler.Policy) *Engine {

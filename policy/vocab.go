@@ -220,7 +220,7 @@ const (
 
 // RuleError records a rule that could not be evaluated for a violation, for
 // example because it ran over the cost limit. The rule does not contribute
-// to the decision; the decision is still taken.
+// to the decision; the decision is still taken, and held for review.
 type RuleError = vocab.RuleError
 
 // Severity is how serious a violation is: low < medium < high < critical.

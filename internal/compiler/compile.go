@@ -1,15 +1,18 @@
 package compiler
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
 
 	"github.com/groupwarden/warden/internal/lang"
@@ -35,7 +38,35 @@ type Policy struct {
 	Guards      lang.Guards
 	Appeal      vocab.Appeal
 	BlastRadius int
+	// CostLimit bounds the run-time cost of one evaluation of a tracked
+	// program; DecisionCostLimit the cost of all the evaluations of one
+	// decision, tracked or not.
+	CostLimit         uint64
+	DecisionCostLimit uint64
 }
+
+// Options are the compile options that can change a decision; every one
+// that differs from its default is part of the canonical form, so of the
+// digest.
+type Options struct {
+	// CostLimit is the run-time cost limit of each evaluation (0: the
+	// policy's cost budget).
+	CostLimit uint64 `json:"cost_limit,omitempty"`
+	// DecisionCostLimit is the cost limit of one decision (0:
+	// DefaultDecisionCostLimit).
+	DecisionCostLimit uint64 `json:"decision_cost_limit,omitempty"`
+	// TrackAll tracks the cost of every program, as tests that check the
+	// estimates against tracked costs need. It changes no decision whose
+	// estimates are sound.
+	TrackAll bool `json:"-"`
+}
+
+// DefaultDecisionCostLimit is the cost limit of one decision when the
+// caller sets none: every evaluation of every rule and variable for every
+// violation of the case, counted at its estimate when the estimate proves
+// it under the per-evaluation limit and at its tracked cost otherwise.
+const DefaultDecisionCostLimit = 100_000_000
+
 
 // Var is a compiled variable; Prg is nil when it did not compile.
 type Var struct {
@@ -44,17 +75,22 @@ type Var struct {
 }
 
 // Compile turns a parsed spec into a policy, adding every problem it finds
-// to errs; it returns nil when there is any. costLimit is the run-time cost
-// limit of each evaluation (0: the policy's cost budget).
-func Compile(spec *lang.Spec, errs *lang.Errors, costLimit uint64) *Policy {
-	if costLimit == 0 {
-		costLimit = spec.Settings.CostBudget
+// to errs; it returns nil when there is any.
+func Compile(spec *lang.Spec, errs *lang.Errors, opts Options) *Policy {
+	costLimit := opts.CostLimit
+	if costLimit == 0 || costLimit == spec.Settings.CostBudget {
+		costLimit, opts.CostLimit = spec.Settings.CostBudget, 0
 	}
-	c := &compiler{Errors: errs, spec: spec, costLimit: costLimit}
+	if opts.DecisionCostLimit == DefaultDecisionCostLimit {
+		opts.DecisionCostLimit = 0
+	}
+	c := &compiler{Errors: errs, spec: spec, costLimit: costLimit, opts: opts}
 	p := c.compile()
 	if len(errs.List) > 0 {
 		return nil
 	}
+	p.CostLimit = costLimit
+	p.DecisionCostLimit = cmp.Or(opts.DecisionCostLimit, DefaultDecisionCostLimit)
 	return p
 }
 
@@ -82,7 +118,10 @@ type compiler struct {
 	*lang.Errors
 	spec      *lang.Spec
 	costLimit uint64
+	opts      Options
 	env       *cel.Env
+	// varSizes bounds the value of each variable of a sized type.
+	varSizes map[string]cost.SizeEstimate
 	// varCost is the estimated maximum cost of each variable, its own
 	// references included; varReq its category requirement; varPenalties
 	// the penalty constants it refers to, its own references included.
@@ -134,6 +173,7 @@ func (c *compiler) compile() *Policy {
 	}
 	c.env = env
 	c.varCost = map[string]uint64{}
+	c.varSizes = map[string]cost.SizeEstimate{}
 	c.varReq = map[string][]bool{}
 	c.varRoles = map[string]RoleSet{}
 	c.boolVars = map[string]bool{}
@@ -157,7 +197,7 @@ func (c *compiler) compile() *Policy {
 		return nil
 	}
 	e.Index()
-	canon, err := json.Marshal(s)
+	canon, err := canonical(s, c.opts)
 	if err != nil {
 		c.AtLine(1, 1, vocab.CodeInvalidValue, "canonical form: %v", err)
 		return nil
@@ -225,16 +265,21 @@ func (c *compiler) variables(e *Policy) {
 			declare(v.Name, ast.OutputType())
 			continue
 		}
-		cost, ok := c.cost(env, ast, v.Expression)
+		cost, own, ok := c.cost(env, ast, v.Expression)
 		c.varCost[name] = cost
 		c.varReq[name] = categoryRequirement(ast.NativeRep().Expr(), c.spec.Categories, c.varReq)
 		if roles := roleCondition(ast.NativeRep().Expr(), c.varRoles); roles != nil {
 			c.varRoles[name] = roles
 		}
 		c.boolVars[name] = ast.OutputType().IsExactType(types.BoolType)
+		if sized(ast.OutputType()) {
+			if size, bounded := c.varSize(env, v.Expression.Src); bounded {
+				c.varSizes[name] = size
+			}
+		}
 		var prg Program
 		if ok {
-			prg = c.program(env, ast, v.Expression, cost)
+			prg = c.program(env, ast, v.Expression, cost, own)
 		} else {
 			c.broken[v.Name] = true
 		}
@@ -329,22 +374,49 @@ func (c *compiler) celError(x lang.Expr, line, col int, code vocab.Code, msg str
 }
 
 // cost estimates an expression's maximum cost, the variables it reads
-// included, and reports it when over the budget.
-func (c *compiler) cost(env *cel.Env, ast *cel.Ast, x lang.Expr) (uint64, bool) {
-	est, err := env.EstimateCost(ast, estimator{})
+// included (total), and without them (own), and reports it when over the
+// budget.
+func (c *compiler) cost(env *cel.Env, ast *cel.Ast, x lang.Expr) (total, own uint64, ok bool) {
+	est, err := env.EstimateCost(ast, estimator{sizes: c.varSizes})
 	if err != nil {
 		c.At(x.Node, vocab.CodeCostOverBudget, "cannot estimate cost: %v", err)
-		return 0, false
+		return 0, 0, false
 	}
-	total := est.Max
+	own, total = est.Max, est.Max
 	for _, name := range referenced(ast, NSVariables) {
 		total = addSat(total, c.varCost[name])
 	}
 	if total > c.spec.Settings.CostBudget {
-		c.At(x.Node, vocab.CodeCostOverBudget, "estimated cost %d is over the budget of %d (settings.cost_budget)", total, c.spec.Settings.CostBudget)
-		return total, false
+		c.At(x.Node, vocab.CodeCostOverBudget, "estimated cost %s is over the budget of %d (settings.cost_budget)", costText(total), c.spec.Settings.CostBudget)
+		return total, own, false
 	}
-	return total, true
+	return total, own, true
+}
+
+// costText writes an estimate; the largest means that nothing bounds it
+// (a value whose size grows without limit at run time).
+func costText(n uint64) string {
+	if n == math.MaxUint64 {
+		return "unbounded"
+	}
+	return strconv.FormatUint(n, 10)
+}
+
+// canonical is the canonical form of a spec compiled with opts: its JSON,
+// with the options that differ from their defaults as a last member.
+func canonical(s *lang.Spec, opts Options) ([]byte, error) {
+	canon, err := json.Marshal(s)
+	opts.TrackAll = false
+	if err != nil || opts == (Options{}) {
+		return canon, err
+	}
+	o, err := json.Marshal(opts)
+	if err != nil {
+		return nil, err
+	}
+	canon = append(canon[:len(canon)-1], `,"compile_options":`...)
+	canon = append(canon, o...)
+	return append(canon, '}'), nil
 }
 
 func addSat(a, b uint64) uint64 {
@@ -355,10 +427,12 @@ func addSat(a, b uint64) uint64 {
 }
 
 // program plans an expression, tracking its runtime cost only when its
-// estimate does not already prove it under the limit.
-func (c *compiler) program(env *cel.Env, ast *cel.Ast, x lang.Expr, estimate uint64) Program {
+// estimate (total, its variables included) does not already prove it under
+// the limit. own is its estimate without its variables, which a decision
+// counts for an untracked run: each variable counts its own when it runs.
+func (c *compiler) program(env *cel.Env, ast *cel.Ast, x lang.Expr, total, own uint64) Program {
 	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
-	tracked := estimate > c.costLimit
+	tracked := total > c.costLimit || c.opts.TrackAll
 	if tracked {
 		opts = append(opts, cel.CostLimit(c.costLimit))
 	}
@@ -366,14 +440,17 @@ func (c *compiler) program(env *cel.Env, ast *cel.Ast, x lang.Expr, estimate uin
 	if err != nil {
 		c.At(x.Node, vocab.CodeCELType, "%v", err)
 	}
-	return Program{Prg: prg, Tracked: tracked}
+	return Program{Prg: prg, Tracked: tracked, Cost: own}
 }
 
 // Program is a planned CEL expression; Prg is nil for none. A tracked
-// program counts its run-time cost, which needs an execution frame of its own.
+// program counts its run-time cost, which needs an execution frame of its
+// own; an untracked one is proven by its estimate to cost at most Cost
+// (its variables not included).
 type Program struct {
 	Prg     cel.Program
 	Tracked bool
+	Cost    uint64
 }
 
 // referenced returns the distinct names in namespace ns that a checked

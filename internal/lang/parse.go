@@ -23,6 +23,10 @@ const (
 	minAppealWindow    = vocab.Duration(183 * 24 * 3600 * 1e9) // six months, DSA Art. 20
 )
 
+// MaxCostBudget is the largest settings.cost_budget a policy may declare,
+// so that no evaluation is allowed an unbounded cost.
+const MaxCostBudget = 1_000_000
+
 var (
 	identRE  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	ruleIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -83,7 +87,9 @@ func (p *parser) parse(src []byte) *Spec {
 		"settings": func(n *yaml.Node) {
 			p.mapping(n, "settings", map[string]func(*yaml.Node){
 				"cost_budget": func(n *yaml.Node) {
-					if v, ok := p.positive(n); ok {
+					if v, ok := p.positive(n); ok && v > MaxCostBudget {
+						p.At(n, vocab.CodeInvalidValue, "cost budget %d is over the most a policy may set, %d (MaxCostBudget)", v, MaxCostBudget)
+					} else if ok {
 						s.Settings.CostBudget = uint64(v)
 					}
 				},
