@@ -67,7 +67,6 @@ type Options struct {
 // it under the per-evaluation limit and at its tracked cost otherwise.
 const DefaultDecisionCostLimit = 100_000_000
 
-
 // Var is a compiled variable; Prg is nil when it did not compile.
 type Var struct {
 	Name string
