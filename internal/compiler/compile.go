@@ -119,6 +119,9 @@ type compiler struct {
 	costLimit uint64
 	opts      Options
 	env       *cel.Env
+	// tracked is set when a program tracks its cost because its estimate
+	// is over the per-evaluation limit.
+	tracked bool
 	// varSizes bounds the value of each variable of a sized type.
 	varSizes map[string]cost.SizeEstimate
 	// varCost is the estimated maximum cost of each variable, its own
@@ -147,10 +150,8 @@ func (c *compiler) compile() *Policy {
 		CatIndex:    make(map[string]uint8, len(s.Categories)),
 		VarIndex:    make(map[string]int, len(s.Variables)),
 	}
-	if len(s.Categories) > math.MaxUint8 {
-		c.At(s.Categories[math.MaxUint8].Node, vocab.CodeInvalidValue, "a policy may declare at most %d categories", math.MaxUint8)
-		return nil
-	}
+	// The parser reads at most lang.MaxCategories (255) categories, so an
+	// index fits a byte.
 	for i, cat := range s.Categories {
 		if cat.Name == "" {
 			continue // reported by the parser
@@ -196,7 +197,13 @@ func (c *compiler) compile() *Policy {
 		return nil
 	}
 	e.Index()
-	canon, err := canonical(s, c.opts)
+	opts := c.opts
+	if !c.tracked {
+		// No program tracks its cost under this limit, nor would under the
+		// budget: the limit changes no decision.
+		opts.CostLimit = 0
+	}
+	canon, err := canonical(s, opts)
 	if err != nil {
 		c.AtLine(1, 1, vocab.CodeInvalidValue, "canonical form: %v", err)
 		return nil
@@ -431,6 +438,7 @@ func addSat(a, b uint64) uint64 {
 // counts for an untracked run: each variable counts its own when it runs.
 func (c *compiler) program(env *cel.Env, ast *cel.Ast, x lang.Expr, total, own uint64) Program {
 	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	c.tracked = c.tracked || total > c.costLimit
 	tracked := total > c.costLimit || c.opts.TrackAll
 	if tracked {
 		opts = append(opts, cel.CostLimit(c.costLimit))

@@ -49,6 +49,10 @@ func Parse(file string, src []byte) (*Spec, *Errors) {
 func IsName(s string) bool { return identRE.MatchString(s) }
 
 func (p *parser) parse(src []byte) *Spec {
+	if len(src) > MaxPolicyBytes {
+		p.AtLine(1, 1, vocab.CodeInvalidValue, "the document has %d bytes, more than MaxPolicyBytes (%d)", len(src), MaxPolicyBytes)
+		return nil
+	}
 	doc, err := parseDocument(src)
 	var second *secondDocumentError
 	if errors.As(err, &second) {
@@ -219,7 +223,7 @@ func (p *parser) seq(n *yaml.Node, what string, item func(*yaml.Node)) {
 		p.At(n, vocab.CodeInvalidValue, "%s must be a list", what)
 		return
 	}
-	for _, c := range n.Content {
+	for _, c := range p.overLimit(n, what) {
 		item(c)
 	}
 }
