@@ -119,6 +119,8 @@ type compiler struct {
 	costLimit uint64
 	opts      Options
 	env       *cel.Env
+	// positions maps CEL positions into the file, each scalar once.
+	positions yamlpos.Mapper
 	// tracked is set when a program tracks its cost because its estimate
 	// is over the per-evaluation limit.
 	tracked bool
@@ -375,7 +377,7 @@ func (c *compiler) check(env *cel.Env, x lang.Expr, known func(string) bool, var
 }
 
 func (c *compiler) celError(x lang.Expr, line, col int, code vocab.Code, msg string) {
-	fl, fc := yamlpos.FilePosition(x.Node, c.Lines, line, col)
+	fl, fc := c.positions.FilePosition(x.Node, c.Lines, line, col)
 	c.AtLine(fl, fc, code, "%s", msg)
 }
 
