@@ -13,8 +13,9 @@ import (
 // written as JSON. The engine checks the rest of the case (violations,
 // evidence, history) against its own limits.
 const (
-	// MaxMembers is the most members one group case may list.
-	MaxMembers = 100_000
+	// MaxMembers is the most members one group case may list:
+	// [policy.MaxMembers], which the engine checks too.
+	MaxMembers = policy.MaxMembers
 	// MaxHoldings is the most holdings one account may list.
 	MaxHoldings = 64
 	// MaxAmount is the largest amount of one holding, in minor units: 2^53,
@@ -22,6 +23,10 @@ const (
 	// (JSON in most languages), and the sums of a case are checked below
 	// the int64 range.
 	MaxAmount int64 = 1 << 53
+	// MaxWorkers is the most cases a campaign plans in parallel; more
+	// workers than that only cost memory (each holds a window of cases in
+	// flight), so [WithWorkers] uses at most this many.
+	MaxWorkers = 256
 )
 
 // The times a case may hold: Plan refuses any time outside them, and any
