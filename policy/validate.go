@@ -38,6 +38,9 @@ func (e *Engine) validateShared(c *Case, st *evalState) error {
 	if c.Now.IsZero() {
 		return invalid("now", CodeMissingField, "the time of the decision is required")
 	}
+	if err := checkTime(c.Now, func() string { return "now" }); err != nil {
+		return err
+	}
 	if err := checkGroup(&c.Group); err != nil {
 		return err
 	}
@@ -86,6 +89,9 @@ func checkGroup(g *Group) error {
 	if dup, first, ok := firstDuplicate(len(g.Admins), func(i int) string { return g.Admins[i] }); ok {
 		return invalid(IndexPath("group.admins", dup), CodeDuplicateID, "%q is group.admins[%d] already", g.Admins[dup], first)
 	}
+	if err := checkTime(g.Created, func() string { return "group.created" }); err != nil {
+		return err
+	}
 	return checkHistory("group.history", g.History)
 }
 
@@ -119,6 +125,17 @@ func (e *Engine) validateSubject(c *Case, member int, rs roles) (Role, error) {
 		}
 		if err := checkHolder(subjectPath(member, "account.holder"), a.Holder); err != nil {
 			return 0, err
+		}
+		if a.Type > AccountBusiness {
+			return 0, invalid(subjectPath(member, "account.type"), CodeEnum, "%d is not an account type", a.Type)
+		}
+		if err := checkTime(a.Created, func() string { return subjectPath(member, "account.created") }); err != nil {
+			return 0, err
+		}
+		for j := range a.Holdings {
+			if k := a.Holdings[j].Kind; k > AssetWealthManagement {
+				return 0, invalid(JoinPath(IndexPath(subjectPath(member, "account.holdings"), j), "kind"), CodeEnum, "%d is not an asset kind", k)
+			}
 		}
 		role := rs.of(a.ID)
 		if c.Role != 0 && c.Role != role {
@@ -158,6 +175,9 @@ func (e *Engine) checkViolation(c *Case, i int) (uint8, error) {
 	}
 	if len(v.Actor) > compiler.MaxIDLen {
 		return 0, invalid(at("actor"), CodeInvalidValue, "longer than %d bytes", compiler.MaxIDLen)
+	}
+	if err := checkViolationTimes(v, i); err != nil {
+		return 0, err
 	}
 	if v.Group != "" && v.Group != c.Group.ID {
 		return 0, invalid(at("group"), CodeContradiction, "%q is not the case's group %q", v.Group, c.Group.ID)
@@ -229,6 +249,9 @@ func checkHistory(path string, h []Record) error {
 	for i, r := range h {
 		if !r.Penalty.IsValid() {
 			return invalid(JoinPath(IndexPath(path, i), "penalty"), CodeInvalidValue, "not a penalty")
+		}
+		if err := checkTime(r.At, func() string { return JoinPath(IndexPath(path, i), "at") }); err != nil {
+			return err
 		}
 	}
 	return nil

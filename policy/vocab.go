@@ -74,6 +74,8 @@ const (
 	CodeContradiction = vocab.CodeContradiction
 	CodeMissingLeader = vocab.CodeMissingLeader
 	CodeTooMany       = vocab.CodeTooMany
+	CodeTimeRange     = vocab.CodeTimeRange
+	CodeEnum          = vocab.CodeEnum
 )
 
 // Decision is the outcome for one target: the penalty, the rule and reasons
