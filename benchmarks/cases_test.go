@@ -52,6 +52,14 @@ var cases = []benchCase{
 			Violations: []policy.Violation{verifiedViolation("spam", policy.SeverityMedium, "member")}, Now: now},
 		want: outcome{Penalty: policy.PenaltySuspend, Duration: day},
 	},
+	{
+		// No match after evaluating: the admin is a candidate of
+		// other-leader-responsibility, whose condition fails on a low severity.
+		name: "admin-low-spam",
+		c: policy.Case{Target: policy.TargetAccount, Group: group, Account: &policy.Account{ID: "admin"},
+			Violations: []policy.Violation{verifiedViolation("spam", policy.SeverityLow, "member")}, Now: now},
+		want: outcome{Penalty: policy.PenaltyNone},
+	},
 }
 
 const day = policy.Duration(24 * time.Hour)

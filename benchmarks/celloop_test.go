@@ -23,13 +23,15 @@ type celLoop struct {
 }
 
 type celRule struct {
-	id       string
-	when     cel.Program
-	penalty  outcome     // a literal penalty, when penaltyX and ladder are nil
-	penaltyX cel.Program // a penalty expression
-	duration policy.Duration
-	ladder   []outcome
-	window   policy.Duration
+	id         string
+	when       cel.Program
+	whenAst    *cel.Ast // what when was compiled from, penaltyAst likewise
+	penaltyAst *cel.Ast
+	penalty    outcome     // a literal penalty, when penaltyX and ladder are nil
+	penaltyX   cel.Program // a penalty expression
+	duration   policy.Duration
+	ladder     []outcome
+	window     policy.Duration
 }
 
 // celPolicy is the part of default.yaml the loop needs.
@@ -49,18 +51,41 @@ type celPolicy struct {
 
 var variableRef = regexp.MustCompile(`variables\.([a-z_][a-z0-9_]*)`)
 
-// newCELLoop compiles the account rules of the default policy. Variables are
-// inlined into the conditions that use them; the enums become constants
-// (severities and penalties as ints, roles and categories as strings).
+// newCELLoop compiles the account rules of the default policy over two map
+// variables, violation and subject.
 func newCELLoop() (*celLoop, error) {
+	ar, err := compileAccountRules([]cel.EnvOption{
+		cel.Variable("violation", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("subject", cel.MapType(cel.StringType, cel.DynType)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &celLoop{rules: ar.rules, zeroTolerant: ar.zeroTolerant}, nil
+}
+
+// accountRules are the default policy's account rules compiled in one
+// environment, with the catalogue's categories in order and each one's zero
+// tolerance.
+type accountRules struct {
+	env          *cel.Env
+	rules        []celRule
+	categories   []string
+	zeroTolerant map[string]bool
+}
+
+// compileAccountRules compiles the account rules of the default policy in an
+// environment with the given variables, each program with the given
+// options. Variables
+// are inlined into the conditions that use them; the enums become constants
+// (severities and penalties as ints, roles and categories as strings).
+func compileAccountRules(vars []cel.EnvOption, progOpts ...cel.ProgramOption) (*accountRules, error) {
 	var spec celPolicy
 	if err := yaml.Unmarshal(policy.DefaultSource(), &spec); err != nil {
 		return nil, err
 	}
-	opts := []cel.EnvOption{
-		cel.Variable("violation", cel.MapType(cel.StringType, cel.DynType)),
-		cel.Variable("subject", cel.MapType(cel.StringType, cel.DynType)),
-	}
+	ar := &accountRules{zeroTolerant: map[string]bool{}}
+	opts := append([]cel.EnvOption(nil), vars...)
 	for s := policy.SeverityLow; s <= policy.SeverityCritical; s++ {
 		opts = append(opts, cel.Constant("severity."+s.String(), cel.IntType, types.Int(s)))
 	}
@@ -70,30 +95,32 @@ func newCELLoop() (*celLoop, error) {
 	for r := policy.RoleOwner; r <= policy.RoleMember; r++ {
 		opts = append(opts, cel.Constant("role."+r.String(), cel.StringType, types.String(r.String())))
 	}
-	l := &celLoop{zeroTolerant: map[string]bool{}}
 	for _, c := range spec.Categories {
 		opts = append(opts, cel.Constant("category."+c.Name, cel.StringType, types.String(c.Name)))
-		l.zeroTolerant[c.Name] = c.ZeroTolerance
+		ar.zeroTolerant[c.Name] = c.ZeroTolerance
+		ar.categories = append(ar.categories, c.Name)
 	}
 	env, err := cel.NewEnv(opts...)
 	if err != nil {
 		return nil, err
 	}
-	vars := map[string]string{}
+	ar.env = env
+	variables := map[string]string{}
 	inline := func(src string) string {
 		return variableRef.ReplaceAllStringFunc(src, func(ref string) string {
-			return "(" + vars[ref[len("variables."):]] + ")"
+			return "(" + variables[ref[len("variables."):]] + ")"
 		})
 	}
 	for _, v := range spec.Variables {
-		vars[v.Name] = inline(v.Expression)
+		variables[v.Name] = inline(v.Expression)
 	}
-	compile := func(src string) (cel.Program, error) {
+	compile := func(src string) (cel.Program, *cel.Ast, error) {
 		ast, iss := env.Compile(inline(src))
 		if iss.Err() != nil {
-			return nil, iss.Err()
+			return nil, nil, iss.Err()
 		}
-		return env.Program(ast)
+		prg, err := env.Program(ast, progOpts...)
+		return prg, ast, err
 	}
 	ladders := map[string]celRule{}
 	for _, ld := range spec.Ladders {
@@ -117,7 +144,7 @@ func newCELLoop() (*celLoop, error) {
 		}
 		r := ladders[rs.Ladder]
 		r.id = rs.ID
-		if r.when, err = compile(rs.When); err != nil {
+		if r.when, r.whenAst, err = compile(rs.When); err != nil {
 			return nil, fmt.Errorf("rule %s: %w", rs.ID, err)
 		}
 		if rs.Duration != "" {
@@ -128,13 +155,13 @@ func newCELLoop() (*celLoop, error) {
 		if rs.Ladder == "" {
 			if p, perr := policy.ParsePenalty(rs.Penalty); perr == nil {
 				r.penalty = withDuration(p, r.duration)
-			} else if r.penaltyX, err = compile(rs.Penalty); err != nil {
+			} else if r.penaltyX, r.penaltyAst, err = compile(rs.Penalty); err != nil {
 				return nil, fmt.Errorf("rule %s: %w", rs.ID, err)
 			}
 		}
-		l.rules = append(l.rules, r)
+		ar.rules = append(ar.rules, r)
 	}
-	return l, nil
+	return ar, nil
 }
 
 func parseOutcome(penalty, duration string) (outcome, error) {
@@ -200,11 +227,26 @@ func (l *celLoop) decide(_ context.Context, c policy.Case) (outcome, error) {
 	return best, nil
 }
 
+// step is the ladder step a history has reached.
+func (r *celRule) step(history []policy.Record, now time.Time) outcome {
+	return r.ladder[min(strikes(history, now, r.window), len(r.ladder)-1)]
+}
+
+// subjectRole is the role of a case's account in its group, which every
+// contender that reads the role needs.
+func subjectRole(c policy.Case) (policy.Role, error) {
+	role := c.Group.RoleOf(c.Account.ID)
+	if role < policy.RoleOwner || role > policy.RoleMember {
+		return 0, fmt.Errorf("no role for %q in group %s", c.Account.ID, c.Group.ID)
+	}
+	return role, nil
+}
+
 // ask is what a rule whose condition holds asks for.
-func (r *celRule) ask(vars map[string]any, history []policy.Record, now time.Time) (outcome, error) {
+func (r *celRule) ask(vars any, history []policy.Record, now time.Time) (outcome, error) {
 	switch {
 	case r.ladder != nil:
-		return r.ladder[min(strikes(history, now, r.window), len(r.ladder)-1)], nil
+		return r.step(history, now), nil
 	case r.penaltyX != nil:
 		out, _, err := r.penaltyX.Eval(vars)
 		if err != nil {

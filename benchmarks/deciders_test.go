@@ -17,11 +17,15 @@ type decider struct {
 	decide func(context.Context, policy.Case) (outcome, error)
 }
 
-// deciders prepares the five implementations once: compiled, parsed or
+// deciders prepares the seven implementations once: compiled, parsed or
 // prepared before any case is decided. The hand-written floor comes first.
 func deciders(tb testing.TB) []decider {
 	tb.Helper()
 	loop, err := newCELLoop()
+	require.NoError(tb, err)
+	tuned, err := newCELTuned()
+	require.NoError(tb, err)
+	lookup, err := newCaseLookup()
 	require.NoError(tb, err)
 	rg, err := newRegoDecider(context.Background())
 	require.NoError(tb, err)
@@ -31,6 +35,8 @@ func deciders(tb testing.TB) []decider {
 		{"go", decideByHand},
 		{"warden", decideWarden},
 		{"cel-go", loop.decide},
+		{"cel-go-tuned", tuned.decide},
+		{"lookup", lookup.decide},
 		{"opa", rg.decide},
 		{"cedar", cd.decide},
 	}

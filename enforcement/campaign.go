@@ -2,10 +2,10 @@ package enforcement
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 )
@@ -22,8 +22,9 @@ type Campaign struct {
 	Focus []string `json:"focus,omitempty"`
 }
 
-// inWindow reports whether a case's time falls in [From, To).
-func (c Campaign) inWindow(t time.Time) bool {
+// InWindow reports whether a case's time falls in [From, To): the cases a
+// campaign plans; the others it counts as skipped.
+func (c Campaign) InWindow(t time.Time) bool {
 	return (c.From.IsZero() || !t.Before(c.From)) && (c.To.IsZero() || t.Before(c.To))
 }
 
@@ -31,8 +32,15 @@ func (c Campaign) inWindow(t time.Time) bool {
 type RunOption func(*runOptions)
 
 type runOptions struct {
-	workers int
-	each    func(*Plan) error
+	workers    int
+	each       func(*Plan) error
+	accounts   func(*AccountPlan) error
+	measures   func(AccountMeasure) error
+	shard      int
+	shards     int
+	every      int
+	checkpoint func(*Checkpoint) error
+	resume     *Checkpoint
 }
 
 // WithWorkers sets how many cases are planned in parallel (default: GOMAXPROCS).
@@ -42,25 +50,119 @@ func WithWorkers(n int) RunOption {
 	return func(o *runOptions) { o.workers = min(max(1, n), MaxWorkers) }
 }
 
-// WithPlans calls each with every plan, in the order of the cases; an error
-// it returns stops the run. The plan is valid until each returns, after which
-// the campaign reuses its storage: to keep a plan, keep its Clone.
+// WithPlans calls each with the group part of every plan (see [SplitPlan]),
+// in the order of the cases; an error it returns stops the run. The plan is
+// valid until each returns, after which the campaign reuses its storage: to
+// keep a plan, keep its Clone.
 func WithPlans(each func(*Plan) error) RunOption { return func(o *runOptions) { o.each = each } }
 
-// Run plans every case of a campaign and returns its report. Cases stream
-// through: memory does not grow with their number. Cases outside the
-// window are counted as skipped. The first malformed case stops the run
-// with an error naming its position.
+// WithAccountPlans calls each, once every case is planned, with the one
+// plan of every account a group plan measured, in the order of the
+// accounts; an error it returns stops the run.
+func WithAccountPlans(each func(*AccountPlan) error) RunOption {
+	return func(o *runOptions) { o.accounts = each }
+}
+
+// WithMeasures hands every account measure to each, in the order of the
+// cases, instead of reconciling them in the run: for a shard of a campaign
+// whose accounts are reconciled once all shards are done (add them to a
+// [Reconciler], then call [Planner.Reconcile]). The report then counts the
+// groups and members only.
+func WithMeasures(each func(AccountMeasure) error) RunOption {
+	return func(o *runOptions) { o.measures = each }
+}
+
+// WithShard runs shard k of n: only the cases whose group [ShardOf] puts
+// in shard k are planned (or skipped); the others are not counted at all.
+// The reports of the n shards merge into the report of one run.
+func WithShard(k, n int) RunOption { return func(o *runOptions) { o.shard, o.shards = k, n } }
+
+// WithCheckpoints calls save with a checkpoint after every n plans
+// delivered, and once more when the run stops before its end (cancelled,
+// or stopped by an error), so that [WithResume] can go on from there. An
+// error save returns stops the run. A checkpoint carries every account
+// measure not yet reconciled, so its size grows with the penalised accounts
+// seen so far: save seldom, or hand the measures on with [WithMeasures] to
+// a store of their own, which keeps checkpoints small.
+func WithCheckpoints(n int, save func(*Checkpoint) error) RunOption {
+	return func(o *runOptions) { o.every, o.checkpoint = max(1, n), save }
+}
+
+// WithResume resumes a run from a checkpoint of the same campaign and
+// shard over the same cases: the cases it covers are neither planned nor
+// delivered again, and the report goes on from the checkpoint's.
+func WithResume(cp *Checkpoint) RunOption { return func(o *runOptions) { o.resume = cp } }
+
+// Checkpoint is how far a run got: every case before Position was planned
+// and delivered, the report counts them, and Measures holds the account
+// measures not yet reconciled (none when [WithMeasures] hands them on). It
+// is plain data: store it as JSON.
+type Checkpoint struct {
+	Campaign string `json:"campaign"`
+	Shard    int    `json:"shard"`
+	Shards   int    `json:"shards"`
+	// Position counts the cases of the stream consumed, those of other
+	// shards included.
+	Position int              `json:"position"`
+	Report   *Report          `json:"report"`
+	Measures []AccountMeasure `json:"measures,omitempty"`
+}
+
+// ShardOf returns the shard, of n, of a group: a hash of its id (FNV-1a),
+// so every run, machine and pipeline stage agrees on it.
+func ShardOf(group string, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	h := uint64(14695981039346656037)
+	for i := range len(group) {
+		h ^= uint64(group[i])
+		h *= 1099511628211
+	}
+	return int(h % uint64(n))
+}
+
+// Run plans every case of a campaign, reconciles the measures against
+// accounts into one plan per account ([Planner.ReconcileAccount]) and
+// returns the campaign's report. Cases stream through: memory grows with
+// the accounts penalised, not with the cases or their members. Cases
+// outside the window are counted as skipped.
+//
+// A run that stops early returns the partial report of the plans it
+// delivered (group figures only: accounts are reconciled at the end) with
+// its error: the first malformed case stops it with an error naming its
+// position and group; a cancelled context with an error naming the cause
+// and how many cases were delivered.
 func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase], opts ...RunOption) (*Report, error) {
 	for _, f := range c.Focus {
 		if _, ok := p.engine.Category(f); !ok {
 			return nil, fmt.Errorf("campaign %s: focus category %q is not in the policy's catalogue", c.Name, f)
 		}
 	}
-	o := runOptions{workers: runtime.GOMAXPROCS(0)}
+	o := runOptions{workers: runtime.GOMAXPROCS(0), shards: 1}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.shards < 1 || o.shard < 0 || o.shard >= o.shards {
+		return nil, fmt.Errorf("campaign %s: shard %d of %d does not exist", c.Name, o.shard, o.shards)
+	}
+	r := NewReport(c, p.engine)
+	rec := NewReconciler()
+	start := 0
+	if cp := o.resume; cp != nil {
+		if cp.Campaign != c.Name || cp.Shard != o.shard || cp.Shards != o.shards || cp.Report == nil {
+			return nil, fmt.Errorf("campaign %s, shard %d of %d: cannot resume from a checkpoint of campaign %s, shard %d of %d",
+				c.Name, o.shard, o.shards, cp.Campaign, cp.Shard, cp.Shards)
+		}
+		if err := r.Merge(cp.Report); err != nil {
+			return nil, fmt.Errorf("campaign %s: resuming: %w", c.Name, err)
+		}
+		for _, m := range cp.Measures {
+			_ = rec.Add(m)
+		}
+		start = cp.Position
+	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	// Run returns only once its goroutines have: nothing calls the cases
 	// iterator after Run returns, however the run ends.
@@ -76,6 +178,7 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	}
 	type job struct {
 		gc  GroupCase
+		pos int // the case's place in the stream, from 1
 		out chan result
 	}
 	window := 4 * o.workers
@@ -84,11 +187,15 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	wg.Go(func() {
 		defer close(jobs)
 		defer close(order)
+		pos := 0
 		for gc := range cases {
 			if ctx.Err() != nil {
 				return
 			}
-			j := job{gc: gc, out: make(chan result, 1)}
+			if pos++; pos <= start || ShardOf(gc.Group.ID, o.shards) != o.shard {
+				continue
+			}
+			j := job{gc: gc, pos: pos, out: make(chan result, 1)}
 			select {
 			case order <- j:
 			case <-ctx.Done():
@@ -103,7 +210,7 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	for range o.workers {
 		wg.Go(func() {
 			for j := range jobs {
-				if !c.inWindow(j.gc.Now) {
+				if !c.InWindow(j.gc.Now) {
 					j.out <- result{}
 					continue
 				}
@@ -120,33 +227,82 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 		})
 	}
 
-	r := newTally(c, p.engine)
-	n := 0
+	delivered, pos := 0, start
+	var measures []AccountMeasure
+	checkpoint := func() error {
+		if o.checkpoint == nil {
+			return nil
+		}
+		cp := &Checkpoint{Campaign: c.Name, Shard: o.shard, Shards: o.shards, Position: pos, Report: NewReport(c, p.engine)}
+		_ = cp.Report.Merge(r) // the same campaign and policy
+		if o.measures == nil {
+			cp.Measures = rec.Measures()
+		}
+		return o.checkpoint(cp)
+	}
+	// stop ends the run early with the partial report and a last checkpoint.
+	stop := func(err error) (*Report, error) {
+		cancel()
+		r.refresh()
+		if cerr := checkpoint(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("campaign %s: saving the checkpoint: %w", c.Name, cerr))
+		}
+		return r, err
+	}
+	stopped := func() error {
+		return fmt.Errorf("campaign %s: stopped after %d cases delivered: %w", c.Name, delivered, context.Cause(parent))
+	}
 	for j := range order {
 		res := <-j.out
-		n++
 		switch {
+		case parent.Err() != nil:
+			return stop(stopped())
 		case res.err != nil:
-			cancel()
-			return nil, fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, n, j.gc.Group.ID, res.err)
+			return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, j.pos, j.gc.Group.ID, res.err))
 		case res.plan == nil:
-			r.report.Skipped++
+			r.Skipped++
+			pos = j.pos
 			continue
 		}
-		r.add(j.gc, res.plan)
+		// The plan counts once it is delivered whole: a case stopped half-way
+		// is planned again on resume, and its measures, kept once by plan and
+		// account, are not counted twice.
+		measures = splitInPlace(res.plan, measures[:0])
+		gp := res.plan
 		if o.each != nil {
-			if err := o.each(res.plan); err != nil {
-				cancel()
-				return nil, fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, n, j.gc.Group.ID, err)
+			if err := o.each(gp); err != nil {
+				return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, j.pos, j.gc.Group.ID, err))
 			}
 		}
+		for _, m := range measures {
+			if o.measures == nil {
+				_ = rec.Add(m)
+			} else if err := o.measures(m); err != nil {
+				return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, j.pos, j.gc.Group.ID, err))
+			}
+		}
+		r.addPlan(gp)
 		plans.Put(res.plan)
+		delivered++
+		pos = j.pos
+		if o.checkpoint != nil && delivered%o.every == 0 {
+			if err := checkpoint(); err != nil {
+				return stop(fmt.Errorf("campaign %s: saving the checkpoint: %w", c.Name, err))
+			}
+		}
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if parent.Err() != nil {
+		return stop(stopped())
 	}
-	return r.finish(), nil
+	if o.measures == nil {
+		// Accounts count apart until all are reconciled, so that a run
+		// stopped while reconciling resumes from the groups' report.
+		accounts := NewReport(c, p.engine)
+		if err := p.Reconcile(parent, c, rec, accounts, o.accounts); err != nil {
+			return stop(err)
+		}
+		_ = r.Merge(accounts) // the same campaign and policy
+	}
+	r.refresh()
+	return r, nil
 }
-
-// Cases adapts a slice of cases to the iterator Run takes.
-func Cases(cs []GroupCase) iter.Seq[GroupCase] { return slices.Values(cs) }

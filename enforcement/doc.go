@@ -24,9 +24,25 @@
 // plan race (the Executor contract says what an executor must guarantee);
 // package enforcementtest has an in-memory Executor for tests and examples.
 //
-// [Planner.Run] streams a campaign's cases into plans and a [Report], in
-// bounded memory; [Shadow] runs a candidate policy beside the live one and
-// reports every decision that would change.
+// [Planner.Run] streams a campaign's cases into plans and a [Report]. Across a
+// campaign an account gets one measure: each group plan hands its account
+// decisions on as AccountMeasures (SplitPlan), and the campaign reconciles
+// them into one AccountPlan per account (Planner.ReconcileAccount): the
+// heaviest measure, with every group and violation behind it, one freeze
+// per holding, one notice and one statement of reasons, under action keys
+// that depend only on the campaign, the account and the measure. Memory
+// grows with the accounts penalised, not with the groups or members.
+//
+// A campaign also runs as shards (WithShard, by a hash of the group id)
+// whose reports merge exactly (Report.Merge: counts add, latency quantiles
+// come from a fixed log-bucketed Sketch) and whose measures are reconciled
+// once (Reconciler, Planner.Reconcile); it checkpoints (WithCheckpoints) and
+// resumes (WithResume) without planning a case twice or losing one, and a
+// stopped run returns the partial report of what it delivered. The same
+// steps run as an Apache Beam pipeline in the nested module beam/.
+//
+// [Shadow] runs a candidate policy beside the live one and reports every
+// decision that would change.
 //
 // A malformed group case is refused with a [*policy.Problem] (path, code,
 // message) wrapped with [policy.ErrInvalidCase]: the codes and paths are

@@ -1,16 +1,12 @@
 package enforcement
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"golang.org/x/exp/stats"
 
 	"github.com/groupwarden/warden/policy"
 )
@@ -18,10 +14,16 @@ import (
 // Report sums up a campaign: what happened to groups and accounts, overall,
 // for the focus categories and the others, per category and per role, the
 // funds frozen, and how long detection took to become a decision.
+//
+// Groups are counted once per group case; accounts once per account, by the
+// one measure the campaign takes against it (its category and role are the
+// deciding decision's); Spared and Held count memberships. Reports of shards
+// of a campaign add up with [Report.Merge].
 type Report struct {
 	Campaign Campaign         `json:"campaign"`
 	Policy   policy.PolicyRef `json:"policy"`
-	// Cases counts the group cases planned; Skipped those outside the window.
+	// Cases counts the group cases planned; Skipped those outside the
+	// window. MemberDecisions counts every member of every group planned.
 	Cases           int `json:"cases"`
 	Skipped         int `json:"skipped"`
 	MemberDecisions int `json:"member_decisions"`
@@ -94,50 +96,30 @@ type Money struct {
 	Amount   int64  `json:"amount"`
 }
 
-// Latency gives quantiles of the time from detection to decision. They are
-// exact up to LatencySamples cases and estimated from a uniform sample of
-// that size beyond.
+// Latency gives quantiles of the time from detection to decision, read
+// from Sketch: within [SketchRelativeError] of the exact quantiles, rounded
+// to the second. Max is exact.
 type Latency struct {
 	Cases int             `json:"cases"`
 	P50   policy.Duration `json:"p50"`
 	P90   policy.Duration `json:"p90"`
 	P99   policy.Duration `json:"p99"`
 	Max   policy.Duration `json:"max"`
+	// Sketch holds every case's latency, so that reports merge exactly.
+	Sketch Sketch `json:"sketch"`
 }
 
-// LatencySamples bounds the memory the latency quantiles use.
-const LatencySamples = 10000
-
-// tally accumulates a report in bounded memory: fixed-size tables and a
-// reservoir of latency samples.
-type tally struct {
-	report  Report
-	focus   map[string]bool
-	cats    map[string]*CategoryTally
-	roles   [4]AccountTally
-	funds   map[string]int64
-	samples []float64
-	rng     *rand.Rand
-	maxLat  time.Duration
-}
-
-func newTally(c Campaign, e *policy.Engine) *tally {
-	t := &tally{
-		report: Report{Campaign: c, Policy: e.Policy()},
-		focus:  map[string]bool{},
-		cats:   map[string]*CategoryTally{},
-		funds:  map[string]int64{},
-		// A fixed seed keeps the report deterministic.
-		rng: rand.New(rand.NewPCG(0x5741524445, 0x4e)),
-	}
-	for _, f := range c.Focus {
-		t.focus[f] = true
-	}
+// NewReport returns the empty report of a campaign under the engine's
+// policy: the value to add plans to, or to merge the reports of shards into.
+func NewReport(c Campaign, e *policy.Engine) *Report {
+	r := &Report{Campaign: c, Policy: e.Policy()}
 	for _, cat := range e.Categories() {
-		t.cats[cat.Name] = &CategoryTally{Category: cat.Name, Focus: t.focus[cat.Name]}
-		t.report.ByCategory = append(t.report.ByCategory, CategoryTally{Category: cat.Name})
+		r.ByCategory = append(r.ByCategory, CategoryTally{Category: cat.Name, Focus: slices.Contains(c.Focus, cat.Name)})
 	}
-	return t
+	for role := policy.RoleOwner; role <= policy.RoleMember; role++ {
+		r.ByRole = append(r.ByRole, RoleTally{Role: role})
+	}
+	return r
 }
 
 func countGroup(g *GroupTally, p policy.Penalty) {
@@ -168,53 +150,111 @@ func countAccount(a *AccountTally, p policy.Penalty) {
 	}
 }
 
-func (t *tally) totals(category string) *Totals {
-	if t.focus[category] {
-		return &t.report.Focus
+func (r *Report) totals(category string) *Totals {
+	if slices.Contains(r.Campaign.Focus, category) {
+		return &r.Focus
 	}
-	return &t.report.Other
+	return &r.Other
 }
 
-// add counts one plan.
-func (t *tally) add(gc GroupCase, p *Plan) {
-	r := &t.report
+func (r *Report) category(name string) *CategoryTally {
+	for i := range r.ByCategory {
+		if r.ByCategory[i].Category == name {
+			return &r.ByCategory[i]
+		}
+	}
+	return nil
+}
+
+func (r *Report) role(role policy.Role) *AccountTally {
+	for i := range r.ByRole {
+		if r.ByRole[i].Role == role {
+			return &r.ByRole[i].Accounts
+		}
+	}
+	r.ByRole = append(r.ByRole, RoleTally{Role: role})
+	return &r.ByRole[len(r.ByRole)-1].Accounts
+}
+
+func (r *Report) freeze(hs []policy.Holding) {
+	for _, h := range hs {
+		i, found := slices.BinarySearchFunc(r.FundsFrozen, h.Currency, func(m Money, c string) int { return strings.Compare(m.Currency, c) })
+		if !found {
+			r.FundsFrozen = slices.Insert(r.FundsFrozen, i, Money{Currency: h.Currency})
+		}
+		r.FundsFrozen[i].Amount += h.Amount
+	}
+}
+
+// AddPlan counts one plan: its group, its members spared or held, and
+// each account decision it still carries (none for the group part of a
+// reconciled campaign, whose account measures [Report.AddAccount] counts).
+func (r *Report) AddPlan(p *Plan) {
+	r.addPlan(p)
+	r.refresh()
+}
+
+// AddAccount counts the one measure a campaign takes against an account.
+func (r *Report) AddAccount(a *AccountPlan) {
+	r.addDecisions(&a.Plan)
+	r.refresh()
+}
+
+func (r *Report) addPlan(p *Plan) {
+	r.addGroup(p)
+	r.addDecisions(p)
+}
+
+// addDecisions counts a plan's account decisions and freezes.
+func (r *Report) addDecisions(p *Plan) {
+	for i := range p.Decisions {
+		d := &p.Decisions[i]
+		countAccount(&r.Accounts, d.Penalty)
+		countAccount(r.role(d.Role), d.Penalty)
+		if ct := r.category(d.Category); ct != nil {
+			countAccount(&ct.Accounts, d.Penalty)
+		}
+		if d.Penalty == policy.PenaltyBan {
+			r.totals(d.Category).AccountsBanned++
+		}
+	}
+	for i := range p.Actions {
+		if a := &p.Actions[i]; a.Kind == FreezeFunds {
+			r.freeze(a.Holdings)
+		}
+	}
+}
+
+// addGroup counts what only a group plan has: the group, its members,
+// reviews, approvals and latency.
+func (r *Report) addGroup(p *Plan) {
 	r.Cases++
-	r.MemberDecisions += len(gc.Members)
+	r.MemberDecisions += len(p.Members)
 	r.PendingReview += len(p.PendingReview)
 	if p.NeedsSecondApproval {
 		r.SecondApprovals++
 	}
 	// A case's category is the deciding violation's, or its first violation's.
 	caseCat := p.GroupDecision.Category
-	if caseCat == "" && len(gc.Violations) > 0 {
-		caseCat = gc.Violations[0].Category
+	if caseCat == "" && len(p.Violations) > 0 {
+		caseCat = p.Violations[0].Category
 	}
 	gp := p.GroupDecision.Penalty
 	if heldForDueProcess(&p.GroupDecision) {
 		gp = policy.PenaltyNone
 	}
 	countGroup(&r.Groups, gp)
-	if ct := t.cats[caseCat]; ct != nil {
+	ct := r.category(caseCat)
+	if ct != nil {
 		countGroup(&ct.Groups, gp)
 	}
 	if gp == policy.PenaltyClose {
-		t.totals(caseCat).GroupsClosed++
-	}
-	for i := range p.Decisions {
-		d := &p.Decisions[i]
-		countAccount(&r.Accounts, d.Penalty)
-		countAccount(&t.roles[d.Role], d.Penalty)
-		if ct := t.cats[d.Category]; ct != nil {
-			countAccount(&ct.Accounts, d.Penalty)
-		}
-		if d.Penalty == policy.PenaltyBan {
-			t.totals(d.Category).AccountsBanned++
-		}
+		r.totals(caseCat).GroupsClosed++
 	}
 	for _, s := range p.Spared {
 		r.Accounts.Spared++
-		t.roles[s.Role].Spared++
-		if ct := t.cats[caseCat]; ct != nil {
+		r.role(s.Role).Spared++
+		if ct != nil {
 			ct.Accounts.Spared++
 		}
 	}
@@ -222,23 +262,16 @@ func (t *tally) add(gc GroupCase, p *Plan) {
 		d := &p.Held[i]
 		if d.Target == policy.TargetAccount {
 			r.Accounts.Held++
-			t.roles[d.Role].Held++
+			r.role(d.Role).Held++
 		}
 	}
-	for i := range p.Actions {
-		if a := &p.Actions[i]; a.Kind == FreezeFunds {
-			for _, h := range a.Holdings {
-				t.funds[h.Currency] += h.Amount
-			}
-		}
-	}
-	t.sample(gc)
+	r.sample(p)
 }
 
-// sample keeps the case's detection-to-decision latency in the reservoir.
-func (t *tally) sample(gc GroupCase) {
+// sample counts the case's detection-to-decision latency.
+func (r *Report) sample(p *Plan) {
 	var first time.Time
-	for _, v := range gc.Violations {
+	for _, v := range p.Violations {
 		at := v.Detected
 		if at.IsZero() {
 			at = v.Committed
@@ -247,44 +280,87 @@ func (t *tally) sample(gc GroupCase) {
 			first = at
 		}
 	}
-	if first.IsZero() || first.After(gc.Now) {
+	if first.IsZero() || first.After(p.At) {
 		return
 	}
-	lat := gc.Now.Sub(first)
-	t.maxLat = max(t.maxLat, lat)
-	t.report.Latency.Cases++
-	if len(t.samples) < LatencySamples {
-		t.samples = append(t.samples, lat.Seconds())
-	} else if i := t.rng.IntN(t.report.Latency.Cases); i < LatencySamples {
-		t.samples[i] = lat.Seconds()
-	}
+	lat := p.At.Sub(first)
+	r.Latency.Max = max(r.Latency.Max, policy.Duration(lat))
+	r.Latency.Cases++
+	r.Latency.Sketch.Add(lat)
 }
 
-func (t *tally) finish() *Report {
-	r := &t.report
-	for i := range r.ByCategory {
-		r.ByCategory[i] = *t.cats[r.ByCategory[i].Category]
+// refresh reads the quantiles from the sketch.
+func (r *Report) refresh() {
+	q := r.Latency.Sketch.Quantiles(0.5, 0.9, 0.99)
+	sec := func(d time.Duration) policy.Duration { return policy.Duration(d.Round(time.Second)) }
+	r.Latency.P50, r.Latency.P90, r.Latency.P99 = sec(q[0]), sec(q[1]), sec(q[2])
+}
+
+// Merge adds the figures of o, the report of another shard of the same
+// campaign under the same policy, to r. Counts add exactly and the
+// quantiles are read again from the merged sketch, so merging the reports
+// of any split of a campaign gives the report of one run. It refuses, and
+// changes nothing, for another campaign or policy.
+func (r *Report) Merge(o *Report) error {
+	if r.Policy != o.Policy {
+		return fmt.Errorf("report of %s: cannot merge a report under policy %s %s (sha256 %s)", r.Campaign.Name, o.Policy.Name, o.Policy.Version, o.Policy.Digest)
 	}
-	for role := policy.RoleOwner; role <= policy.RoleMember; role++ {
-		r.ByRole = append(r.ByRole, RoleTally{Role: role, Accounts: t.roles[role]})
+	if !sameCampaign(r.Campaign, o.Campaign) {
+		return fmt.Errorf("report of %s: cannot merge the report of campaign %s", r.Campaign.Name, o.Campaign.Name)
 	}
-	for cur, amt := range t.funds {
-		r.FundsFrozen = append(r.FundsFrozen, Money{Currency: cur, Amount: amt})
-	}
-	slices.SortFunc(r.FundsFrozen, func(a, b Money) int { return strings.Compare(a.Currency, b.Currency) })
-	if len(t.samples) > 0 {
-		q := stats.Quantiles(t.samples, 0.5, 0.9, 0.99)
-		sec := func(s float64) policy.Duration {
-			return policy.Duration(time.Duration(s * float64(time.Second)).Round(time.Second))
+	r.Cases += o.Cases
+	r.Skipped += o.Skipped
+	r.MemberDecisions += o.MemberDecisions
+	r.PendingReview += o.PendingReview
+	r.SecondApprovals += o.SecondApprovals
+	r.Groups.add(o.Groups)
+	r.Accounts.add(o.Accounts)
+	r.Focus.GroupsClosed += o.Focus.GroupsClosed
+	r.Focus.AccountsBanned += o.Focus.AccountsBanned
+	r.Other.GroupsClosed += o.Other.GroupsClosed
+	r.Other.AccountsBanned += o.Other.AccountsBanned
+	for _, c := range o.ByCategory {
+		ct := r.category(c.Category)
+		if ct == nil {
+			r.ByCategory = append(r.ByCategory, CategoryTally{Category: c.Category, Focus: c.Focus})
+			ct = &r.ByCategory[len(r.ByCategory)-1]
 		}
-		r.Latency.P50, r.Latency.P90, r.Latency.P99 = sec(q[0]), sec(q[1]), sec(q[2])
-		r.Latency.Max = policy.Duration(t.maxLat)
+		ct.Groups.add(c.Groups)
+		ct.Accounts.add(c.Accounts)
 	}
-	return r
+	for _, rt := range o.ByRole {
+		r.role(rt.Role).add(rt.Accounts)
+	}
+	for _, m := range o.FundsFrozen {
+		r.freeze([]policy.Holding{{Currency: m.Currency, Amount: m.Amount}})
+	}
+	r.Latency.Cases += o.Latency.Cases
+	r.Latency.Max = max(r.Latency.Max, o.Latency.Max)
+	r.Latency.Sketch.Merge(o.Latency.Sketch)
+	r.refresh()
+	return nil
 }
 
-// JSON renders the report as indented JSON.
-func (r *Report) JSON() ([]byte, error) { return json.MarshalIndent(r, "", "  ") }
+func sameCampaign(a, b Campaign) bool {
+	return a.Name == b.Name && a.From.Equal(b.From) && a.To.Equal(b.To) && slices.Equal(a.Focus, b.Focus)
+}
+
+func (g *GroupTally) add(o GroupTally) {
+	g.Closed += o.Closed
+	g.Suspended += o.Suspended
+	g.Restricted += o.Restricted
+	g.Warned += o.Warned
+	g.Untouched += o.Untouched
+}
+
+func (a *AccountTally) add(o AccountTally) {
+	a.Banned += o.Banned
+	a.Suspended += o.Suspended
+	a.Restricted += o.Restricted
+	a.Warned += o.Warned
+	a.Spared += o.Spared
+	a.Held += o.Held
+}
 
 // WriteText renders the report as a plain-text summary with tables.
 func (r *Report) WriteText(w io.Writer) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -152,7 +153,26 @@ func runCampaign(e *env, args []string) int {
 		}
 		return nil
 	}
-	opts := []enforcement.RunOption{enforcement.WithPlans(each)}
+	// The one plan of each penalised account follows the group plans.
+	eachAccount := func(a *enforcement.AccountPlan) error {
+		if plans != nil {
+			b, err := json.Marshal(a)
+			if err != nil {
+				return err
+			}
+			if err := plans.write(append(b, '\n')); err != nil {
+				return err
+			}
+		}
+		if statements != nil {
+			if err := statements.add(&a.Plan); err != nil {
+				return err
+			}
+		}
+		tally.add(&a.Plan)
+		return nil
+	}
+	opts := []enforcement.RunOption{enforcement.WithPlans(each), enforcement.WithAccountPlans(eachAccount)}
 	if *workers > 0 {
 		opts = append(opts, enforcement.WithWorkers(*workers))
 	}
@@ -192,7 +212,7 @@ func runCampaign(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "warden campaign: %s\n", tally)
 	}
 	if *asJSON {
-		b, err := report.JSON()
+		b, err := json.MarshalIndent(report, "", "  ")
 		if err != nil {
 			return failf("%v", err)
 		}
@@ -233,7 +253,9 @@ type progressTally struct {
 }
 
 func (t *progressTally) add(p *enforcement.Plan) {
-	t.cases++
+	if p.Group != "" {
+		t.cases++
+	}
 	if p.GroupDecision.Penalty == policy.PenaltyClose {
 		t.closed++
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -53,19 +54,22 @@ func TestCampaignOutputsMatchTheLibrary(t *testing.T) {
 	planner := enforcement.NewPlanner(engine)
 	var wantPlans bytes.Buffer
 	var wantStatements []dsa.Statement
-	for _, gc := range cs {
-		p, err := planner.Plan(context.Background(), gc)
-		require.NoError(t, err)
-		b, err := json.Marshal(p)
+	write := func(p *enforcement.Plan, line any) error {
+		b, err := json.Marshal(line)
 		require.NoError(t, err)
 		wantPlans.Write(append(b, '\n'))
 		ss, err := dsa.FromPlan(p, engine)
 		require.NoError(t, err)
 		wantStatements = append(wantStatements, ss...)
+		return nil
 	}
+	report, err := planner.Run(context.Background(), enforcement.Campaign{Name: "sample", Focus: []string{"csam", "pii_trafficking"}}, slices.Values(cs),
+		enforcement.WithPlans(func(p *enforcement.Plan) error { return write(p, p) }),
+		enforcement.WithAccountPlans(func(a *enforcement.AccountPlan) error { return write(&a.Plan, a) }))
+	require.NoError(t, err)
 	gotPlans, err := os.ReadFile(plansFile)
 	require.NoError(t, err)
-	assert.Equal(t, wantPlans.String(), string(gotPlans), "one plan a line, in the order of the cases")
+	assert.Equal(t, wantPlans.String(), string(gotPlans), "one plan a line, in the order of the cases, then one per penalised account")
 
 	data, err := os.ReadFile(statementsFile)
 	require.NoError(t, err)
@@ -78,9 +82,7 @@ func TestCampaignOutputsMatchTheLibrary(t *testing.T) {
 	require.NotEmpty(t, wantStatements)
 	assert.Equal(t, wantStatements, got)
 
-	report, err := planner.Run(context.Background(), enforcement.Campaign{Name: "sample", Focus: []string{"csam", "pii_trafficking"}}, enforcement.Cases(cs))
-	require.NoError(t, err)
-	want, err := report.JSON()
+	want, err := json.MarshalIndent(report, "", "  ")
 	require.NoError(t, err)
 	assert.Equal(t, string(want)+"\n", stdout.String())
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/groupwarden/warden/enforcement"
 	"github.com/groupwarden/warden/enforcement/dsa"
-	"github.com/groupwarden/warden/internal/synth"
+	"github.com/groupwarden/warden/examples/synth"
 	"github.com/groupwarden/warden/policy"
 )
 

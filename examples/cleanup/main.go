@@ -3,19 +3,24 @@
 // decided by the default policy (or another), with the campaign's report.
 // Every figure in the report is computed by the policy over the data.
 //
-//	go run ./examples/cleanup [-json] [-html FILE] [-policy FILE] [-statements FILE] [-groups N] [-seed N]
+//	go run ./examples/cleanup [-json] [-html FILE] [-policy FILE] [-statements FILE] [-groups N] [-seed N] [-shared F] [-shards N]
 //
-// With -statements FILE it also writes one DSA statement of reasons per
-// restricted account of the campaign to FILE, as a platform submits them:
-// JSON lines, each line one batch request body {"statements": [...]} of at
-// most 100 statements, with puids unique across the file.
+// With -statements FILE it also writes the campaign's DSA statements of
+// reasons to FILE, as a platform submits them: JSON lines, each line one
+// batch request body {"statements": [...]} of at most 100 statements, with
+// puids unique across the file; one statement per measure, a group's for
+// its owner and one per restricted account however many groups reach it.
 // With -html FILE it also writes the report to FILE as one self-contained
-// HTML page of charts and tables, as warden campaign -html does.
+// HTML page of charts and tables, as warden campaign -html does. With
+// -shared F a share F of the accounts sit in several groups. With -shards N
+// it runs the campaign as N shards, merges their reports and reconciles
+// their accounts once, and prints the same report as one run.
 package main
 
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -23,8 +28,8 @@ import (
 
 	"github.com/groupwarden/warden/enforcement"
 	"github.com/groupwarden/warden/enforcement/dsa"
+	"github.com/groupwarden/warden/examples/synth"
 	"github.com/groupwarden/warden/internal/reporthtml"
-	"github.com/groupwarden/warden/internal/synth"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -35,9 +40,12 @@ func main() {
 	seed := flag.Uint64("seed", synth.Default.Seed, "the seed of the synthetic campaign")
 	statements := flag.String("statements", "", "write the campaign's statements of reasons to this file")
 	htmlFile := flag.String("html", "", "write the report to this file as an HTML page")
+	shared := flag.Float64("shared", 0, "the share of accounts drawn from a pool of accounts in several groups")
+	shards := flag.Int("shards", 1, "run the campaign as this many shards and merge their reports")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, options{
 		policyFile: *policyFile, asJSON: *asJSON, groups: *groups, seed: *seed, statements: *statements, html: *htmlFile,
+		shared: *shared, shards: *shards,
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, "cleanup:", err)
 		os.Exit(1)
@@ -51,6 +59,8 @@ type options struct {
 	seed       uint64
 	statements string
 	html       string
+	shared     float64
+	shards     int
 }
 
 func run(ctx context.Context, w io.Writer, o options) error {
@@ -66,8 +76,10 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	}
 	cfg := synth.Default
 	cfg.Groups, cfg.Seed = o.groups, o.seed
+	if o.shared > 0 {
+		cfg.Shared, cfg.Pool = o.shared, max(1, o.groups/10)
+	}
 	campaign := enforcement.Campaign{Name: "special clean-up of chat groups (shaped like 2017's)", From: synth.Start, To: synth.End, Focus: synth.Focus}
-	var runOpts []enforcement.RunOption
 	var out *statementWriter
 	if o.statements != "" {
 		f, err := os.Create(o.statements)
@@ -78,16 +90,20 @@ func run(ctx context.Context, w io.Writer, o options) error {
 		out = newStatementWriter(f, engine)
 	}
 	var latencies reporthtml.Latencies
-	if out != nil || o.html != "" {
-		runOpts = append(runOpts, enforcement.WithPlans(func(p *enforcement.Plan) error {
-			latencies.Add(p)
-			if out != nil {
-				return out.add(p)
-			}
-			return nil
-		}))
+	each := func(p *enforcement.Plan) error {
+		latencies.Add(p)
+		if out != nil {
+			return out.add(p)
+		}
+		return nil
 	}
-	report, err := enforcement.NewPlanner(engine).Run(ctx, campaign, synth.Cases(cfg), runOpts...)
+	eachAccount := func(a *enforcement.AccountPlan) error {
+		if out != nil {
+			return out.addAccount(a)
+		}
+		return nil
+	}
+	report, err := runShards(ctx, enforcement.NewPlanner(engine), campaign, cfg, max(1, o.shards), each, eachAccount)
 	if err != nil {
 		return err
 	}
@@ -102,7 +118,7 @@ func run(ctx context.Context, w io.Writer, o options) error {
 		}
 	}
 	if o.asJSON {
-		b, err := report.JSON()
+		b, err := json.MarshalIndent(report, "", "  ")
 		if err != nil {
 			return err
 		}
@@ -110,6 +126,33 @@ func run(ctx context.Context, w io.Writer, o options) error {
 		return err
 	}
 	return report.WriteText(w)
+}
+
+// runShards runs the campaign as n shards, one after the other here (on a
+// platform, each on its own machine), merges their reports, and reconciles
+// the measures of all shards into one plan per account, as one run would.
+func runShards(ctx context.Context, planner *enforcement.Planner, c enforcement.Campaign, cfg synth.Config, n int,
+	each func(*enforcement.Plan) error, eachAccount func(*enforcement.AccountPlan) error) (*enforcement.Report, error) {
+	if n == 1 {
+		return planner.Run(ctx, c, synth.Cases(cfg), enforcement.WithPlans(each), enforcement.WithAccountPlans(eachAccount))
+	}
+	rec := enforcement.NewReconciler()
+	var report *enforcement.Report
+	for k := range n {
+		r, err := planner.Run(ctx, c, synth.Cases(cfg), enforcement.WithPlans(each), enforcement.WithShard(k, n), enforcement.WithMeasures(rec.Add))
+		if err != nil {
+			return nil, fmt.Errorf("shard %d of %d: %w", k, n, err)
+		}
+		if report == nil {
+			report = r
+		} else if err := report.Merge(r); err != nil {
+			return nil, err
+		}
+	}
+	if err := planner.Reconcile(ctx, c, rec, report, eachAccount); err != nil {
+		return nil, err
+	}
+	return report, nil
 }
 
 // statementWriter streams the statements of a campaign into JSON lines of
@@ -132,6 +175,8 @@ func (sw *statementWriter) add(p *enforcement.Plan) error {
 	}
 	return sw.lines.Write(statements...)
 }
+
+func (sw *statementWriter) addAccount(a *enforcement.AccountPlan) error { return sw.add(&a.Plan) }
 
 func (sw *statementWriter) close() error {
 	if err := sw.lines.Close(); err != nil {

@@ -6,13 +6,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/groupwarden/warden/enforcement/dsa"
-	"github.com/groupwarden/warden/internal/synth"
+	"github.com/groupwarden/warden/examples/synth"
 )
 
 func TestCleanupReport(t *testing.T) {
@@ -42,4 +43,31 @@ func TestCleanupReport(t *testing.T) {
 	var report map[string]any
 	require.NoError(t, json.Unmarshal(out.Bytes(), &report))
 	assert.EqualValues(t, 50, report["cases"].(float64)+report["skipped"].(float64))
+}
+
+// -shards N prints the report of one run, and writes the same statements.
+func TestCleanupShards(t *testing.T) {
+	render := func(shards int) (string, []string) {
+		var out bytes.Buffer
+		statements := filepath.Join(t.TempDir(), "statements.jsonl")
+		require.NoError(t, run(context.Background(), &out, options{groups: 400, seed: 7, shared: 0.1, shards: shards, asJSON: true, statements: statements}))
+		f, err := os.Open(statements)
+		require.NoError(t, err)
+		defer f.Close()
+		batches, err := dsa.ReadLines(f)
+		require.NoError(t, err)
+		var puids []string
+		for _, b := range batches {
+			for _, s := range b.Statements {
+				puids = append(puids, s.PUID)
+			}
+		}
+		slices.Sort(puids)
+		return out.String(), puids
+	}
+	one, s1 := render(1)
+	three, s3 := render(3)
+	assert.Equal(t, one, three)
+	assert.Equal(t, s1, s3)
+	assert.NotEmpty(t, s1)
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/groupwarden/warden/enforcement"
-	"github.com/groupwarden/warden/internal/synth"
+	"github.com/groupwarden/warden/examples/synth"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -46,7 +47,7 @@ func sampleCases(t *testing.T) func(yield func(enforcement.GroupCase) bool) {
 		cs = append(cs, gc)
 	}
 	require.NoError(t, sc.Err())
-	return enforcement.Cases(cs)
+	return slices.Values(cs)
 }
 
 // number is one number of the page, from its data attributes, and the
@@ -76,7 +77,7 @@ func unescape(s string) string {
 // fromJSON lists what the JSON report says each chart shows: chart → row
 // → series → value, read from the JSON, not from the Go report.
 func fromJSON(t *testing.T, r *enforcement.Report) map[string]map[string]map[string]int64 {
-	b, err := r.JSON()
+	b, err := json.Marshal(r)
 	require.NoError(t, err)
 	var j map[string]any
 	require.NoError(t, json.Unmarshal(b, &j))
@@ -229,7 +230,7 @@ func TestPageSelfContainedAndEscaped(t *testing.T) {
 
 // A campaign with no case still renders, with no histogram and no funds.
 func TestPageOfAnEmptyCampaign(t *testing.T) {
-	r, lat := campaign(t, enforcement.Campaign{Name: "empty"}, enforcement.Cases(nil))
+	r, lat := campaign(t, enforcement.Campaign{Name: "empty"}, slices.Values([]enforcement.GroupCase(nil)))
 	for _, l := range []*Latencies{lat, nil} {
 		var b bytes.Buffer
 		require.NoError(t, Write(&b, r, l))

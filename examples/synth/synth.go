@@ -1,6 +1,10 @@
 // Package synth generates synthetic group cases shaped like the 2017 group
 // clean-up, deterministically from a seed, for the examples, tests and
-// benchmarks. It is not API.
+// benchmarks, and for programs outside this module that want the same
+// campaign (the Beam pipeline reads it too).
+//
+// It is synthetic test data, not part of warden's API: the shape of the
+// cases and the figures they produce may change with any release.
 package synth
 
 import (
@@ -34,11 +38,26 @@ type Config struct {
 	FocusShare float64
 	// MinMembers and MaxMembers bound the size of a group, owner included.
 	MinMembers, MaxMembers int
+	// Shared is the share of owners, admins and members drawn from a
+	// platform-wide pool of Pool accounts, so that one account owns,
+	// administers or sits in several groups, as on a real platform. An
+	// account of the pool looks the same in every group it is in.
+	Shared float64
+	Pool   int
 }
 
 // Default is the campaign the cleanup example runs: 4,500 groups, a fifth
-// of them in the focus categories.
+// of them in the focus categories, every account in one group only.
 var Default = Config{Seed: 2017, Groups: 4500, FocusShare: 0.2, MinMembers: 3, MaxMembers: 40}
+
+// Platform is Default with a tenth of the accounts drawn from a pool of
+// accounts each in several groups (about 18 on average with the default
+// 4,500 groups): the campaign that exercises one measure per account.
+func Platform() Config {
+	c := Default
+	c.Shared, c.Pool = 0.1, 500
+	return c
+}
 
 // Cases streams the campaign's group cases; each is built when it is
 // needed, so memory does not grow with the number of groups.
@@ -78,21 +97,33 @@ func groupCase(rng *rand.Rand, cfg Config, i int) enforcement.GroupCase {
 	admins := min(n-1, between(rng, 0, 2)*boolInt(chance(rng, 0.6)))
 	g := policy.Group{ID: gid, Owner: gid + "-owner", Members: n, Created: now.AddDate(0, -between(rng, 1, 48), 0)}
 	gc := enforcement.GroupCase{Group: g, Now: now}
+	inGroup := map[int]bool{}
 	for j := range n {
-		a := policy.Account{ID: fmt.Sprintf("%s-m%02d", gid, j), RealNameVerified: chance(rng, 0.8), Created: now.AddDate(0, -between(rng, 1, 60), 0)}
-		role := policy.RoleMember
-		switch {
-		case j == 0:
-			a.ID, role = g.Owner, policy.RoleOwner
-		case j <= admins:
-			role = policy.RoleAdmin
-			gc.Group.Admins = append(gc.Group.Admins, a.ID)
+		id := fmt.Sprintf("%s-m%02d", gid, j)
+		if j == 0 {
+			id = g.Owner
 		}
+		a := policy.Account{ID: id, RealNameVerified: chance(rng, 0.8), Created: now.AddDate(0, -between(rng, 1, 60), 0)}
 		if chance(rng, 0.3) {
 			a.Holdings = append(a.Holdings, policy.Holding{Kind: policy.AssetWallet, Amount: int64(between(rng, 100, 500000)), Currency: "CNY"})
 		}
 		if chance(rng, 0.05) {
 			a.Holdings = append(a.Holdings, policy.Holding{Kind: policy.AssetWealthManagement, Amount: int64(between(rng, 100000, 5000000)), Currency: "CNY", Product: "money-market fund"})
+		}
+		if cfg.Pool > 0 && chance(rng, cfg.Shared) {
+			if k := rng.IntN(cfg.Pool); !inGroup[k] {
+				inGroup[k] = true
+				a = pooled(cfg.Seed, k)
+			}
+		}
+		role := policy.RoleMember
+		switch {
+		case j == 0:
+			role = policy.RoleOwner
+			gc.Group.Owner, g.Owner = a.ID, a.ID
+		case j <= admins:
+			role = policy.RoleAdmin
+			gc.Group.Admins = append(gc.Group.Admins, a.ID)
 		}
 		gc.Members = append(gc.Members, policy.Membership{Account: a, Role: role})
 	}
@@ -159,6 +190,20 @@ func groupCase(rng *rand.Rand, cfg Config, i int) enforcement.GroupCase {
 	}
 	gc.Violations = []policy.Violation{v}
 	return gc
+}
+
+// pooled is account k of the platform-wide pool: the same in every group,
+// drawn from its own generator.
+func pooled(seed uint64, k int) policy.Account {
+	rng := rand.New(rand.NewPCG(seed, 0x706f6f6c^uint64(k)))
+	a := policy.Account{ID: fmt.Sprintf("account-%07d", k), RealNameVerified: chance(rng, 0.8), Created: Start.AddDate(0, -between(rng, 1, 60), 0)}
+	if chance(rng, 0.4) {
+		a.Holdings = append(a.Holdings, policy.Holding{Kind: policy.AssetWallet, Amount: int64(between(rng, 100, 500000)), Currency: "CNY"})
+	}
+	if chance(rng, 0.1) {
+		a.Holdings = append(a.Holdings, policy.Holding{Kind: policy.AssetWealthManagement, Amount: int64(between(rng, 100000, 5000000)), Currency: "CNY", Product: "money-market fund"})
+	}
+	return a
 }
 
 func boolInt(b bool) int {

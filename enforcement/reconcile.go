@@ -1,0 +1,449 @@
+package enforcement
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+// AccountMeasure is what the plan of one group decided against one
+// account: the input of account reconciliation. A campaign takes one
+// measure per account however many of its groups reach it, so each group
+// plan hands its account measures on ([SplitPlan]) and
+// [Planner.ReconcileAccount] turns all the measures of an account into its
+// one [AccountPlan]. A measure is plain data: it survives JSON and can be
+// grouped by account on another machine.
+type AccountMeasure struct {
+	// Membership is the account as the group's case has it, and its role
+	// in that group.
+	Membership policy.Membership `json:"membership"`
+	// Group and Plan name the group and the plan that decided.
+	Group string `json:"group"`
+	Plan  string `json:"plan"`
+	// GroupPenalty and GroupDuration are the measure against that group
+	// (none while due process holds it).
+	GroupPenalty  policy.Penalty  `json:"group_penalty"`
+	GroupDuration policy.Duration `json:"group_duration,omitempty"`
+	// Decision is the group plan's decision for the account.
+	Decision policy.Decision `json:"decision"`
+	// Violations are the deciding violation and every violation of the
+	// group attributed to the account.
+	Violations []policy.Violation `json:"violations"`
+}
+
+// Account returns the id of the account measured.
+func (m *AccountMeasure) Account() string { return m.Membership.Account.ID }
+
+// AccountPlan is the one measure a campaign takes against an account,
+// with its actions: one freeze per holding for a ban, the account action,
+// and one notice covering every group behind it. Its Plan carries the
+// deciding decision, the account and the violations, so [Apply] runs it
+// and a statement of reasons is built from it like from a group plan
+// (one per measure; a warning has none). Its ID, and so every action key,
+// depends only on the policy, the campaign, the account and the measure
+// (penalty and duration): the same account reached through another group
+// or shard gets the same keys, and applying stays exactly-once.
+type AccountPlan struct {
+	Plan
+	Campaign string `json:"campaign"`
+	Account  string `json:"account"`
+	// Grounds list every group and violation behind the measure, in the
+	// order of their groups; the deciding one is Grounds[Deciding].
+	Grounds  []AccountGround `json:"grounds"`
+	Deciding int             `json:"deciding"`
+}
+
+// AccountGround is one group decision behind an account's measure.
+type AccountGround struct {
+	Group     string          `json:"group"`
+	Plan      string          `json:"plan"`
+	Role      policy.Role     `json:"role"`
+	Violation string          `json:"violation"`
+	Category  string          `json:"category"`
+	Rule      string          `json:"rule"`
+	Penalty   policy.Penalty  `json:"penalty"`
+	Duration  policy.Duration `json:"duration,omitempty"`
+	Reason    string          `json:"reason"`
+}
+
+// SplitPlan separates a group plan into its group part and the measures it
+// takes against accounts. The group part keeps the group's decision and
+// action, the evidence and reports, the members spared or held, and the
+// notices of members without a measure; it loses the account decisions,
+// freezes, account actions and notices, which the account plans carry.
+// Its actions keep their keys and are numbered again. The group part
+// shares the plan's storage; the measures do not.
+func SplitPlan(p *Plan) (*Plan, []AccountMeasure) {
+	gp := *p
+	if len(p.Decisions) == 0 {
+		return &gp, nil
+	}
+	gp.Actions, gp.Notices = slices.Clone(p.Actions), slices.Clone(p.Notices)
+	return &gp, splitInPlace(&gp, nil)
+}
+
+// splitInPlace turns a plan into its group part, compacting its actions and
+// notices in place, and appends its account measures to ms.
+func splitInPlace(p *Plan, ms []AccountMeasure) []AccountMeasure {
+	if len(p.Decisions) == 0 {
+		return ms
+	}
+	measured := func(account string) bool {
+		return slices.ContainsFunc(p.Decisions, func(d policy.Decision) bool { return d.Subject == account })
+	}
+	groupPenalty, groupDuration := p.GroupDecision.Penalty, p.GroupDecision.Duration
+	if heldForDueProcess(&p.GroupDecision) {
+		groupPenalty, groupDuration = policy.PenaltyNone, 0
+	}
+	for i := range p.Decisions {
+		d := p.Decisions[i]
+		m := AccountMeasure{Group: p.Group, Plan: p.ID, GroupPenalty: groupPenalty, GroupDuration: groupDuration, Decision: d}
+		for j := range p.Members {
+			if p.Members[j].Account.ID == d.Subject {
+				m.Membership = p.Members[j]
+				m.Membership.Account.Holdings = slices.Clone(m.Membership.Account.Holdings)
+				break
+			}
+		}
+		for _, v := range p.Violations {
+			if v.ID == d.Violation || v.Actor == d.Subject {
+				m.Violations = append(m.Violations, v)
+			}
+		}
+		ms = append(ms, m)
+	}
+	// Notify actions come in the order of their notices, so both compact
+	// forwards in place.
+	actions, notices := p.Actions[:0], p.Notices[:0]
+	for _, a := range p.Actions {
+		switch {
+		case a.Kind == FreezeFunds, isAccountKind(a.Kind):
+			continue
+		case a.Kind == Notify:
+			if measured(a.Subject) {
+				continue
+			}
+			notices = append(notices, p.Notices[a.Notice])
+			a.Notice = len(notices) - 1
+		}
+		a.Seq = len(actions) + 1
+		actions = append(actions, a)
+	}
+	clear(p.Notices[len(notices):])
+	p.Actions, p.Notices, p.Decisions = actions, notices, p.Decisions[:0]
+	return ms
+}
+
+func isAccountKind(k ActionKind) bool {
+	return k == BanAccount || k == SuspendAccount || k == RestrictAccount || k == WarnAccount
+}
+
+// ErrInvalidMeasures is wrapped by the errors of [Planner.ReconcileAccount]
+// for measures that cannot be one account's, with a *policy.Problem whose
+// path indexes the measures as given (measures[2].decision.penalty) and
+// whose code is one of the Code… constants below.
+var ErrInvalidMeasures = errors.New("invalid account measures")
+
+// The codes of the problems with account measures.
+const (
+	CodeNoMeasures        policy.Code = "no-measures"         // nothing to reconcile
+	CodeOtherAccount      policy.Code = "other-account"       // a measure against another account
+	CodeOtherPolicy       policy.Code = "other-policy"        // a measure decided under another policy
+	CodeNotAccountPenalty policy.Code = "not-account-penalty" // none or close is not a measure against an account
+)
+
+func measureErr(c Campaign, path string, code policy.Code, format string, args ...any) error {
+	return fmt.Errorf("%w: campaign %s: %w", ErrInvalidMeasures, c.Name,
+		&policy.Problem{Path: path, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// checkMeasures refuses measures that cannot be one account's.
+func (p *Planner) checkMeasures(c Campaign, ms []AccountMeasure) error {
+	if len(ms) == 0 {
+		return measureErr(c, "measures", CodeNoMeasures, "no measures to reconcile")
+	}
+	digest := p.engine.Policy().Digest
+	for i := range ms {
+		m, at := &ms[i], policy.IndexPath("measures", i)
+		switch {
+		case m.Account() != ms[0].Account():
+			return measureErr(c, policy.JoinPath(at, "membership.account.id"), CodeOtherAccount, "a measure against %s among those against %s", m.Account(), ms[0].Account())
+		case m.Decision.Policy.Digest != digest:
+			return measureErr(c, policy.JoinPath(at, "decision.policy.digest"), CodeOtherPolicy, "plan %s decided under policy %s, not %s", m.Plan, m.Decision.Policy.Digest, digest)
+		case !isAccountPenalty(m.Decision.Penalty):
+			return measureErr(c, policy.JoinPath(at, "decision.penalty"), CodeNotAccountPenalty, "plan %s measures %s with %s", m.Plan, m.Account(), m.Decision.Penalty)
+		}
+	}
+	return nil
+}
+
+func isAccountPenalty(p policy.Penalty) bool { _, ok := accountKinds[p]; return ok }
+
+// ReconcileAccount turns every measure a campaign's group plans took
+// against one account into the account's one plan: the heaviest measure
+// (a higher level, then a longer duration, then, as in the engine, the
+// earlier rule of the policy; then the earlier decision and the smaller
+// group id), with every group and violation behind it. The measures may
+// come in any order and more than once: the result depends only on the
+// set. It returns an error, and no plan, for no measures, measures of two
+// accounts, or measures under another policy than the planner's.
+func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*AccountPlan, error) {
+	if err := p.checkMeasures(c, measures); err != nil {
+		return nil, err
+	}
+	ms := slices.Clone(measures)
+	slices.SortFunc(ms, func(a, b AccountMeasure) int {
+		return cmp.Or(strings.Compare(a.Group, b.Group), strings.Compare(a.Plan, b.Plan))
+	})
+	ms = slices.CompactFunc(ms, func(a, b AccountMeasure) bool { return a.Group == b.Group && a.Plan == b.Plan })
+	account, digest := ms[0].Account(), p.engine.Policy().Digest
+	best := 0
+	for i := range ms {
+		if p.outranks(&ms[i].Decision, &ms[best].Decision) {
+			best = i
+		}
+	}
+	top := &ms[best]
+	d := top.Decision
+	ap := &AccountPlan{Campaign: c.Name, Account: account, Deciding: best}
+	ap.ID = accountPlanID(digest, c.Name, account, d.Penalty, d.Duration)
+	ap.Policy, ap.At = d.Policy, d.At
+	ap.Members = []policy.Membership{top.Membership}
+	ap.Decisions = []policy.Decision{d}
+	ap.Touched = 1
+	ap.PendingReview = nil
+	seen := map[string]bool{}
+	for i := range ms {
+		m := &ms[i]
+		ap.Grounds = append(ap.Grounds, AccountGround{Group: m.Group, Plan: m.Plan, Role: m.Membership.Role, Violation: m.Decision.Violation,
+			Category: m.Decision.Category, Rule: m.Decision.Rule, Penalty: m.Decision.Penalty, Duration: m.Decision.Duration, Reason: m.Decision.Reason})
+		for _, v := range m.Violations {
+			if !seen[v.ID] {
+				seen[v.ID] = true
+				ap.Violations = append(ap.Violations, v)
+			}
+		}
+		if m.Decision.PendingReview && len(ap.PendingReview) == 0 {
+			ap.PendingReview = []string{account}
+		}
+	}
+
+	kind := accountKinds[d.Penalty]
+	if d.Penalty == policy.PenaltyBan {
+		for _, h := range distinctHoldings(top.Membership.Account.Holdings) {
+			hs := []policy.Holding{h}
+			key := ap.ID + "-freeze-" + holdingKey(h)
+			ap.Actions = append(ap.Actions, Action{Key: key, Kind: FreezeFunds, Subject: account, Violation: d.Violation, Holdings: hs,
+				Undo: &Action{Key: key + "-undo", Kind: ReleaseFunds, Subject: account, Holdings: hs}})
+		}
+	}
+	undo := ReinstateAccount
+	if d.Penalty == policy.PenaltyWarn {
+		undo = WithdrawWarning
+	}
+	key := ap.ID + "-" + kind.String()
+	ap.Actions = append(ap.Actions, Action{Key: key, Kind: kind, Subject: account, Violation: d.Violation, Until: d.Until(),
+		Undo: &Action{Key: key + "-undo", Kind: undo, Subject: account}})
+	ap.Notices = []Notice{p.accountNotice(ap, ms, top)}
+	ap.Actions = append(ap.Actions, Action{Key: ap.ID + "-notify", Kind: Notify, Subject: account})
+	for i := range ap.Actions {
+		ap.Actions[i].Seq = i + 1
+	}
+	return ap, nil
+}
+
+// outranks orders account decisions as the engine orders matches, and
+// then by time and group so that the order is total.
+func (p *Planner) outranks(a, b *policy.Decision) bool {
+	if la, lb := a.Penalty.Level(), b.Penalty.Level(); la != lb {
+		return la > lb
+	}
+	if a.Duration != b.Duration {
+		return a.Duration > b.Duration
+	}
+	if a.Rule != b.Rule {
+		if ra, rb := p.ruleIndex(a.Rule), p.ruleIndex(b.Rule); ra != rb {
+			return ra < rb
+		}
+	}
+	if !a.At.Equal(b.At) {
+		return a.At.Before(b.At)
+	}
+	return false // the earlier group, by the sort
+}
+
+// ruleIndex returns the place of a rule in the policy (past the end for
+// none). Only ties of level and duration between two rules need it.
+func (p *Planner) ruleIndex(id string) int {
+	rules := p.engine.Rules()
+	for i, r := range rules {
+		if r.ID == id {
+			return i
+		}
+	}
+	return len(rules)
+}
+
+// accountPlanID hashes what an account plan stands for: the policy, the
+// campaign, the account and the measure.
+func accountPlanID(digest, campaign, account string, pen policy.Penalty, dur policy.Duration) string {
+	var c canon
+	c.str(digest)
+	c.str(campaign)
+	c.str(account)
+	c.num(int64(pen))
+	c.num(int64(dur))
+	sum := sha256.Sum256(c.b)
+	return "acct-" + hex.EncodeToString(sum[:12])
+}
+
+// distinctHoldings returns the holdings once each, by kind, currency and
+// product, in a stable order.
+func distinctHoldings(hs []policy.Holding) []policy.Holding {
+	out := slices.Clone(hs)
+	slices.SortStableFunc(out, func(a, b policy.Holding) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), strings.Compare(a.Currency, b.Currency), strings.Compare(a.Product, b.Product))
+	})
+	return slices.CompactFunc(out, func(a, b policy.Holding) bool {
+		return a.Kind == b.Kind && a.Currency == b.Currency && a.Product == b.Product
+	})
+}
+
+func holdingKey(h policy.Holding) string {
+	var c canon
+	c.num(int64(h.Kind))
+	c.str(h.Currency)
+	c.str(h.Product)
+	sum := sha256.Sum256(c.b)
+	return hex.EncodeToString(sum[:6])
+}
+
+// accountNotice writes the one notice of an account plan: the deciding
+// group and its measure, every act attributed to the account in any of
+// the groups, and the reason of each group's decision.
+func (p *Planner) accountNotice(ap *AccountPlan, ms []AccountMeasure, top *AccountMeasure) Notice {
+	d := &ap.Decisions[0]
+	n := Notice{To: ap.Account, Role: top.Membership.Role, Group: top.Group, GroupPenalty: top.GroupPenalty,
+		Penalty: d.Penalty, Duration: d.Duration, Until: d.Until(), Appeal: d.Appeal, PendingReview: len(ap.PendingReview) > 0}
+	if top.GroupPenalty != policy.PenaltyNone {
+		n.GroupDuration = top.GroupDuration
+	}
+	for _, v := range ap.Violations {
+		if v.Actor != ap.Account {
+			continue
+		}
+		switch r := v.LatestReviewAt(ap.At); {
+		case v.Automated() && r != nil && r.Verdict == policy.VerdictConfirmed:
+			n.Acts = append(n.Acts, fmt.Sprintf("%s (%s, group %s)", v.ID, v.Category, v.Group))
+		case r == nil || r.Verdict != policy.VerdictRejected:
+			n.UnderReview = append(n.UnderReview, fmt.Sprintf("%s (%s, group %s)", v.ID, v.Category, v.Group))
+		}
+	}
+	n.Audience = AudienceActors
+	if top.Membership.Role.Leads() {
+		n.Audience = AudienceLeaders
+	}
+	for i := range ms {
+		md := &ms[i].Decision
+		n.Reasons = append(n.Reasons, fmt.Sprintf("In group %s: %s Ground (%s): %s.", ms[i].Group, md.Reason, md.Ground.Kind, strings.TrimSuffix(md.Ground.Reference, ".")))
+	}
+	if d.Penalty == policy.PenaltyBan {
+		n.Funds = p.fundsLines(top.Membership.Account)
+	}
+	return n
+}
+
+// Reconciler gathers the account measures of a campaign, from one run or
+// from many shards, until [Planner.Reconcile] turns them into one plan per
+// account. Its memory grows with the measures it holds, that is with the
+// accounts penalised (times the groups that reach each), never with the
+// groups or members planned. A measure added twice (the same plan and
+// account) is kept once. It is safe for concurrent use.
+type Reconciler struct {
+	mu       sync.Mutex
+	accounts map[string][]AccountMeasure
+	n        int
+}
+
+// NewReconciler returns an empty reconciler.
+func NewReconciler() *Reconciler { return &Reconciler{accounts: map[string][]AccountMeasure{}} }
+
+// Add keeps a measure until reconciliation.
+func (r *Reconciler) Add(m AccountMeasure) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ms := r.accounts[m.Account()]
+	if slices.ContainsFunc(ms, func(o AccountMeasure) bool { return o.Plan == m.Plan }) {
+		return nil
+	}
+	r.accounts[m.Account()] = append(ms, m)
+	r.n++
+	return nil
+}
+
+// Merge adds every measure of o.
+func (r *Reconciler) Merge(o *Reconciler) {
+	for _, m := range o.Measures() {
+		_ = r.Add(m)
+	}
+}
+
+// Accounts returns how many accounts have a measure.
+func (r *Reconciler) Accounts() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.accounts)
+}
+
+// Measures returns every measure held, by account and then by plan: what a
+// checkpoint stores.
+func (r *Reconciler) Measures() []AccountMeasure {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]AccountMeasure, 0, r.n)
+	for _, acct := range slices.Sorted(maps.Keys(r.accounts)) {
+		ms := slices.Clone(r.accounts[acct])
+		slices.SortFunc(ms, func(a, b AccountMeasure) int { return strings.Compare(a.Plan, b.Plan) })
+		out = append(out, ms...)
+	}
+	return out
+}
+
+// Reconcile turns the measures of rec into one account plan per account,
+// in the order of the accounts, counts each in report, and calls each
+// (when not nil) with it; an error from each stops it. It ends with the
+// context, returning its cause.
+func (p *Planner) Reconcile(ctx context.Context, c Campaign, rec *Reconciler, report *Report, each func(*AccountPlan) error) error {
+	rec.mu.Lock()
+	accounts := slices.Sorted(maps.Keys(rec.accounts))
+	rec.mu.Unlock()
+	defer report.refresh()
+	for _, acct := range accounts {
+		if ctx.Err() != nil {
+			return fmt.Errorf("campaign %s: reconciling accounts: %w", c.Name, context.Cause(ctx))
+		}
+		rec.mu.Lock()
+		ms := rec.accounts[acct]
+		rec.mu.Unlock()
+		ap, err := p.ReconcileAccount(c, ms)
+		if err != nil {
+			return err
+		}
+		report.addDecisions(&ap.Plan)
+		if each != nil {
+			if err := each(ap); err != nil {
+				return fmt.Errorf("campaign %s: account %s: %w", c.Name, acct, err)
+			}
+		}
+	}
+	return nil
+}
