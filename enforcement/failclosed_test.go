@@ -2,6 +2,7 @@ package enforcement_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -69,4 +70,37 @@ func TestRuleErrorsFailClosed(t *testing.T) {
 		banned = append(banned, d.Subject)
 	}
 	assert.Equal(t, []string{"bob"}, banned, "the admin's rule did not fail")
+}
+
+// TestReportCountsRuleErrors: the campaign report counts the failures of
+// each rule, in rule order, and shards merge to the count of one run.
+func TestReportCountsRuleErrors(t *testing.T) {
+	engine, err := policy.Compile("failing.yaml", []byte(failingPolicy))
+	require.NoError(t, err)
+	f := loadPlanFixture(t, "../testdata/plans/csam_verified.yaml")
+	planner := enforcement.NewPlanner(engine)
+	c := enforcement.Campaign{Name: "failing"}
+	cases := func(yield func(enforcement.GroupCase) bool) {
+		for range 3 {
+			if !yield(f.Case) {
+				return
+			}
+		}
+	}
+	rep, err := planner.Run(context.Background(), c, cases)
+	require.NoError(t, err)
+	want := []enforcement.RuleErrorTally{{Rule: "group-closed", Errors: 3}, {Rule: "leaders-banned", Errors: 3}}
+	assert.Equal(t, want, rep.RuleErrors)
+	assert.Zero(t, rep.Groups.Closed, "a group whose rule failed is not counted closed")
+
+	one, err := planner.Run(context.Background(), c, func(yield func(enforcement.GroupCase) bool) { yield(f.Case) })
+	require.NoError(t, err)
+	two, err := planner.Run(context.Background(), c, func(yield func(enforcement.GroupCase) bool) { yield(f.Case); yield(f.Case) })
+	require.NoError(t, err)
+	require.NoError(t, one.Merge(two))
+	assert.Equal(t, want, one.RuleErrors)
+
+	var text strings.Builder
+	require.NoError(t, rep.WriteText(&text))
+	assert.Contains(t, text.String(), "Rules that failed at run time (their decisions are held for review): group-closed 3 leaders-banned 3")
 }
