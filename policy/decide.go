@@ -48,6 +48,11 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 	c := &st.c
 	st.spent = 0
 	d := Decision{Target: c.Target, Subject: st.SubjectID, Role: st.Role, Policy: e.p.Ref, At: c.Now}
+	if n := len(c.Violations); n > 64 {
+		// Many violations usually mean as many matches: sized once, not
+		// grown by copies.
+		d.Matches = make([]Match, 0, n)
+	}
 	done := ctx.Done()
 	best, bestRule, bestViolation := -1, 0, 0
 	// Pending review: the winning match is provisional, or a review could

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding"
-	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -52,6 +51,26 @@ func misfits(root *yaml.Node, v any) []misfit {
 type walker struct {
 	out  []misfit
 	seen map[anchored]bool
+	// structs caches the fields of each struct type and their names.
+	structs map[reflect.Type]structFields
+}
+
+type structFields struct {
+	fields map[string]reflect.StructField
+	names  string // the keys, sorted, for messages
+}
+
+func (w *walker) fields(t reflect.Type) structFields {
+	sf, ok := w.structs[t]
+	if !ok {
+		if w.structs == nil {
+			w.structs = map[reflect.Type]structFields{}
+		}
+		f := yamlFields(t)
+		sf = structFields{f, strings.Join(sortedKeys(f), ", ")}
+		w.structs[t] = sf
+	}
+	return sf
 }
 
 // anchored is an anchored node read as a type.
@@ -94,12 +113,12 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 			*out = append(*out, misfit{n, orTop(path), "want a mapping, not " + kindName(n)})
 			return
 		}
-		fields := yamlFields(t)
+		sf := w.fields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
-			f, ok := fields[k.Value]
+			f, ok := sf.fields[k.Value]
 			if !ok {
-				*out = append(*out, misfit{k, join(path, k.Value), fmt.Sprintf("unknown field (want one of: %s)", strings.Join(sortedKeys(fields), ", "))})
+				*out = append(*out, misfit{k, join(path, k.Value), "unknown field (want one of: " + sf.names + ")"})
 				continue
 			}
 			w.walk(val, f.Type, join(path, k.Value))

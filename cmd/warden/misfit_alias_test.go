@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/internal/benchcpu"
 )
 
 // aliasBomb is a group case whose one anchored violation holds n reviews,
@@ -44,6 +45,8 @@ func BenchmarkMisfitsAliases(b *testing.B) {
 		var doc yaml.Node
 		require.NoError(b, yaml.Unmarshal([]byte(aliasBomb(n)), &doc))
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			defer benchcpu.Report(b)()
 			for b.Loop() {
 				misfits(doc.Content[0], &enforcement.GroupCase{})
 			}

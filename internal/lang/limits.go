@@ -40,12 +40,13 @@ var listLimits = map[string]struct {
 }
 
 // overLimit reports a list longer than its limit and returns the items to
-// read: the first ones, up to the limit.
+// read: none then, so that a list over its limit costs no more than
+// counting it.
 func (p *parser) overLimit(n *yaml.Node, what string) []*yaml.Node {
 	l, ok := listLimits[what]
 	if !ok || len(n.Content) <= l.max {
 		return n.Content
 	}
-	p.At(n, vocab.CodeInvalidValue, "%d %s, more than %s (%d) allows; the first %d are read", len(n.Content), what, l.name, l.max, l.max)
-	return n.Content[:l.max]
+	p.At(n, vocab.CodeInvalidValue, "%d %s, more than %s (%d) allows", len(n.Content), what, l.name, l.max)
+	return nil
 }

@@ -43,6 +43,23 @@ type Mapper struct {
 	// the end of the value last.
 	starts []int
 	pos    [][2]int
+	// text caches the characters of one line of the file: the scalars of a
+	// one-line document all start on it.
+	text lineCache
+}
+
+// lineCache holds the characters of the file's line n.
+type lineCache struct {
+	lines []string
+	n     int
+	text  []rune
+}
+
+func (c *lineCache) line(lines []string, n int) []rune {
+	if c.n != n || len(c.lines) != len(lines) || len(lines) > 0 && &c.lines[0] != &lines[0] {
+		c.lines, c.n, c.text = lines, n, []rune(lines[n-1])
+	}
+	return c.text
 }
 
 // FilePosition is the package's FilePosition.
@@ -71,7 +88,7 @@ func (m *Mapper) build(node *yaml.Node, lines []string) {
 	m.pos = slices.Grow(m.pos[:0], len(value)+1)
 
 	style := node.Style &^ (yaml.TaggedStyle | yaml.FlowStyle)
-	s := scanner{lines: lines, style: style, line: max(node.Line, 1), col: max(node.Column, 1)}
+	s := scanner{lines: lines, style: style, line: max(node.Line, 1), col: max(node.Column, 1), cache: &m.text}
 	// node.Line and node.Column are those of the scalar's tag or anchor, if
 	// it has one, then of its quote or its | or > indicator.
 	s.skipProperties()
@@ -114,6 +131,7 @@ type scanner struct {
 	line, col int
 	text      []rune // the current line, from column 1
 	textLine  int
+	cache     *lineCache
 }
 
 // skipProperties moves past the tag and anchor (!tag, &anchor) that may
@@ -122,7 +140,7 @@ func (s *scanner) skipProperties() {
 	if s.line > len(s.lines) {
 		return
 	}
-	text := []rune(s.lines[s.line-1])
+	text := s.cache.line(s.lines, s.line)
 	for s.col <= len(text) && (text[s.col-1] == '!' || text[s.col-1] == '&') {
 		for s.col <= len(text) && !blank(text[s.col-1]) {
 			s.col++
@@ -139,7 +157,7 @@ func (s *scanner) skipProperties() {
 func (s *scanner) find(r rune) (line, col, width int, ok bool) {
 	for s.line <= len(s.lines) {
 		if s.textLine != s.line {
-			s.text, s.textLine = []rune(s.lines[s.line-1]), s.line
+			s.text, s.textLine = s.cache.line(s.lines, s.line), s.line
 		}
 		if s.col > len(s.text) {
 			s.line, s.col = s.line+1, 1
