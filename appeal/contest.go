@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/groupwarden/warden/appeal/funds"
 	"github.com/groupwarden/warden/enforcement"
@@ -29,8 +31,12 @@ func DefaultConfig() Config { return Config{Window: 183 * 24 * time.Hour} }
 // Contest is a penalised user's appeal against the decision of a plan.
 type Contest struct {
 	// ID identifies the contest: a digest of the plan, the account, the
-	// filing time and the grounds. Every action and event of its ruling is
-	// keyed by it, so two contests never share a key.
+	// filing time and the grounds. The reduced measure and the release
+	// events of its ruling are keyed by it, so two contests never share
+	// those keys; the undo actions keep the plan's keys, so a measure is
+	// undone once however many contests overturn it. A contest knows
+	// nothing of another on the same decision: a measure a first ruling
+	// reduced to is not undone by a second ruling.
 	ID       string          `json:"id"`
 	Plan     string          `json:"plan"`
 	Account  string          `json:"account"`
@@ -67,7 +73,7 @@ func (cfg Config) File(plan *enforcement.Plan, account string, at time.Time, gro
 		return nil, contestErr(CodeOutsideWindow, "filed_at", "filed at %s, before the decision of %s", at.Format(time.DateOnly), d.At.Format(time.DateOnly))
 	case at.After(closes):
 		return nil, contestErr(CodeOutsideWindow, "filed_at", "the appeal window closed on %s", closes.Format(time.DateOnly))
-	case grounds == "":
+	case blank(grounds):
 		return nil, contestErr(CodeInvalidContest, "grounds", "an appeal says why the decision is wrong")
 	}
 	c := &Contest{ID: contestID(plan.ID, account, at, grounds), Plan: plan.ID, Account: account, Decision: d, FiledAt: at, Grounds: grounds}
@@ -92,6 +98,12 @@ func (cfg Config) File(plan *enforcement.Plan, account string, at time.Time, gro
 		}
 	}
 	return c, nil
+}
+
+// blank reports whether s shows nothing: only space and invisible
+// characters.
+func blank(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsSpace(r) && !unicode.In(r, unicode.Cc, unicode.Cf) })
 }
 
 func contestID(plan, account string, at time.Time, grounds string) string {
@@ -157,7 +169,7 @@ func (c *Contest) Resolve(r Ruling) (*Resolution, error) {
 		return nil, contestErr(CodeReviewerRules, "by", "%s reviewed the violation and cannot rule on the appeal against it", r.By)
 	case r.At.Before(c.FiledAt):
 		return nil, contestErr(CodeOutsideWindow, "at", "ruled before the appeal was filed")
-	case r.Reason == "":
+	case blank(r.Reason):
 		return nil, contestErr(CodeInvalidContest, "reason", "a ruling gives its reason")
 	case !r.Disposition.IsValid():
 		return nil, contestErr(CodeInvalidContest, "disposition", "unknown disposition %d", r.Disposition)

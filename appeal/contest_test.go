@@ -201,15 +201,21 @@ func TestReductionsHaveKeysPerContest(t *testing.T) {
 	assert.NotEqual(t, keys[0], keys[1])
 }
 
-// An overturned ban releases the funds through the claims: what was paid
-// out is not released again, what is still held is released once.
-func TestOverturnedBanReleasesOnlyWhatIsHeld(t *testing.T) {
-	plan := csamPlanWith(t, func(gc *enforcement.GroupCase) {
+// verifiedPlan is csamPlan with every member's holder of record verified.
+func verifiedPlan(t *testing.T) *enforcement.Plan {
+	t.Helper()
+	return csamPlanWith(t, func(gc *enforcement.GroupCase) {
 		for i := range gc.Members {
 			gc.Members[i].Account.Holder = "Holder of " + gc.Members[i].Account.ID
 			gc.Members[i].Account.RealNameVerified = true
 		}
 	})
+}
+
+// An overturned ban releases the funds through the claims: what was paid
+// out is not released again, what is still held is released once.
+func TestOverturnedBanReleasesOnlyWhatIsHeld(t *testing.T) {
+	plan := verifiedPlan(t)
 	fcfg := funds.DefaultConfig()
 	claims, opening, err := fcfg.Open(plan)
 	require.NoError(t, err)
@@ -259,7 +265,7 @@ func TestOverturnedBanReleasesOnlyWhatIsHeld(t *testing.T) {
 			continue
 		}
 		require.NoError(t, err)
-		a, ok := funds.ReleaseAction(after, rel.Event.ID)
+		a, ok := funds.ReleaseAction(after)
 		require.True(t, ok)
 		require.NoError(t, ex.Apply(context.Background(), a))
 		released += a.Holdings[0].Amount

@@ -90,15 +90,16 @@ func Amount(currency string, minor int64) string {
 	case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND":
 		decimals = 3
 	}
-	sign := ""
+	// The magnitude as uint64: -math.MinInt64 has no int64.
+	sign, mag := "", uint64(minor)
 	if minor < 0 {
-		sign, minor = "-", -minor
+		sign, mag = "-", -uint64(minor)
 	}
 	if decimals == 0 {
-		return fmt.Sprintf("%s %s%d", currency, sign, minor)
+		return fmt.Sprintf("%s %s%d", currency, sign, mag)
 	}
-	unit := int64(math.Pow10(decimals))
-	return fmt.Sprintf("%s %s%d.%0*d", currency, sign, minor/unit, decimals, minor%unit)
+	unit := uint64(math.Pow10(decimals))
+	return fmt.Sprintf("%s %s%d.%0*d", currency, sign, mag/unit, decimals, mag%unit)
 }
 
 // fundsText tells the holder that the funds are safe and how to recover them.

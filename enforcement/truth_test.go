@@ -120,7 +120,7 @@ func TestNoticesAndReasonsAreTrue(t *testing.T) {
 		checkTruth(t, enforcement.NewPlanner(e), outcomes)
 	}
 	// The cases reach every guard outcome.
-	for _, o := range []string{"double-judgment/lowered", "double-judgment/pending", "no-collective-punishment/lowered", "proportionality/lowered",
+	for _, o := range []string{"double_judgment/lowered", "double_judgment/pending", "no_collective_punishment/lowered", "proportionality/lowered",
 		"notice/leader", "notice/actor", "notice/member"} {
 		require.Positive(t, outcomes[o], "no case reached %s: %v", o, outcomes)
 	}
@@ -164,7 +164,7 @@ func checkTruth(t *testing.T, planner *enforcement.Planner, outcomes map[string]
 				require.Equal(t, policy.VerdictRejected, review.Verdict, where(r))
 			}
 			if strings.Contains(r, "is an ordinary member") {
-				outcomes["no-collective-punishment/lowered"]++
+				outcomes["no_collective_punishment/lowered"]++
 				require.Equal(t, policy.RoleMember, role, where(r))
 				require.NotEqual(t, subject, v.Actor, where(r))
 			}

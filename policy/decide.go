@@ -99,7 +99,11 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 				d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.V.ID, Message: err.Error()})
 				continue
 			}
+			notes := len(d.Guards)
 			g := e.guard(&d, st, &m, ladderEnd)
+			if st.tr != nil {
+				st.tr.guarded(e, r, st, m, g, d.Guards[notes:])
+			}
 			if g.provisional && (!awaited || heavier(g.withoutReview, awaiting)) {
 				awaiting, awaited = g.withoutReview, true
 			}
@@ -179,7 +183,7 @@ func (st *evalState) ask(r *compiler.Rule) (m Match, ladderEnd bool, err error) 
 
 // conclude fills in the winning match, whose violation is the state's
 // current one: its rule, reason, ground and the appeal route, and runs the
-// due-process guard on it.
+// due_process guard on it.
 func (e *Engine) conclude(d *Decision, st *evalState, m Match, r *compiler.Rule) {
 	d.Penalty, d.Duration = m.Penalty, m.Duration
 	d.Rule, d.Violation, d.Category = m.Rule, m.Violation, st.V.Category

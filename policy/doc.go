@@ -26,7 +26,7 @@
 //	  cost_budget: 10000       # max estimated CEL cost of a rule, its variables included
 //	  blast_radius: 500        # accounts one plan may touch before a second approval
 //	appeal:
-//	  route: "..."             # required while the due-process guard is on
+//	  route: "..."             # required while the due_process guard is on
 //	  window: 183d             # at least six months
 //	guards:                    # all on by default
 //	  double_judgment: {enabled: true, penalty: restrict, duration: 72h}
@@ -58,6 +58,13 @@
 //	    ground: {kind: illegal, reference: "..."}       # kind: illegal or contractual
 //
 // Durations are Go durations ("72h") or whole days ("30d").
+//
+// YAML anchors and aliases are supported: an alias stands for the whole
+// value its anchor names (ground: *terms), and a policy with aliases
+// compiles to the same rules and digest as with them written out. Aliases
+// may expand a policy to at most 100,000 values; beyond, the policy is
+// refused (invalid-value). Merge keys (<<: *rule) are not supported and
+// are reported as unknown-key.
 //
 // # What CEL expressions see
 //

@@ -61,8 +61,8 @@ rules:
 		}
 	}
 	// Output:
-	// broken.yaml:8:13: unknown-target: unknown target "acount" (want account or group)
-	// broken.yaml:9:33: unknown-category: unknown category "spma": the catalogue does not declare it
+	// broken.yaml:8:13: unknown-target: unknown target "acount" (did you mean account?)
+	// broken.yaml:9:33: unknown-category: unknown category "spma": the catalogue does not declare it (did you mean spam?)
 }
 
 // The default policy is embedded in the module and compiled once.

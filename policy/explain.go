@@ -15,8 +15,10 @@ import (
 
 // Explanation is a decision with the trace of how it was reached: every rule
 // of the target against every violation, whether it matched, and the values
-// of what its condition, its penalty expression and its message read. The
-// guards' interventions are in the decision's [Decision.Guards].
+// of what its condition, its penalty expression and its message read, and,
+// for a penalty a guard lowered, what would have raised it
+// ([RuleTrace.WouldBe]). The guards' interventions are in the decision's
+// [Decision.Guards].
 type Explanation struct {
 	Decision Decision    `json:"decision"`
 	Rules    []RuleTrace `json:"rules"`
@@ -38,6 +40,48 @@ type RuleTrace struct {
 	// MessageReads those the message of the winning rule read.
 	PenaltyReads []Binding `json:"penalty_reads,omitempty"`
 	MessageReads []Binding `json:"message_reads,omitempty"`
+	// WouldBe, for a match a guard lowered, is what would have raised it:
+	// the heavier measure it would come to, and on what condition.
+	WouldBe []Raise `json:"would_be,omitempty"`
+}
+
+// Raise is a heavier measure a lowered match would come to, and the
+// condition on which it would: [Raise.String] says it in words, as
+// "would be a ban if violation v12 were confirmed by a reviewer".
+type Raise struct {
+	Penalty  Penalty  `json:"penalty"`
+	Duration Duration `json:"duration,omitempty"`
+	// If is the condition, as the end of a sentence: "violation v12 were
+	// confirmed by a reviewer".
+	If string `json:"if"`
+}
+
+// String says the raise in words.
+func (r Raise) String() string {
+	return "would be " + measure(r.Penalty, r.Duration) + " if " + r.If
+}
+
+// measure names a penalty as a sentence does: "a ban", "a suspension for 7d".
+func measure(p Penalty, d Duration) string {
+	var s string
+	switch p {
+	case PenaltyWarn:
+		s = "a warning"
+	case PenaltyRestrict:
+		s = "a restriction"
+	case PenaltySuspend:
+		s = "a suspension"
+	case PenaltyBan:
+		s = "a ban"
+	case PenaltyClose:
+		s = "a closure"
+	default:
+		return "no penalty"
+	}
+	if d > 0 {
+		s += " for " + d.String()
+	}
+	return s
 }
 
 // Binding is a name an expression reads and its value in the case, written
@@ -108,6 +152,45 @@ func (t *tracer) violation(e *Engine, st *evalState, candidates []*compiler.Rule
 }
 
 func (t *tracer) at(r *compiler.Rule) *RuleTrace { return &t.rules[t.open[r.Index]] }
+
+// guarded records what would have raised a match the guards lowered: the
+// notes are those the guards left on it. The double judgment's is what a
+// confirming review would leave (the other guards applied); the others'
+// are the facts that would have kept the guard from acting.
+func (t *tracer) guarded(e *Engine, r *compiler.Rule, st *evalState, m Match, g guarded, notes []GuardNote) {
+	rt := t.at(r)
+	v := st.V.ID
+	for _, n := range notes {
+		if n.Action != InterventionLowered {
+			continue
+		}
+		var raise Raise
+		switch n.Guard {
+		case GuardDoubleJudgment:
+			w := g.withoutReview
+			if !g.provisional || !heavier(w, m) {
+				continue // a rejected violation, or a review would not raise it
+			}
+			raise = Raise{Penalty: w.Penalty, Duration: w.Duration, If: "violation " + v + " were confirmed by a reviewer"}
+			if !st.V.Automated() {
+				raise.If = "a technical identification supported violation " + v + " and a reviewer confirmed it"
+			}
+		case GuardNoCollectivePunishment:
+			raise = Raise{Penalty: n.From, If: fmt.Sprintf("%s had committed violation %s, or were an owner or admin of the group", st.SubjectID, v)}
+			if n.From == m.Asked {
+				raise.Duration = m.AskedDuration
+			}
+		case GuardProportionality:
+			raise = Raise{Penalty: n.From, If: fmt.Sprintf("violation %s were of high or critical severity (it is %s), or category %s were zero-tolerance", v, st.V.Severity, st.V.Category)}
+			if r.Ladder != nil {
+				raise.If += fmt.Sprintf(", or the history reached the last step of ladder %s", r.Ladder.Name)
+			}
+		default:
+			continue
+		}
+		rt.WouldBe = append(rt.WouldBe, raise)
+	}
+}
 
 // skipped records a candidate that the subject index set aside.
 func (t *tracer) skipped(r *compiler.Rule, st *evalState) {

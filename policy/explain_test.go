@@ -137,3 +137,73 @@ rules:
 	assert.Equal(t, []policy.Binding{{Name: "group.id", Value: `"g1"`}, {Name: "subject.id", Value: `"u1"`}}, r.MessageReads)
 	assert.Equal(t, "posted in g1 as u1", x.Decision.Reason)
 }
+
+// For a penalty a guard lowered, the trace says what would have raised it:
+// a confirming review for the double judgment (with what the other guards
+// would still do), the facts proportionality and no collective punishment
+// ask for. A match no guard lowered has none.
+func TestExplainSaysWhatWouldRaiseALoweredPenalty(t *testing.T) {
+	src := []byte(`name: raises
+version: "1"
+appeal: {route: "https://example.com/appeal"}
+categories:
+  - {name: scam, dsa_category: STATEMENT_CATEGORY_SCAMS_AND_FRAUD}
+rules:
+  - id: ban-all
+    target: account
+    when: "true"
+    penalty: ban
+    message: '"banned"'
+    ground: {kind: contractual, reference: "terms 4.2"}
+`)
+	e, err := policy.Compile("raises.yaml", src)
+	require.NoError(t, err)
+	now := time.Date(2017, 2, 20, 10, 0, 0, 0, time.UTC)
+	confirmed := []policy.Review{{Reviewer: "r1", Verdict: policy.VerdictConfirmed, At: now.Add(-time.Hour)}}
+	classifier := policy.Evidence{Identifications: []policy.Identification{{Method: policy.MethodClassifier, Confidence: 0.9}}}
+	explain := func(account string, v ...policy.Violation) []policy.RuleTrace {
+		x, err := e.Explain(context.Background(), policy.Case{
+			Target: policy.TargetAccount, Group: policy.Group{ID: "g1", Owner: "o", Members: 3},
+			Account: &policy.Account{ID: account}, Violations: v, Now: now,
+		})
+		require.NoError(t, err)
+		return x.Rules
+	}
+	words := func(rs []policy.Raise) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.String())
+		}
+		return out
+	}
+
+	// Unverified and high: a review would raise the warning to a ban.
+	r := explain("u1", policy.Violation{ID: "v12", Category: "scam", Severity: policy.SeverityHigh, Actor: "u1", Evidence: classifier})
+	assert.Equal(t, []string{"would be a ban if violation v12 were confirmed by a reviewer"}, words(r[0].WouldBe))
+	assert.Equal(t, policy.PenaltyBan, r[0].WouldBe[0].Penalty)
+
+	// Unverified and medium: a review would leave proportionality's suspension.
+	r = explain("u1", policy.Violation{ID: "v1", Category: "scam", Severity: policy.SeverityMedium, Actor: "u1", Evidence: classifier})
+	assert.Equal(t, []string{"would be a suspension for 30d if violation v1 were confirmed by a reviewer"}, words(r[0].WouldBe))
+
+	// Verified and medium: proportionality alone lowered the ban.
+	r = explain("u1", policy.Violation{ID: "v6", Category: "scam", Severity: policy.SeverityMedium, Actor: "u1", Evidence: classifier, Reviews: confirmed})
+	assert.Equal(t, []string{"would be a ban if violation v6 were of high or critical severity (it is medium), or category scam were zero-tolerance"}, words(r[0].WouldBe))
+
+	// No technical identification at all: both halves are named.
+	r = explain("u1", policy.Violation{ID: "v2", Category: "scam", Severity: policy.SeverityCritical, Actor: "u1"})
+	assert.Equal(t, []string{"would be a ban if a technical identification supported violation v2 and a reviewer confirmed it"}, words(r[0].WouldBe))
+
+	// A bystander: only their own act or their lead would make it a ban.
+	r = explain("u2", policy.Violation{ID: "v3", Category: "scam", Severity: policy.SeverityCritical, Actor: "u1", Evidence: classifier, Reviews: confirmed})
+	assert.Equal(t, []string{"would be a ban if u2 had committed violation v3, or were an owner or admin of the group"}, words(r[0].WouldBe))
+
+	// Verified and critical: the ban stands, nothing to raise.
+	r = explain("u1", policy.Violation{ID: "v4", Category: "scam", Severity: policy.SeverityCritical, Actor: "u1", Evidence: classifier, Reviews: confirmed})
+	assert.Empty(t, r[0].WouldBe)
+
+	// Rejected by a reviewer: nothing would raise it short of a new finding.
+	rejected := []policy.Review{{Reviewer: "r1", Verdict: policy.VerdictRejected, At: now.Add(-time.Hour)}}
+	r = explain("u1", policy.Violation{ID: "v5", Category: "scam", Severity: policy.SeverityCritical, Actor: "u1", Evidence: classifier, Reviews: rejected})
+	assert.Empty(t, r[0].WouldBe)
+}

@@ -24,9 +24,11 @@ import (
 // The broken-policy corpus: each file under invalidCorpusDir is a small
 // policy with a deliberate problem (a few have several). The comment block
 // that opens the file lists the errors Compile must report, in its order
-// (by line, then column), one per line:
+// (by line, then column), one per line, with its message when the file
+// is about the wording:
 //
 //	# want: 12:7: unknown-category
+//	# want: 12:7: unknown-category: unknown category "spma": ... (did you mean spam?)
 const invalidCorpusDir = "../testdata/policies/invalid"
 
 // unreachableCodes are the codes that no policy file can produce, with the
@@ -70,7 +72,7 @@ func wantLines(src []byte) []string {
 // wantRE is the form of an expectation; renderedRE the form of a rendered
 // error, on a single line.
 var (
-	wantRE     = regexp.MustCompile(`^(\d+):(\d+): ([a-z-]+)$`)
+	wantRE     = regexp.MustCompile(`^(\d+):(\d+): ([a-z-]+)(?:: (\S.*))?$`)
 	renderedRE = regexp.MustCompile(`^(.+):(\d+):(\d+): ([a-z-]+): (\S.*)$`)
 )
 
@@ -101,6 +103,9 @@ func TestInvalidPolicies(t *testing.T) {
 			got := make([]string, len(list))
 			for i, e := range list {
 				got[i] = fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Code)
+				if i < len(f.want) && wantRE.FindStringSubmatch(f.want[i])[4] != "" {
+					got[i] += ": " + e.Message // the expectation states the wording
+				}
 				assert.Equal(t, f.path, e.File)
 				assert.NotEmpty(t, e.Message, got[i])
 				if assert.True(t, e.Line >= 1 && e.Line <= len(lines), "%s: line outside the file", got[i]) {

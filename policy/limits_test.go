@@ -27,7 +27,7 @@ func TestPolicyLimits(t *testing.T) {
 	tests := []struct {
 		name, src, limit string
 	}{
-		{"rules", head + "rules:\n" + list(policy.MaxRules+1, rule), "MaxRules (10000)"},
+		{"rules", head + "rules:\n" + list(policy.MaxRules+1, rule), "MaxRules (5000)"},
 		{"variables", head + "variables:\n" + list(policy.MaxVariables+1, "  - {name: v%d, expression: 'true'}\n") + "rules:\n" + list(1, rule), "MaxVariables (1000)"},
 		{"categories", "name: big\nversion: \"1\"\nappeal: {route: help}\ncategories:\n" +
 			list(policy.MaxCategories+1, "  - {name: c%d, dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC}\n") + "rules:\n" + list(1, rule), "MaxCategories (255)"},

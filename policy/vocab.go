@@ -298,7 +298,7 @@ func ParseAssetKind(s string) (AssetKind, error) { return vocab.ParseAssetKind(s
 // durations are refused.
 func ParseDuration(s string) (Duration, error) { return vocab.ParseDuration(s) }
 
-// ParseGuard returns the guard named s ("double-judgment", "no-collective-punishment", "proportionality" or "due-process").
+// ParseGuard returns the guard named s ("double_judgment", "no_collective_punishment", "proportionality" or "due_process").
 func ParseGuard(s string) (Guard, error) { return vocab.ParseGuard(s) }
 
 // ParseIntervention returns the intervention named s ("lowered", "pending" or "disabled").

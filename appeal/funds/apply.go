@@ -26,7 +26,9 @@ import (
 // the claim is not over. Then the row of [Transitions] for the event and
 // the claim's status and route runs: a legal hold refuses what the row
 // does not allow on hold, a person must act where the row says so, and
-// the row's own checks run in order.
+// the row's own checks run in order. Last, a time correction may move a
+// time back only while that time is still to come (after now): one that
+// erased activity or an appeal's start which had come is refused.
 func (cfg Config) Apply(c Claim, e Event, now time.Time) (Claim, error) {
 	if err := cfg.Check(c); err != nil {
 		re := err.(*RefusedError)
@@ -46,7 +48,30 @@ func (cfg Config) Apply(c Claim, e Event, now time.Time) (Claim, error) {
 	if err := cfg.step(&n, &e); err != nil {
 		return c, err
 	}
+	if r := backdated(&c, &e, now); r != nil {
+		return c, r.at(&c, &e)
+	}
 	return n, nil
+}
+
+// backdated refuses a time correction that moves a time back which had
+// come already: dated before the claim's last event, or giving the event
+// it corrects an earlier time. Either would erase activity the dormancy
+// counts from, or close an appeal window early. A time still to come (a
+// mistyped year the caller's clock let through) is what a correction
+// moves back. Only the time of writing can tell, so Apply checks it and
+// Replay cannot.
+func backdated(c *Claim, e *Event, now time.Time) *refusal {
+	if e.Kind != EventTimeCorrected {
+		return nil
+	}
+	switch k := lastCorrectable(c); {
+	case e.At.Before(c.LastActivity) && !c.LastActivity.After(now):
+		return refuse(CodeTime, "at", "a correction is dated no earlier than the claim's last event (%s), which has come already", c.LastActivity.Format(time.RFC3339))
+	case e.Corrected.Before(c.Log[k].At) && !c.Log[k].At.After(now):
+		return refuse(CodeTime, "corrected", "moves event %q back from %s, a time that has come already", c.Log[k].ID, c.Log[k].At.Format(time.RFC3339))
+	}
+	return nil
 }
 
 // basic checks what an event must be whatever the claim: an id, a valid
@@ -61,6 +86,10 @@ func basic(e *Event, now time.Time) *refusal {
 		return refuse(CodeUnknownTransition, "kind", "unknown event kind %d", e.Kind)
 	case e.At.IsZero():
 		return refuse(CodeInvalidEvent, "at", "an event needs a time")
+	case !storable(e.At):
+		return refuse(CodeInvalidEvent, "at", "%s is outside the years 0 to 9999 a stored time can have", e.At.UTC())
+	case !storable(e.Corrected):
+		return refuse(CodeInvalidEvent, "corrected", "%s is outside the years 0 to 9999 a stored time can have", e.Corrected.UTC())
 	case e.Basis != 0 && !e.Basis.IsValid():
 		return refuse(CodeBasis, "basis", "%d is not a basis", e.Basis)
 	case !validAsset(e.Asset):
@@ -123,6 +152,18 @@ func (cfg Config) step(n *Claim, e *Event) error {
 	return nil
 }
 
+// storable reports whether JSON can write t, as given and in UTC (the log
+// keeps times in UTC), so that the claim can be stored and the digest
+// covers the event.
+func storable(t time.Time) bool {
+	if _, off := t.Zone(); off%60 == 0 && -86400 < off && off < 86400 && 0 <= t.Year() && t.Year() <= 9999 && 0 <= t.UTC().Year() && t.UTC().Year() <= 9999 {
+		return true // what JSON writes without trying it
+	}
+	_, err1 := t.MarshalJSON()
+	_, err2 := t.UTC().MarshalJSON()
+	return err1 == nil && err2 == nil
+}
+
 func validAsset(k policy.AssetKind) bool {
 	_, err := k.MarshalText()
 	return err == nil
@@ -156,14 +197,31 @@ func (r *refusal) at(c *Claim, e *Event) *RefusedError {
 // Replay folds a stored log into the claim it makes, as of now. Beyond
 // what Apply checks, the log must be exactly the claim's: numbered 1, 2, 3
 // … without gap or duplicate, each event naming the head before it, no id
-// twice. A log with an edited, removed, inserted or reordered event stops
+// twice. What only the time of writing can tell (an event after the
+// caller's now then, a correction moving back a time that had come) is
+// Apply's to refuse; Replay checks times against its own now, but for an
+// event a later correction in the log names.
+// A log with an edited, removed, inserted or reordered event stops
 // at it with a *RefusedError whose Path is events[i].field. It returns the
 // claim as far as the log replays.
 func (cfg Config) Replay(events []Event, now time.Time) (Claim, error) {
 	var c Claim
 	seen := make(map[string]bool, len(events))
+	// An event a later correction names is not held against now: a
+	// mistyped year, once corrected, does not stop the log replaying until
+	// that year comes. The correction's own times are.
+	corrected := map[string]bool{}
+	for _, e := range events {
+		if e.Kind == EventTimeCorrected {
+			corrected[e.Reference] = true
+		}
+	}
 	for i, e := range events {
-		r := basic(&e, now)
+		at := now
+		if corrected[e.ID] && e.At.After(now) {
+			at = e.At
+		}
+		r := basic(&e, at)
 		switch {
 		case r != nil:
 		case e.Seq != i+1:

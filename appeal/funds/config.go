@@ -38,9 +38,13 @@ type Config struct {
 	// Authority is the payee unclaimed funds are remitted to, as the law
 	// names it; without one, nothing is ever remitted.
 	Authority string `json:"authority"`
-	// ValuationGrowth is how much one valuation change or redemption may
-	// add to the holding without a second person, in basis points of the
-	// amount held (1000 is 10%). Zero means every gain needs a cosigner.
+	// ValuationGrowth is how far valuation changes and a redemption may
+	// take the holding above or below the level a second person last
+	// vouched for (the freeze, or the last cosigned change) without a
+	// second person, in basis points of that level (1000 is 10%): the
+	// changes count together, so ten gains of 1% add up to 10%, and an
+	// automated redemption far below what is held needs two people. Zero
+	// means every change needs a cosigner.
 	ValuationGrowth int64 `json:"valuation_growth"`
 	// SeparateIdentityCheck, when set, means whoever checked the holder's
 	// identity may not approve the claim. Whoever proposed a deduction

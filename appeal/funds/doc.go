@@ -15,20 +15,29 @@
 //     within 0 and [MaxAmount].
 //   - Nobody but the verified holder is paid, only into an account in the
 //     holder's own verified name, at most one payout in flight.
-//   - Separation of duties: whoever proposed a pending deduction never
-//     approves the claim, nor (SeparateIdentityCheck) whoever checked the
-//     holder's identity; a rejection appealed is decided by someone other
-//     than whoever rejected it. Names compare after trimming and case
-//     folding ([SamePerson]).
+//   - Separation of duties: whoever proposed a pending deduction, or
+//     withdrew one someone else proposed, never approves the claim, nor
+//     (SeparateIdentityCheck) whoever checked the holder's identity; a
+//     rejection appealed is decided by someone other than whoever
+//     rejected it. Names compare in their NFKC form with case folded,
+//     invisible characters dropped and spaces collapsed ([SamePerson]); a
+//     payout destination's or claimant's name with invisible characters in
+//     it is refused. Two people who collude, or one person under two
+//     unrelated names, are beyond what a name comparison can see.
 //   - Every deduction has a typed basis and a person; a reference is
-//     deducted at most once per claim. A valuation change is a person's,
-//     never leaves the holding negative, and a gain beyond ValuationGrowth
-//     needs a cosigner; an automated change happens only as a redemption.
+//     deducted at most once per claim, however its case, width or spacing
+//     differ. A valuation change is a person's, never leaves the holding
+//     negative, and a change (a redemption's too) that takes the holding
+//     more than ValuationGrowth above or below the level a second person
+//     last vouched for (Claim.Unvouched) needs a cosigner, however it is
+//     split; an automated change happens only as a redemption.
 //   - A legal hold pauses everything but what the table allows on hold.
 //   - Dormancy is never shorter than [MinDormancyYears]; unclaimed funds go
 //     only to the configured authority; no event may be dated after now,
 //     and a mistyped time is corrected by a person's time-corrected event
-//     that stays in the log.
+//     that stays in the log. A correction moves a time back only while
+//     that time is still to come, so it never erases activity the
+//     dormancy counts from nor closes an appeal window early.
 //   - Idempotency survives storage: the claim's log entries recognise a
 //     retried event by its content ([Digest]), whatever zone its time is
 //     read back in.
@@ -49,7 +58,9 @@
 // Enforcement and recovery are one flow: [Config.Open] turns a plan's
 // freezes (enforcement.Plan.Freezes) into one claim per holding, and a ban
 // lifted on appeal releases funds through an EventReleased on each claim
-// (package appeal), never more than is still held ([ReleaseAction]).
+// (package appeal), never more than is still held, by an action keyed by
+// the claim's own release event ([ReleaseAction]), so it runs once however
+// many rulings ask for it.
 //
 // # Transitions
 //
@@ -66,11 +77,11 @@
 //	deduction-proposed   identity-verified -> (same) [person]: a typed basis; reference and payee; a positive amount; each reference once; within what is held
 //	deduction-withdrawn  identity-verified, deductions-reviewed, rejected, in-review -> (same) [person]: names a pending deduction
 //	deductions-closed    identity-verified -> deductions-reviewed [person]
-//	approved             deductions-reviewed, in-review -> approved [person]: the approver proposed no pending deduction; the approver did not check identity (SeparateIdentityCheck); nobody who rejected the claim; pending deductions within what is held
+//	approved             deductions-reviewed, in-review -> approved [person]: the approver proposed no pending deduction, nor withdrew another's; the approver did not check identity (SeparateIdentityCheck); nobody who rejected the claim; pending deductions within what is held
 //	rejected             deductions-reviewed, in-review -> rejected [person]: a reason; nobody who rejected the claim
 //	rejection-appealed   rejected -> in-review: within the appeal window
-//	valuation-changed    any active but redeemed, payout-pending -> (same) [route redeem, person, on hold]: a non-zero amount; the holding stays within 0 and MaxAmount; growth within ValuationGrowth or cosigned
-//	redeemed             approved -> redeemed [route redeem]: proceeds within 0 and MaxAmount; growth within ValuationGrowth or cosigned
+//	valuation-changed    any active but redeemed, payout-pending -> (same) [route redeem, person, on hold]: a non-zero amount; the holding stays within 0 and MaxAmount; the change since the last cosigned level within ValuationGrowth either way, or cosigned
+//	redeemed             approved -> redeemed [route redeem]: proceeds within 0 and MaxAmount; the change since the last cosigned level within ValuationGrowth either way, or cosigned
 //	payout-requested     approved, redeemed -> payout-pending: redeemed first; a verified holder, identity checked; the holder's own verified account; something held
 //	payout-confirmed     payout-pending -> paid: names the payout in flight
 //	payout-failed        payout-pending -> approved [route direct, on hold]: names the payout in flight

@@ -257,8 +257,8 @@ func TestDormancyAndRemittanceFollowTheLaw(t *testing.T) {
 	assert.Equal(t, int64(125000), done.Remitted)
 
 	// A year mistyped on the opening (2027 for 2026), accepted because
-	// the caller's clock was late too: the claim is stuck until a person
-	// corrects it.
+	// the caller's clock was a year ahead too: the claim is stuck until a
+	// person corrects it, once the clock is right.
 	typo := funds.DefaultConfig()
 	c, _ = stamp(t, typo, walletFlow()[:1])
 	wrong := c.Next(funds.Event{ID: "2", Kind: funds.EventOpened, At: at(24).AddDate(1, 0, 0), Channel: "customer-service hotline"})
@@ -273,8 +273,10 @@ func TestDormancyAndRemittanceFollowTheLaw(t *testing.T) {
 	requireRefused(t, err, funds.CodeWrongState)
 	_, err = step(typo, c, funds.Event{ID: "fix", Kind: funds.EventTimeCorrected, At: at(25), By: "s", Reference: "2", Corrected: at(-1), Reason: "x"})
 	requireRefused(t, err, funds.CodeTime)
-	c, err = step(typo, c, fix)
-	require.NoError(t, err)
+	c, err = typo.Apply(c, c.Next(fix), now)
+	requireRefused(t, err, funds.CodeTime) // by a clock still a year ahead, the opening's time has come
+	c, err = typo.Apply(c, c.Next(fix), at(25))
+	require.NoError(t, err, "corrected once the clock is right")
 	c, err = step(typo, c, funds.Event{ID: "3", Kind: funds.EventIdentityChecked, At: at(25), By: "agent-4", Method: "phone", Holder: "Li Wei"})
 	require.NoError(t, err, "the claim moves on after the correction")
 	assert.Equal(t, funds.EventOpened, c.Log[1].Kind, "the mistyped event stays in the log")
@@ -288,7 +290,7 @@ func TestReleaseFreesOnlyWhatIsHeld(t *testing.T) {
 	rel := funds.Event{ID: "release", Kind: funds.EventReleased, At: at(50), By: "appeals-officer-1", Reference: "ruling-1"}
 	_, err := step(cfg, paid, rel)
 	requireRefused(t, err, funds.CodeWrongState)
-	_, ok := funds.ReleaseAction(paid, "k")
+	_, ok := funds.ReleaseAction(paid)
 	assert.False(t, ok, "a paid claim releases nothing")
 
 	c, _ := stamp(t, cfg, walletFlow()[:6]) // approved, chargeback deducted
@@ -299,9 +301,10 @@ func TestReleaseFreesOnlyWhatIsHeld(t *testing.T) {
 	again, err := step(cfg, c, rel)
 	require.NoError(t, err, "a retried release is the same release")
 	assert.Equal(t, c, again)
-	a, ok := funds.ReleaseAction(c, "k")
+	a, ok := funds.ReleaseAction(c)
 	require.True(t, ok)
 	assert.Equal(t, int64(120000), a.Holdings[0].Amount, "the chargeback is not released")
+	assert.Equal(t, "release", a.Key, "the action is keyed by the event that released the claim")
 	assert.True(t, c.Conserved())
 }
 

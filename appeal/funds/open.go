@@ -1,6 +1,8 @@
 package funds
 
 import (
+	"slices"
+
 	"github.com/groupwarden/warden/enforcement"
 	"github.com/groupwarden/warden/policy"
 )
@@ -34,14 +36,18 @@ func (cfg Config) Open(p *enforcement.Plan) (map[string]Claim, []Event, error) {
 }
 
 // ReleaseAction is the enforcement action that gives the account back
-// what a release event freed on the claim: the claim's Released amount,
+// what the release event freed on the claim: the claim's Released amount,
 // never the amount originally frozen, so funds paid out, deducted or
-// remitted are not released again. key is the action's idempotency key;
-// ok is false when the claim released nothing.
-func ReleaseAction(c Claim, key string) (a enforcement.Action, ok bool) {
-	if c.Status != StatusReleased || c.Released == 0 {
+// remitted are not released again. Its key is the ID of the event that
+// released the claim, so asking for it again (after a retried ruling, or
+// after a second ruling whose release the claim refused) gives the same
+// action, which an idempotent executor carries out once. ok is false when
+// the claim released nothing.
+func ReleaseAction(c Claim) (a enforcement.Action, ok bool) {
+	i := slices.IndexFunc(c.Log, func(en Entry) bool { return en.Kind == EventReleased })
+	if c.Status != StatusReleased || c.Released == 0 || i < 0 {
 		return enforcement.Action{}, false
 	}
-	return enforcement.Action{Key: key, Kind: enforcement.ReleaseFunds, Subject: c.Account,
+	return enforcement.Action{Key: c.Log[i].ID, Kind: enforcement.ReleaseFunds, Subject: c.Account,
 		Holdings: []policy.Holding{{Kind: c.Asset, Amount: c.Released, Currency: c.Currency, Product: c.Product}}}, true
 }

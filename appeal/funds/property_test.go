@@ -165,6 +165,9 @@ func (g *generator) event(c funds.Claim) funds.Event {
 			if len(c.Log) > 1 && g.pick(0.7) {
 				e.Corrected = c.Log[len(c.Log)-2].At
 			}
+			if last := c.Log[len(c.Log)-1].At; g.pick(0.4) && e.At.After(last) {
+				e.Corrected = last.Add(e.At.Sub(last) / 2) // later, within the past: accepted
+			}
 		}
 	}
 	e = c.Next(e)
@@ -226,7 +229,9 @@ func TestClaimProperties(t *testing.T) {
 		g.sent = append(g.sent, frozen)
 		log := []funds.Event{frozen}
 		paid := 0
-		latest := g.now // the latest time the caller said it was
+		latest := g.now          // the latest time the caller said it was
+		var unvouched int64      // the gains since a second person last vouched
+		var withdrawers []string // who withdrew a deduction another proposed
 		for range 6 + g.rng.IntN(28) {
 			// Store and reload: everything after reads the claim back from JSON.
 			raw, err := json.Marshal(claim)
@@ -280,6 +285,31 @@ func TestClaimProperties(t *testing.T) {
 			log = append(log, e)
 			claim = after
 			checkTransition(t, k, cfg, seq, before, after, e, g.now)
+			switch e.Kind {
+			case funds.EventDeductionWithdrawn:
+				i := slices.IndexFunc(before.Pending, func(d funds.Deduction) bool { return d.Event == e.Reference })
+				if !funds.SamePerson(before.Pending[i].By, e.By) {
+					withdrawers = append(withdrawers, e.By)
+				}
+			case funds.EventApproved:
+				for _, w := range withdrawers {
+					must(t, !funds.SamePerson(w, e.By), "seq %d: %s withdrew another's deduction and approved", seq, e.By)
+					k.hit("whoever withdrew another's deduction does not approve")
+				}
+			}
+			if e.Kind == funds.EventValuationChanged || e.Kind == funds.EventRedeemed {
+				cosigned := !e.Automated && e.Cosigner != "" && !funds.SamePerson(e.Cosigner, e.By)
+				gain := after.Held - before.Held
+				if unvouched += gain; cosigned {
+					unvouched = 0
+				}
+				must(t, after.Unvouched == unvouched, "seq %d: unvouched %d, not the sum %d of the gains since the last cosigned one", seq, after.Unvouched, unvouched)
+				if base, was := after.Held-unvouched, before.Unvouched; gain != 0 && !cosigned {
+					must(t, max(unvouched, -unvouched) <= base/10000*1000 || max(unvouched, -unvouched) <= max(was, -was),
+						"seq %d: changes of %d in steps on a vouched %d without a second person", seq, unvouched, base)
+				}
+				k.hit("changes add up: bounded since the last cosigned level")
+			}
 			if e.Kind == funds.EventPayoutConfirmed {
 				paid++
 			}
@@ -336,6 +366,9 @@ func checkTransition(t *testing.T, k *counter, cfg funds.Config, seq int, before
 	} else {
 		must(t, e.By != "" && e.Reason != "", "seq %d: a correction without a person or a reason", seq)
 		k.hit("a correction is a person's, with a reason, in the log")
+		must(t, !c.LastActivity.Before(before.LastActivity) || before.LastActivity.After(now), "seq %d: a correction erased activity that had come", seq)
+		must(t, !c.RejectedAt.Before(before.RejectedAt) || before.RejectedAt.After(now), "seq %d: a correction moved a rejection back", seq)
+		k.hit("a correction moves back only a time still to come")
 	}
 	route, _ := cfg.Route(before.Asset)
 	row := slices.IndexFunc(transitions, func(tr funds.Transition) bool {

@@ -247,7 +247,7 @@ var (
 		return nil
 	}}
 	chkClaimant = check{"the claimant is the holder", func(cfg Config, c *Claim, e *Event) *refusal {
-		if !SamePerson(e.Holder, c.Holder) {
+		if !plain(e.Holder) || !SamePerson(e.Holder, c.Holder) {
 			return refuse(CodeIdentity, "holder", "the claimant %q is not the holder of record", e.Holder)
 		}
 		return nil
@@ -291,10 +291,15 @@ var (
 		}
 		return nil
 	}}
-	chkNotProposer = check{"the approver proposed no pending deduction", func(cfg Config, c *Claim, e *Event) *refusal {
+	chkNotProposer = check{"the approver proposed no pending deduction, nor withdrew another's", func(cfg Config, c *Claim, e *Event) *refusal {
 		for _, d := range c.Pending {
 			if SamePerson(d.By, e.By) {
 				return refuse(CodeSeparation, "by", "%q proposed deduction %q and cannot approve the claim", e.By, d.Event)
+			}
+		}
+		for _, d := range c.Withdrawn {
+			if SamePerson(d.WithdrawnBy, e.By) && !SamePerson(d.By, e.By) {
+				return refuse(CodeSeparation, "by", "%q withdrew deduction %q, which %s proposed, and cannot approve the claim", e.By, d.Event, d.By)
 			}
 		}
 		return nil
@@ -318,7 +323,7 @@ var (
 		return nil
 	}}
 	chkReason = check{"a reason", func(cfg Config, c *Claim, e *Event) *refusal {
-		if strings.TrimSpace(e.Reason) == "" {
+		if normal(e.Reason) == "" {
 			return refuse(CodeInvalidEvent, "reason", "a %s gives its reason", e.Kind)
 		}
 		return nil
@@ -336,30 +341,41 @@ var (
 		return nil
 	}}
 	chkStaysPositive = check{"the holding stays within 0 and MaxAmount", func(cfg Config, c *Claim, e *Event) *refusal {
-		if c.Held+e.Amount < 0 || c.Held+e.Amount > MaxAmount {
+		switch {
+		case c.Held+e.Amount < 0 || c.Held+e.Amount > MaxAmount:
 			return refuse(CodeInsufficient, "amount", "a change of %d would leave %d held", e.Amount, c.Held+e.Amount)
+		case c.Frozen+c.Valuation+e.Amount > MaxAmount:
+			return refuse(CodeInsufficient, "amount", "a change of %d would take frozen and valuation to %d, beyond %d", e.Amount, c.Frozen+c.Valuation+e.Amount, MaxAmount)
 		}
 		return nil
 	}}
-	chkGrowth = check{"growth within ValuationGrowth or cosigned", func(cfg Config, c *Claim, e *Event) *refusal {
-		gain := e.Amount
+	chkGrowth = check{"the change since the last cosigned level within ValuationGrowth either way, or cosigned", func(cfg Config, c *Claim, e *Event) *refusal {
+		change := e.Amount
 		if e.Kind == EventRedeemed {
-			gain = e.Amount - c.Held
+			change = e.Amount - c.Held
 		}
-		if gain <= cfg.growthBound(c.Held) {
+		// One change is bounded by what is held, and counts with the
+		// unvouched ones before it against the level last vouched for:
+		// steps each under the bound do not add up past it, up or down. A
+		// change back toward that level is always within it.
+		total := c.Unvouched + change
+		if abs(change) <= cfg.growthBound(c.Held) && (abs(total) <= cfg.growthBound(c.Held-c.Unvouched) || abs(total) <= abs(c.Unvouched)) {
 			return nil
 		}
 		switch {
 		case normal(e.By) == "" || e.Automated:
-			return refuse(CodeSecondPerson, "by", "a gain of %d on %d held is more than the bound and needs a person and a cosigner", gain, c.Held)
-		case normal(e.Cosigner) == "" || SamePerson(e.Cosigner, e.By):
-			return refuse(CodeSecondPerson, "cosigner", "a gain of %d on %d held is more than the bound and needs a second person", gain, c.Held)
+			return refuse(CodeSecondPerson, "by", "a change of %d (%d since the last cosigned level) on %d held is more than the bound and needs a person and a cosigner", change, total, c.Held)
+		case !cosigned(e):
+			return refuse(CodeSecondPerson, "cosigner", "a change of %d (%d since the last cosigned level) on %d held is more than the bound and needs a second person", change, total, c.Held)
 		}
 		return nil
 	}}
 	chkProceeds = check{"proceeds within 0 and MaxAmount", func(cfg Config, c *Claim, e *Event) *refusal {
-		if !inRange(e.Amount) {
+		switch {
+		case !inRange(e.Amount):
 			return refuse(CodeInvalidEvent, "amount", "redemption proceeds of %d", e.Amount)
+		case c.Frozen+c.Valuation+e.Amount-c.Held > MaxAmount:
+			return refuse(CodeInsufficient, "amount", "proceeds of %d would take frozen and valuation to %d, beyond %d", e.Amount, c.Frozen+c.Valuation+e.Amount-c.Held, MaxAmount)
 		}
 		return nil
 	}}
@@ -376,16 +392,7 @@ var (
 		return nil
 	}}
 	chkOwnDestination = check{"the holder's own verified account", func(cfg Config, c *Claim, e *Event) *refusal {
-		d := e.Destination
-		switch {
-		case strings.TrimSpace(d.Account) == "":
-			return refuse(CodeDestination, "destination.account", "the payout names the account it goes to")
-		case !d.Verified:
-			return refuse(CodeDestination, "destination.verified", "the payout must go to a verified account")
-		case !SamePerson(d.Name, c.Holder):
-			return refuse(CodeDestination, "destination.name", "the payout must go to an account in the holder's own name, not %q", d.Name)
-		}
-		return nil
+		return ownDestination(e.Destination, c.Holder)
 	}}
 	chkSomethingHeld = check{"something held", func(cfg Config, c *Claim, e *Event) *refusal {
 		if c.Held <= 0 {
@@ -406,7 +413,7 @@ var (
 		return nil
 	}}
 	chkOrderNamed = check{"names the order", func(cfg Config, c *Claim, e *Event) *refusal {
-		if strings.TrimSpace(e.Reference) == "" {
+		if normal(e.Reference) == "" {
 			return refuse(CodeInvalidEvent, "reference", "a legal hold names its order")
 		}
 		return nil
@@ -433,7 +440,7 @@ var (
 		return nil
 	}}
 	chkRulingNamed = check{"names the ruling", func(cfg Config, c *Claim, e *Event) *refusal {
-		if strings.TrimSpace(e.Reference) == "" {
+		if normal(e.Reference) == "" {
 			return refuse(CodeInvalidEvent, "reference", "a release names the ruling that lifted the ban")
 		}
 		return nil
@@ -453,6 +460,21 @@ var (
 		return nil
 	}}
 )
+
+// ownDestination refuses a destination that is not a verified account in
+// the holder's own name. Apply checks it on a payout's request, Check on
+// every payout a claim holds.
+func ownDestination(d Destination, holder string) *refusal {
+	switch {
+	case strings.TrimSpace(d.Account) == "":
+		return refuse(CodeDestination, "destination.account", "the payout names the account it goes to")
+	case !d.Verified:
+		return refuse(CodeDestination, "destination.verified", "the payout must go to a verified account")
+	case !plain(d.Name) || !SamePerson(d.Name, holder):
+		return refuse(CodeDestination, "destination.name", "the payout must go to an account in the holder's own name, not %q", d.Name)
+	}
+	return nil
+}
 
 // lastCorrectable is the index of the latest logged event that is not a
 // correction itself, or -1.
@@ -477,7 +499,11 @@ func effPropose(cfg Config, n *Claim, e *Event) {
 }
 
 func effWithdraw(cfg Config, n *Claim, e *Event) {
-	n.Pending = slices.DeleteFunc(n.Pending, func(d Deduction) bool { return d.Event == e.Reference })
+	i := slices.IndexFunc(n.Pending, func(d Deduction) bool { return d.Event == e.Reference })
+	d := n.Pending[i]
+	d.WithdrawnBy = normal(e.By)
+	n.Withdrawn = append(n.Withdrawn, d)
+	n.Pending = slices.Delete(n.Pending, i, i+1)
 }
 
 func effApprove(cfg Config, n *Claim, e *Event) {
@@ -500,11 +526,37 @@ func effReject(cfg Config, n *Claim, e *Event) {
 func effValuation(cfg Config, n *Claim, e *Event) {
 	n.Held += e.Amount
 	n.Valuation += e.Amount
+	n.vouch(e, e.Amount)
 }
 
 func effRedeem(cfg Config, n *Claim, e *Event) {
-	n.Valuation += e.Amount - n.Held
+	gain := e.Amount - n.Held
+	n.Valuation += gain
 	n.Held = e.Amount
+	n.vouch(e, gain)
+}
+
+// vouch counts a valuation change of gain: a cosigned one vouches for the
+// new level, any other adds to what is unvouched.
+func (n *Claim) vouch(e *Event, gain int64) {
+	if cosigned(e) {
+		n.Unvouched = 0
+	} else {
+		n.Unvouched += gain
+	}
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// cosigned reports whether a person and a second, different person signed
+// the event.
+func cosigned(e *Event) bool {
+	return !e.Automated && normal(e.By) != "" && normal(e.Cosigner) != "" && !SamePerson(e.Cosigner, e.By)
 }
 
 func effRequest(cfg Config, n *Claim, e *Event) {

@@ -15,7 +15,7 @@ import (
 
 // wantRE reads the errors a file of the broken-policy corpus expects from
 // the comment block that opens it: # want: line:col: code.
-var wantRE = regexp.MustCompile(`^# want: (\d+:\d+: [a-z-]+)$`)
+var wantRE = regexp.MustCompile(`^# want: (\d+:\d+: [a-z-]+)(?:: (\S.*))?$`)
 
 // TestCheckCorpus checks each file of the broken-policy corpus on its own
 // and compares what warden check prints with the errors the file says it
@@ -29,13 +29,13 @@ func TestCheckCorpus(t *testing.T) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			src, err := os.ReadFile(file)
 			require.NoError(t, err)
-			var want []string
+			var want, wording []string
 			for line := range strings.Lines(string(src)) {
 				if !strings.HasPrefix(line, "#") {
 					break
 				}
 				if m := wantRE.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
-					want = append(want, m[1])
+					want, wording = append(want, m[1]), append(wording, m[2])
 				}
 			}
 			require.NotEmpty(t, want, "the file says no error it expects")
@@ -50,6 +50,9 @@ func TestCheckCorpus(t *testing.T) {
 				parts := strings.SplitN(rest, ": ", 3)
 				require.Len(t, parts, 3, "%q is not file:line:col: code: message", line)
 				got = append(got, parts[0]+": "+parts[1])
+				if i := len(got) - 1; i < len(wording) && wording[i] != "" {
+					assert.Equal(t, wording[i], strings.TrimSuffix(parts[2], "\n"), "the message of %s", got[i])
+				}
 			}
 			assert.Equal(t, want, got)
 			assert.Equal(t, fmt.Sprintf("warden check: %s in 1 of 1 file\n", plural(len(want), "error")), stderr.String())

@@ -105,8 +105,7 @@ func newCoverage(e *policy.Engine) (*coverage, error) {
 		c.Ladders = append(c.Ladders, lc)
 	}
 	for _, g := range []policy.Guard{policy.GuardDoubleJudgment, policy.GuardNoCollectivePunishment, policy.GuardProportionality, policy.GuardDueProcess} {
-		key := strings.ReplaceAll(g.String(), "-", "_")
-		c.Guards = append(c.Guards, guardCover{Guard: g, Enabled: spec.Guards[key].Enabled})
+		c.Guards = append(c.Guards, guardCover{Guard: g, Enabled: spec.Guards[g.String()].Enabled})
 	}
 	for _, v := range spec.Variables {
 		c.Variables = append(c.Variables, variableCover{Name: v.Name, Values: []string{}})

@@ -28,8 +28,8 @@ func parseDocument(file string, data []byte) (*document, error) {
 	var n yaml.Node
 	if err := yaml.Unmarshal(data, &n); err != nil {
 		e := yamlError(file, 0, err)
-		if line := yamlpos.ErrorLine(strings.Split(string(data), "\n"), yamlpos.Messages(err)[0], yamlpos.Unmarshal); line > 0 {
-			e.line = line
+		if at := yamlpos.Locate(strings.Split(string(data), "\n"), yamlpos.Messages(err)[0], yamlpos.Unmarshal); at.Line > 0 {
+			e.line, e.col, e.msg = at.Line, at.Column, at.Message
 		}
 		return nil, e
 	}

@@ -76,10 +76,11 @@ func TestFirstMisfit(t *testing.T) {
 
 func TestSyntaxErrorLine(t *testing.T) {
 	for src, want := range map[string]string{
-		"a: b\nc: [1, 2\nd: 3\n":          "case.yaml:2: did not find expected ',' or ']'",
-		"target: group\ngroup: {id: g1\n": "case.yaml:2: did not find expected ',' or '}'",
-		"a: b\n  c: d\n":                  "case.yaml:2: mapping values are not allowed in this context",
-		"a: 'b\n":                         "case.yaml:1: found unexpected end of stream",
+		"a: b\nc: [1, 2\nd: 3\n":          "case.yaml:2:5: did not find expected ',' or ']'",
+		"target: group\ngroup: {id: g1\n": "case.yaml:2:13: did not find expected ',' or '}'",
+		"a: b\n  c: d\n": "case.yaml:2:3: bad indentation: the line is indented by 2 spaces, but the keys and items above it " +
+			"are indented by 0; indent it like the key or item it goes with (yaml: mapping values are not allowed in this context)",
+		"a: 'b\n": "case.yaml:1:4: found unexpected end of stream",
 	} {
 		_, err := parseDocument("case.yaml", []byte(src))
 		require.Error(t, err)

@@ -17,7 +17,8 @@ the decision and its reason, then, violation by violation, every rule of the
 target and whether it matched (or why it was skipped without evaluating its
 condition), what a matched rule asked for and got, the values of the case
 fields and variables its condition read (and its penalty expression and the
-winning rule's message), and every guard that acted and what it changed.
+winning rule's message), what would have raised a penalty a guard lowered,
+and every guard that acted and what it changed.
 
 ` + caseFormat
 
@@ -103,6 +104,9 @@ func writeExplanation(w io.Writer, c policy.Case, x policy.Explanation) {
 			}
 			for _, b := range r.MessageReads {
 				fmt.Fprintf(w, "              message reads %s = %s\n", b.Name, b.Value)
+			}
+			for _, raise := range r.WouldBe {
+				fmt.Fprintf(w, "              %s\n", raise)
 			}
 		}
 		if n == 0 {

@@ -131,6 +131,7 @@ var sessions = []session{
 	{name: "explain-bad-severity", args: []string{"explain", input + "/bad_severity.yaml"}},
 	{name: "explain-unknown-category", args: []string{"explain", input + "/unknown_category.yaml"}},
 	{name: "explain-role-mismatch", args: []string{"explain", input + "/role_mismatch.yaml"}},
+	{name: "explain-raises", args: []string{"explain", "-policy", input + "/raises.yaml", input + "/raises_case.yaml"}},
 
 	{name: "campaign-help", args: []string{"campaign", "-h"}},
 	{name: "campaign-text", args: []string{"campaign", sample}},

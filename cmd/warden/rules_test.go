@@ -366,20 +366,21 @@ func TestRulesCoverCaseFields(t *testing.T) {
 }
 
 // The table of guard spellings gives, for every guard, its key in a
-// policy (a key of guards in the schema), its name in a guard note, and
-// notes a fixture can expect, each of which parses.
+// policy (a key of guards in the schema), its name in a guard note (the
+// same), notes a fixture can expect, each of which parses, and the former
+// spelling, which parses as the guard too.
 func TestRulesGuardSpellings(t *testing.T) {
 	text, _ := readRules(t)
 	data, err := os.ReadFile("../../schema/policy.schema.json")
 	require.NoError(t, err)
 	for g := policy.GuardDoubleJudgment; g <= policy.GuardDueProcess; g++ {
-		key := strings.ReplaceAll(g.String(), "-", "_")
+		key := g.String()
 		assert.Contains(t, string(data), `"`+key+`"`, "the schema has no guard %s", key)
 		prefix := "| `" + key + "` | `" + g.String() + "` | "
 		i := strings.Index(text, prefix)
 		require.GreaterOrEqual(t, i, 0, "RULES.md has no row %q", prefix)
 		row, _, _ := strings.Cut(text[i+len(prefix):], "\n")
-		notes := regexp.MustCompile("`([a-z-]+):([a-z]+)`").FindAllStringSubmatch(row, -1)
+		notes := regexp.MustCompile("`([a-z_]+):([a-z]+)`").FindAllStringSubmatch(row, -1)
 		require.NotEmpty(t, notes, row)
 		for _, n := range notes {
 			var got policy.Guard
@@ -389,5 +390,12 @@ func TestRulesGuardSpellings(t *testing.T) {
 			assert.NoError(t, a.UnmarshalText([]byte(n[2])), n[0])
 		}
 		assert.Contains(t, row, g.String()+":disabled", "every guard can be off")
+		if former := strings.ReplaceAll(key, "_", "-"); former != key {
+			assert.True(t, strings.HasSuffix(row, "| `"+former+"` |"), "row %q gives no former spelling %s", row, former)
+			var got policy.Guard
+			require.NoError(t, got.UnmarshalText([]byte(former)))
+			assert.Equal(t, g, got)
+			assert.Equal(t, key, got.String(), "the former spelling is read, never written")
+		}
 	}
 }

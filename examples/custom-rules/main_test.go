@@ -30,6 +30,6 @@ func TestRun(t *testing.T) {
 		"account oldhand (member): none",
 	}, verdicts)
 	assert.Contains(t, out.String(), "guard proportionality lowered ban to suspend")
-	assert.Contains(t, out.String(), "guard double-judgment lowered close to restrict")
+	assert.Contains(t, out.String(), "guard double_judgment lowered close to restrict")
 	assert.Contains(t, out.String(), "variables.new_account=false", "an unknown creation date is not a new account")
 }

@@ -84,7 +84,14 @@ func (s *Store) Load(ctx context.Context, id string) (funds.Claim, error) {
 	return c, s.cfg.Check(c)
 }
 
-// Events returns a claim's log in order.
+// errBody is the error of an event body that is not the event as the
+// store wrote it.
+var errBody = errors.New("funds-desk: an event body is not the event as the store wrote it")
+
+// Events returns a claim's log in order. Each body must be exactly the
+// JSON the store wrote for its event: one edited so that this decoder
+// still reads the same event (a key given twice, an unknown field) could
+// read differently elsewhere, and is refused (errBody).
 func (s *Store) Events(ctx context.Context, id string) ([]funds.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT body FROM events WHERE claim = ? ORDER BY seq`, id)
 	if err != nil {
@@ -100,6 +107,9 @@ func (s *Store) Events(ctx context.Context, id string) ([]funds.Event, error) {
 		var e funds.Event
 		if err := json.Unmarshal([]byte(raw), &e); err != nil {
 			return nil, err
+		}
+		if again, err := json.Marshal(e); err != nil || string(again) != raw {
+			return nil, fmt.Errorf("%w: claim %s, event %d", errBody, id, len(out)+1)
 		}
 		out = append(out, e)
 	}
@@ -196,8 +206,9 @@ func (s *Store) crash(point string) {
 }
 
 // Audit replays the log of every claim and compares it with the snapshot:
-// it returns the claims whose snapshot is not the fold of their log, or
-// whose log does not replay (an edited, removed or inserted event).
+// it returns the claims whose snapshot is not the fold of their log, whose
+// log does not replay (an edited, removed or inserted event), or whose
+// stored bodies are not the events as written.
 func (s *Store) Audit(ctx context.Context, now time.Time) (map[string]error, error) {
 	ids, err := s.Claims(ctx)
 	if err != nil {
@@ -211,6 +222,10 @@ func (s *Store) Audit(ctx context.Context, now time.Time) (map[string]error, err
 			continue
 		}
 		events, err := s.Events(ctx, id)
+		if errors.Is(err, errBody) {
+			bad[id] = err
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -8,14 +8,15 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/groupwarden/warden/internal/lang"
+	"github.com/groupwarden/warden/internal/names"
 	"github.com/groupwarden/warden/internal/vocab"
 	"github.com/groupwarden/warden/internal/yamlpos"
 )
@@ -158,8 +159,8 @@ func (c *compiler) compile() *Policy {
 		if cat.Name == "" {
 			continue // reported by the parser
 		}
-		if _, dup := e.CatIndex[cat.Name]; dup {
-			c.At(cat.Node, vocab.CodeDuplicateID, "category %q is declared twice", cat.Name)
+		if first, dup := e.CatIndex[cat.Name]; dup {
+			c.At(cat.Node, vocab.CodeDuplicateID, "category %q is declared twice, first at %s", cat.Name, at(s.Categories[first].Node))
 			continue
 		}
 		e.CatIndex[cat.Name] = uint8(i)
@@ -184,13 +185,14 @@ func (c *compiler) compile() *Policy {
 	c.broken = map[string]bool{}
 	c.variables(e)
 	ladders := c.ladders()
-	seen := map[string]bool{}
+	seen := map[string]*yaml.Node{}
 	for i := range s.Rules {
 		r := &s.Rules[i]
-		if r.ID != "" && seen[r.ID] {
-			c.At(r.Fields["id"], vocab.CodeDuplicateID, "rule id %q is used twice", r.ID)
+		if first, dup := seen[r.ID]; r.ID != "" && dup {
+			c.At(r.Fields["id"], vocab.CodeDuplicateID, "rule id %q is used twice, first at %s", r.ID, at(first))
+		} else if r.ID != "" {
+			seen[r.ID] = r.Fields["id"]
 		}
-		seen[r.ID] = true
 		if cr := c.rule(i, r, ladders); cr != nil {
 			e.Rules = append(e.Rules, cr)
 		}
@@ -231,14 +233,16 @@ func (c *compiler) variables(e *Policy) {
 		env = next
 		c.declared[name] = true
 	}
+	firstVar := map[string]*yaml.Node{}
 	for i, v := range c.spec.Variables {
 		if v.Name == "" {
 			continue // reported by the parser
 		}
 		if _, dup := e.VarIndex[NSVariables+"."+v.Name]; dup {
-			c.At(v.Node, vocab.CodeDuplicateID, "variable %q is declared twice", v.Name)
+			c.At(v.Node, vocab.CodeDuplicateID, "variable %q is declared twice, first at %s", v.Name, at(firstVar[v.Name]))
 			continue
 		}
+		firstVar[v.Name] = v.Node
 		e.VarIndex[NSVariables+"."+v.Name] = len(e.Vars)
 		if v.Expression.Node == nil {
 			// Reported by the parser; declared so that its uses check.
@@ -256,7 +260,7 @@ func (c *compiler) variables(e *Policy) {
 			case slices.ContainsFunc(c.spec.Variables[i+1:], func(l lang.VariableSpec) bool { return l.Name == name }):
 				return vocab.CodeVariableForward, fmt.Sprintf("variable %q refers to variables.%s, which is declared after it; move it earlier", v.Name, name)
 			}
-			return vocab.CodeUnknownVariable, fmt.Sprintf("variables.%s is not declared", name)
+			return vocab.CodeUnknownVariable, c.undeclaredVariable(name, i)
 		})
 		if !ok {
 			e.Vars = append(e.Vars, Var{Name: v.Name})
@@ -338,19 +342,20 @@ func (c *compiler) check(env *cel.Env, x lang.Expr, known func(string) bool, var
 		switch ns {
 		case NSCategory:
 			if !slices.ContainsFunc(c.spec.Categories, func(cs lang.CategorySpec) bool { return cs.Name == name }) {
-				code, msg = vocab.CodeUnknownCategory, fmt.Sprintf("unknown category %q: the catalogue does not declare it", name)
+				code, msg = vocab.CodeUnknownCategory, fmt.Sprintf("unknown category %q: the catalogue does not declare it%s",
+					name, names.DidYouMean(name, c.categoryNames()))
 			}
 		case NSPenalty:
 			if _, err := vocab.ParsePenalty(name); err != nil {
-				code, msg = vocab.CodeUnknownPenalty, err.Error()
+				code, msg = vocab.CodeUnknownPenalty, lang.UnknownPenalty(name)
 			}
 		case NSSeverity:
 			if s, err := vocab.ParseSeverity(name); err != nil || s == 0 {
-				code, msg = vocab.CodeCELType, fmt.Sprintf("unknown severity %q (want low, medium, high or critical)", name)
+				code, msg = vocab.CodeCELType, fmt.Sprintf("unknown severity %q%s", name, lang.Hint(name, []string{"low", "medium", "high", "critical"}))
 			}
 		case NSRole:
 			if r, err := vocab.ParseRole(name); err != nil || r == 0 {
-				code, msg = vocab.CodeCELType, fmt.Sprintf("unknown role %q (want owner, admin or member)", name)
+				code, msg = vocab.CodeCELType, fmt.Sprintf("unknown role %q%s", name, lang.Hint(name, []string{"owner", "admin", "member"}))
 			}
 		case NSVariables:
 			if !known(name) {
@@ -369,7 +374,12 @@ func (c *compiler) check(env *cel.Env, x lang.Expr, known func(string) bool, var
 	checked, iss := env.Check(parsed)
 	if iss.Err() != nil {
 		for _, err := range iss.Errors() {
-			c.celError(x, err.Location.Line(), err.Location.Column(), vocab.CodeCELType, err.Message)
+			msg, about := c.typeMessage(parsed.NativeRep().Expr(), info, err)
+			line, col := err.Location.Line(), err.Location.Column()
+			if about != nil {
+				line, col = startOf(about, info)
+			}
+			c.celError(x, line, col, vocab.CodeCELType, msg)
 		}
 		return nil, false
 	}
@@ -395,19 +405,14 @@ func (c *compiler) cost(env *cel.Env, ast *cel.Ast, x lang.Expr) (total, own uin
 		total = addSat(total, c.varCost[name])
 	}
 	if total > c.spec.Settings.CostBudget {
-		c.At(x.Node, vocab.CodeCostOverBudget, "estimated cost %s is over the budget of %d (settings.cost_budget)", costText(total), c.spec.Settings.CostBudget)
+		if msg, line, col := c.overBudget(ast, total); line > 0 {
+			c.celError(x, line, col, vocab.CodeCostOverBudget, msg)
+		} else {
+			c.At(x.Node, vocab.CodeCostOverBudget, "%s", msg)
+		}
 		return total, own, false
 	}
 	return total, own, true
-}
-
-// costText writes an estimate; the largest means that nothing bounds it
-// (a value whose size grows without limit at run time).
-func costText(n uint64) string {
-	if n == math.MaxUint64 {
-		return "unbounded"
-	}
-	return strconv.FormatUint(n, 10)
 }
 
 // canonical is the canonical form of a spec compiled with opts: its JSON,

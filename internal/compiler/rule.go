@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -62,14 +61,16 @@ type Ladder struct {
 
 func (c *compiler) ladders() map[string]*Ladder {
 	out := map[string]*Ladder{}
+	first := map[string]*yaml.Node{}
 	for _, l := range c.spec.Ladders {
 		if l.Name == "" {
 			continue
 		}
 		if _, dup := out[l.Name]; dup {
-			c.At(l.Node, vocab.CodeDuplicateID, "ladder %q is declared twice", l.Name)
+			c.At(l.Node, vocab.CodeDuplicateID, "ladder %q is declared twice, first at %s", l.Name, at(first[l.Name]))
 			continue
 		}
+		first[l.Name] = l.Node
 		// A missing window or step list, or an invalid window, is reported
 		// by the parser.
 		if w := l.Fields["window"]; w != nil && !c.Reported(w) && l.Window <= 0 {
@@ -119,7 +120,7 @@ func (c *compiler) rule(i int, r *lang.RuleSpec, ladders map[string]*Ladder) *Ru
 	cr := &Rule{Index: i, ID: r.ID, Target: r.Target, Duration: r.Duration, Ground: r.Ground, Description: r.Description}
 	known := func(name string) bool { return c.declared[name] }
 	unknown := func(name string) (vocab.Code, string) {
-		return vocab.CodeUnknownVariable, fmt.Sprintf("variables.%s is not declared", name)
+		return vocab.CodeUnknownVariable, c.undeclaredVariable(name, len(c.spec.Variables))
 	}
 	// check checks an expression of the rule; it reports false for one
 	// that has problems or uses a variable that has.
@@ -149,7 +150,7 @@ func (c *compiler) rule(i int, r *lang.RuleSpec, ladders map[string]*Ladder) *Ru
 		if lang.IsName(src) {
 			p, err := vocab.ParsePenalty(src)
 			if err != nil {
-				c.At(n, vocab.CodeUnknownPenalty, "%v", err)
+				c.At(n, vocab.CodeUnknownPenalty, "%s", lang.UnknownPenalty(src))
 			} else {
 				cr.Penalty = p
 				c.fitsTarget(n, r.Target, p)
@@ -186,7 +187,17 @@ func (c *compiler) rule(i int, r *lang.RuleSpec, ladders map[string]*Ladder) *Ru
 		if l, ok := ladders[r.Ladder]; n.Kind != yaml.ScalarNode {
 			// Not a name: reported by the parser.
 		} else if !ok {
-			c.At(n, vocab.CodeUnknownLadder, "unknown ladder %q", r.Ladder)
+			var declared []string
+			for _, l := range c.spec.Ladders {
+				if lang.IsName(l.Name) && !slices.Contains(declared, l.Name) {
+					declared = append(declared, l.Name)
+				}
+			}
+			if len(declared) == 0 {
+				c.At(n, vocab.CodeUnknownLadder, "unknown ladder %q: the policy declares no ladders", r.Ladder)
+			} else {
+				c.At(n, vocab.CodeUnknownLadder, "unknown ladder %q%s", r.Ladder, lang.Hint(r.Ladder, declared))
+			}
 		} else {
 			cr.Ladder = l
 			var given []vocab.Penalty

@@ -12,6 +12,9 @@ import (
 type Text struct {
 	kind  string
 	names []string
+	// former holds names a value had before, which Parse still accepts,
+	// indexed by value; "" for none.
+	former []string
 }
 
 // New returns the text table of the enum kind with the given names.
@@ -36,10 +39,24 @@ func (t Text) Marshal(v uint8) ([]byte, error) {
 	return nil, fmt.Errorf("invalid %s %d", t.kind, v)
 }
 
-// Parse returns the value named s; "" parses as a nameless zero.
+// WithFormer returns the table that also parses each value's former
+// name, given by value ("" for none), so that text written before a rename
+// still reads; String and Marshal give the current names only.
+func (t Text) WithFormer(former ...string) Text {
+	t.former = former
+	return t
+}
+
+// Parse returns the value named s, by its name or its former name; ""
+// parses as a nameless zero.
 func (t Text) Parse(s string) (uint8, error) {
 	for i, n := range t.names {
 		if n == s && (n != "" || i == 0) {
+			return uint8(i), nil
+		}
+	}
+	for i, n := range t.former {
+		if n == s && n != "" {
 			return uint8(i), nil
 		}
 	}

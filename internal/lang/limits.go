@@ -14,7 +14,7 @@ const (
 	MaxPolicyBytes = 8 << 20
 	// MaxRules is the most rules a policy may declare: each costs an
 	// index entry per category it can match.
-	MaxRules = 10_000
+	MaxRules = 5000
 	// MaxVariables is the most variables a policy may declare.
 	MaxVariables = 1000
 	// MaxLadders is the most escalation ladders a policy may declare.

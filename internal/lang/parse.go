@@ -33,14 +33,19 @@ var (
 )
 
 // parser reads a policy document, collecting every problem it meets.
-type parser struct{ *Errors }
+type parser struct {
+	*Errors
+	// merged holds the mappings with a merge key, reported once: the keys
+	// it would have given are not reported missing too.
+	merged map[*yaml.Node]bool
+}
 
 // Parse reads a policy document into its spec, with defaults filled in.
 // file names the document in error positions. The spec is nil when the
 // document is not one (invalid YAML, not a mapping); otherwise it holds
 // what could be read and the errors what could not.
 func Parse(file string, src []byte) (*Spec, *Errors) {
-	p := &parser{&Errors{File: file, Lines: strings.Split(string(src), "\n")}}
+	p := &parser{Errors: &Errors{File: file, Lines: strings.Split(string(src), "\n")}, merged: map[*yaml.Node]bool{}}
 	return p.parse(src), p.Errors
 }
 
@@ -61,11 +66,8 @@ func (p *parser) parse(src []byte) *Spec {
 	}
 	if err != nil {
 		for _, msg := range yamlpos.Messages(err) {
-			line := yamlpos.ErrorLine(p.Lines, msg, func(b []byte) error { _, err := parseDocument(b); return err })
-			if line == 0 {
-				line = max(yamlpos.StatedLine(msg), 1)
-			}
-			p.AtLine(line, 1, vocab.CodeYAMLSyntax, "%s", yamlpos.Problem(msg))
+			at := yamlpos.Locate(p.Lines, msg, func(b []byte) error { _, err := parseDocument(b); return err })
+			p.AtLine(max(at.Line, 1), max(at.Column, 1), vocab.CodeYAMLSyntax, "%s", at.Message)
 		}
 		return nil
 	}
@@ -74,6 +76,10 @@ func (p *parser) parse(src []byte) *Spec {
 		return nil
 	}
 	root := doc.Content[0]
+	if n, over := expandAliases(doc); over {
+		p.At(n, vocab.CodeInvalidValue, "the aliases of this policy expand it to more than %d values (a policy may hold at most %d, aliases expanded)", MaxValues, MaxValues)
+		return nil
+	}
 	s := &Spec{
 		Settings: Settings{CostBudget: defaultCostBudget, BlastRadius: defaultBlastRadius},
 		Appeal:   AppealSpec{Window: minAppealWindow},
@@ -133,9 +139,42 @@ func (p *parser) parse(src []byte) *Spec {
 	}
 	p.require(root, seen, "policy", "name", "version", "categories", "rules")
 	if s.Guards.DueProcess.Enabled && strings.TrimSpace(s.Appeal.Route) == "" {
-		p.At(root, vocab.CodeMissingAppealRoute, "the due-process guard is on, so appeal.route must say how a decision is contested")
+		p.At(root, vocab.CodeMissingAppealRoute, "the due_process guard is on, so appeal.route must say how a decision is contested")
 	}
 	return s
+}
+
+// MaxValues bounds the values (scalars, mappings and lists) of a policy
+// with its aliases expanded, so that aliases of aliases cannot make a small
+// file take unbounded time to read.
+const MaxValues = 100000
+
+// expandAliases replaces each alias of the tree under n by the value it
+// names, which the tree then shares. It stops, reporting the alias it met
+// last, when the expanded tree would hold more than MaxValues values.
+func expandAliases(n *yaml.Node) (*yaml.Node, bool) {
+	count := 0
+	var last *yaml.Node
+	var walk func(n *yaml.Node) bool
+	walk = func(n *yaml.Node) bool {
+		if count++; count > MaxValues {
+			return false
+		}
+		for i, c := range n.Content {
+			for c.Kind == yaml.AliasNode && c.Alias != nil {
+				last, c = c, c.Alias
+			}
+			n.Content[i] = c
+			if !walk(c) {
+				return false
+			}
+		}
+		return true
+	}
+	if !walk(n) {
+		return last, true
+	}
+	return nil, false
 }
 
 // secondDocumentError is the error of a file with more than one YAML
@@ -186,6 +225,11 @@ func (p *parser) mapping(n *yaml.Node, what string, handlers map[string]func(*ya
 			continue
 		}
 		keys[k.Value] = k
+		if k.Tag == "!!merge" {
+			p.merged[n] = true
+			p.At(k, vocab.CodeUnknownKey, "merge keys (<<) are not supported in %s: write its keys out, or give the whole value as an alias (ground: *law)", what)
+			continue
+		}
 		h, ok := handlers[k.Value]
 		if !ok {
 			want := make([]string, 0, len(handlers))
@@ -193,7 +237,7 @@ func (p *parser) mapping(n *yaml.Node, what string, handlers map[string]func(*ya
 				want = append(want, key)
 			}
 			slices.Sort(want)
-			p.At(k, vocab.CodeUnknownKey, "unknown key %q in %s (want one of: %s)", k.Value, what, strings.Join(want, ", "))
+			p.At(k, vocab.CodeUnknownKey, "unknown key %q in %s%s", k.Value, what, Hint(k.Value, want))
 			continue
 		}
 		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
@@ -208,6 +252,9 @@ func (p *parser) mapping(n *yaml.Node, what string, handlers map[string]func(*ya
 // require reports each key that is absent, has no value or is an empty
 // list: at the mapping when absent, at the value when empty.
 func (p *parser) require(n *yaml.Node, seen map[string]*yaml.Node, what string, keys ...string) {
+	if p.merged[n] {
+		return
+	}
 	for _, k := range keys {
 		switch v, ok := seen[k]; {
 		case !ok || (v.Kind == yaml.ScalarNode && strings.TrimSpace(v.Value) == ""):
@@ -307,7 +354,7 @@ func (p *parser) penaltyName(n *yaml.Node) (vocab.Penalty, bool) {
 	}
 	v, err := vocab.ParsePenalty(s)
 	if err != nil {
-		p.At(n, vocab.CodeUnknownPenalty, "%v", err)
+		p.At(n, vocab.CodeUnknownPenalty, "%s", UnknownPenalty(s))
 		return 0, false
 	}
 	return v, true
@@ -446,7 +493,7 @@ func (p *parser) rule(n *yaml.Node) RuleSpec {
 			}
 			t, err := vocab.ParseTarget(s)
 			if err != nil || t == 0 {
-				p.At(n, vocab.CodeUnknownTarget, "unknown target %q (want account or group)", s)
+				p.At(n, vocab.CodeUnknownTarget, "unknown target %q%s", s, Hint(s, []string{"account", "group"}))
 				return
 			}
 			r.Target = t
@@ -481,7 +528,7 @@ func (p *parser) rule(n *yaml.Node) RuleSpec {
 	switch {
 	case hasPenalty && hasLadder:
 		p.At(ladder, vocab.CodeInvalidValue, "rule %q has both penalty and ladder: give one", r.ID)
-	case !hasPenalty && !hasLadder:
+	case !hasPenalty && !hasLadder && !p.merged[n]:
 		p.At(n, vocab.CodeMissingField, "rule %q has neither penalty nor ladder", r.ID)
 	}
 	return r

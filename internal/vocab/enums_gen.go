@@ -349,12 +349,12 @@ const (
 	GuardDueProcess Guard = 4
 )
 
-var guardText = enumtext.New("guard", "", "double-judgment", "no-collective-punishment", "proportionality", "due-process")
+var guardText = enumtext.New("guard", "", "double_judgment", "no_collective_punishment", "proportionality", "due_process")
 
 // String returns the guard's name, or "" for the zero value.
 func (x Guard) String() string { return guardText.String(uint8(x)) }
 
-// ParseGuard returns the guard named s ("double-judgment", "no-collective-punishment", "proportionality" or "due-process").
+// ParseGuard returns the guard named s ("double_judgment", "no_collective_punishment", "proportionality" or "due_process").
 func ParseGuard(s string) (Guard, error) {
 	v, err := guardText.Parse(s)
 	return Guard(v), err

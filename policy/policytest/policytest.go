@@ -24,7 +24,7 @@
 //
 // Every field of expect is checked: one left out expects the empty value
 // (no duration, no matched rules, no guard notes, not pending). Guard notes
-// are written guard:action, as in "double-judgment:lowered". A case whose
+// are written guard:action, as in "double_judgment:lowered". A case whose
 // input is malformed expects `error:` with a part of the message instead.
 package policytest
 
@@ -120,18 +120,15 @@ func Parse(path string, data []byte) (*File, error) {
 	return f, nil
 }
 
-// syntaxError places a YAML syntax error at the line of the problem, which
-// yaml.v3's own message often misstates, as path:line: problem.
+// syntaxError places a YAML syntax error at the line and column of the
+// problem, which yaml.v3's own message often misstates or omits, as
+// path:line:col: problem.
 func syntaxError(path string, data []byte, err error) error {
-	msg := yamlpos.Messages(err)[0]
-	line := yamlpos.ErrorLine(strings.Split(string(data), "\n"), msg, yamlpos.Unmarshal)
-	if line == 0 {
-		line = yamlpos.StatedLine(msg)
+	at := yamlpos.Locate(strings.Split(string(data), "\n"), yamlpos.Messages(err)[0], yamlpos.Unmarshal)
+	if at.Line == 0 {
+		return fmt.Errorf("%s: %s", path, at.Message)
 	}
-	if line == 0 {
-		return fmt.Errorf("%s: %s", path, yamlpos.Problem(msg))
-	}
-	return fmt.Errorf("%s:%d: %s", path, line, yamlpos.Problem(msg))
+	return fmt.Errorf("%s:%d:%d: %s", path, at.Line, at.Column, at.Message)
 }
 
 // Load reads and parses a fixture file.
@@ -185,7 +182,7 @@ func (c *Case) Check(ctx context.Context, e *policy.Engine) []string {
 	diff("duration", d.Duration, x.Duration)
 	diff("rule", d.Rule, x.Rule)
 	diff("matched", MatchedRules(d), orEmpty(x.Matched))
-	diff("guards", GuardNotes(d), orEmpty(x.Guards))
+	diff("guards", GuardNotes(d), canonicalNotes(x.Guards))
 	diff("pending_review", d.PendingReview, x.PendingReview)
 	if x.ReasonContains != "" && !strings.Contains(d.Reason, x.ReasonContains) {
 		diffs = append(diffs, fmt.Sprintf("reason: %q does not contain %q", d.Reason, x.ReasonContains))
@@ -214,6 +211,20 @@ func GuardNotes(d policy.Decision) []string {
 	out := []string{}
 	for _, g := range d.Guards {
 		out = append(out, g.Guard.String()+":"+g.Action.String())
+	}
+	return out
+}
+
+// canonicalNotes returns the guard notes a case expects, each guard spelt
+// as a decision spells it: a former spelling (double-judgment:lowered)
+// still matches. A note that names no guard is left as written.
+func canonicalNotes(notes []string) []string {
+	out := orEmpty(slices.Clone(notes))
+	for i, n := range out {
+		name, action, ok := strings.Cut(n, ":")
+		if g, err := policy.ParseGuard(name); ok && err == nil && g.IsValid() && g != 0 {
+			out[i] = g.String() + ":" + action
+		}
 	}
 	return out
 }

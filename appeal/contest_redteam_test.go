@@ -1,0 +1,87 @@
+package appeal_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/appeal"
+	"github.com/groupwarden/warden/appeal/funds"
+	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/enforcement/enforcementtest"
+)
+
+// Two contests of one ban, both overturned: the claim releases once, and
+// the action that returns the funds is the claim's, not the contest's, so
+// an integrator who asks for it after each ruling still returns the funds
+// once.
+func TestTwoContestsReleaseOnce(t *testing.T) {
+	plan := verifiedPlan(t)
+	fcfg := funds.DefaultConfig()
+	claims, _, err := fcfg.Open(plan)
+	require.NoError(t, err)
+	now := plan.At.Add(30 * 24 * time.Hour)
+	ex := &enforcementtest.Executor{}
+	for i, grounds := range []string{"not me", "the account was hijacked"} {
+		contest, err := appeal.DefaultConfig().File(plan, "carol", plan.At.Add(time.Duration(i+1)*time.Hour), grounds)
+		require.NoError(t, err)
+		r, err := contest.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "appeals-officer-9", At: plan.At.Add(time.Duration(7+i) * 24 * time.Hour), Reason: "hijacked"})
+		require.NoError(t, err)
+		require.NotEmpty(t, r.Releases)
+		for _, rel := range r.Releases {
+			c := claims[rel.Claim]
+			after, err := fcfg.Apply(c, c.Next(rel.Event), now)
+			if i == 1 {
+				require.ErrorIs(t, err, funds.ErrRefused, "the claim was released by the first ruling")
+				after = c
+			} else {
+				require.NoError(t, err)
+			}
+			claims[rel.Claim] = after
+			a, ok := funds.ReleaseAction(after)
+			require.True(t, ok)
+			_, err = enforcement.Apply(context.Background(), &enforcement.Plan{ID: contest.ID, Actions: []enforcement.Action{a}}, ex)
+			require.NoError(t, err, "an action applied already is skipped")
+		}
+	}
+	var released []int64
+	for _, a := range ex.Log() {
+		if a.Kind == enforcement.ReleaseFunds {
+			released = append(released, a.Holdings[0].Amount)
+		}
+	}
+	assert.Len(t, released, countFor(plan, "carol"), "each of carol's holdings is released once: %v", released)
+}
+
+func countFor(plan *enforcement.Plan, account string) int {
+	n := 0
+	for _, f := range plan.Freezes() {
+		if f.Account == account {
+			n++
+		}
+	}
+	return n
+}
+
+// Grounds and reasons of blank space or invisible characters are none.
+func TestBlankGroundsAndReasons(t *testing.T) {
+	cfg := appeal.DefaultConfig()
+	plan := csamPlan(t)
+	for _, blank := range []string{" ", "\t\n", "\u200b", "\u3000"} {
+		_, err := cfg.File(plan, "alice", plan.At.Add(time.Hour), blank)
+		require.ErrorIs(t, err, appeal.ErrAppeal, "grounds %q", blank)
+	}
+	c, err := cfg.File(plan, "alice", plan.At.Add(time.Hour), "I had left")
+	require.NoError(t, err)
+	for _, blank := range []string{" ", "\u200b\u00a0"} {
+		_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionUpheld, By: "appeals-officer-1", At: plan.At.Add(2 * time.Hour), Reason: blank})
+		require.ErrorIs(t, err, appeal.ErrAppeal, "reason %q", blank)
+	}
+	for _, blank := range []string{"\u200b", "\u00a0"} {
+		_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionUpheld, By: blank, At: plan.At.Add(2 * time.Hour), Reason: "fine"})
+		require.ErrorIs(t, err, appeal.ErrAppeal, "by %q", blank)
+	}
+}

@@ -1,0 +1,4 @@
+package funds
+
+// NormalName is normal, for the tests.
+var NormalName = normal

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/appeal/funds"
+)
+
+// An event body edited so that Go still reads it as before (a duplicated
+// key whose last value is the true one, an unknown field) replays cleanly,
+// but another reader of the table may take the first value: the audit
+// refuses any body that is not the event as the store wrote it.
+func TestAuditCatchesBodiesReadTwoWays(t *testing.T) {
+	ctx := context.Background()
+	for name, edit := range map[string]string{
+		"duplicated key": `UPDATE events SET body = replace(body, '"amount":125000', '"amount":1250000,"amount":125000') WHERE seq = 1`,
+		"unknown field":  `UPDATE events SET body = replace(body, '"amount":125000', '"amount":125000,"bonus":1') WHERE seq = 1`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "desk.db")
+			require.NoError(t, run(ctx, &bytes.Buffer{}, path))
+			s, err := OpenStore(path, funds.DefaultConfig())
+			require.NoError(t, err)
+			defer s.Close()
+			bad, err := s.Audit(ctx, now)
+			require.NoError(t, err)
+			require.Empty(t, bad)
+			res, err := s.db.Exec(edit)
+			require.NoError(t, err)
+			n, _ := res.RowsAffected()
+			require.Positive(t, n)
+			bad, err = s.Audit(ctx, now)
+			require.NoError(t, err)
+			assert.NotEmpty(t, bad, "the edited body is found")
+		})
+	}
+}
