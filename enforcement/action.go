@@ -101,6 +101,9 @@ func (b *builder) evidence() {
 	}
 	for _, d := range b.plan.Held {
 		behind[d.Violation] = true // held for a person, and kept for them
+		for _, e := range d.Errors {
+			behind[e.Violation] = true // what the failed rule was deciding
+		}
 	}
 	var reports []Action
 	for _, v := range b.gc.Violations {
@@ -176,11 +179,11 @@ func (b *builder) accountActions() {
 
 func (b *builder) groupAction() {
 	gd := b.plan.GroupDecision
-	if gd.Penalty == policy.PenaltyNone {
+	if held(&gd) {
+		b.plan.Held = append(b.plan.Held, gd)
 		return
 	}
-	if heldForDueProcess(&gd) {
-		b.plan.Held = append(b.plan.Held, gd)
+	if gd.Penalty == policy.PenaltyNone {
 		return
 	}
 	undo := ReopenGroup

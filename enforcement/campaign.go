@@ -45,8 +45,10 @@ type runOptions struct {
 
 // WithWorkers sets how many cases are planned in parallel (default: GOMAXPROCS).
 // Plans reach the report and the callback in the order of the cases whatever
-// the number of workers.
-func WithWorkers(n int) RunOption { return func(o *runOptions) { o.workers = max(1, n) } }
+// the number of workers. It uses at most MaxWorkers.
+func WithWorkers(n int) RunOption {
+	return func(o *runOptions) { o.workers = min(max(1, n), MaxWorkers) }
+}
 
 // WithPlans calls each with the group part of every plan (see [SplitPlan]),
 // in the order of the cases; an error it returns stops the run. The plan is

@@ -12,8 +12,9 @@
 // A plan's id hashes the canonical form of its case (admins, histories and
 // holdings as sets, members in the plan's order, times in full), so the
 // same case in another order gives the same plan and the same keys. Plan
-// checks a case against MaxMembers, MaxHoldings, MaxAmount and the years
-// MinTime to MaxTime before deciding anything, refusing it with a
+// checks a case against MaxHoldings and MaxAmount, and the engine against
+// MaxMembers, the years MinTime to MaxTime and its own limits, before
+// deciding anything, refusing it with a
 // *policy.Problem that names the field and the limit, so every plan can be
 // written as JSON and no sum of holdings overflows. Building a plan takes
 // time linear in its case.

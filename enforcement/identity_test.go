@@ -163,7 +163,7 @@ func TestPlanRefusesWhatCannotBeWritten(t *testing.T) {
 		}, "members[3].account.holdings", enforcement.CodeLimit},
 		{"too many members", func(gc *enforcement.GroupCase) {
 			gc.Members = make([]policy.Membership, enforcement.MaxMembers+1)
-		}, "members", enforcement.CodeLimit},
+		}, "members", policy.CodeTooMany}, // the engine's limit
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			gc := f.Case

@@ -56,7 +56,7 @@ func (n Notice) MarshalJSON() ([]byte, error) {
 func (b *builder) notices(decisions []policy.Decision) {
 	gd := b.plan.GroupDecision
 	groupPenalty := gd.Penalty
-	if heldForDueProcess(&gd) {
+	if held(&gd) {
 		groupPenalty = policy.PenaltyNone
 	}
 	for i := range b.gc.Members {
@@ -88,7 +88,7 @@ func (b *builder) notices(decisions []policy.Decision) {
 		default:
 			n.Audience = AudienceMembers
 		}
-		if d.Penalty != policy.PenaltyNone && !heldForDueProcess(d) {
+		if d.Penalty != policy.PenaltyNone && !held(d) {
 			n.Penalty, n.Duration, n.Until = d.Penalty, d.Duration, d.Until()
 			n.Reasons = []string{d.Reason, fmt.Sprintf("Ground (%s): %s.", d.Ground.Kind, strings.TrimSuffix(d.Ground.Reference, "."))}
 			n.Appeal = d.Appeal

@@ -56,7 +56,10 @@ type Plan struct {
 	Spared      []Spared          `json:"spared,omitempty"`
 	Notices     []Notice          `json:"notices,omitempty"`
 	// Held lists decisions whose penalty is not applied yet because a
-	// person must complete them first (the due-process guard).
+	// person must complete them first: the due-process guard held them, or
+	// a rule failed for their subject (the decision's Errors say which and
+	// why; its penalty, none included, is what the other rules gave). The
+	// group's decision is among them when it is held.
 	Held []policy.Decision `json:"held,omitempty"`
 	// PendingReview lists the subjects (group or accounts) whose decision
 	// waits for a manual review that may make it heavier.
@@ -351,7 +354,7 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 	}
 	b := newBuilder(p, gc, plan)
 	groupPenalty := gd.Penalty
-	if heldForDueProcess(&gd) {
+	if held(&gd) {
 		groupPenalty = policy.PenaltyNone // not applied until a person completes it
 	}
 	bystander := fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", groupPenalty)
@@ -361,10 +364,12 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 	for i := range decisions {
 		d, m := &decisions[i], &gc.Members[i]
 		switch {
+		case held(d):
+			// Before spared: a rule that failed for the account may be the
+			// one that would have penalised it.
+			plan.Held = append(plan.Held, *d)
 		case d.Penalty == policy.PenaltyNone:
 			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, groupPenalty, bystander)})
-		case heldForDueProcess(d):
-			plan.Held = append(plan.Held, *d)
 		default:
 			plan.Decisions = append(plan.Decisions, *d)
 			plan.Touched++
@@ -404,6 +409,13 @@ func (p *Plan) Clone() *Plan {
 	c.Held = slices.Clone(p.Held)
 	c.PendingReview = slices.Clone(p.PendingReview)
 	return &c
+}
+
+// held reports whether a person must complete the decision before anything
+// is applied: the due-process guard holds it, or a rule failed for its
+// subject, which fails closed: the failed rule might have asked for more.
+func held(d *policy.Decision) bool {
+	return len(d.Errors) > 0 || heldForDueProcess(d)
 }
 
 // heldForDueProcess reports whether the due-process guard holds the decision.

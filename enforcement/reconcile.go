@@ -101,7 +101,7 @@ func splitInPlace(p *Plan, ms []AccountMeasure) []AccountMeasure {
 		return slices.ContainsFunc(p.Decisions, func(d policy.Decision) bool { return d.Subject == account })
 	}
 	groupPenalty, groupDuration := p.GroupDecision.Penalty, p.GroupDecision.Duration
-	if heldForDueProcess(&p.GroupDecision) {
+	if held(&p.GroupDecision) {
 		groupPenalty, groupDuration = policy.PenaltyNone, 0
 	}
 	for i := range p.Decisions {

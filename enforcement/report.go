@@ -47,6 +47,25 @@ type Report struct {
 	// Latency is the time from the earliest detection of a case's
 	// violations to the decision.
 	Latency Latency `json:"latency"`
+	// RuleErrors counts, per rule, the times it failed at run time (once
+	// per subject and violation), in the order of rule ids. Every decision
+	// with a rule error is held for review.
+	RuleErrors []RuleErrorTally `json:"rule_errors,omitempty"`
+}
+
+// RuleErrorTally counts the run-time failures of one rule.
+type RuleErrorTally struct {
+	Rule   string `json:"rule"`
+	Errors int    `json:"errors"`
+}
+
+// ruleErrors adds n failures of a rule, keeping the tallies in rule order.
+func (r *Report) ruleErrors(rule string, n int) {
+	i, found := slices.BinarySearchFunc(r.RuleErrors, rule, func(t RuleErrorTally, rule string) int { return strings.Compare(t.Rule, rule) })
+	if !found {
+		r.RuleErrors = slices.Insert(r.RuleErrors, i, RuleErrorTally{Rule: rule})
+	}
+	r.RuleErrors[i].Errors += n
 }
 
 // GroupTally counts groups by the measure taken against them.
@@ -240,7 +259,7 @@ func (r *Report) addGroup(p *Plan) {
 		caseCat = p.Violations[0].Category
 	}
 	gp := p.GroupDecision.Penalty
-	if heldForDueProcess(&p.GroupDecision) {
+	if held(&p.GroupDecision) {
 		gp = policy.PenaltyNone
 	}
 	countGroup(&r.Groups, gp)
@@ -260,6 +279,9 @@ func (r *Report) addGroup(p *Plan) {
 	}
 	for i := range p.Held {
 		d := &p.Held[i]
+		for _, e := range d.Errors {
+			r.ruleErrors(e.Rule, 1)
+		}
 		if d.Target == policy.TargetAccount {
 			r.Accounts.Held++
 			r.role(d.Role).Held++
@@ -337,6 +359,9 @@ func (r *Report) Merge(o *Report) error {
 	r.Latency.Cases += o.Latency.Cases
 	r.Latency.Max = max(r.Latency.Max, o.Latency.Max)
 	r.Latency.Sketch.Merge(o.Latency.Sketch)
+	for _, t := range o.RuleErrors {
+		r.ruleErrors(t.Rule, t.Errors)
+	}
 	r.refresh()
 	return nil
 }
@@ -410,6 +435,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\nDetection to decision over %d cases: p50 %s, p90 %s, p99 %s, max %s\n",
 		r.Latency.Cases, r.Latency.P50, r.Latency.P90, r.Latency.P99, r.Latency.Max)
+	if len(r.RuleErrors) > 0 {
+		b.WriteString("Rules that failed at run time (their decisions are held for review):")
+		for _, t := range r.RuleErrors {
+			fmt.Fprintf(&b, " %s %d", t.Rule, t.Errors)
+		}
+		b.WriteString("\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -39,6 +39,9 @@ type evalState struct {
 	frame   *interpreter.ExecutionFrame
 	vars    []ref.Val // cached variable values; nil until evaluated
 	strikes functions.LateBoundOp
+	// spent is the cost of the decision so far: the tracked cost of each
+	// tracked evaluation, the estimate of each untracked one.
+	spent uint64
 }
 
 var (
@@ -57,14 +60,32 @@ func newEvalState(e *Engine) *evalState {
 }
 
 // eval runs a program on the decision's execution frame, or on a frame of
-// its own when it tracks its cost.
+// its own when it tracks its cost, and counts its cost against the
+// decision's limit. It does not run a program that could take the decision
+// over the limit: an untracked one by its estimate, a tracked one by the
+// per-evaluation limit.
 func (s *evalState) eval(p compiler.Program) (ref.Val, error) {
-	var out ref.Val
-	var err error
+	pol := s.e.p
+	reserve := p.Cost
 	if p.Tracked {
-		out, _, err = p.Prg.Eval(s)
+		reserve = pol.CostLimit
+	}
+	if reserve > pol.DecisionCostLimit-min(s.spent, pol.DecisionCostLimit) {
+		return nil, fmt.Errorf("the decision's cost limit of %d is reached (%d spent; this evaluation may cost %d)", pol.DecisionCostLimit, s.spent, reserve)
+	}
+	if !p.Tracked {
+		s.spent += p.Cost
+		out, _, err := p.Prg.Eval(s.frame)
+		return out, err
+	}
+	out, det, err := p.Prg.Eval(s)
+	if det != nil && det.ActualCost() != nil {
+		if s.e.observe != nil {
+			s.e.observe(p, *det.ActualCost())
+		}
+		s.spent += min(*det.ActualCost(), pol.CostLimit)
 	} else {
-		out, _, err = p.Prg.Eval(s.frame)
+		s.spent += pol.CostLimit
 	}
 	return out, err
 }
@@ -98,6 +119,7 @@ func (s *evalState) release() {
 	s.cats = s.cats[:0]
 	s.tr = nil
 	s.sp = nil
+	s.spent = 0
 	clear(s.vars)
 }
 

@@ -8,32 +8,50 @@ import (
 // Option configures Compile.
 type Option func(*options)
 
-type options struct {
-	costLimit uint64
-	// maxCells bounds each target's case space; negative: no space.
-	maxCells int
-}
+type options = compiler.Options
 
 // withoutCaseSpace compiles without the case space: every rule is decided
 // by evaluating its condition, the reference that deciding by lookup is
 // tested against.
 func withoutCaseSpace() Option {
-	return func(o *options) { o.maxCells = -1 }
+	return func(o *options) { o.MaxCells = -1 }
 }
 
 // withMaxCells sets the size limit of each target's case space, so that
 // tests can make rules fall back.
 func withMaxCells(n int) Option {
-	return func(o *options) { o.maxCells = n }
+	return func(o *options) { o.MaxCells = n }
 }
 
 // WithCostLimit sets the runtime cost limit of each CEL evaluation. By
 // default it is the policy's cost budget, which the estimated cost of every
 // rule is already checked against, so runtime tracking is needed (and paid
 // for) only by rules whose estimate exceeds a lower limit set here. A rule
-// that runs over the limit is recorded in [Decision.Errors] and does not count.
+// that runs over the limit is recorded in [Decision.Errors], and the
+// decision is held for review. The limit changes decisions, so a limit
+// other than the budget is part of the policy's digest.
 func WithCostLimit(limit uint64) Option {
-	return func(o *options) { o.costLimit = limit }
+	return func(o *options) { o.CostLimit = limit }
+}
+
+// DefaultDecisionCostLimit is the cost limit of one decision on every
+// engine that [WithDecisionCostLimit] does not set: the sum over every
+// evaluation of every rule and variable for every violation of the case.
+const DefaultDecisionCostLimit = compiler.DefaultDecisionCostLimit
+
+// MaxCostBudget is the largest settings.cost_budget a policy may declare.
+const MaxCostBudget = lang.MaxCostBudget
+
+// WithDecisionCostLimit sets the cost limit of one decision (by default
+// [DefaultDecisionCostLimit]). An evaluation is counted at its estimated
+// cost when the estimate proves it under the per-evaluation limit, and at
+// its tracked cost otherwise; an evaluation that could take the decision
+// over the limit does not run, and is recorded in [Decision.Errors] with
+// the decision held for review. A decision never costs more than the
+// limit. The limit changes decisions, so a limit other than the default is
+// part of the policy's digest.
+func WithDecisionCostLimit(limit uint64) Option {
+	return func(o *options) { o.DecisionCostLimit = limit }
 }
 
 // Compile checks a policy document and returns the engine that decides cases
@@ -53,7 +71,7 @@ func Compile(file string, src []byte, opts ...Option) (*Engine, error) {
 	if spec == nil {
 		return nil, errs.Sorted()
 	}
-	p := compiler.Compile(spec, errs, o.costLimit, o.maxCells)
+	p := compiler.Compile(spec, errs, o)
 	if p == nil {
 		return nil, errs.Sorted()
 	}

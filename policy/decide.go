@@ -12,14 +12,22 @@ import (
 // Decide takes the decision for the case's target. Every candidate rule is
 // evaluated against every violation; the guards then act on each match, and
 // the most severe remaining penalty wins (ties: the longer duration, then
-// the earlier rule). A rule that fails at run time is recorded in
-// Decision.Errors and does not count.
+// the earlier rule). A rule that fails at run time (a division by zero, a
+// cost limit) is recorded in Decision.Errors and does not count, and the
+// decision is marked PendingReview: it fails closed, for a person to
+// complete, since the failed rule may have asked for more.
 //
 // Decide returns an error, and no decision, when the case is malformed (a
 // [*Problem] wrapped with [ErrInvalidCase]) or the context ends.
 func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
+	d, _, err := e.decideCost(ctx, c)
+	return d, err
+}
+
+// decideCost is Decide, which also returns the cost the decision spent.
+func (e *Engine) decideCost(ctx context.Context, c Case) (Decision, uint64, error) {
 	if err := ctx.Err(); err != nil {
-		return Decision{}, err
+		return Decision{}, 0, err
 	}
 	st := e.pool.Get().(*evalState)
 	defer func() {
@@ -28,16 +36,23 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 	}()
 	role, err := e.validate(&c, st)
 	if err != nil {
-		return Decision{}, err
+		return Decision{}, 0, err
 	}
 	st.bind(&c, role)
-	return e.decide(ctx, st)
+	d, err := e.decide(ctx, st)
+	return d, st.spent, err
 }
 
 // decide takes the decision for the case bound to the state.
 func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 	c := &st.c
+	st.spent = 0
 	d := Decision{Target: c.Target, Subject: st.SubjectID, Role: st.Role, Policy: e.p.Ref, At: c.Now}
+	if n := len(c.Violations); n > 64 {
+		// Many violations usually mean as many matches: sized once, not
+		// grown by copies.
+		d.Matches = make([]Match, 0, n)
+	}
 	done := ctx.Done()
 	o := outcome{best: -1}
 	sp := e.p.Spaces[c.Target]
@@ -96,7 +111,10 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 	}
 	provisional := o.bestProvisional && d.Penalty != PenaltyNone
 	heavierAwaits := o.awaited && o.awaiting.Penalty != PenaltyNone && (best < 0 || heavier(o.awaiting, d.Matches[best]))
-	d.PendingReview = d.PendingReview || provisional || heavierAwaits // due process may have set it
+	// A rule that failed may be the one that would have decided: the
+	// decision fails closed, held for a person, never a silent none.
+	failed := len(d.Errors) > 0
+	d.PendingReview = d.PendingReview || provisional || heavierAwaits || failed // due process may have set it
 	return d, nil
 }
 

@@ -139,14 +139,34 @@
 // The most severe remaining penalty wins; ties go to the longer duration,
 // then the earlier rule. Every guard that acted leaves a [GuardNote]; a
 // guard the policy turned off leaves an [InterventionDisabled] note where it
-// would have acted. A rule that fails at run time is recorded in
-// [Decision.Errors].
+// would have acted. A rule that fails at run time (a division by zero, a
+// cost limit) is recorded in [Decision.Errors] and the decision fails
+// closed: it is marked PendingReview, and a plan holds it for a person.
 //
 // A group case lists every member with their role; the owner and each admin
 // must be among them (a leader who is not listed is refused, not decided
 // from an invented account), and the member count must be the list's
 // length. [Engine.DecideGroup] checks the whole group case before deciding
 // anything.
+//
+// # Limits
+//
+// A policy that compiles can never take more than its limit in one
+// decision. The estimated cost of every expression, its variables included,
+// must be under settings.cost_budget (at most [MaxCostBudget]); the
+// estimate is sound for strings, lists and maps built at run time, since a
+// variable is as large as its expression can make it. An expression whose
+// estimate is over the per-evaluation limit ([WithCostLimit]) tracks its
+// cost at run time, and every decision stops evaluating at its own limit
+// ([DefaultDecisionCostLimit], [WithDecisionCostLimit]). Both limits are
+// part of the digest when they differ from their defaults.
+//
+// Every input has a documented limit, checked before the expensive work:
+// [MaxPolicyBytes], [MaxRules], [MaxVariables], [MaxCategories] and
+// [MaxErrors] for a document; [MaxViolations], [MaxEvidence], [MaxReviews],
+// [MaxHistory], [MaxAdmins], [MaxMembers], [MaxIDLen] and the times
+// [MinTime] … [MaxTime] for a case. Checking and deciding a case is linear
+// in it.
 //
 // # Errors
 //

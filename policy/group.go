@@ -2,7 +2,6 @@ package policy
 
 import (
 	"context"
-	"slices"
 )
 
 // DecideGroup decides a group case: the group itself, then each member in
@@ -33,9 +32,10 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 	if err := checkMembers(&gc); err != nil {
 		return dst, err
 	}
+	rs := newRoles(&c.Group)
 	for i := range gc.Members {
 		mc := gc.MemberCase(i)
-		if _, err := e.validateSubject(&mc, i); err != nil {
+		if _, err := e.validateSubject(&mc, i, rs); err != nil {
 			return dst, err
 		}
 	}
@@ -49,7 +49,7 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 	for i := range gc.Members {
 		m := &gc.Members[i]
 		st.c.Target, st.c.Account, st.c.Role = TargetAccount, &m.Account, m.Role
-		st.bindSubject(gc.Group.RoleOf(m.Account.ID))
+		st.bindSubject(rs.of(m.Account.ID))
 		d, err := e.decide(ctx, st)
 		if err != nil {
 			return dst[:n], err
@@ -65,6 +65,9 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 // checked as a subject.
 func checkMembers(gc *GroupCase) error {
 	g := &gc.Group
+	if n := len(gc.Members); n > MaxMembers {
+		return invalid("members", CodeTooMany, "%d members, more than MaxMembers (%d)", n, MaxMembers)
+	}
 	ownerListed := false
 	var leaders int
 	for i := range gc.Members {
@@ -88,7 +91,7 @@ func checkMembers(gc *GroupCase) error {
 			leaders++
 		}
 	}
-	if dup, first, ok := firstDuplicate(gc.Members); ok {
+	if dup, first, ok := firstDuplicate(len(gc.Members), func(i int) string { return gc.Members[i].Account.ID }); ok {
 		return invalid(subjectPath(dup, "account.id"), CodeDuplicateID, "%q is members[%d] already", gc.Members[dup].Account.ID, first)
 	}
 	if g.Members != len(gc.Members) {
@@ -100,34 +103,15 @@ func checkMembers(gc *GroupCase) error {
 	if leaders != 1+len(g.Admins) {
 		// Roles are checked against the group member by member; what is left
 		// is an admin nobody lists.
+		listed := make(map[string]bool, len(gc.Members))
+		for i := range gc.Members {
+			listed[gc.Members[i].Account.ID] = true
+		}
 		for i, a := range g.Admins {
-			if !slices.ContainsFunc(gc.Members, func(m Membership) bool { return m.Account.ID == a }) {
+			if !listed[a] {
 				return invalid(IndexPath("group.admins", i), CodeMissingLeader, "admin %s is not in the member list", a)
 			}
 		}
 	}
 	return nil
-}
-
-// firstDuplicate returns the index of the first member whose account is
-// listed before, and the index of that earlier entry.
-func firstDuplicate(ms []Membership) (dup, first int, ok bool) {
-	if len(ms) <= 32 {
-		for i := range ms {
-			for j := range i {
-				if ms[j].Account.ID == ms[i].Account.ID {
-					return i, j, true
-				}
-			}
-		}
-		return 0, 0, false
-	}
-	seen := make(map[string]int, len(ms))
-	for i := range ms {
-		if j, ok := seen[ms[i].Account.ID]; ok {
-			return i, j, true
-		}
-		seen[ms[i].Account.ID] = i
-	}
-	return 0, 0, false
 }

@@ -179,8 +179,12 @@ func TestEveryCaseCodeIsReachable(t *testing.T) {
 	tooMany.Group.History = make([]policy.Record, 1001)
 	contradiction := base
 	contradiction.Violations = []policy.Violation{{ID: "v1", Category: "spam", Severity: policy.SeverityHigh, Group: "g2"}}
+	late := base
+	late.Now = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	badType := base
+	badType.Target, badType.Account = policy.TargetAccount, &policy.Account{ID: "bob", Type: 7}
 	got := map[policy.Code]bool{}
-	for _, c := range []policy.Case{tooMany, contradiction} {
+	for _, c := range []policy.Case{tooMany, contradiction, late, badType} {
 		_, err := policy.Default().Decide(t.Context(), c)
 		got[policy.CodeOf(err)] = true
 	}

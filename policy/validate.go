@@ -3,7 +3,6 @@ package policy
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"unicode"
 
@@ -27,7 +26,7 @@ func (e *Engine) validate(c *Case, st *evalState) (Role, error) {
 	if err := e.validateShared(c, st); err != nil {
 		return 0, err
 	}
-	return e.validateSubject(c, noMember)
+	return e.validateSubject(c, noMember, newRoles(&c.Group))
 }
 
 // validateShared checks what all subjects of a case share: the target, the
@@ -39,11 +38,17 @@ func (e *Engine) validateShared(c *Case, st *evalState) error {
 	if c.Now.IsZero() {
 		return invalid("now", CodeMissingField, "the time of the decision is required")
 	}
+	if err := checkTime(c.Now, func() string { return "now" }); err != nil {
+		return err
+	}
 	if err := checkGroup(&c.Group); err != nil {
 		return err
 	}
-	if len(c.Violations) == 0 {
+	switch n := len(c.Violations); {
+	case n == 0:
 		return invalid("violations", CodeMissingField, "at least one is required")
+	case n > MaxViolations:
+		return invalid("violations", CodeTooMany, "%d violations, more than MaxViolations (%d)", n, MaxViolations)
 	}
 	st.cats = st.cats[:0]
 	for i := range c.Violations {
@@ -52,6 +57,9 @@ func (e *Engine) validateShared(c *Case, st *evalState) error {
 			return err
 		}
 		st.cats = append(st.cats, cat)
+	}
+	if dup, _, ok := firstDuplicate(len(c.Violations), func(i int) string { return c.Violations[i].ID }); ok {
+		return invalid(JoinPath(IndexPath("violations", dup), "id"), CodeDuplicateID, "%q appears twice", c.Violations[dup].ID)
 	}
 	return nil
 }
@@ -67,6 +75,9 @@ func checkGroup(g *Group) error {
 	if g.Members < 0 {
 		return invalid("group.members", CodeInvalidValue, "%d is negative", g.Members)
 	}
+	if n := len(g.Admins); n > MaxAdmins {
+		return invalid("group.admins", CodeTooMany, "%d admins, more than MaxAdmins (%d)", n, MaxAdmins)
+	}
 	for i, a := range g.Admins {
 		if a == "" || len(a) > compiler.MaxIDLen {
 			return checkID(IndexPath("group.admins", i), a)
@@ -74,9 +85,12 @@ func checkGroup(g *Group) error {
 		if a == g.Owner {
 			return invalid(IndexPath("group.admins", i), CodeContradiction, "%q is the group's owner; an owner is not listed as an admin", a)
 		}
-		if j := slices.Index(g.Admins[:i], a); j >= 0 {
-			return invalid(IndexPath("group.admins", i), CodeDuplicateID, "%q is group.admins[%d] already", a, j)
-		}
+	}
+	if dup, first, ok := firstDuplicate(len(g.Admins), func(i int) string { return g.Admins[i] }); ok {
+		return invalid(IndexPath("group.admins", dup), CodeDuplicateID, "%q is group.admins[%d] already", g.Admins[dup], first)
+	}
+	if err := checkTime(g.Created, func() string { return "group.created" }); err != nil {
+		return err
 	}
 	return checkHistory("group.history", g.History)
 }
@@ -95,7 +109,7 @@ func subjectPath(member int, field string) string {
 
 // validateSubject checks the subject of a case and returns its role. member
 // is the subject's index in a group case's members, or noMember.
-func (e *Engine) validateSubject(c *Case, member int) (Role, error) {
+func (e *Engine) validateSubject(c *Case, member int, rs roles) (Role, error) {
 	g := &c.Group
 	switch c.Target {
 	case TargetAccount:
@@ -112,7 +126,18 @@ func (e *Engine) validateSubject(c *Case, member int) (Role, error) {
 		if err := checkHolder(subjectPath(member, "account.holder"), a.Holder); err != nil {
 			return 0, err
 		}
-		role := g.RoleOf(a.ID)
+		if a.Type > AccountBusiness {
+			return 0, invalid(subjectPath(member, "account.type"), CodeEnum, "%d is not an account type", a.Type)
+		}
+		if err := checkTime(a.Created, func() string { return subjectPath(member, "account.created") }); err != nil {
+			return 0, err
+		}
+		for j := range a.Holdings {
+			if k := a.Holdings[j].Kind; k > AssetWealthManagement {
+				return 0, invalid(JoinPath(IndexPath(subjectPath(member, "account.holdings"), j), "kind"), CodeEnum, "%d is not an asset kind", k)
+			}
+		}
+		role := rs.of(a.ID)
 		if c.Role != 0 && c.Role != role {
 			if !c.Role.IsValid() {
 				return 0, invalid(subjectPath(member, "role"), CodeInvalidValue, "%q is not a role", c.Role.String())
@@ -137,9 +162,6 @@ func (e *Engine) checkViolation(c *Case, i int) (uint8, error) {
 	if v.ID == "" || len(v.ID) > compiler.MaxIDLen {
 		return 0, checkID(at("id"), v.ID)
 	}
-	if slices.ContainsFunc(c.Violations[:i], func(o Violation) bool { return o.ID == v.ID }) {
-		return 0, invalid(at("id"), CodeDuplicateID, "%q appears twice", v.ID)
-	}
 	cat, ok := e.p.CatIndex[v.Category]
 	if !ok {
 		names := make([]string, len(e.p.Categories))
@@ -154,8 +176,17 @@ func (e *Engine) checkViolation(c *Case, i int) (uint8, error) {
 	if len(v.Actor) > compiler.MaxIDLen {
 		return 0, invalid(at("actor"), CodeInvalidValue, "longer than %d bytes", compiler.MaxIDLen)
 	}
+	if err := checkViolationTimes(v, i); err != nil {
+		return 0, err
+	}
 	if v.Group != "" && v.Group != c.Group.ID {
 		return 0, invalid(at("group"), CodeContradiction, "%q is not the case's group %q", v.Group, c.Group.ID)
+	}
+	if n := len(v.Evidence.Identifications); n > MaxEvidence {
+		return 0, invalid(at("evidence.identifications"), CodeTooMany, "%d identifications, more than MaxEvidence (%d)", n, MaxEvidence)
+	}
+	if n := len(v.Evidence.Reports); n > MaxEvidence {
+		return 0, invalid(at("evidence.reports"), CodeTooMany, "%d reports, more than MaxEvidence (%d)", n, MaxEvidence)
 	}
 	for j, id := range v.Evidence.Identifications {
 		at := func(field string) string {
@@ -173,8 +204,8 @@ func (e *Engine) checkViolation(c *Case, i int) (uint8, error) {
 			return 0, invalid(JoinPath(IndexPath(at("evidence.reports"), j), "source"), CodeInvalidValue, "want user, trusted_flagger or authority")
 		}
 	}
-	if len(v.Reviews) > compiler.MaxHistory {
-		return 0, invalid(at("reviews"), CodeTooMany, "more than %d", compiler.MaxHistory)
+	if n := len(v.Reviews); n > MaxReviews {
+		return 0, invalid(at("reviews"), CodeTooMany, "%d reviews, more than MaxReviews (%d)", n, MaxReviews)
 	}
 	for j, r := range v.Reviews {
 		if r.Reviewer == "" {
@@ -212,12 +243,15 @@ func checkHolder(path, name string) error {
 }
 
 func checkHistory(path string, h []Record) error {
-	if len(h) > compiler.MaxHistory {
-		return invalid(path, CodeTooMany, "more than %d records", compiler.MaxHistory)
+	if n := len(h); n > MaxHistory {
+		return invalid(path, CodeTooMany, "%d records, more than MaxHistory (%d)", n, MaxHistory)
 	}
 	for i, r := range h {
 		if !r.Penalty.IsValid() {
 			return invalid(JoinPath(IndexPath(path, i), "penalty"), CodeInvalidValue, "not a penalty")
+		}
+		if err := checkTime(r.At, func() string { return JoinPath(IndexPath(path, i), "at") }); err != nil {
+			return err
 		}
 	}
 	return nil

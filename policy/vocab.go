@@ -74,6 +74,8 @@ const (
 	CodeContradiction = vocab.CodeContradiction
 	CodeMissingLeader = vocab.CodeMissingLeader
 	CodeTooMany       = vocab.CodeTooMany
+	CodeTimeRange     = vocab.CodeTimeRange
+	CodeEnum          = vocab.CodeEnum
 )
 
 // Decision is the outcome for one target: the penalty, the rule and reasons
@@ -220,7 +222,7 @@ const (
 
 // RuleError records a rule that could not be evaluated for a violation, for
 // example because it ran over the cost limit. The rule does not contribute
-// to the decision; the decision is still taken.
+// to the decision; the decision is still taken, and held for review.
 type RuleError = vocab.RuleError
 
 // Severity is how serious a violation is: low < medium < high < critical.

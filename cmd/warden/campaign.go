@@ -69,6 +69,9 @@ func runCampaign(e *env, args []string) int {
 	if *every < 1 {
 		return f.fail(e, "-every must be at least 1")
 	}
+	if *workers < 0 || *workers > enforcement.MaxWorkers {
+		return f.fail(e, "-workers must be between 0 (the number of CPUs) and %d (enforcement.MaxWorkers)", enforcement.MaxWorkers)
+	}
 	failf := func(format string, args ...any) int {
 		fmt.Fprintf(e.stderr, "warden campaign: "+format+"\n", args...)
 		return exitFail

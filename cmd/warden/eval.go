@@ -13,7 +13,9 @@ const evalUsage = `Usage: warden eval [-policy FILE] CASE
 Eval decides CASE and prints the decision as JSON: the penalty, the rule and
 reason behind it, every rule that matched, every guard that acted, the
 appeal route and the policy it was taken under. For a group case it prints a
-list: the group's decision, then each member's.
+list: the group's decision, then each member's. A rule that fails at run time
+is listed in the decision's errors and on standard error; the decision is
+then pending review.
 
 ` + caseFormat
 
@@ -26,6 +28,13 @@ func runEval(e *env, args []string) int {
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
 		return exitFail
+	}
+	// A rule that failed is in the decision's errors; it is said on
+	// standard error too, as the decision is held for a person.
+	for _, d := range decisions {
+		for _, re := range d.Errors {
+			fmt.Fprintf(e.stderr, "warden eval: rule %s failed on violation %s for %s %s: %s; the decision is held for review\n", re.Rule, re.Violation, d.Target, d.Subject, re.Message)
+		}
 	}
 	var out any = decisions[0]
 	if cf.group != nil {

@@ -34,14 +34,29 @@ func (e *inputError) Error() string {
 	return fmt.Sprintf("%s: %s", e.file, e.msg)
 }
 
-// readInput reads the file name, or standard input for "-". It returns the
-// name to report positions under.
+// maxInputBytes is the largest file a command reads whole (a case, a
+// fixture file, a policy), beyond which it refuses the file before parsing
+// it. A policy is refused beyond policy.MaxPolicyBytes already.
+const maxInputBytes = 64 << 20
+
+// readInput reads the file name, or standard input for "-", refusing one
+// larger than maxInputBytes. It returns the name to report positions under.
 func readInput(name string, stdin io.Reader) (string, []byte, error) {
+	r := stdin
 	if name == "-" {
-		b, err := io.ReadAll(stdin)
-		return stdinName, b, err
+		name = stdinName
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return name, nil, err
+		}
+		defer f.Close()
+		r = f
 	}
-	b, err := os.ReadFile(name)
+	b, err := io.ReadAll(io.LimitReader(r, maxInputBytes+1))
+	if err == nil && len(b) > maxInputBytes {
+		return name, nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("larger than %d MiB, the most a command reads (maxInputBytes)", maxInputBytes>>20)}
+	}
 	return name, b, err
 }
 
@@ -80,7 +95,7 @@ func loadEngine(path string) (*policy.Engine, error) {
 	if path == "" {
 		return policy.Default(), nil
 	}
-	src, err := os.ReadFile(path)
+	_, src, err := readInput(path, nil)
 	if err != nil {
 		return nil, &inputError{file: path, msg: unwrapPath(err).Error(), io: true}
 	}

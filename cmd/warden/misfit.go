@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding"
-	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -38,9 +37,46 @@ func firstMisfit(root *yaml.Node, v any) *misfit {
 // document order: a value that does not fit is reported, and the walk goes
 // on with the next.
 func misfits(root *yaml.Node, v any) []misfit {
-	var out []misfit
-	walk(root, reflect.TypeOf(v).Elem(), "", &out)
-	return out
+	w := walker{seen: map[anchored]bool{}}
+	w.walk(root, reflect.TypeOf(v).Elem(), "")
+	return w.out
+}
+
+// walker collects the misfits of a tree. It walks an anchored node once
+// for each type it is read as, however many aliases refer to it, so that
+// the walk is linear in the document: aliases of aliases would otherwise
+// make it exponential (a few kilobytes of YAML standing for millions of
+// values). A misfit inside an anchored node is reported once, at the first
+// path that reaches it.
+type walker struct {
+	out  []misfit
+	seen map[anchored]bool
+	// structs caches the fields of each struct type and their names.
+	structs map[reflect.Type]structFields
+}
+
+type structFields struct {
+	fields map[string]reflect.StructField
+	names  string // the keys, sorted, for messages
+}
+
+func (w *walker) fields(t reflect.Type) structFields {
+	sf, ok := w.structs[t]
+	if !ok {
+		if w.structs == nil {
+			w.structs = map[reflect.Type]structFields{}
+		}
+		f := yamlFields(t)
+		sf = structFields{f, strings.Join(sortedKeys(f), ", ")}
+		w.structs[t] = sf
+	}
+	return sf
+}
+
+// anchored is an anchored node read as a type.
+type anchored struct {
+	n *yaml.Node
+	t reflect.Type
 }
 
 var (
@@ -48,10 +84,17 @@ var (
 	timeType        = reflect.TypeFor[time.Time]()
 )
 
-func walk(n *yaml.Node, t reflect.Type, path string, out *[]misfit) {
+func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
+	if n.Anchor != "" {
+		if w.seen[anchored{n, t}] {
+			return
+		}
+		w.seen[anchored{n, t}] = true
+	}
+	out := &w.out
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return
 	}
@@ -70,15 +113,15 @@ func walk(n *yaml.Node, t reflect.Type, path string, out *[]misfit) {
 			*out = append(*out, misfit{n, orTop(path), "want a mapping, not " + kindName(n)})
 			return
 		}
-		fields := yamlFields(t)
+		sf := w.fields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
-			f, ok := fields[k.Value]
+			f, ok := sf.fields[k.Value]
 			if !ok {
-				*out = append(*out, misfit{k, join(path, k.Value), fmt.Sprintf("unknown field (want one of: %s)", strings.Join(sortedKeys(fields), ", "))})
+				*out = append(*out, misfit{k, join(path, k.Value), "unknown field (want one of: " + sf.names + ")"})
 				continue
 			}
-			walk(val, f.Type, join(path, k.Value), out)
+			w.walk(val, f.Type, join(path, k.Value))
 		}
 	case reflect.Slice, reflect.Array:
 		if n.Kind != yaml.SequenceNode {
@@ -86,7 +129,7 @@ func walk(n *yaml.Node, t reflect.Type, path string, out *[]misfit) {
 			return
 		}
 		for i, c := range n.Content {
-			walk(c, t.Elem(), path+"["+strconv.Itoa(i)+"]", out)
+			w.walk(c, t.Elem(), path+"["+strconv.Itoa(i)+"]")
 		}
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
@@ -94,7 +137,7 @@ func walk(n *yaml.Node, t reflect.Type, path string, out *[]misfit) {
 			return
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			walk(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), out)
+			w.walk(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value))
 		}
 	}
 }

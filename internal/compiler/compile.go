@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
 	"go.yaml.in/yaml/v3"
 
@@ -44,7 +46,38 @@ type Policy struct {
 	// the checked variables, for analyses after compiling (verification).
 	env     *cel.Env
 	varAsts map[string]*cel.Ast
+	// CostLimit bounds the run-time cost of one evaluation of a tracked
+	// program; DecisionCostLimit the cost of all the evaluations of one
+	// decision, tracked or not.
+	CostLimit         uint64
+	DecisionCostLimit uint64
 }
+
+// Options are the compile options that can change a decision; every one
+// that differs from its default is part of the canonical form, so of the
+// digest.
+type Options struct {
+	// CostLimit is the run-time cost limit of each evaluation (0: the
+	// policy's cost budget).
+	CostLimit uint64 `json:"cost_limit,omitempty"`
+	// DecisionCostLimit is the cost limit of one decision (0:
+	// DefaultDecisionCostLimit).
+	DecisionCostLimit uint64 `json:"decision_cost_limit,omitempty"`
+	// TrackAll tracks the cost of every program, as tests that check the
+	// estimates against tracked costs need. It changes no decision whose
+	// estimates are sound.
+	TrackAll bool `json:"-"`
+	// MaxCells bounds each target's case space (0:
+	// [casespace.DefaultMaxCells]; negative: no space). Deciding by lookup
+	// gives the decisions of the slow path, so it is not in the digest.
+	MaxCells int `json:"-"`
+}
+
+// DefaultDecisionCostLimit is the cost limit of one decision when the
+// caller sets none: every evaluation of every rule and variable for every
+// violation of the case, counted at its estimate when the estimate proves
+// it under the per-evaluation limit and at its tracked cost otherwise.
+const DefaultDecisionCostLimit = 100_000_000
 
 // Var is a compiled variable; Prg is nil when it did not compile.
 type Var struct {
@@ -53,19 +86,24 @@ type Var struct {
 }
 
 // Compile turns a parsed spec into a policy, adding every problem it finds
-// to errs; it returns nil when there is any. costLimit is the run-time cost
-// limit of each evaluation (0: the policy's cost budget).
-// maxCells bounds each target's case space (0: [casespace.DefaultMaxCells];
-// negative: no space, every rule decided the slow way).
-func Compile(spec *lang.Spec, errs *lang.Errors, costLimit uint64, maxCells int) *Policy {
-	if costLimit == 0 {
-		costLimit = spec.Settings.CostBudget
+// to errs; it returns nil when there is any. opts.MaxCells bounds each
+// target's case space (0: [casespace.DefaultMaxCells]; negative: no
+// space, every rule decided the slow way).
+func Compile(spec *lang.Spec, errs *lang.Errors, opts Options) *Policy {
+	costLimit := opts.CostLimit
+	if costLimit == 0 || costLimit == spec.Settings.CostBudget {
+		costLimit, opts.CostLimit = spec.Settings.CostBudget, 0
 	}
-	c := &compiler{Errors: errs, spec: spec, costLimit: costLimit, maxCells: maxCells}
+	if opts.DecisionCostLimit == DefaultDecisionCostLimit {
+		opts.DecisionCostLimit = 0
+	}
+	c := &compiler{Errors: errs, spec: spec, costLimit: costLimit, opts: opts}
 	p := c.compile()
 	if len(errs.List) > 0 {
 		return nil
 	}
+	p.CostLimit = costLimit
+	p.DecisionCostLimit = cmp.Or(opts.DecisionCostLimit, DefaultDecisionCostLimit)
 	return p
 }
 
@@ -93,8 +131,15 @@ type compiler struct {
 	*lang.Errors
 	spec      *lang.Spec
 	costLimit uint64
-	maxCells  int
+	opts      Options
 	env       *cel.Env
+	// positions maps CEL positions into the file, each scalar once.
+	positions yamlpos.Mapper
+	// tracked is set when a program tracks its cost because its estimate
+	// is over the per-evaluation limit.
+	tracked bool
+	// varSizes bounds the value of each variable of a sized type.
+	varSizes map[string]cost.SizeEstimate
 	// varAsts holds the checked expression of each variable that compiled,
 	// by qualified name, for the case space.
 	varAsts map[string]*cel.Ast
@@ -124,10 +169,8 @@ func (c *compiler) compile() *Policy {
 		CatIndex:    make(map[string]uint8, len(s.Categories)),
 		VarIndex:    make(map[string]int, len(s.Variables)),
 	}
-	if len(s.Categories) > math.MaxUint8 {
-		c.At(s.Categories[math.MaxUint8].Node, vocab.CodeInvalidValue, "a policy may declare at most %d categories", math.MaxUint8)
-		return nil
-	}
+	// The parser reads at most lang.MaxCategories (255) categories, so an
+	// index fits a byte.
 	for i, cat := range s.Categories {
 		if cat.Name == "" {
 			continue // reported by the parser
@@ -149,6 +192,7 @@ func (c *compiler) compile() *Policy {
 	}
 	c.env = env
 	c.varCost = map[string]uint64{}
+	c.varSizes = map[string]cost.SizeEstimate{}
 	c.varReq = map[string][]bool{}
 	c.varRoles = map[string]RoleSet{}
 	c.boolVars = map[string]bool{}
@@ -175,10 +219,16 @@ func (c *compiler) compile() *Policy {
 	}
 	e.Index()
 	e.env, e.varAsts = c.env, c.varAsts
-	if c.maxCells >= 0 {
+	if c.opts.MaxCells >= 0 {
 		c.spaces(e)
 	}
-	canon, err := json.Marshal(s)
+	opts := c.opts
+	if !c.tracked {
+		// No program tracks its cost under this limit, nor would under the
+		// budget: the limit changes no decision.
+		opts.CostLimit = 0
+	}
+	canon, err := canonical(s, opts)
 	if err != nil {
 		c.AtLine(1, 1, vocab.CodeInvalidValue, "canonical form: %v", err)
 		return nil
@@ -248,16 +298,21 @@ func (c *compiler) variables(e *Policy) {
 			declare(v.Name, ast.OutputType())
 			continue
 		}
-		cost, ok := c.cost(env, ast, v.Expression)
+		cost, own, ok := c.cost(env, ast, v.Expression)
 		c.varCost[name] = cost
 		c.varReq[name] = categoryRequirement(ast.NativeRep().Expr(), c.spec.Categories, c.varReq)
 		if roles := roleCondition(ast.NativeRep().Expr(), c.varRoles); roles != nil {
 			c.varRoles[name] = roles
 		}
 		c.boolVars[name] = ast.OutputType().IsExactType(types.BoolType)
+		if sized(ast.OutputType()) {
+			if size, bounded := c.varSize(env, v.Expression.Src); bounded {
+				c.varSizes[name] = size
+			}
+		}
 		var prg Program
 		if ok {
-			prg = c.program(env, ast, v.Expression, cost)
+			prg = c.program(env, ast, v.Expression, cost, own)
 			c.varAsts[name] = ast
 		} else {
 			c.broken[v.Name] = true
@@ -354,19 +409,20 @@ func (c *compiler) check(env *cel.Env, x lang.Expr, known func(string) bool, var
 }
 
 func (c *compiler) celError(x lang.Expr, line, col int, code vocab.Code, msg string) {
-	fl, fc := yamlpos.FilePosition(x.Node, c.Lines, line, col)
+	fl, fc := c.positions.FilePosition(x.Node, c.Lines, line, col)
 	c.AtLine(fl, fc, code, "%s", msg)
 }
 
 // cost estimates an expression's maximum cost, the variables it reads
-// included, and reports it when over the budget.
-func (c *compiler) cost(env *cel.Env, ast *cel.Ast, x lang.Expr) (uint64, bool) {
-	est, err := env.EstimateCost(ast, estimator{})
+// included (total), and without them (own), and reports it when over the
+// budget.
+func (c *compiler) cost(env *cel.Env, ast *cel.Ast, x lang.Expr) (total, own uint64, ok bool) {
+	est, err := env.EstimateCost(ast, estimator{sizes: c.varSizes})
 	if err != nil {
 		c.At(x.Node, vocab.CodeCostOverBudget, "cannot estimate cost: %v", err)
-		return 0, false
+		return 0, 0, false
 	}
-	total := est.Max
+	own, total = est.Max, est.Max
 	for _, name := range referenced(ast, NSVariables) {
 		total = addSat(total, c.varCost[name])
 	}
@@ -376,9 +432,26 @@ func (c *compiler) cost(env *cel.Env, ast *cel.Ast, x lang.Expr) (uint64, bool) 
 		} else {
 			c.At(x.Node, vocab.CodeCostOverBudget, "%s", msg)
 		}
-		return total, false
+		return total, own, false
 	}
-	return total, true
+	return total, own, true
+}
+
+// canonical is the canonical form of a spec compiled with opts: its JSON,
+// with the options that differ from their defaults as a last member.
+func canonical(s *lang.Spec, opts Options) ([]byte, error) {
+	canon, err := json.Marshal(s)
+	opts.TrackAll, opts.MaxCells = false, 0 // neither changes a decision
+	if err != nil || opts == (Options{}) {
+		return canon, err
+	}
+	o, err := json.Marshal(opts)
+	if err != nil {
+		return nil, err
+	}
+	canon = append(canon[:len(canon)-1], `,"compile_options":`...)
+	canon = append(canon, o...)
+	return append(canon, '}'), nil
 }
 
 func addSat(a, b uint64) uint64 {
@@ -389,30 +462,42 @@ func addSat(a, b uint64) uint64 {
 }
 
 // program plans an expression, tracking its runtime cost only when its
-// estimate does not already prove it under the limit.
-func (c *compiler) program(env *cel.Env, ast *cel.Ast, x lang.Expr, estimate uint64) Program {
-	prg, err := env.Program(ast, c.programOptions(estimate)...)
+// estimate (total, its variables included) does not already prove it under
+// the limit. own is its estimate without its variables, which a decision
+// counts for an untracked run: each variable counts its own when it runs.
+func (c *compiler) program(env *cel.Env, ast *cel.Ast, x lang.Expr, total, own uint64) Program {
+	prg, err := env.Program(ast, c.programOptions(total)...)
 	if err != nil {
 		c.At(x.Node, vocab.CodeCELType, "%v", err)
 	}
-	return Program{Prg: prg, Tracked: estimate > c.costLimit}
+	return Program{Prg: prg, Tracked: c.tracks(total), Cost: own}
+}
+
+// tracks reports whether a program whose estimated cost is total tracks its
+// cost at run time, and notes that some program does under the limit.
+func (c *compiler) tracks(total uint64) bool {
+	c.tracked = c.tracked || total > c.costLimit
+	return total > c.costLimit || c.opts.TrackAll
 }
 
 // programOptions are the options of a program whose estimated cost is
-// estimate.
-func (c *compiler) programOptions(estimate uint64) []cel.ProgramOption {
+// total.
+func (c *compiler) programOptions(total uint64) []cel.ProgramOption {
 	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
-	if estimate > c.costLimit {
+	if total > c.costLimit || c.opts.TrackAll {
 		opts = append(opts, cel.CostLimit(c.costLimit))
 	}
 	return opts
 }
 
 // Program is a planned CEL expression; Prg is nil for none. A tracked
-// program counts its run-time cost, which needs an execution frame of its own.
+// program counts its run-time cost, which needs an execution frame of its
+// own; an untracked one is proven by its estimate to cost at most Cost
+// (its variables not included).
 type Program struct {
 	Prg     cel.Program
 	Tracked bool
+	Cost    uint64
 }
 
 // referenced returns the distinct names in namespace ns that a checked

@@ -57,7 +57,7 @@ func (c *compiler) estimate(checked *cel.Ast, e ast.Expr) uint64 {
 	native := checked.NativeRep()
 	sub := ast.NewCheckedAST(ast.NewAST(e, native.SourceInfo()), native.TypeMap(), native.ReferenceMap())
 	var total uint64
-	if est, err := cost.Cost(sub, estimator{}); err == nil {
+	if est, err := cost.Cost(sub, estimator{sizes: c.varSizes}); err == nil {
 		total = est.Max
 	}
 	ast.PreOrderVisit(e, ast.NewExprVisitor(func(x ast.Expr) {

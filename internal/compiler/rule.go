@@ -145,13 +145,13 @@ func (c *compiler) rule(i int, r *lang.RuleSpec, ladders map[string]*Ladder) *Ru
 		if ast, ok := check(r.When); ok {
 			if !ast.OutputType().IsExactType(types.BoolType) {
 				c.At(n, vocab.CodeWhenNotBool, "when must be a bool condition, not %s", ast.OutputType())
-			} else if cost, ok := c.cost(c.env, ast, r.When); ok {
-				cr.When = c.program(c.env, ast, r.When, cost)
+			} else if cost, own, ok := c.cost(c.env, ast, r.When); ok {
+				cr.When = c.program(c.env, ast, r.When, cost, own)
 				cr.whenAst, cr.whenCost = ast, cost
 				cr.Categories = categoryRequirement(ast.NativeRep().Expr(), c.spec.Categories, c.varReq)
 				cr.NeedsActor, cr.Roles = subjectRequirement(ast.NativeRep().Expr(), c.varRoles)
 				cr.Reads = readsOf(ast)
-				cr.Cond, cr.VarChecks, cr.Implied = c.residualProgram(r.When, cr.When, cost)
+				cr.Cond, cr.VarChecks, cr.Implied = c.residualProgram(r.When, cr.When, cost, own)
 			}
 		}
 	}
@@ -186,8 +186,8 @@ func (c *compiler) rule(i int, r *lang.RuleSpec, ladders map[string]*Ladder) *Ru
 				case !timed && durNode != nil:
 					c.At(durNode, vocab.CodeUnexpectedDuration, "rule %q can only yield penalties that take no duration", r.ID)
 				}
-				if cost, ok := c.cost(c.env, ast, r.Penalty); ok {
-					cr.PenaltyX = c.program(c.env, ast, r.Penalty, cost)
+				if cost, own, ok := c.cost(c.env, ast, r.Penalty); ok {
+					cr.PenaltyX = c.program(c.env, ast, r.Penalty, cost, own)
 					cr.penaltyAst = ast
 					cr.PenaltyReads = readsOf(ast)
 				}
@@ -227,14 +227,14 @@ func (c *compiler) rule(i int, r *lang.RuleSpec, ladders map[string]*Ladder) *Ru
 		if checked, ok := check(r.Message); ok {
 			if !checked.OutputType().IsExactType(types.StringType) {
 				c.At(n, vocab.CodeNotString, "message must be a string expression (quote plain text: '\"text\"'), not %s", checked.OutputType())
-			} else if cost, ok := c.cost(c.env, checked, r.Message); ok {
+			} else if cost, own, ok := c.cost(c.env, checked, r.Message); ok {
 				if lit := checked.NativeRep().Expr(); lit.Kind() == ast.LiteralKind {
 					if s, ok := lit.AsLiteral().(types.String); ok {
 						msg := string(s)
 						cr.ConstMessage = &msg
 					}
 				}
-				cr.Message = c.program(c.env, checked, r.Message, cost)
+				cr.Message = c.program(c.env, checked, r.Message, cost, own)
 				cr.MessageReads = readsOf(checked)
 			}
 		}
@@ -255,7 +255,7 @@ func (c *compiler) fitsTarget(n *yaml.Node, t vocab.Target, p vocab.Penalty) {
 
 // residualProgram compiles what the indexes leave of a condition; on any
 // trouble it falls back to the full condition.
-func (c *compiler) residualProgram(x lang.Expr, full Program, cost uint64) (Program, []VarCheck, bool) {
+func (c *compiler) residualProgram(x lang.Expr, full Program, cost, own uint64) (Program, []VarCheck, bool) {
 	parsed, iss := c.env.Parse(x.Src)
 	if iss.Err() != nil {
 		return full, nil, false
@@ -274,7 +274,7 @@ func (c *compiler) residualProgram(x lang.Expr, full Program, cost uint64) (Prog
 	if checks := c.varChecks(keep); checks != nil {
 		return Program{}, checks, false
 	}
-	return c.program(c.env, checked, x, cost), nil, false
+	return c.program(c.env, checked, x, cost, own), nil, false
 }
 
 // VarCheck is a residual conjunct that is a boolean variable or its negation.

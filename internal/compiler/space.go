@@ -183,7 +183,7 @@ func (c *compiler) spaces(p *Policy) {
 			}
 		}
 		fields, feeds := spaceFields(p.Categories, t)
-		s, err := casespace.Analyze(c.env, fields, exprs, casespace.Options{MaxCells: c.maxCells, Variables: vars})
+		s, err := casespace.Analyze(c.env, fields, exprs, casespace.Options{MaxCells: c.opts.MaxCells, Variables: vars})
 		if err != nil {
 			continue
 		}
@@ -231,7 +231,7 @@ func (sp *Space) plan(c *compiler) bool {
 					return false
 				}
 				idx = int32(len(sp.Programs))
-				sp.Programs = append(sp.Programs, Program{Prg: prg, Tracked: r.whenCost > c.costLimit})
+				sp.Programs = append(sp.Programs, Program{Prg: prg, Tracked: c.tracks(r.whenCost), Cost: r.whenCost})
 				if src != "" {
 					planned[src] = idx
 				}

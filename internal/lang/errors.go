@@ -47,12 +47,18 @@ func (e *Errors) Reported(n *yaml.Node) bool { return e.bad[n] }
 
 // Sorted returns the problems sorted by position, each once: a value
 // that aliases share is read once per alias, and its problems would
-// otherwise repeat.
+// otherwise repeat. It keeps the first MaxErrors, and then, when there
+// were more, one that says how many were left out.
 func (e *Errors) Sorted() vocab.ErrorList {
 	slices.SortStableFunc(e.List, func(a, b *vocab.Error) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 	e.List = slices.CompactFunc(e.List, func(a, b *vocab.Error) bool { return *a == *b })
+	if n := len(e.List); n > MaxErrors {
+		first := e.List[MaxErrors]
+		e.List = append(e.List[:MaxErrors:MaxErrors], &vocab.Error{File: e.File, Line: first.Line, Column: first.Column, Code: first.Code,
+			Message: fmt.Sprintf("%d more problems from here on are not reported (MaxErrors is %d)", n-MaxErrors, MaxErrors)})
+	}
 	return e.List
 }
 

@@ -23,6 +23,10 @@ const (
 	minAppealWindow    = vocab.Duration(183 * 24 * 3600 * 1e9) // six months, DSA Art. 20
 )
 
+// MaxCostBudget is the largest settings.cost_budget a policy may declare,
+// so that no evaluation is allowed an unbounded cost.
+const MaxCostBudget = 1_000_000
+
 var (
 	identRE  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	ruleIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -50,6 +54,10 @@ func Parse(file string, src []byte) (*Spec, *Errors) {
 func IsName(s string) bool { return identRE.MatchString(s) }
 
 func (p *parser) parse(src []byte) *Spec {
+	if len(src) > MaxPolicyBytes {
+		p.AtLine(1, 1, vocab.CodeInvalidValue, "the document has %d bytes, more than MaxPolicyBytes (%d)", len(src), MaxPolicyBytes)
+		return nil
+	}
 	doc, err := parseDocument(src)
 	var second *secondDocumentError
 	if errors.As(err, &second) {
@@ -89,7 +97,9 @@ func (p *parser) parse(src []byte) *Spec {
 		"settings": func(n *yaml.Node) {
 			p.mapping(n, "settings", map[string]func(*yaml.Node){
 				"cost_budget": func(n *yaml.Node) {
-					if v, ok := p.positive(n); ok {
+					if v, ok := p.positive(n); ok && v > MaxCostBudget {
+						p.At(n, vocab.CodeInvalidValue, "cost budget %d is over the most a policy may set, %d (MaxCostBudget)", v, MaxCostBudget)
+					} else if ok {
 						s.Settings.CostBudget = uint64(v)
 					}
 				},
@@ -260,7 +270,7 @@ func (p *parser) seq(n *yaml.Node, what string, item func(*yaml.Node)) {
 		p.At(n, vocab.CodeInvalidValue, "%s must be a list", what)
 		return
 	}
-	for _, c := range n.Content {
+	for _, c := range p.overLimit(n, what) {
 		item(c)
 	}
 }

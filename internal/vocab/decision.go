@@ -28,7 +28,7 @@ type Match struct {
 
 // RuleError records a rule that could not be evaluated for a violation, for
 // example because it ran over the cost limit. The rule does not contribute
-// to the decision; the decision is still taken.
+// to the decision; the decision is still taken, and held for review.
 type RuleError struct {
 	Rule      string `json:"rule" yaml:"rule"`
 	Violation string `json:"violation" yaml:"violation"`
@@ -75,7 +75,9 @@ type Decision struct {
 	PendingReview bool        `json:"pending_review,omitempty" yaml:"pending_review,omitempty"`
 	Matches       []Match     `json:"matches,omitempty" yaml:"matches,omitempty"`
 	Guards        []GuardNote `json:"guards,omitempty" yaml:"guards,omitempty"`
-	Errors        []RuleError `json:"errors,omitempty" yaml:"errors,omitempty"`
+	// Errors lists the rules that failed at run time; a decision with any
+	// is PendingReview, and a plan holds it for a person.
+	Errors []RuleError `json:"errors,omitempty" yaml:"errors,omitempty"`
 	// Appeal is set when Penalty is above none.
 	Appeal Appeal    `json:"appeal,omitzero" yaml:"appeal,omitempty"`
 	Policy PolicyRef `json:"policy" yaml:"policy"`

@@ -19,10 +19,18 @@ const (
 	CodeMissingLeader Code = "missing-leader"
 	// CodeTooMany: a list longer than its documented limit.
 	CodeTooMany Code = "too-many"
+	// CodeTimeRange: a time outside years 1 to 9999 (what RFC 3339 and so
+	// JSON can write), or with a zone offset that is not whole minutes
+	// under a day.
+	CodeTimeRange Code = "time-range"
+	// CodeEnum: an enum value set through the Go API that has no name.
+	CodeEnum Code = "enum"
 )
 
 // CaseCodes lists the codes that only problems with cases use.
-func CaseCodes() []Code { return []Code{CodeContradiction, CodeMissingLeader, CodeTooMany} }
+func CaseCodes() []Code {
+	return []Code{CodeContradiction, CodeMissingLeader, CodeTooMany, CodeTimeRange, CodeEnum}
+}
 
 // Problem is one thing wrong with an input a caller handed in: a case, a
 // group case, a statement of reasons, a claim event. Every package of the

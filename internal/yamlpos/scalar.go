@@ -1,6 +1,7 @@
 package yamlpos
 
 import (
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -24,11 +25,70 @@ import (
 // last non-blank character before it, or to the scalar (its opening quote,
 // its | or > indicator) when there is none.
 func FilePosition(node *yaml.Node, lines []string, celLine, celCol int) (int, int) {
+	var m Mapper
+	return m.FilePosition(node, lines, celLine, celCol)
+}
+
+// Mapper is [FilePosition] for many positions: it maps the whole of the
+// last scalar it was asked about once, so that each further position in it
+// costs constant time. The mapping of a scalar is linear in its text, so
+// mapping any number of positions is linear in the file (a one-line
+// expression with thousands of errors included). The zero Mapper is ready
+// to use; it is not safe for concurrent use.
+type Mapper struct {
+	node  *yaml.Node
+	lines []string
+	// starts holds the index in the value of the start of each of its
+	// lines; pos the file position of each character of the value, and of
+	// the end of the value last.
+	starts []int
+	pos    [][2]int
+	// text caches the characters of one line of the file: the scalars of a
+	// one-line document all start on it.
+	text lineCache
+}
+
+// lineCache holds the characters of the file's line n.
+type lineCache struct {
+	lines []string
+	n     int
+	text  []rune
+}
+
+func (c *lineCache) line(lines []string, n int) []rune {
+	if c.n != n || len(c.lines) != len(lines) || len(lines) > 0 && &c.lines[0] != &lines[0] {
+		c.lines, c.n, c.text = lines, n, []rune(lines[n-1])
+	}
+	return c.text
+}
+
+// FilePosition is the package's FilePosition.
+func (m *Mapper) FilePosition(node *yaml.Node, lines []string, celLine, celCol int) (int, int) {
+	if m.node != node || len(m.lines) != len(lines) || len(lines) > 0 && &m.lines[0] != &lines[0] {
+		m.build(node, lines)
+	}
+	i := len(m.pos) - 1
+	if l := max(celLine, 1); l <= len(m.starts) {
+		i = min(m.starts[l-1]+max(celCol, 0), i)
+	}
+	p := m.pos[i]
+	return p[0], p[1]
+}
+
+// build maps every character of node's value to its file position.
+func (m *Mapper) build(node *yaml.Node, lines []string) {
+	m.node, m.lines = node, lines
 	value := []rune(node.Value)
-	target := offset(value, celLine, celCol)
+	m.starts = append(m.starts[:0], 0)
+	for i, r := range value {
+		if r == '\n' {
+			m.starts = append(m.starts, i+1)
+		}
+	}
+	m.pos = slices.Grow(m.pos[:0], len(value)+1)
 
 	style := node.Style &^ (yaml.TaggedStyle | yaml.FlowStyle)
-	s := scanner{lines: lines, style: style, line: max(node.Line, 1), col: max(node.Column, 1)}
+	s := scanner{lines: lines, style: style, line: max(node.Line, 1), col: max(node.Column, 1), cache: &m.text}
 	// node.Line and node.Column are those of the scalar's tag or anchor, if
 	// it has one, then of its quote or its | or > indicator.
 	s.skipProperties()
@@ -40,34 +100,25 @@ func FilePosition(node *yaml.Node, lines []string, celLine, celCol int) (int, in
 		s.col++
 	}
 	// after is the position just after the last character matched; the
-	// scalar's own position while none is.
-	afterLine, afterCol := max(node.Line, 1), max(node.Column, 1)
-	for i := 0; i < len(value) && i <= target; i++ {
-		if blank(value[i]) {
+	// scalar's own position while none is. Once a character is not found,
+	// every later one maps to it too.
+	after := [2]int{max(node.Line, 1), max(node.Column, 1)}
+	lost := false
+	for _, r := range value {
+		if lost || blank(r) {
+			m.pos = append(m.pos, after)
 			continue
 		}
-		line, col, width, ok := s.find(value[i])
+		line, col, width, ok := s.find(r)
 		if !ok {
-			break
+			lost = true
+			m.pos = append(m.pos, after)
+			continue
 		}
-		if i == target {
-			return line, col
-		}
-		afterLine, afterCol = line, col+width
+		m.pos = append(m.pos, [2]int{line, col})
+		after = [2]int{line, col + width}
 	}
-	return afterLine, afterCol
-}
-
-// offset returns the index in value of the character at line (from 1) and
-// column (from 0).
-func offset(value []rune, line, col int) int {
-	i := 0
-	for l := 1; l < line && i < len(value); i++ {
-		if value[i] == '\n' {
-			l++
-		}
-	}
-	return min(i+max(col, 0), len(value))
+	m.pos = append(m.pos, after)
 }
 
 func blank(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
@@ -80,6 +131,7 @@ type scanner struct {
 	line, col int
 	text      []rune // the current line, from column 1
 	textLine  int
+	cache     *lineCache
 }
 
 // skipProperties moves past the tag and anchor (!tag, &anchor) that may
@@ -88,7 +140,7 @@ func (s *scanner) skipProperties() {
 	if s.line > len(s.lines) {
 		return
 	}
-	text := []rune(s.lines[s.line-1])
+	text := s.cache.line(s.lines, s.line)
 	for s.col <= len(text) && (text[s.col-1] == '!' || text[s.col-1] == '&') {
 		for s.col <= len(text) && !blank(text[s.col-1]) {
 			s.col++
@@ -105,7 +157,7 @@ func (s *scanner) skipProperties() {
 func (s *scanner) find(r rune) (line, col, width int, ok bool) {
 	for s.line <= len(s.lines) {
 		if s.textLine != s.line {
-			s.text, s.textLine = []rune(s.lines[s.line-1]), s.line
+			s.text, s.textLine = s.cache.line(s.lines, s.line), s.line
 		}
 		if s.col > len(s.text) {
 			s.line, s.col = s.line+1, 1

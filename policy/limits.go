@@ -1,0 +1,104 @@
+package policy
+
+import (
+	"github.com/groupwarden/warden/internal/compiler"
+	"github.com/groupwarden/warden/internal/lang"
+)
+
+// The limits of a case, checked by [Engine.Decide] and [Engine.DecideGroup]
+// before anything is decided, so that no case costs more than its size
+// allows: every check and every decision is linear in the case. A case over
+// a limit is refused with a [*Problem] of code [CodeTooMany] (or
+// [CodeInvalidValue] for an identifier) whose message names the limit.
+const (
+	// MaxIDLen is the longest identifier (account, group, violation, actor,
+	// holder), in bytes, which also bounds the estimated cost of string
+	// functions over them.
+	MaxIDLen = compiler.MaxIDLen
+	// MaxViolations is the most violations one case may hold.
+	MaxViolations = 100_000
+	// MaxEvidence is the most technical identifications, and the most
+	// reports, one violation may hold.
+	MaxEvidence = 1000
+	// MaxReviews is the most reviews one violation may hold.
+	MaxReviews = compiler.MaxHistory
+	// MaxHistory is the most records one history (an account's, a group's)
+	// may hold.
+	MaxHistory = compiler.MaxHistory
+	// MaxAdmins is the most administrators one group may have.
+	MaxAdmins = 10_000
+	// MaxMembers is the most members one group case may list.
+	MaxMembers = 100_000
+)
+
+// The limits of a policy document, checked by [Compile] before the
+// expensive work, each refused with an [*Error] that names it.
+const (
+	// MaxPolicyBytes is the largest policy document, in bytes.
+	MaxPolicyBytes = lang.MaxPolicyBytes
+	// MaxRules is the most rules one policy may declare.
+	MaxRules = lang.MaxRules
+	// MaxVariables is the most variables one policy may declare.
+	MaxVariables = lang.MaxVariables
+	// MaxCategories is the most categories one policy may declare.
+	MaxCategories = lang.MaxCategories
+	// MaxErrors is the most problems Compile reports for one document; the
+	// last one then says that more were left out.
+	MaxErrors = lang.MaxErrors
+)
+
+// firstDuplicate returns the index of the first of n keys that equals an
+// earlier one, and the index of that earlier one. It is linear in n: a map
+// beyond a few keys.
+func firstDuplicate(n int, key func(int) string) (dup, first int, ok bool) {
+	if n <= 16 {
+		for i := range n {
+			for j := range i {
+				if key(j) == key(i) {
+					return i, j, true
+				}
+			}
+		}
+		return 0, 0, false
+	}
+	seen := make(map[string]int, n)
+	for i := range n {
+		k := key(i)
+		if j, ok := seen[k]; ok {
+			return i, j, true
+		}
+		seen[k] = i
+	}
+	return 0, 0, false
+}
+
+// roles finds the role of an account in a group in constant time: the
+// owner, an admin, or a member.
+type roles struct {
+	g      *Group
+	admins map[string]struct{} // nil for a few admins, scanned
+}
+
+func newRoles(g *Group) roles {
+	r := roles{g: g}
+	if len(g.Admins) > 16 {
+		r.admins = make(map[string]struct{}, len(g.Admins))
+		for _, a := range g.Admins {
+			r.admins[a] = struct{}{}
+		}
+	}
+	return r
+}
+
+func (r roles) of(id string) Role {
+	if r.admins == nil {
+		return r.g.RoleOf(id)
+	}
+	if id == r.g.Owner {
+		return RoleOwner
+	}
+	if _, ok := r.admins[id]; ok {
+		return RoleAdmin
+	}
+	return RoleMember
+}

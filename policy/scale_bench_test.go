@@ -1,0 +1,124 @@
+package policy_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/internal/benchcpu"
+	"github.com/groupwarden/warden/policy"
+)
+
+// The scaling benchmarks: each runs its path at two sizes a factor 3
+// apart, so that the ratio of their times shows how it grows (at most 3.5
+// for a path linear or n log n in its input).
+//
+//	go test ./policy -run '^$' -bench Scale -benchmem
+//
+// Each reports cpu-ns/op too, the CPU time of the process per operation,
+// which other loads on a shared machine skew less than the wall time.
+
+// BenchmarkScaleDecideViolations decides one account for a case of n
+// violations: validation once over them (duplicate ids included), then the
+// candidate rules of each.
+func BenchmarkScaleDecideViolations(b *testing.B) {
+	engine := policy.Default()
+	for _, n := range []int{10_000, 30_000} {
+		c := policy.Case{Target: policy.TargetAccount, Group: benchGroup, Account: &policy.Account{ID: "member"}, Now: benchNow}
+		for i := range n {
+			v := benchViolation("spam", policy.SeverityLow, "member")
+			v.ID = fmt.Sprintf("v%d", i)
+			c.Violations = append(c.Violations, v)
+		}
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			defer benchcpu.Report(b)()
+			for b.Loop() {
+				if _, err := engine.Decide(context.Background(), c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkScaleDecideGroupAdmins decides a group case of n members, n/2
+// of them admins: each member's role is found in constant time.
+func BenchmarkScaleDecideGroupAdmins(b *testing.B) {
+	engine := policy.Default()
+	for _, n := range []int{6_000, 18_000} {
+		gc := policy.GroupCase{Group: policy.Group{ID: "g1", Owner: "m0", Members: n}, Now: benchNow,
+			Violations: []policy.Violation{benchViolation("spam", policy.SeverityLow, "m1")}}
+		for i := range n {
+			id := fmt.Sprintf("m%d", i)
+			role := policy.RoleMember
+			switch {
+			case i == 0:
+				role = policy.RoleOwner
+			case i <= n/2:
+				role = policy.RoleAdmin
+				gc.Group.Admins = append(gc.Group.Admins, id)
+			}
+			gc.Members = append(gc.Members, policy.Membership{Account: policy.Account{ID: id}, Role: role})
+		}
+		var dst []policy.Decision
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			defer benchcpu.Report(b)()
+			for b.Loop() {
+				var err error
+				if dst, err = engine.DecideGroup(context.Background(), gc, dst[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// oneLinePolicy is a policy on one line whose n rules each have a type
+// error: every error is mapped to a column of that one line.
+func oneLinePolicy(n int) []byte {
+	var b strings.Builder
+	b.WriteString(`{name: one-line, version: "1", appeal: {route: help}, categories: [{name: spam, dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC}], rules: [`)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, `{id: r%d, target: account, when: "1 + true == 2", penalty: warn, message: "'x'", ground: {kind: contractual, reference: t}}`, i)
+	}
+	b.WriteString("]}\n")
+	return []byte(b.String())
+}
+
+// BenchmarkScaleErrorPositions compiles a one-line policy whose n rules
+// each have an error: each position is mapped in time that does not grow
+// with the line (the line's characters are read once).
+func BenchmarkScaleErrorPositions(b *testing.B) {
+	for _, n := range []int{300, 900} {
+		src := oneLinePolicy(n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			defer benchcpu.Report(b)()
+			for b.Loop() {
+				_, err := policy.Compile("errors.yaml", src)
+				require.Error(b, err)
+			}
+		})
+	}
+}
+
+// BenchmarkScaleCompileRules compiles a policy of n rules and indexes them.
+func BenchmarkScaleCompileRules(b *testing.B) {
+	for _, n := range []int{300, 900} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			defer benchcpu.Report(b)()
+			for b.Loop() {
+				manyRules(b, n)
+			}
+		})
+	}
+}
