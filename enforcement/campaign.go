@@ -269,6 +269,9 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 		// account, are not counted twice.
 		measures = splitInPlace(res.plan, measures[:0])
 		gp := res.plan
+		if err := r.checkFreezes(gp); err != nil {
+			return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, j.pos, j.gc.Group.ID, err))
+		}
 		if o.each != nil {
 			if err := o.each(gp); err != nil {
 				return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, j.pos, j.gc.Group.ID, err))

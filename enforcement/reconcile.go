@@ -438,6 +438,9 @@ func (p *Planner) Reconcile(ctx context.Context, c Campaign, rec *Reconciler, re
 		if err != nil {
 			return err
 		}
+		if err := report.checkFreezes(&ap.Plan); err != nil {
+			return fmt.Errorf("campaign %s: account %s: %w", c.Name, acct, err)
+		}
 		report.addDecisions(&ap.Plan)
 		if each != nil {
 			if err := each(ap); err != nil {

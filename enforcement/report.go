@@ -1,8 +1,10 @@
 package enforcement
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -205,18 +207,69 @@ func (r *Report) freeze(hs []policy.Holding) {
 	}
 }
 
+// ErrFundsOverflow is wrapped by the error of a report that refuses a plan
+// or a merge whose frozen funds would take a currency's total past what an
+// int64 of minor units holds: a sum that wrapped would report money that
+// is not there.
+var ErrFundsOverflow = errors.New("frozen funds overflow")
+
+// checkFreezes refuses, before anything is counted, a plan whose freezes
+// would overflow the report's totals in some currency.
+func (r *Report) checkFreezes(p *Plan) error {
+	var add []Money
+	for i := range p.Actions {
+		if a := &p.Actions[i]; a.Kind == FreezeFunds {
+			for _, h := range a.Holdings {
+				add = append(add, Money{Currency: h.Currency, Amount: h.Amount})
+			}
+		}
+	}
+	return r.checkMoney(add)
+}
+
+// checkMoney refuses amounts that would take a currency's total frozen
+// funds past math.MaxInt64, or that are negative.
+func (r *Report) checkMoney(add []Money) error {
+	if len(add) == 0 {
+		return nil
+	}
+	sums := map[string]int64{}
+	for _, m := range r.FundsFrozen {
+		sums[m.Currency] = m.Amount
+	}
+	for _, m := range add {
+		if m.Amount < 0 || sums[m.Currency] > math.MaxInt64-m.Amount {
+			return fmt.Errorf("%w: %s %d on top of %d", ErrFundsOverflow, m.Currency, m.Amount, sums[m.Currency])
+		}
+		sums[m.Currency] += m.Amount
+	}
+	return nil
+}
+
 // AddPlan counts one plan: its group, its members spared or held, and
 // each account decision it still carries (none for the group part of a
 // reconciled campaign, whose account measures [Report.AddAccount] counts).
-func (r *Report) AddPlan(p *Plan) {
+// It refuses, and counts nothing, a plan whose frozen funds would
+// overflow the report's total in a currency ([ErrFundsOverflow]).
+func (r *Report) AddPlan(p *Plan) error {
+	if err := r.checkFreezes(p); err != nil {
+		return err
+	}
 	r.addPlan(p)
 	r.refresh()
+	return nil
 }
 
 // AddAccount counts the one measure a campaign takes against an account.
-func (r *Report) AddAccount(a *AccountPlan) {
+// It refuses, and counts nothing, a measure whose frozen funds would
+// overflow the report's total in a currency ([ErrFundsOverflow]).
+func (r *Report) AddAccount(a *AccountPlan) error {
+	if err := r.checkFreezes(&a.Plan); err != nil {
+		return err
+	}
 	r.addDecisions(&a.Plan)
 	r.refresh()
+	return nil
 }
 
 func (r *Report) addPlan(p *Plan) {
@@ -329,6 +382,9 @@ func (r *Report) Merge(o *Report) error {
 	}
 	if !sameCampaign(r.Campaign, o.Campaign) {
 		return fmt.Errorf("report of %s: cannot merge the report of campaign %s", r.Campaign.Name, o.Campaign.Name)
+	}
+	if err := r.checkMoney(o.FundsFrozen); err != nil {
+		return fmt.Errorf("report of %s: %w", r.Campaign.Name, err)
 	}
 	r.Cases += o.Cases
 	r.Skipped += o.Skipped

@@ -201,8 +201,7 @@ func (f *planFn) ProcessElement(ctx context.Context, line string, emitPlan func(
 	if err := f.Env.statements(f.w, gp, emitStatement); err != nil {
 		return err
 	}
-	f.report.AddPlan(gp)
-	return nil
+	return f.report.AddPlan(gp)
 }
 
 func (f *planFn) FinishBundle(_ context.Context, _ func(string), _ func(string, string), _ func(int, string), emitReport func(string)) error {
@@ -253,8 +252,7 @@ func (f *reconcileFn) ProcessElement(_ context.Context, account string, measures
 	if err := f.Env.statements(f.w, &ap.Plan, emitStatement); err != nil {
 		return err
 	}
-	f.report.AddAccount(ap)
-	return nil
+	return f.report.AddAccount(ap)
 }
 
 func (f *reconcileFn) FinishBundle(_ context.Context, _ func(string), _ func(int, string), emitReport func(string)) error {
