@@ -50,9 +50,12 @@ func errorColumn(lines []string, i int, want string, parse func([]byte) error) i
 		head += "\n"
 	}
 	// ends are the byte offsets just past each character of the line.
+	// A byte that is not UTF-8 counts as one character of one byte.
 	var ends []int
-	for j, r := range line {
-		ends = append(ends, j+utf8.RuneLen(r))
+	for j := 0; j < len(line); {
+		_, w := utf8.DecodeRuneInString(line[j:])
+		j += w
+		ends = append(ends, j)
 	}
 	fails := func(k int) bool {
 		err := parse([]byte(head + line[:ends[k]]))

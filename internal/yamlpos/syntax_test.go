@@ -117,3 +117,20 @@ func BenchmarkLocate(b *testing.B) {
 		})
 	}
 }
+
+// Bytes that are not UTF-8 are one character each: the column stays
+// within the line, whatever the file holds.
+func TestLocateInvalidUTF8(t *testing.T) {
+	for _, src := range []string{"\xbc", "0\xf0", "name: \xff\xfe: x\n", "a:\n  - \xc3: [\n"} {
+		var n yaml.Node
+		err := yaml.Unmarshal([]byte(src), &n)
+		if err == nil {
+			continue
+		}
+		lines := strings.Split(src, "\n")
+		got := Locate(lines, Messages(err)[0], Unmarshal)
+		if got.Line > 0 {
+			assert.LessOrEqual(t, got.Column, len(lines[got.Line-1])+1, "%q", src)
+		}
+	}
+}
