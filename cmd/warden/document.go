@@ -68,9 +68,21 @@ func (d *document) decode(v any) error {
 	return yamlError(d.file, d.line, err)
 }
 
-// errorAt returns an error at the position of node n.
+// errorAt returns an error at the position of node n. The parser places
+// the empty value of a document with nothing in it ("---") past the end of
+// the data: such an error stands on the document's last line.
 func (d *document) errorAt(n *yaml.Node, msg string) *inputError {
-	return &inputError{file: d.file, line: d.line + n.Line, col: n.Column, msg: msg}
+	line, col := n.Line, n.Column
+	if last := lineCount(d.data); line > last {
+		line, col = last, 1
+	}
+	return &inputError{file: d.file, line: d.line + line, col: col, msg: msg}
+}
+
+// lineCount counts the lines of data as YAML does: "\r\n", "\n" and a lone
+// "\r" each end one.
+func lineCount(data []byte) int {
+	return bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) - bytes.Count(data, []byte("\r\n")) + 1
 }
 
 // has reports whether the top-level mapping has the key.
