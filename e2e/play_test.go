@@ -67,7 +67,7 @@ func TestPlayBrokenRuleThenDecide(t *testing.T) {
 	assert.Equal(t, []string{fmt.Sprint(line)}, marked, "only the broken rule's line is marked")
 	problem, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#policy-problems li")))
 	require.NoError(t, err)
-	assert.Equal(t, fmt.Sprintf("policy.yaml:%d:%d: unknown-variable: variables.xleader is not declared", line, col), problem)
+	assert.Equal(t, fmt.Sprintf("policy.yaml:%d:%d: unknown-variable: variables.xleader is not declared (did you mean variables.leader?)", line, col), problem)
 	lens, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(fmt.Sprintf(`#policy-editor .backdrop div[data-line="%d"] .lens`, line))))
 	require.NoError(t, err)
 	assert.Contains(t, lens, "variables.xleader is not declared", "the message shows on the line")
