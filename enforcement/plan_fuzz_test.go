@@ -1,20 +1,16 @@
 package enforcement_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/groupwarden/warden/enforcement"
 	"github.com/groupwarden/warden/enforcement/enforcementtest"
+	"github.com/groupwarden/warden/internal/seeds"
 	"github.com/groupwarden/warden/policy"
 )
 
@@ -22,30 +18,8 @@ import (
 // sample, as JSON.
 func planSeeds(f *testing.F) [][]byte {
 	f.Helper()
-	var out [][]byte
-	paths, err := filepath.Glob("../testdata/plans/*.yaml")
+	out, err := seeds.GroupCases("../testdata")
 	require.NoError(f, err)
-	for _, p := range paths {
-		src, err := os.ReadFile(p)
-		require.NoError(f, err)
-		var fx struct {
-			Case enforcement.GroupCase `yaml:"case"`
-		}
-		require.NoError(f, yaml.Unmarshal(src, &fx), p)
-		b, err := json.Marshal(fx.Case)
-		require.NoError(f, err)
-		out = append(out, b)
-	}
-	sample, err := os.Open("../testdata/campaign/sample.jsonl")
-	require.NoError(f, err)
-	defer sample.Close()
-	sc := bufio.NewScanner(sample)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		out = append(out, bytes.Clone(sc.Bytes()))
-	}
-	require.NoError(f, sc.Err())
-	require.NotEmpty(f, out)
 	return out
 }
 

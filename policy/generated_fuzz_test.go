@@ -1,19 +1,18 @@
 package policy_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
 	"go.yaml.in/yaml/v3"
 
+	"github.com/groupwarden/warden/internal/seeds"
 	"github.com/groupwarden/warden/policy"
 	"github.com/groupwarden/warden/policy/policytest"
 )
@@ -163,29 +162,8 @@ func FuzzDecideGenerated(f *testing.F) {
 // sample, as JSON.
 func groupSeeds(f *testing.F) [][]byte {
 	f.Helper()
-	var out [][]byte
-	paths, err := filepath.Glob("../testdata/plans/*.yaml")
+	out, err := seeds.GroupCases("../testdata")
 	require.NoError(f, err)
-	for _, p := range paths {
-		src, err := os.ReadFile(p)
-		require.NoError(f, err)
-		var fx struct {
-			Case policy.GroupCase `yaml:"case"`
-		}
-		require.NoError(f, yaml.Unmarshal(src, &fx), p)
-		b, err := json.Marshal(fx.Case)
-		require.NoError(f, err)
-		out = append(out, b)
-	}
-	sample, err := os.Open("../testdata/campaign/sample.jsonl")
-	require.NoError(f, err)
-	defer sample.Close()
-	sc := bufio.NewScanner(sample)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		out = append(out, bytes.Clone(sc.Bytes()))
-	}
-	require.NoError(f, sc.Err())
 	return out
 }
 
