@@ -26,6 +26,12 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 
 // decideCost is Decide, which also returns the cost the decision spent.
 func (e *Engine) decideCost(ctx context.Context, c Case) (Decision, uint64, error) {
+	return e.decideTraced(ctx, c, nil)
+}
+
+// decideTraced validates and binds the case and decides it, with tr (nil
+// for none) recording the trace: Decide and Explain share this one path.
+func (e *Engine) decideTraced(ctx context.Context, c Case, tr *tracer) (Decision, uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return Decision{}, 0, err
 	}
@@ -39,6 +45,7 @@ func (e *Engine) decideCost(ctx context.Context, c Case) (Decision, uint64, erro
 		return Decision{}, 0, err
 	}
 	st.bind(&c, role)
+	st.tr = tr
 	d, err := e.decide(ctx, st)
 	return d, st.spent, err
 }

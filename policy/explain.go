@@ -99,22 +99,8 @@ type Binding struct {
 // read and came to. It is slower than Decide and meant for people: rule
 // authors and reviewers.
 func (e *Engine) Explain(ctx context.Context, c Case) (Explanation, error) {
-	if err := ctx.Err(); err != nil {
-		return Explanation{}, err
-	}
-	st := e.pool.Get().(*evalState)
-	defer func() {
-		st.release()
-		e.pool.Put(st)
-	}()
-	role, err := e.validate(&c, st)
-	if err != nil {
-		return Explanation{}, err
-	}
-	st.bind(&c, role)
 	tr := &tracer{}
-	st.tr = tr
-	d, err := e.decide(ctx, st)
+	d, _, err := e.decideTraced(ctx, c, tr)
 	if err != nil {
 		return Explanation{}, err
 	}
