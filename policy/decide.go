@@ -55,11 +55,6 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 	c := &st.c
 	st.spent = 0
 	d := Decision{Target: c.Target, Subject: st.SubjectID, Role: st.Role, Policy: e.p.Ref, At: c.Now}
-	if n := len(c.Violations); n > 64 {
-		// Many violations usually mean as many matches: sized once, not
-		// grown by copies.
-		d.Matches = make([]Match, 0, n)
-	}
 	done := ctx.Done()
 	o := outcome{best: -1}
 	sp := e.p.Spaces[c.Target]
@@ -125,7 +120,9 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 	return d, nil
 }
 
-// maxMatchHint bounds the room made for matches at the first one.
+// maxMatchHint bounds the room made for matches at the first one, unless
+// the case has more violations than that: many violations usually mean as
+// many matches, sized once rather than grown by copies.
 const maxMatchHint = 64
 
 // ended reports whether a context's done channel is closed; nil never is.
@@ -202,7 +199,7 @@ func (e *Engine) consider(d *Decision, o *outcome, st *evalState, r *compiler.Ru
 	}
 	if d.Matches == nil {
 		// One allocation for every match the decision can still make.
-		d.Matches = make([]Match, 0, min(max(st.matchHint, 1), maxMatchHint))
+		d.Matches = make([]Match, 0, min(max(st.matchHint, 1), max(maxMatchHint, len(st.c.Violations))))
 	}
 	d.Matches = append(d.Matches, m)
 	if o.best < 0 || outranks(m, d.Matches[o.best], r.Index, o.bestRule) {
