@@ -22,14 +22,16 @@ type evalState struct {
 	names.Scope
 	e *Engine
 	c Case // a copy of the case being decided
-	// cats holds the category index of each violation, found by validate.
-	cats []uint8
+	// viols holds what each violation of the case comes to before any
+	// rule reads it, found once by validate: a group case's members share
+	// it.
+	viols []violationFacts
 
 	// tr records the trace of an explanation; nil for a plain decision.
 	tr *tracer
-	// matchHint is how many matches the decision can still make, at most:
-	// the room its first match makes in Decision.Matches.
-	matchHint int
+	// matches collects the matches of the decision under way, copied into
+	// the Decision at its number once every rule has been considered.
+	matches []Match
 	// sp, cell and expr are the case space the current violation is
 	// decided in, its cell and the candidate's expression; sp is nil on
 	// the slow path.
@@ -42,6 +44,21 @@ type evalState struct {
 	// spent is the cost of the decision so far: the tracked cost of each
 	// tracked evaluation, the estimate of each untracked one.
 	spent uint64
+}
+
+// violationFacts is what one violation of a case comes to as of the case's
+// time, whoever the subject: its category index, its latest review, and
+// whether it passed the double judgment.
+type violationFacts struct {
+	review   *Review
+	cat      uint8
+	verified bool
+}
+
+// facts finds the facts of a violation of c, whose category index is cat.
+func facts(c *Case, v *Violation, cat uint8) violationFacts {
+	r := v.LatestReviewAt(c.Now)
+	return violationFacts{review: r, cat: cat, verified: v.Automated() && r != nil && r.Verdict == VerdictConfirmed}
 }
 
 var (
@@ -116,19 +133,27 @@ func (s *evalState) bindSubject(role Role) {
 func (s *evalState) release() {
 	s.c = Case{}
 	s.Group, s.V, s.Review, s.History = nil, nil, nil, nil
-	s.cats = s.cats[:0]
+	clear(s.viols) // the reviews point into the case
+	s.viols = s.viols[:0]
 	s.tr = nil
 	s.sp = nil
 	s.spent = 0
 	clear(s.vars)
+	if cap(s.matches) > maxPooledMatches {
+		s.matches = nil // a rare decision of many matches keeps no memory
+	}
+	clear(s.matches[:cap(s.matches)])
+	s.matches = s.matches[:0]
 }
+
+// maxPooledMatches is the most room for matches a pooled state keeps.
+const maxPooledMatches = 256
 
 // setViolation makes the i-th violation of the case the current one.
 func (s *evalState) setViolation(i int) {
+	f := &s.viols[i]
 	s.V = &s.c.Violations[i]
-	s.Cat = s.cats[i]
-	s.Review = s.V.LatestReviewAt(s.c.Now)
-	s.Verified = s.V.Automated() && s.Review != nil && s.Review.Verdict == VerdictConfirmed
+	s.Cat, s.Review, s.Verified = f.cat, f.review, f.verified
 	s.IsActor = s.c.Target == TargetAccount && s.V.Actor != "" && s.V.Actor == s.SubjectID
 	clear(s.vars)
 }

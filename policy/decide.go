@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"cel.dev/cel-go/common/types"
 
@@ -20,41 +21,52 @@ import (
 // Decide returns an error, and no decision, when the case is malformed (a
 // [*Problem] wrapped with [ErrInvalidCase]) or the context ends.
 func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
-	d, _, err := e.decideCost(ctx, c)
-	return d, err
+	var d Decision
+	if _, err := e.decideTraced(ctx, &c, nil, &d); err != nil {
+		return Decision{}, err
+	}
+	return d, nil
 }
 
 // decideCost is Decide, which also returns the cost the decision spent.
 func (e *Engine) decideCost(ctx context.Context, c Case) (Decision, uint64, error) {
-	return e.decideTraced(ctx, c, nil)
+	var d Decision
+	spent, err := e.decideTraced(ctx, &c, nil, &d)
+	if err != nil {
+		return Decision{}, 0, err
+	}
+	return d, spent, nil
 }
 
-// decideTraced validates and binds the case and decides it, with tr (nil
-// for none) recording the trace: Decide and Explain share this one path.
-func (e *Engine) decideTraced(ctx context.Context, c Case, tr *tracer) (Decision, uint64, error) {
+// decideTraced validates and binds the case and decides it into d, with tr
+// (nil for none) recording the trace: Decide and Explain share this one
+// path. It returns the cost the decision spent; on an error d is left
+// partly written, for the caller to drop.
+func (e *Engine) decideTraced(ctx context.Context, c *Case, tr *tracer, d *Decision) (uint64, error) {
 	if err := ctx.Err(); err != nil {
-		return Decision{}, 0, err
+		return 0, err
 	}
 	st := e.pool.Get().(*evalState)
 	defer func() {
 		st.release()
 		e.pool.Put(st)
 	}()
-	role, err := e.validate(&c, st)
+	role, err := e.validate(c, st)
 	if err != nil {
-		return Decision{}, 0, err
+		return 0, err
 	}
-	st.bind(&c, role)
+	st.bind(c, role)
 	st.tr = tr
-	d, err := e.decide(ctx, st)
-	return d, st.spent, err
+	err = e.decide(ctx, st, d)
+	return st.spent, err
 }
 
-// decide takes the decision for the case bound to the state.
-func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
+// decide takes the decision for the case bound to the state into d, which
+// must be the zero Decision: it is written field by field, not copied.
+func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision) error {
 	c := &st.c
 	st.spent = 0
-	d := Decision{Target: c.Target, Subject: st.SubjectID, Role: st.Role, Policy: e.p.Ref, At: c.Now}
+	d.Target, d.Subject, d.Role, d.Policy, d.At = c.Target, st.SubjectID, st.Role, e.p.Ref, c.Now
 	done := ctx.Done()
 	o := outcome{best: -1}
 	sp := e.p.Spaces[c.Target]
@@ -69,7 +81,6 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 					st.tr.cell(e, st, sp, cell)
 				}
 				cands := sp.Candidates(cell)
-				st.matchHint = len(cands) * (len(st.c.Violations) - vi)
 				st.sp, st.cell = sp, cell
 				for _, j := range cands {
 					if j >= len(sp.Rules) {
@@ -81,10 +92,10 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 						continue
 					}
 					if ended(done) {
-						return Decision{}, context.Cause(ctx)
+						return context.Cause(ctx)
 					}
 					ok, err := st.holdsIn(sp, cell, j, r)
-					e.consider(&d, &o, st, r, vi, ok, err)
+					e.consider(d, &o, st, r, vi, ok, err)
 				}
 				continue
 			}
@@ -94,22 +105,28 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 		if st.tr != nil {
 			st.tr.violation(e, st, candidates)
 		}
-		st.matchHint = len(candidates) * (len(st.c.Violations) - vi)
 		for _, r := range candidates {
 			if !e.couldHold(st, r) {
 				continue // its condition requires another subject
 			}
 			if ended(done) {
-				return Decision{}, context.Cause(ctx)
+				return context.Cause(ctx)
 			}
 			ok, err := st.holds(r)
-			e.consider(&d, &o, st, r, vi, ok, err)
+			e.consider(d, &o, st, r, vi, ok, err)
 		}
+	}
+	if len(st.matches) > 0 {
+		// The decision's one allocation: its matches, at their number.
+		d.Matches = slices.Clone(st.matches)
+		st.matches = st.matches[:0]
 	}
 	best, bestRule, bestViolation := o.best, o.bestRule, o.bestViolation
 	if best >= 0 && d.Matches[best].Penalty != PenaltyNone {
-		st.setViolation(bestViolation)
-		e.conclude(&d, st, d.Matches[best], e.p.Rules[bestRule])
+		if st.V != &st.c.Violations[bestViolation] {
+			st.setViolation(bestViolation)
+		}
+		e.conclude(d, st, d.Matches[best], e.p.Rules[bestRule])
 	}
 	provisional := o.bestProvisional && d.Penalty != PenaltyNone
 	heavierAwaits := o.awaited && o.awaiting.Penalty != PenaltyNone && (best < 0 || heavier(o.awaiting, d.Matches[best]))
@@ -117,13 +134,8 @@ func (e *Engine) decide(ctx context.Context, st *evalState) (Decision, error) {
 	// decision fails closed, held for a person, never a silent none.
 	failed := len(d.Errors) > 0
 	d.PendingReview = d.PendingReview || provisional || heavierAwaits || failed // due process may have set it
-	return d, nil
+	return nil
 }
-
-// maxMatchHint bounds the room made for matches at the first one, unless
-// the case has more violations than that: many violations usually mean as
-// many matches, sized once rather than grown by copies.
-const maxMatchHint = 64
 
 // ended reports whether a context's done channel is closed; nil never is.
 func ended(done <-chan struct{}) bool {
@@ -197,13 +209,9 @@ func (e *Engine) consider(d *Decision, o *outcome, st *evalState, r *compiler.Ru
 	if g.provisional && (!o.awaited || heavier(g.withoutReview, o.awaiting)) {
 		o.awaiting, o.awaited = g.withoutReview, true
 	}
-	if d.Matches == nil {
-		// One allocation for every match the decision can still make.
-		d.Matches = make([]Match, 0, min(max(st.matchHint, 1), max(maxMatchHint, len(st.c.Violations))))
-	}
-	d.Matches = append(d.Matches, m)
-	if o.best < 0 || outranks(m, d.Matches[o.best], r.Index, o.bestRule) {
-		o.best, o.bestRule, o.bestViolation, o.bestProvisional = len(d.Matches)-1, r.Index, vi, g.provisional
+	st.matches = append(st.matches, m)
+	if o.best < 0 || outranks(m, st.matches[o.best], r.Index, o.bestRule) {
+		o.best, o.bestRule, o.bestViolation, o.bestProvisional = len(st.matches)-1, r.Index, vi, g.provisional
 	}
 }
 

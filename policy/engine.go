@@ -39,7 +39,7 @@ func (e *Engine) Categories() []Category { return slices.Clone(e.p.Categories) }
 
 // Category returns the catalogue entry named name.
 func (e *Engine) Category(name string) (Category, bool) {
-	i, ok := e.p.CatIndex[name]
+	i, ok := e.p.CategoryIndex(name)
 	if !ok {
 		return Category{}, false
 	}

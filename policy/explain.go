@@ -100,11 +100,12 @@ type Binding struct {
 // authors and reviewers.
 func (e *Engine) Explain(ctx context.Context, c Case) (Explanation, error) {
 	tr := &tracer{}
-	d, _, err := e.decideTraced(ctx, c, tr)
-	if err != nil {
+	var x Explanation
+	if _, err := e.decideTraced(ctx, &c, tr, &x.Decision); err != nil {
 		return Explanation{}, err
 	}
-	return Explanation{Decision: d, Rules: tr.rules}, nil
+	x.Rules = tr.rules
+	return x, nil
 }
 
 // tracer records the trace of one decision; the decision path calls it

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"slices"
 )
 
 // DecideGroup decides a group case: the group itself, then each member in
@@ -40,21 +41,21 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 		}
 	}
 	n := len(dst)
+	// Each decision is written in place at the end of dst, not copied there.
+	dst = slices.Grow(dst, 1+len(gc.Members))
 	st.bind(&c, 0)
-	d, err := e.decide(ctx, st)
-	if err != nil {
-		return dst, err
+	dst = append(dst, Decision{})
+	if err := e.decide(ctx, st, &dst[len(dst)-1]); err != nil {
+		return dst[:n], err
 	}
-	dst = append(dst, d)
 	for i := range gc.Members {
 		m := &gc.Members[i]
 		st.c.Target, st.c.Account, st.c.Role = TargetAccount, &m.Account, m.Role
 		st.bindSubject(rs.of(m.Account.ID))
-		d, err := e.decide(ctx, st)
-		if err != nil {
+		dst = append(dst, Decision{})
+		if err := e.decide(ctx, st, &dst[len(dst)-1]); err != nil {
 			return dst[:n], err
 		}
-		dst = append(dst, d)
 	}
 	return dst, nil
 }

@@ -138,13 +138,13 @@ func untilVerified(v *Violation, st *evalState) string {
 // appeal route: nobody is penalised without being told why and how to object.
 func (e *Engine) dueProcess(d *Decision, m Match) {
 	var missing []string
-	if strings.TrimSpace(d.Reason) == "" {
+	if blank(d.Reason) {
 		missing = append(missing, "the rule's message gave no reason")
 	}
-	if strings.TrimSpace(d.Ground.Reference) == "" {
+	if blank(d.Ground.Reference) {
 		missing = append(missing, "the rule cites no ground")
 	}
-	if strings.TrimSpace(d.Appeal.Route) == "" {
+	if blank(d.Appeal.Route) {
 		missing = append(missing, "the policy gives no appeal route")
 	}
 	if len(missing) == 0 {
@@ -158,4 +158,13 @@ func (e *Engine) dueProcess(d *Decision, m Match) {
 		n.Action = InterventionDisabled
 	}
 	d.Guards = append(d.Guards, n)
+}
+
+// blank reports whether s is empty or only white space. A text that starts
+// with a printable ASCII character is not, and is told at its first byte.
+func blank(s string) bool {
+	if s != "" && s[0] > ' ' && s[0] < 0x7f {
+		return false
+	}
+	return strings.TrimSpace(s) == ""
 }

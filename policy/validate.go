@@ -21,7 +21,7 @@ func invalid(path string, code Code, format string, args ...any) error {
 }
 
 // validate checks a case before it is decided and returns the subject's
-// role. It records the category index of each violation in the state.
+// role. It records the facts of each violation in the state.
 func (e *Engine) validate(c *Case, st *evalState) (Role, error) {
 	if err := e.validateShared(c, st); err != nil {
 		return 0, err
@@ -38,8 +38,10 @@ func (e *Engine) validateShared(c *Case, st *evalState) error {
 	if c.Now.IsZero() {
 		return invalid("now", CodeMissingField, "the time of the decision is required")
 	}
-	if err := checkTime(c.Now, func() string { return "now" }); err != nil {
-		return err
+	if !plainTime(c.Now) {
+		if err := checkTime(c.Now, func() string { return "now" }); err != nil {
+			return err
+		}
 	}
 	if err := checkGroup(&c.Group); err != nil {
 		return err
@@ -50,13 +52,13 @@ func (e *Engine) validateShared(c *Case, st *evalState) error {
 	case n > MaxViolations:
 		return invalid("violations", CodeTooMany, "%d violations, more than MaxViolations (%d)", n, MaxViolations)
 	}
-	st.cats = st.cats[:0]
+	st.viols = st.viols[:0]
 	for i := range c.Violations {
 		cat, err := e.checkViolation(c, i)
 		if err != nil {
 			return err
 		}
-		st.cats = append(st.cats, cat)
+		st.viols = append(st.viols, facts(c, &c.Violations[i], cat))
 	}
 	if dup, _, ok := firstDuplicate(len(c.Violations), func(i int) string { return c.Violations[i].ID }); ok {
 		return invalid(JoinPath(IndexPath("violations", dup), "id"), CodeDuplicateID, "%q appears twice", c.Violations[dup].ID)
@@ -66,11 +68,11 @@ func (e *Engine) validateShared(c *Case, st *evalState) error {
 
 // checkGroup checks a case's group: its ids, its admins and its history.
 func checkGroup(g *Group) error {
-	if err := checkID("group.id", g.ID); err != nil {
-		return err
+	if badID(g.ID) {
+		return checkID("group.id", g.ID)
 	}
-	if err := checkID("group.owner", g.Owner); err != nil {
-		return err
+	if badID(g.Owner) {
+		return checkID("group.owner", g.Owner)
 	}
 	if g.Members < 0 {
 		return invalid("group.members", CodeInvalidValue, "%d is negative", g.Members)
@@ -79,7 +81,7 @@ func checkGroup(g *Group) error {
 		return invalid("group.admins", CodeTooMany, "%d admins, more than MaxAdmins (%d)", n, MaxAdmins)
 	}
 	for i, a := range g.Admins {
-		if a == "" || len(a) > compiler.MaxIDLen {
+		if badID(a) {
 			return checkID(IndexPath("group.admins", i), a)
 		}
 		if a == g.Owner {
@@ -89,10 +91,12 @@ func checkGroup(g *Group) error {
 	if dup, first, ok := firstDuplicate(len(g.Admins), func(i int) string { return g.Admins[i] }); ok {
 		return invalid(IndexPath("group.admins", dup), CodeDuplicateID, "%q is group.admins[%d] already", g.Admins[dup], first)
 	}
-	if err := checkTime(g.Created, func() string { return "group.created" }); err != nil {
-		return err
+	if !plainTime(g.Created) {
+		if err := checkTime(g.Created, func() string { return "group.created" }); err != nil {
+			return err
+		}
 	}
-	return checkHistory("group.history", g.History)
+	return checkHistory(func() string { return "group.history" }, g.History)
 }
 
 // noMember is the member index of a case that is not a group case's member.
@@ -114,35 +118,42 @@ func (e *Engine) validateSubject(c *Case, member int, rs roles) (Role, error) {
 	switch c.Target {
 	case TargetAccount:
 		a := c.Account
+		// Paths are built only for a field found wrong: a group case checks
+		// every member, and a good one must cost no allocation.
+		at := func(field string) string { return subjectPath(member, field) }
 		if a == nil {
-			return 0, invalid(subjectPath(member, "account"), CodeMissingField, "required for an account target")
+			return 0, invalid(at("account"), CodeMissingField, "required for an account target")
 		}
-		if err := checkID(subjectPath(member, "account.id"), a.ID); err != nil {
+		if badID(a.ID) {
+			return 0, checkID(at("account.id"), a.ID)
+		}
+		if err := checkHistory(func() string { return at("account.history") }, a.History); err != nil {
 			return 0, err
 		}
-		if err := checkHistory(subjectPath(member, "account.history"), a.History); err != nil {
-			return 0, err
-		}
-		if err := checkHolder(subjectPath(member, "account.holder"), a.Holder); err != nil {
-			return 0, err
+		if !plainName(a.Holder) {
+			if err := checkHolder(at("account.holder"), a.Holder); err != nil {
+				return 0, err
+			}
 		}
 		if a.Type > AccountBusiness {
-			return 0, invalid(subjectPath(member, "account.type"), CodeEnum, "%d is not an account type", a.Type)
+			return 0, invalid(at("account.type"), CodeEnum, "%d is not an account type", a.Type)
 		}
-		if err := checkTime(a.Created, func() string { return subjectPath(member, "account.created") }); err != nil {
-			return 0, err
+		if !plainTime(a.Created) {
+			if err := checkTime(a.Created, func() string { return at("account.created") }); err != nil {
+				return 0, err
+			}
 		}
 		for j := range a.Holdings {
 			if k := a.Holdings[j].Kind; k > AssetWealthManagement {
-				return 0, invalid(JoinPath(IndexPath(subjectPath(member, "account.holdings"), j), "kind"), CodeEnum, "%d is not an asset kind", k)
+				return 0, invalid(JoinPath(IndexPath(at("account.holdings"), j), "kind"), CodeEnum, "%d is not an asset kind", k)
 			}
 		}
 		role := rs.of(a.ID)
 		if c.Role != 0 && c.Role != role {
 			if !c.Role.IsValid() {
-				return 0, invalid(subjectPath(member, "role"), CodeInvalidValue, "%q is not a role", c.Role.String())
+				return 0, invalid(at("role"), CodeInvalidValue, "%q is not a role", c.Role.String())
 			}
-			return 0, invalid(subjectPath(member, "role"), CodeContradiction, "account %s is %s of group %s by its owner and admins, not %s", a.ID, role, g.ID, c.Role)
+			return 0, invalid(at("role"), CodeContradiction, "account %s is %s of group %s by its owner and admins, not %s", a.ID, role, g.ID, c.Role)
 		}
 		return role, nil
 	case TargetGroup:
@@ -159,10 +170,10 @@ func (e *Engine) validateSubject(c *Case, member int, rs roles) (Role, error) {
 func (e *Engine) checkViolation(c *Case, i int) (uint8, error) {
 	v := &c.Violations[i]
 	at := func(field string) string { return JoinPath(IndexPath("violations", i), field) }
-	if v.ID == "" || len(v.ID) > compiler.MaxIDLen {
+	if badID(v.ID) {
 		return 0, checkID(at("id"), v.ID)
 	}
-	cat, ok := e.p.CatIndex[v.Category]
+	cat, ok := e.p.CategoryIndex(v.Category)
 	if !ok {
 		names := make([]string, len(e.p.Categories))
 		for j, cat := range e.p.Categories {
@@ -218,6 +229,9 @@ func (e *Engine) checkViolation(c *Case, i int) (uint8, error) {
 	return cat, nil
 }
 
+// badID reports whether an id is one checkID refuses.
+func badID(id string) bool { return id == "" || len(id) > compiler.MaxIDLen }
+
 func checkID(path, id string) error {
 	switch {
 	case id == "":
@@ -226,6 +240,24 @@ func checkID(path, id string) error {
 		return invalid(path, CodeInvalidValue, "longer than %d bytes", compiler.MaxIDLen)
 	}
 	return nil
+}
+
+// plainName reports, without a look at Unicode tables, that a holder's
+// name is one checkHolder accepts: printable ASCII within MaxIDLen, with no
+// space at either end. Any other name is for checkHolder to judge.
+func plainName(name string) bool {
+	if len(name) > compiler.MaxIDLen {
+		return false
+	}
+	if n := len(name); n > 0 && (name[0] == ' ' || name[n-1] == ' ') {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // checkHolder checks the holder of record of an account: a name as the
@@ -242,16 +274,18 @@ func checkHolder(path, name string) error {
 	return nil
 }
 
-func checkHistory(path string, h []Record) error {
+func checkHistory(path func() string, h []Record) error {
 	if n := len(h); n > MaxHistory {
-		return invalid(path, CodeTooMany, "%d records, more than MaxHistory (%d)", n, MaxHistory)
+		return invalid(path(), CodeTooMany, "%d records, more than MaxHistory (%d)", n, MaxHistory)
 	}
 	for i, r := range h {
 		if !r.Penalty.IsValid() {
-			return invalid(JoinPath(IndexPath(path, i), "penalty"), CodeInvalidValue, "not a penalty")
+			return invalid(JoinPath(IndexPath(path(), i), "penalty"), CodeInvalidValue, "not a penalty")
 		}
-		if err := checkTime(r.At, func() string { return JoinPath(IndexPath(path, i), "at") }); err != nil {
-			return err
+		if !plainTime(r.At) {
+			if err := checkTime(r.At, func() string { return JoinPath(IndexPath(path(), i), "at") }); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -140,6 +140,29 @@ func (s *Space) ClassOfIndex(i, v int) int {
 	return f.class[v]
 }
 
+// ClassOfKey is the class of field i that holds the value whose key is k:
+// the index of an enum domain's value (for a bool, 0 false and 1 true), or
+// the number an ordered field holds. It is [Space.ClassOf] without the
+// boxing, for an engine that reads its fields as numbers; false when k
+// lies outside the field's domain.
+func (s *Space) ClassOfKey(i int, k int64) (int, bool) {
+	f := s.fields[i]
+	if !f.ordered() {
+		if k < 0 || k >= int64(len(f.class)) {
+			return 0, false
+		}
+		return f.class[k], true
+	}
+	if k < f.dom.Min || k > f.dom.Max {
+		return 0, false
+	}
+	return f.class[f.cuts.piece(k)], true
+}
+
+// Ordered reports whether field i is ordered (a count or a duration):
+// its classes are intervals, not values.
+func (s *Space) Ordered(i int) bool { return s.fields[i].ordered() }
+
 // Stride is what a class of field i adds to a cell's number: a cell is
 // the sum over the fields of class × stride.
 func (s *Space) Stride(i int) int { return s.stride[i] }

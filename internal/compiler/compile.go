@@ -27,7 +27,9 @@ type Policy struct {
 	Ref        vocab.PolicyRef
 	Canonical  []byte // the canonical form, whose sha256 is Ref.Digest
 	Categories []vocab.Category
-	CatIndex   map[string]uint8
+	// CatIndex finds a category's index by name; [Policy.CategoryIndex]
+	// is the fast way to read it.
+	CatIndex map[string]uint8
 	// Vars are the variables in the order declared; VarIndex finds one by
 	// its qualified name (variables.x).
 	Vars     []Var
@@ -51,6 +53,25 @@ type Policy struct {
 	// decision, tracked or not.
 	CostLimit         uint64
 	DecisionCostLimit uint64
+}
+
+// smallCatalogue is the size up to which [Policy.CategoryIndex] scans the
+// catalogue rather than hashing the name: a few comparisons of lengths and
+// bytes cost less than a hash.
+const smallCatalogue = 16
+
+// CategoryIndex returns the index of the category named name.
+func (p *Policy) CategoryIndex(name string) (uint8, bool) {
+	if len(p.Categories) <= smallCatalogue {
+		for i := range p.Categories {
+			if p.Categories[i].Name == name {
+				return uint8(i), true
+			}
+		}
+		return 0, false
+	}
+	i, ok := p.CatIndex[name]
+	return i, ok
 }
 
 // Options are the compile options that can change a decision; every one

@@ -53,44 +53,56 @@ func (sp *Space) Penalty(cell, expr int) (ref.Val, bool) {
 // evaluated whole, the slow way, in every cell.
 func (sp *Space) Fallback(expr int) bool { return sp.fallback[expr] }
 
-// feed reads one field of a space from a scope: an enum field by the index
-// of its value (the value's byte less base), an ordered field by value.
+// feed reads one field of a space from a scope as a number: an enum field
+// by the index of its value (its key less base), a bool as 0 or 1, an
+// ordered field by value.
 type feed struct {
-	resolve func(*names.Scope) ref.Val
-	enum    bool
-	base    int
+	key  func(*names.Scope) int64
+	base int64
+	// table holds, for an enum or bool field, what each value index adds
+	// to the cell's number (its class times the field's stride); nil for
+	// an ordered field, whose class is searched among its cuts.
+	table []int
 }
 
 // Cell returns the cell of the scope's case, or false when a value lies
 // outside its field's domain (then the caller decides the slow way).
 func (sp *Space) Cell(s *names.Scope) (int, bool) {
 	cell := 0
-	for i, f := range sp.feeds {
-		v := f.resolve(s)
-		var class int
-		switch x := v.(type) {
-		case types.Bool:
-			idx := 0
-			if x {
-				idx = 1
-			}
-			class = sp.ClassOfIndex(i, idx)
-		case celx.Category:
-			class = sp.ClassOfIndex(i, int(x)-f.base)
-		case celx.Severity:
-			class = sp.ClassOfIndex(i, int(x)-f.base)
-		case celx.Role:
-			class = sp.ClassOfIndex(i, int(x)-f.base)
-		default:
-			c, err := sp.ClassOf(i, v)
-			if err != nil {
+	for i := range sp.feeds {
+		f := &sp.feeds[i]
+		k := f.key(s) - f.base
+		if f.table != nil {
+			if k < 0 || k >= int64(len(f.table)) {
 				return 0, false
 			}
-			class = c
+			cell += f.table[k]
+			continue
+		}
+		class, ok := sp.ClassOfKey(i, k)
+		if !ok {
+			return 0, false
 		}
 		cell += class * sp.Stride(i)
 	}
 	return cell, true
+}
+
+// tables fills in the cell table of each enum and bool field.
+func (sp *Space) tables() {
+	for i := range sp.feeds {
+		if sp.Ordered(i) {
+			continue
+		}
+		f := &sp.feeds[i]
+		for v := int64(0); ; v++ {
+			class, ok := sp.ClassOfKey(i, v)
+			if !ok {
+				break
+			}
+			f.table = append(f.table, class*sp.Stride(i))
+		}
+	}
 }
 
 // Residual returns the residual program of expression expr in cell.
@@ -110,7 +122,7 @@ func spaceFields(cats []vocab.Category, t vocab.Target) (casespace.FieldMap, map
 	fields := casespace.FieldMap{}
 	feeds := map[string]feed{}
 	for _, n := range names.All() {
-		f := feed{resolve: n.Resolve, enum: true}
+		f := feed{key: n.Key}
 		switch {
 		case n.Name == "violation.zero_tolerance":
 			fields[n.Name] = casespace.Derived("violation.category", func(v ref.Val) ref.Val {
@@ -129,7 +141,7 @@ func spaceFields(cats []vocab.Category, t vocab.Target) (casespace.FieldMap, map
 			for s := vocab.SeverityLow; s <= vocab.SeverityCritical; s++ {
 				vals = append(vals, celx.Severity(s))
 			}
-			fields[n.Name], f.base = casespace.Enum(vals...), int(vocab.SeverityLow)
+			fields[n.Name], f.base = casespace.Enum(vals...), int64(vocab.SeverityLow)
 		case n.Type == celx.RoleType && t == vocab.TargetGroup:
 			fields[n.Name] = casespace.Enum(celx.Role(0))
 		case n.Type == celx.RoleType:
@@ -137,13 +149,13 @@ func spaceFields(cats []vocab.Category, t vocab.Target) (casespace.FieldMap, map
 			for r := vocab.RoleOwner; r <= vocab.RoleMember; r++ {
 				vals = append(vals, celx.Role(r))
 			}
-			fields[n.Name], f.base = casespace.Enum(vals...), int(vocab.RoleOwner)
+			fields[n.Name], f.base = casespace.Enum(vals...), int64(vocab.RoleOwner)
 		case n.Type == types.BoolType:
 			fields[n.Name] = casespace.Bool()
 		case n.Type == types.IntType:
-			fields[n.Name], f.enum = casespace.Count(), false
+			fields[n.Name] = casespace.Count()
 		case n.Type == types.DurationType:
-			fields[n.Name], f.enum = casespace.Domain{Kind: casespace.KindDuration, Min: 0, Max: math.MaxInt64}, false
+			fields[n.Name] = casespace.Domain{Kind: casespace.KindDuration, Min: 0, Max: math.MaxInt64}
 		default:
 			continue
 		}
@@ -191,6 +203,7 @@ func (c *compiler) spaces(p *Policy) {
 		for _, f := range s.Fields() {
 			sp.feeds = append(sp.feeds, feeds[f.Name])
 		}
+		sp.tables()
 		if !sp.plan(c) {
 			continue
 		}

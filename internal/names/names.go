@@ -66,53 +66,88 @@ type Name struct {
 	Doc string
 	// Resolve reads its value from a scope.
 	Resolve func(*Scope) ref.Val
+	// Key reads the value of a name of a finite kind as a number, without
+	// boxing it: an enum's byte, 0 or 1 for a bool, a count, a duration's
+	// nanoseconds. It is what a case space computes a cell from; nil for
+	// the other names. It agrees with Resolve (TestKeysAgreeWithResolve).
+	Key func(*Scope) int64
+}
+
+// b2i is a bool as a key: 1 for true.
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 var table = [...]Name{
 	{"violation", celx.ViolationType, SectionViolation, "the violation itself, for `verified(violation)`",
-		func(s *Scope) ref.Val { return Violation{s} }},
+		func(s *Scope) ref.Val { return Violation{s} },
+		nil},
 	{"violation.id", types.StringType, SectionViolation, "its id",
-		func(s *Scope) ref.Val { return types.String(s.V.ID) }},
+		func(s *Scope) ref.Val { return types.String(s.V.ID) },
+		nil},
 	{"violation.category", celx.CategoryType, SectionViolation, "compare with `category.<name>`",
-		func(s *Scope) ref.Val { return celx.Category(s.Cat) }},
+		func(s *Scope) ref.Val { return celx.Category(s.Cat) },
+		func(s *Scope) int64 { return int64(s.Cat) }},
 	{"violation.severity", celx.SeverityType, SectionViolation, "ordered: compare with `severity.low` … `severity.critical`",
-		func(s *Scope) ref.Val { return celx.Severity(s.V.Severity) }},
+		func(s *Scope) ref.Val { return celx.Severity(s.V.Severity) },
+		func(s *Scope) int64 { return int64(s.V.Severity) }},
 	{"violation.verified", types.BoolType, SectionViolation, "a technical identification, and a latest manual review that confirms it",
-		func(s *Scope) ref.Val { return types.Bool(s.Verified) }},
+		func(s *Scope) ref.Val { return types.Bool(s.Verified) },
+		func(s *Scope) int64 { return b2i(s.Verified) }},
 	{"violation.automated", types.BoolType, SectionViolation, "found by a technical identification (hash match, classifier, keyword)",
-		func(s *Scope) ref.Val { return types.Bool(s.V.Automated()) }},
+		func(s *Scope) ref.Val { return types.Bool(s.V.Automated()) },
+		func(s *Scope) int64 { return b2i(s.V.Automated()) }},
 	{"violation.confidence", types.DoubleType, SectionViolation, "the highest confidence of its identifications, 0 to 1",
-		func(s *Scope) ref.Val { return types.Double(s.V.Confidence()) }},
+		func(s *Scope) ref.Val { return types.Double(s.V.Confidence()) },
+		nil},
 	{"violation.reports", types.IntType, SectionViolation, "how many reports it has",
-		func(s *Scope) ref.Val { return types.Int(len(s.V.Evidence.Reports)) }},
+		func(s *Scope) ref.Val { return types.Int(len(s.V.Evidence.Reports)) },
+		func(s *Scope) int64 { return int64(len(s.V.Evidence.Reports)) }},
 	{"violation.trusted_report", types.BoolType, SectionViolation, "reported by a trusted flagger or an authority",
-		func(s *Scope) ref.Val { return types.Bool(trustedReport(s.V)) }},
+		func(s *Scope) ref.Val { return types.Bool(trustedReport(s.V)) },
+		func(s *Scope) int64 { return b2i(trustedReport(s.V)) }},
 	{"violation.zero_tolerance", types.BoolType, SectionViolation, "its category is zero-tolerance",
-		func(s *Scope) ref.Val { return types.Bool(s.Categories[s.Cat].ZeroTolerance) }},
+		func(s *Scope) ref.Val { return types.Bool(s.Categories[s.Cat].ZeroTolerance) },
+		func(s *Scope) int64 { return b2i(s.Categories[s.Cat].ZeroTolerance) }},
 	{"subject.id", types.StringType, SectionSubject, "the account's or the group's id",
-		func(s *Scope) ref.Val { return types.String(s.SubjectID) }},
+		func(s *Scope) ref.Val { return types.String(s.SubjectID) },
+		nil},
 	{"subject.role", celx.RoleType, SectionSubject, "`role.owner`, `role.admin` or `role.member`; no role for a group",
-		func(s *Scope) ref.Val { return celx.Role(s.Role) }},
+		func(s *Scope) ref.Val { return celx.Role(s.Role) },
+		func(s *Scope) int64 { return int64(s.Role) }},
 	{"subject.is_actor", types.BoolType, SectionSubject, "the account committed the violation (never for a group)",
-		func(s *Scope) ref.Val { return types.Bool(s.IsActor) }},
+		func(s *Scope) ref.Val { return types.Bool(s.IsActor) },
+		func(s *Scope) int64 { return b2i(s.IsActor) }},
 	{"subject.real_name", types.BoolType, SectionSubject, "the account holder's real name is verified",
-		func(s *Scope) ref.Val { return types.Bool(s.RealName) }},
+		func(s *Scope) ref.Val { return types.Bool(s.RealName) },
+		func(s *Scope) int64 { return b2i(s.RealName) }},
 	{"subject.business", types.BoolType, SectionSubject, "a business account",
-		func(s *Scope) ref.Val { return types.Bool(s.Business) }},
+		func(s *Scope) ref.Val { return types.Bool(s.Business) },
+		func(s *Scope) int64 { return b2i(s.Business) }},
 	{"subject.age", types.DurationType, SectionSubject, "time since the account or group was created; zero when unknown",
-		func(s *Scope) ref.Val { return types.Duration{Duration: s.age(s.Created)} }},
+		func(s *Scope) ref.Val { return types.Duration{Duration: s.age(s.Created)} },
+		func(s *Scope) int64 { return int64(s.age(s.Created)) }},
 	{"subject.prior_penalties", types.IntType, SectionSubject, "how many records its enforcement history has",
-		func(s *Scope) ref.Val { return types.Int(len(s.History)) }},
+		func(s *Scope) ref.Val { return types.Int(len(s.History)) },
+		func(s *Scope) int64 { return int64(len(s.History)) }},
 	{"group.id", types.StringType, SectionGroup, "the group's id",
-		func(s *Scope) ref.Val { return types.String(s.Group.ID) }},
+		func(s *Scope) ref.Val { return types.String(s.Group.ID) },
+		nil},
 	{"group.members", types.IntType, SectionGroup, "how many accounts it has, owner and admins included",
-		func(s *Scope) ref.Val { return types.Int(s.Group.Members) }},
+		func(s *Scope) ref.Val { return types.Int(s.Group.Members) },
+		func(s *Scope) int64 { return int64(s.Group.Members) }},
 	{"group.admins", types.IntType, SectionGroup, "how many administrators it has",
-		func(s *Scope) ref.Val { return types.Int(len(s.Group.Admins)) }},
+		func(s *Scope) ref.Val { return types.Int(len(s.Group.Admins)) },
+		func(s *Scope) int64 { return int64(len(s.Group.Admins)) }},
 	{"group.age", types.DurationType, SectionGroup, "time since it was created; zero when unknown",
-		func(s *Scope) ref.Val { return types.Duration{Duration: s.age(s.Group.Created)} }},
+		func(s *Scope) ref.Val { return types.Duration{Duration: s.age(s.Group.Created)} },
+		func(s *Scope) int64 { return int64(s.age(s.Group.Created)) }},
 	{"now", types.TimestampType, SectionGroup, "the time of the decision, given by the caller (warden never reads the clock)",
-		func(s *Scope) ref.Val { return types.Timestamp{Time: s.Now} }},
+		func(s *Scope) ref.Val { return types.Timestamp{Time: s.Now} },
+		nil},
 }
 
 // All returns every name, in the order of the reference.

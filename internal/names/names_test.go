@@ -1,6 +1,7 @@
 package names
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -118,4 +119,56 @@ func TestAgeIsZeroWhenUnknownOrFuture(t *testing.T) {
 	assert.Equal(t, types.Duration{}, got)
 	got, _ = s.Resolve("group.age")
 	assert.Equal(t, types.Duration{}, got)
+}
+
+// TestKeysAgreeWithResolve checks, on scopes generated from a seed, that
+// every name with a Key reads through it the number its Resolve boxes, and
+// that exactly the names of a finite kind have one: a case space computes
+// cells from keys, the slow path from values, and the two must agree.
+func TestKeysAgreeWithResolve(t *testing.T) {
+	finite := map[*types.Type]bool{
+		celx.CategoryType: true, celx.SeverityType: true, celx.RoleType: true,
+		types.BoolType: true, types.IntType: true, types.DurationType: true,
+	}
+	rng := rand.New(rand.NewPCG(13, 1))
+	for range 500 {
+		s := scope()
+		s.Cat = uint8(rng.IntN(len(s.Categories)))
+		s.V.Severity = vocab.Severity(1 + rng.IntN(4))
+		s.Role = vocab.Role(rng.IntN(4))
+		s.Verified, s.IsActor, s.RealName, s.Business = rng.IntN(2) == 0, rng.IntN(2) == 0, rng.IntN(2) == 0, rng.IntN(2) == 0
+		s.V.Evidence.Reports = make([]vocab.Report, rng.IntN(5))
+		for i := range s.V.Evidence.Reports {
+			s.V.Evidence.Reports[i].Source = vocab.Source(1 + rng.IntN(3))
+		}
+		s.V.Evidence.Identifications = s.V.Evidence.Identifications[:rng.IntN(3)]
+		s.History = make([]vocab.Record, rng.IntN(4))
+		s.Group.Members, s.Group.Admins = rng.IntN(1000), make([]string, rng.IntN(3))
+		s.Created = s.Now.Add(time.Duration(rng.IntN(1000)-100) * time.Hour)
+		s.Group.Created = s.Now.Add(-time.Duration(rng.IntN(1000)) * time.Minute)
+		for _, n := range All() {
+			require.Equal(t, finite[n.Type], n.Key != nil, "%s: a key exactly for the finite kinds", n.Name)
+			if n.Key == nil {
+				continue
+			}
+			var want int64
+			switch v := n.Resolve(s).(type) {
+			case types.Bool:
+				want = b2i(bool(v))
+			case types.Int:
+				want = int64(v)
+			case types.Duration:
+				want = int64(v.Duration)
+			case celx.Category:
+				want = int64(v)
+			case celx.Severity:
+				want = int64(v)
+			case celx.Role:
+				want = int64(v)
+			default:
+				t.Fatalf("%s: resolves to %T, which has no key", n.Name, v)
+			}
+			require.Equal(t, want, n.Key(s), n.Name)
+		}
+	}
 }
