@@ -1,0 +1,98 @@
+package enforcement_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"hash"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/examples/synth"
+	"github.com/groupwarden/warden/policy"
+)
+
+// digestOf writes v as JSON, one value a line, into h.
+func digestOf(t *testing.T, h hash.Hash, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	h.Write(append(b, '\n'))
+}
+
+func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+
+// pinnedCases are the synthetic cases whose plans, measures and report
+// TestOutputIsPinned pins: the campaign of the cleanup example and the
+// platform campaign, whose accounts are shared between groups.
+func pinnedCases() (campaign, platform []enforcement.GroupCase) {
+	cfg := synth.Default
+	cfg.Groups = 400
+	p := synth.Platform()
+	p.Groups, p.Pool = 600, 60
+	return slices.Collect(synth.Cases(cfg)), slices.Collect(synth.Cases(p))
+}
+
+// TestOutputIsPinned pins, byte for byte, what the planner delivers for
+// synthetic campaigns: whole plans (ids, action keys, notices and their
+// texts), the group parts and account plans of a run, the measures a shard
+// hands on and the report. The digests are those of the release that
+// introduced the test; a change in them is a change of behaviour (new plan
+// ids, new keys, other words), never a matter of speed.
+func TestOutputIsPinned(t *testing.T) {
+	planner := enforcement.NewPlanner(policy.Default())
+	campaign, platform := pinnedCases()
+	ctx := context.Background()
+
+	first, err := planner.Plan(ctx, campaign[0])
+	require.NoError(t, err)
+	assert.Equal(t, "plan-cab99ba7ec54c937f878be1a", first.ID)
+
+	plans := sha256.New()
+	for _, gc := range append(slices.Clone(campaign), platform...) {
+		p, err := planner.Plan(ctx, gc)
+		require.NoError(t, err)
+		digestOf(t, plans, p)
+		gp, ms := enforcement.SplitPlan(p)
+		digestOf(t, plans, gp)
+		digestOf(t, plans, ms)
+	}
+	assert.Equal(t, "1fd316902340c628b579e70165619b999e9ef4cd9e68fe136b1cde9f4d07e506", hexSum(plans), "whole plans and their split")
+
+	for _, run := range []struct {
+		name   string
+		cases  []enforcement.GroupCase
+		digest string
+	}{
+		{"campaign", campaign, "866287ef4dc05a6db49abb3df4fe8a4d78736260191729c31e927c9702184a19 d4b8ef2d29eb1994fa54d229f44da864d58c17f34a521be7415825ed437577ac"},
+		{"platform", platform, "3b77eaefb219375921070a6aa6478524c4ec2760647a793f9d2e3b95b4b8b67c 0a52c1621f7b5d819537b6f5adb0a95fa611183378a735074d6a2253b5f1f4ed"},
+	} {
+		t.Run(run.name, func(t *testing.T) {
+			out := sha256.New()
+			r, err := planner.Run(ctx, campaign2017, slices.Values(run.cases), enforcement.WithWorkers(3),
+				enforcement.WithPlans(func(p *enforcement.Plan) error { digestOf(t, out, p); return nil }),
+				enforcement.WithAccountPlans(func(a *enforcement.AccountPlan) error { digestOf(t, out, a); return nil }))
+			require.NoError(t, err)
+			digestOf(t, out, r)
+			var sb []byte
+			require.NoError(t, r.WriteText(writerFunc(func(b []byte) { sb = append(sb, b...) })))
+			out.Write(sb)
+
+			measures := sha256.New()
+			rm, err := planner.Run(ctx, campaign2017, slices.Values(run.cases),
+				enforcement.WithMeasures(func(m enforcement.AccountMeasure) error { digestOf(t, measures, m); return nil }))
+			require.NoError(t, err)
+			digestOf(t, measures, rm)
+			assert.Equal(t, run.digest, hexSum(out)+" "+hexSum(measures))
+		})
+	}
+}
+
+type writerFunc func([]byte)
+
+func (w writerFunc) Write(b []byte) (int, error) { w(b); return len(b), nil }
