@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"sync"
+
 	"github.com/groupwarden/warden/internal/compiler"
 	"github.com/groupwarden/warden/internal/lang"
 )
@@ -49,7 +51,8 @@ const (
 
 // firstDuplicate returns the index of the first of n keys that equals an
 // earlier one, and the index of that earlier one. It is linear in n: a map
-// beyond a few keys.
+// beyond a few keys, taken from a pool so that a group case of many members
+// does not make one for every decision of a campaign.
 func firstDuplicate(n int, key func(int) string) (dup, first int, ok bool) {
 	if n <= 16 {
 		for i := range n {
@@ -61,7 +64,15 @@ func firstDuplicate(n int, key func(int) string) (dup, first int, ok bool) {
 		}
 		return 0, 0, false
 	}
-	seen := make(map[string]int, n)
+	seen := seenPool.Get().(map[string]int)
+	defer func() {
+		// A map of many keys keeps its room when cleared: only modest
+		// ones go back to the pool.
+		if n <= maxPooledSeen {
+			clear(seen)
+			seenPool.Put(seen)
+		}
+	}()
 	for i := range n {
 		k := key(i)
 		if j, ok := seen[k]; ok {
@@ -71,6 +82,12 @@ func firstDuplicate(n int, key func(int) string) (dup, first int, ok bool) {
 	}
 	return 0, 0, false
 }
+
+// seenPool holds the maps of firstDuplicate; maxPooledSeen is the most
+// keys a map that goes back to it has held.
+var seenPool = sync.Pool{New: func() any { return make(map[string]int) }}
+
+const maxPooledSeen = 4096
 
 // roles finds the role of an account in a group in constant time: the
 // owner, an admin, or a member.
