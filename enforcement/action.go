@@ -32,27 +32,40 @@ type Action struct {
 	Undo *Action `json:"undo,omitempty"`
 }
 
-// builder assembles the actions of a plan in their order.
+// builder assembles the actions of a plan in their order. It lives in a
+// [work] and is set up again for every plan.
 type builder struct {
 	plan    *Plan
 	engine  *policy.Engine
 	planner *Planner
-	gc      GroupCase
-	// members indexes the case's members by account id, and firstAct and
-	// nextAct chain the violations of each actor, so that every lookup is
-	// constant time and the plan is built in time linear in the case.
-	members  map[string]int
+	gc      *GroupCase
+	w       *work
+	// firstAct and nextAct chain the violations of each actor, so that
+	// every lookup is constant time and the plan is built in time linear
+	// in the case.
 	firstAct map[string]int
 	nextAct  []int
+	// undo is room for the plan's undo actions, one allocation per plan.
+	undo []Action
+	// split builds the group part of the plan only (see [SplitPlan]): the
+	// actions the account plans carry are counted, for the numbers in the
+	// keys of the others, but not built. next counts the actions of the
+	// whole plan so far.
+	split bool
+	next  int
 }
 
-func newBuilder(p *Planner, gc GroupCase, plan *Plan) *builder {
-	b := &builder{plan: plan, engine: p.engine, planner: p, gc: gc,
-		members: make(map[string]int, len(gc.Members)), firstAct: make(map[string]int, len(gc.Violations)),
-		nextAct: make([]int, len(gc.Violations))}
-	for i, m := range gc.Members {
-		b.members[m.Account.ID] = i
+// builder sets up the builder of w for one plan.
+func (w *work) builder(p *Planner, gc *GroupCase, plan *Plan) *builder {
+	b := &w.b
+	*b = builder{plan: plan, engine: p.engine, planner: p, gc: gc, w: w, split: w.split,
+		firstAct: b.firstAct, nextAct: slices.Grow(b.nextAct[:0], len(gc.Violations))[:len(gc.Violations)]}
+	if b.firstAct == nil || len(b.firstAct) > maxPooledKeys {
+		b.firstAct = make(map[string]int, len(gc.Violations))
+	} else {
+		clear(b.firstAct)
 	}
+	w.decided, w.at, w.late = w.decided[:0], w.at[:0], lateAction{}
 	for i := len(gc.Violations) - 1; i >= 0; i-- {
 		b.nextAct[i] = -1
 		if actor := gc.Violations[i].Actor; actor != "" {
@@ -79,34 +92,67 @@ func (b *builder) acts(account string) func(yield func(int) bool) {
 	}
 }
 
-func (b *builder) add(a Action) { b.plan.Actions = append(b.plan.Actions, a) }
+// add appends an action to the plan.
+func (b *builder) add(a Action) {
+	b.plan.Actions = append(b.plan.Actions, a)
+	if b.split {
+		b.w.at = append(b.w.at, b.next)
+	}
+	b.next++
+}
+
+// skip counts an action of the whole plan that its group part leaves to
+// the account plans, remembering the first that would end too late.
+func (b *builder) skip(kind ActionKind, until time.Time) {
+	if !b.w.late.set && until.After(MaxTime) {
+		b.w.late = lateAction{set: true, at: b.next, kind: kind}
+	}
+	b.next++
+}
 
 // isCSAM reports whether the category is child sexual abuse material, by
 // its DSA keyword.
-func (b *builder) isCSAM(category string) bool {
-	c, ok := b.engine.Category(category)
-	return ok && (slices.Contains(c.DSAKeywords, "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL") ||
-		slices.Contains(c.DSAKeywords, "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL_DEEPFAKE"))
+func (b *builder) isCSAM(category string) bool { return b.planner.csam[category] }
+
+// csamCategories returns the categories of the engine's policy that are
+// child sexual abuse material, by their DSA keyword.
+func csamCategories(e *policy.Engine) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range e.Categories() {
+		if slices.Contains(c.DSAKeywords, "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL") ||
+			slices.Contains(c.DSAKeywords, "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL_DEEPFAKE") {
+			out[c.Name] = true
+		}
+	}
+	return out
 }
 
 // evidence preserves the evidence of every violation behind a penalty, and
 // reports each verified CSAM violation, keeping its evidence a year at least.
 func (b *builder) evidence() {
-	behind := make(map[string]bool, len(b.plan.Decisions)+len(b.plan.Held)+1)
+	behind := b.w.behind
+	if behind == nil || len(behind) > maxPooledKeys {
+		behind = make(map[string]bool, len(b.plan.Decisions)+len(b.plan.Held)+1)
+		b.w.behind = behind
+	} else {
+		clear(behind)
+	}
 	if b.plan.GroupDecision.Penalty != policy.PenaltyNone {
 		behind[b.plan.GroupDecision.Violation] = true
 	}
-	for _, d := range b.plan.Decisions {
-		behind[d.Violation] = true
+	for i := range b.plan.Decisions {
+		behind[b.plan.Decisions[i].Violation] = true
 	}
-	for _, d := range b.plan.Held {
+	for i := range b.plan.Held {
+		d := &b.plan.Held[i]
 		behind[d.Violation] = true // held for a person, and kept for them
 		for _, e := range d.Errors {
 			behind[e.Violation] = true // what the failed rule was deciding
 		}
 	}
-	var reports []Action
-	for _, v := range b.gc.Violations {
+	reports := b.w.reports[:0]
+	for i := range b.gc.Violations {
+		v := &b.gc.Violations[i]
 		csam := b.isCSAM(v.Category) && v.VerifiedAt(b.gc.Now)
 		if !behind[v.ID] && !csam {
 			continue
@@ -124,29 +170,74 @@ func (b *builder) evidence() {
 	for _, r := range reports {
 		b.add(r)
 	}
+	b.w.reports = reports
+}
+
+// undos makes room, in one allocation, for the undo actions of the plan:
+// a release per freeze, a reversal per account measure and one for the
+// group's measure.
+func (b *builder) undos() {
+	if b.split {
+		if b.plan.GroupDecision.Penalty != policy.PenaltyNone && !held(&b.plan.GroupDecision) {
+			b.undo = make([]Action, 0, 1)
+		}
+		return
+	}
+	n := len(b.plan.Decisions) + 1
+	for k, d := range b.plan.Decisions {
+		if d.Penalty == policy.PenaltyBan && len(b.gc.Members[b.w.decided[k]].Account.Holdings) > 0 {
+			n++
+		}
+	}
+	if len(b.plan.Decisions) == 0 && (b.plan.GroupDecision.Penalty == policy.PenaltyNone || held(&b.plan.GroupDecision)) {
+		return
+	}
+	b.undo = make([]Action, 0, n)
+}
+
+// undoAction keeps an undo action in the plan's room for them.
+func (b *builder) undoAction(a Action) *Action {
+	b.undo = append(b.undo, a)
+	return &b.undo[len(b.undo)-1]
 }
 
 // freezes holds the funds of every banned account: frozen, never forfeited.
 func (b *builder) freezes() {
-	for _, d := range b.plan.Decisions {
+	var room []policy.Holding
+	for k := range b.plan.Decisions {
+		d := &b.plan.Decisions[k]
 		if d.Penalty != policy.PenaltyBan {
 			continue
 		}
-		acct := b.member(d.Subject)
+		acct := &b.gc.Members[b.w.decided[k]].Account
 		if len(acct.Holdings) == 0 {
 			continue
 		}
-		h := slices.Clone(acct.Holdings)
+		if b.split {
+			b.skip(FreezeFunds, time.Time{})
+			continue
+		}
+		if room == nil {
+			room = make([]policy.Holding, 0, b.bannedHoldings(k))
+		}
+		start := len(room)
+		room = append(room, acct.Holdings...)
+		h := room[start:len(room):len(room)]
 		b.add(Action{Kind: FreezeFunds, Subject: d.Subject, Violation: d.Violation, Holdings: h,
-			Undo: &Action{Kind: ReleaseFunds, Subject: d.Subject, Holdings: h}})
+			Undo: b.undoAction(Action{Kind: ReleaseFunds, Subject: d.Subject, Holdings: h})})
 	}
 }
 
-func (b *builder) member(id string) policy.Account {
-	if i, ok := b.members[id]; ok {
-		return b.gc.Members[i].Account
+// bannedHoldings counts the holdings of the banned accounts from the k-th
+// decision on.
+func (b *builder) bannedHoldings(k int) int {
+	n := 0
+	for ; k < len(b.plan.Decisions); k++ {
+		if b.plan.Decisions[k].Penalty == policy.PenaltyBan {
+			n += len(b.gc.Members[b.w.decided[k]].Account.Holdings)
+		}
 	}
-	return policy.Account{ID: id}
+	return n
 }
 
 var accountKinds = map[policy.Penalty]ActionKind{
@@ -167,20 +258,25 @@ func AccountActionKind(p policy.Penalty) (ActionKind, bool) {
 }
 
 func (b *builder) accountActions() {
-	for _, d := range b.plan.Decisions {
+	for i := range b.plan.Decisions {
+		d := &b.plan.Decisions[i]
+		if b.split {
+			b.skip(accountKinds[d.Penalty], d.Until())
+			continue
+		}
 		undo := ReinstateAccount
 		if d.Penalty == policy.PenaltyWarn {
 			undo = WithdrawWarning
 		}
 		b.add(Action{Kind: accountKinds[d.Penalty], Subject: d.Subject, Violation: d.Violation, Until: d.Until(),
-			Undo: &Action{Kind: undo, Subject: d.Subject}})
+			Undo: b.undoAction(Action{Kind: undo, Subject: d.Subject})})
 	}
 }
 
 func (b *builder) groupAction() {
-	gd := b.plan.GroupDecision
-	if held(&gd) {
-		b.plan.Held = append(b.plan.Held, gd)
+	gd := &b.plan.GroupDecision
+	if held(gd) {
+		b.plan.Held = append(b.plan.Held, *gd)
 		return
 	}
 	if gd.Penalty == policy.PenaltyNone {
@@ -191,5 +287,5 @@ func (b *builder) groupAction() {
 		undo = WithdrawWarning
 	}
 	b.add(Action{Kind: groupKinds[gd.Penalty], Subject: gd.Subject, Violation: gd.Violation, Until: gd.Until(),
-		Undo: &Action{Kind: undo, Subject: gd.Subject}})
+		Undo: b.undoAction(Action{Kind: undo, Subject: gd.Subject})})
 }

@@ -63,8 +63,9 @@ func BenchmarkBuildBanned(b *testing.B) {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			b.ReportAllocs()
 			var plan Plan
+			var w work
 			for b.Loop() {
-				planner.build(gc, gd, decisions, &plan)
+				planner.build(gc, gd, decisions, &plan, &w)
 			}
 		})
 	}

@@ -172,18 +172,13 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 		wg.Wait()
 	}()
 
-	type result struct {
-		plan *Plan
-		err  error
-	}
-	type job struct {
-		gc  GroupCase
-		pos int // the case's place in the stream, from 1
-		out chan result
-	}
 	window := 4 * o.workers
-	jobs := make(chan job, window)
-	order := make(chan job, window)
+	jobs := make(chan *slot, window)
+	order := make(chan *slot, window)
+	// Slots, with the plans in them, are recycled once reported, so a
+	// campaign allocates little beyond what its plans keep. There are never
+	// more in flight than the two channels and the workers hold.
+	free := make(chan *slot, 2*window+o.workers+1)
 	wg.Go(func() {
 		defer close(jobs)
 		defer close(order)
@@ -195,40 +190,51 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 			if pos++; pos <= start || ShardOf(gc.Group.ID, o.shards) != o.shard {
 				continue
 			}
-			j := job{gc: gc, pos: pos, out: make(chan result, 1)}
+			var s *slot
 			select {
-			case order <- j:
+			case s = <-free:
+			default:
+				s = &slot{done: make(chan struct{}, 1)}
+			}
+			s.gc, s.pos = gc, pos
+			select {
+			case order <- s:
 			case <-ctx.Done():
 				return
 			}
-			jobs <- j // the workers drain jobs until it closes
+			jobs <- s // the workers drain jobs until it closes
 		}
 	})
-	// Plans are recycled once reported, so a campaign allocates little
-	// beyond what its decisions need.
-	var plans sync.Pool
 	for range o.workers {
 		wg.Go(func() {
-			for j := range jobs {
-				if !c.InWindow(j.gc.Now) {
-					j.out <- result{}
-					continue
+			w := workPool.Get().(*work)
+			w.split = true // the group parts are built apart from the measures
+			defer w.release()
+			for s := range jobs {
+				switch {
+				case !c.InWindow(s.gc.Now):
+					s.skipped = true
+				default:
+					if s.err = p.planInto(ctx, s.gc, &s.plan, w); s.err == nil {
+						// The measures are taken here, beside the plan's
+						// indexes, which keeps the delivery of the plans short.
+						s.measures = appendMeasures(&s.plan, s.measures[:0], w)
+						s.plan.Decisions = s.plan.Decisions[:0]
+					}
 				}
-				plan, _ := plans.Get().(*Plan)
-				if plan == nil {
-					plan = &Plan{}
-				}
-				if err := p.planInto(ctx, j.gc, plan); err != nil {
-					j.out <- result{err: err}
-					continue
-				}
-				j.out <- result{plan: plan}
+				s.done <- struct{}{}
 			}
 		})
 	}
 
 	delivered, pos := 0, start
-	var measures []AccountMeasure
+	recycle := func(s *slot) {
+		s.recycle()
+		select {
+		case free <- s:
+		default:
+		}
+	}
 	checkpoint := func() error {
 		if o.checkpoint == nil {
 			return nil
@@ -252,42 +258,42 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	stopped := func() error {
 		return fmt.Errorf("campaign %s: stopped after %d cases delivered: %w", c.Name, delivered, context.Cause(parent))
 	}
-	for j := range order {
-		res := <-j.out
+	for s := range order {
+		<-s.done
 		switch {
 		case parent.Err() != nil:
 			return stop(stopped())
-		case res.err != nil:
-			return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, j.pos, j.gc.Group.ID, res.err))
-		case res.plan == nil:
+		case s.err != nil:
+			return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, s.pos, s.gc.Group.ID, s.err))
+		case s.skipped:
 			r.Skipped++
-			pos = j.pos
+			pos = s.pos
+			recycle(s)
 			continue
 		}
 		// The plan counts once it is delivered whole: a case stopped half-way
 		// is planned again on resume, and its measures, kept once by plan and
 		// account, are not counted twice.
-		measures = splitInPlace(res.plan, measures[:0])
-		gp := res.plan
+		gp := &s.plan
 		if err := r.checkFreezes(gp); err != nil {
-			return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, j.pos, j.gc.Group.ID, err))
+			return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, s.pos, s.gc.Group.ID, err))
 		}
 		if o.each != nil {
 			if err := o.each(gp); err != nil {
-				return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, j.pos, j.gc.Group.ID, err))
+				return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, s.pos, s.gc.Group.ID, err))
 			}
 		}
-		for _, m := range measures {
+		for _, m := range s.measures {
 			if o.measures == nil {
 				_ = rec.Add(m)
 			} else if err := o.measures(m); err != nil {
-				return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, j.pos, j.gc.Group.ID, err))
+				return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, s.pos, s.gc.Group.ID, err))
 			}
 		}
 		r.addPlan(gp)
-		plans.Put(res.plan)
 		delivered++
-		pos = j.pos
+		pos = s.pos
+		recycle(s)
 		if o.checkpoint != nil && delivered%o.every == 0 {
 			if err := checkpoint(); err != nil {
 				return stop(fmt.Errorf("campaign %s: saving the checkpoint: %w", c.Name, err))
@@ -308,4 +314,27 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	}
 	r.refresh()
 	return r, nil
+}
+
+// slot carries one case of a campaign from the stream to a worker and its
+// plan and measures from the worker to the delivery, in the order of the
+// cases.
+type slot struct {
+	gc  GroupCase
+	pos int // the case's place in the stream, from 1
+	// skipped is set for a case outside the window, err for one that
+	// could not be planned.
+	skipped  bool
+	err      error
+	plan     Plan
+	measures []AccountMeasure
+	done     chan struct{}
+}
+
+// recycle drops what the slot holds of its case, keeping its storage.
+func (s *slot) recycle() *slot {
+	s.gc, s.pos, s.skipped, s.err = GroupCase{}, 0, false, nil
+	clear(s.measures)
+	s.measures = s.measures[:0]
+	return s
 }

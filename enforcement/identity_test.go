@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -262,4 +265,45 @@ func moveCase(gc enforcement.GroupCase, d time.Duration, years int) enforcement.
 	}
 	gc.Members = ms
 	return gc
+}
+
+// A campaign builds only the group part of each plan, and leaves the
+// account actions to the account plans; a case whose account measure would
+// end after year 9999 is still refused, with the same error as Plan gives
+// for it (the action numbered as in the whole plan), and so is every case
+// that Plan refuses for a time.
+func TestCampaignRefusesWhatPlanRefuses(t *testing.T) {
+	src, err := os.ReadFile("../policy/default.yaml")
+	require.NoError(t, err)
+	// Measures of a century, so that one can end after year 9999 while the
+	// evidence before it, kept a year, does not.
+	long := regexp.MustCompile(`duration: \d+[dh]`).ReplaceAll(src, []byte("duration: 36500d"))
+	engine, err := policy.Compile("long.yaml", long)
+	require.NoError(t, err)
+	cfg := synth.Default
+	cfg.Groups = 300
+	timed, checked := 0, 0
+	for _, e := range []*policy.Engine{engine, policy.Default()} {
+		planner := enforcement.NewPlanner(e)
+		for gc := range synth.Cases(cfg) {
+			for _, years := range []int{9990 - gc.Now.Year(), 9999 - gc.Now.Year()} {
+				moved := moveCase(gc, 0, years)
+				_, planErr := planner.Plan(context.Background(), moved)
+				_, runErr := planner.Run(context.Background(), enforcement.Campaign{Name: "c"}, slices.Values([]enforcement.GroupCase{moved}))
+				if planErr == nil {
+					assert.NoError(t, runErr)
+					continue
+				}
+				checked++
+				if strings.Contains(planErr.Error(), "-account)") {
+					timed++
+				}
+				require.Error(t, runErr, "%s: Plan refuses it: %v", gc.Group.ID, planErr)
+				assert.ErrorIs(t, runErr, enforcement.ErrInvalidGroupCase)
+				assert.True(t, strings.HasSuffix(runErr.Error(), ": "+planErr.Error()), "Run: %v\nPlan: %v", runErr, planErr)
+			}
+		}
+	}
+	assert.Positive(t, timed, "some cases are refused for an account measure")
+	assert.Positive(t, checked-timed, "some cases are refused for their evidence")
 }

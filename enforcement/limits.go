@@ -2,7 +2,6 @@ package enforcement
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/groupwarden/warden/policy"
 )
@@ -62,43 +61,25 @@ func problem(path string, code policy.Code, format string, args ...any) error {
 	return fmt.Errorf("%w: %w", ErrInvalidGroupCase, p)
 }
 
-// checkLimits checks the holdings and amounts of a case, in time linear in
-// it; the engine checks the rest before deciding. Sums of holdings are
-// checked per case, in each currency.
-func checkLimits(gc *GroupCase) error {
-	var caseSums map[string]int64
-	for i := range gc.Members {
-		a := &gc.Members[i].Account
-		at := func() string { return policy.JoinPath(policy.IndexPath("members", i), "account") }
-		if n := len(a.Holdings); n > MaxHoldings {
-			return problem(policy.JoinPath(at(), "holdings"), CodeLimit, "%d holdings, more than MaxHoldings (%d)", n, MaxHoldings)
+// checkEnds refuses a plan whose measures or obligations would end after
+// MaxTime, which JSON cannot write. For a group part built alone, the
+// actions are counted by their place in the whole plan, those left to the
+// account plans included.
+func checkEnds(p *Plan, w *work) error {
+	for i := range p.Actions {
+		at := i
+		if w.split {
+			at = w.at[i]
 		}
-		for j, h := range a.Holdings {
-			hp := func(field string) string {
-				return policy.JoinPath(policy.IndexPath(policy.JoinPath(at(), "holdings"), j), field)
-			}
-			if caseSums == nil {
-				caseSums = map[string]int64{}
-			}
-			switch {
-			case h.Amount < 0 || h.Amount > MaxAmount:
-				return problem(hp("amount"), CodeAmount, "%d is outside 0 … MaxAmount (%d)", h.Amount, MaxAmount)
-			case caseSums[h.Currency] > math.MaxInt64-h.Amount:
-				return problem(hp("amount"), CodeAmount, "the case's holdings in %s add up to more than an int64 holds", h.Currency)
-			}
-			caseSums[h.Currency] += h.Amount
+		if w.late.set && w.late.at < at {
+			break
+		}
+		if p.Actions[i].Until.After(MaxTime) {
+			return problem("now", CodeTimeRange, "action %d (%s) would end after year 9999", at+1, p.Actions[i].Kind)
 		}
 	}
-	return nil
-}
-
-// checkEnds refuses a plan whose measures or obligations would end after
-// MaxTime, which JSON cannot write.
-func checkEnds(p *Plan) error {
-	for i := range p.Actions {
-		if p.Actions[i].Until.After(MaxTime) {
-			return problem("now", CodeTimeRange, "action %d (%s) would end after year 9999", i+1, p.Actions[i].Kind)
-		}
+	if w.late.set {
+		return problem("now", CodeTimeRange, "action %d (%s) would end after year 9999", w.late.at+1, w.late.kind)
 	}
 	for i := range p.Obligations {
 		if p.Obligations[i].Until.After(MaxTime) {

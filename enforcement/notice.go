@@ -52,30 +52,50 @@ func (n Notice) MarshalJSON() ([]byte, error) {
 
 // notices writes one notice per member, in the plan's order of members,
 // and a notify action for each; a member gets none when nothing was done to
-// the group or to them and nothing of theirs waits for review.
+// the group or to them and nothing of theirs waits for review. The lists
+// of the notices (acts, reasons) share a few allocations per plan.
 func (b *builder) notices(decisions []policy.Decision) {
-	gd := b.plan.GroupDecision
+	gd := &b.plan.GroupDecision
 	groupPenalty := gd.Penalty
-	if held(&gd) {
+	if held(gd) {
 		groupPenalty = policy.PenaltyNone
 	}
+	w := b.w
+	w.noticed = w.noticed[:0]
+	var lists noticeLists
 	for i := range b.gc.Members {
 		m, d := &b.gc.Members[i], &decisions[i]
+		first, hasActs := b.firstAct[m.Account.ID]
+		penalised := d.Penalty != policy.PenaltyNone && !held(d)
+		if penalised && b.split {
+			// The account plan carries the notice of a measure.
+			b.skip(Notify, time.Time{})
+			continue
+		}
+		if groupPenalty == policy.PenaltyNone && !penalised && !hasActs && !d.PendingReview {
+			// Nothing was done to the group or to the account, and nothing
+			// waits: a notice would tell of a measure that was not taken.
+			continue
+		}
 		b.plan.Notices = append(b.plan.Notices, Notice{To: m.Account.ID, Role: m.Role, Group: b.gc.Group.ID, GroupPenalty: groupPenalty, PendingReview: d.PendingReview})
 		n := &b.plan.Notices[len(b.plan.Notices)-1]
 		if groupPenalty != policy.PenaltyNone {
 			n.GroupDuration = gd.Duration
 		}
-		for vi := range b.acts(m.Account.ID) {
-			v := &b.gc.Violations[vi]
-			// A violation a reviewer rejected is nobody's act; one not yet
-			// reviewed is told as such.
-			switch r := v.LatestReviewAt(b.gc.Now); {
-			case v.Automated() && r != nil && r.Verdict == policy.VerdictConfirmed: // verified as of now
-				n.Acts = append(n.Acts, fmt.Sprintf("%s (%s)", v.ID, v.Category))
-			case r == nil || r.Verdict != policy.VerdictRejected:
-				n.UnderReview = append(n.UnderReview, fmt.Sprintf("%s (%s)", v.ID, v.Category))
+		if hasActs {
+			lists.room(b.gc, len(b.plan.Decisions))
+			for vi := first; vi >= 0; vi = b.nextAct[vi] {
+				v := &b.gc.Violations[vi]
+				// A violation a reviewer rejected is nobody's act; one not yet
+				// reviewed is told as such.
+				switch r := v.LatestReviewAt(b.gc.Now); {
+				case v.Automated() && r != nil && r.Verdict == policy.VerdictConfirmed: // verified as of now
+					lists.acts = append(lists.acts, lists.text(v))
+				case r == nil || r.Verdict != policy.VerdictRejected:
+					lists.under = append(lists.under, lists.text(v))
+				}
 			}
+			n.Acts, n.UnderReview = lists.take()
 		}
 		switch {
 		case m.Role.Leads():
@@ -88,9 +108,10 @@ func (b *builder) notices(decisions []policy.Decision) {
 		default:
 			n.Audience = AudienceMembers
 		}
-		if d.Penalty != policy.PenaltyNone && !held(d) {
+		if penalised {
 			n.Penalty, n.Duration, n.Until = d.Penalty, d.Duration, d.Until()
-			n.Reasons = []string{d.Reason, fmt.Sprintf("Ground (%s): %s.", d.Ground.Kind, strings.TrimSuffix(d.Ground.Reference, "."))}
+			lists.room(b.gc, len(b.plan.Decisions))
+			n.Reasons = lists.reasons(d.Reason, w.groundText(d.Ground))
 			n.Appeal = d.Appeal
 			if d.Penalty == policy.PenaltyBan {
 				n.Funds = b.planner.fundsLines(m.Account)
@@ -102,8 +123,73 @@ func (b *builder) notices(decisions []policy.Decision) {
 			b.plan.Notices = b.plan.Notices[:len(b.plan.Notices)-1]
 			continue
 		}
+		w.noticed = append(w.noticed, i)
 		b.add(Action{Kind: Notify, Subject: m.Account.ID, Notice: len(b.plan.Notices) - 1})
 	}
+}
+
+// noticeLists holds the lists of a plan's notices: the texts of the acts
+// in one string, and the acts, the acts under review and the reasons in
+// one slice, each notice's lists a part of it. Each violation is the act
+// of one account at most, and each account with a measure has two
+// reasons, so the room made is never outgrown.
+type noticeLists struct {
+	buf                strings.Builder
+	acts, under, why   []string
+	from, fromU, fromW int
+}
+
+// room makes the room, once per plan.
+func (l *noticeLists) room(gc *GroupCase, measures int) {
+	if l.acts != nil {
+		return
+	}
+	size, n := 0, 0
+	for i := range gc.Violations {
+		if v := &gc.Violations[i]; v.Actor != "" {
+			size += len(v.ID) + len(" ()") + len(v.Category)
+			n++
+		}
+	}
+	l.buf.Grow(size)
+	all := make([]string, 2*n+2*measures)
+	l.acts, l.under, l.why = all[:0:n], all[n:n:2*n], all[2*n:2*n]
+}
+
+// reasons returns the reasons of one notice.
+func (l *noticeLists) reasons(reason, ground string) []string {
+	l.why = append(l.why, reason, ground)
+	why := l.why[l.fromW:len(l.why):len(l.why)]
+	l.fromW = len(l.why)
+	return why
+}
+
+// text writes "id (category)": what is written stays as it is, so each
+// text is a part of the string built so far.
+func (l *noticeLists) text(v *policy.Violation) string {
+	start := l.buf.Len()
+	l.buf.WriteString(v.ID)
+	l.buf.WriteString(" (")
+	l.buf.WriteString(v.Category)
+	l.buf.WriteByte(')')
+	return l.buf.String()[start:]
+}
+
+// take returns the lists of one notice, nil when empty.
+func (l *noticeLists) take() (acts, under []string) {
+	if len(l.acts) > l.from {
+		acts = l.acts[l.from:len(l.acts):len(l.acts)]
+	}
+	if len(l.under) > l.fromU {
+		under = l.under[l.fromU:len(l.under):len(l.under)]
+	}
+	l.from, l.fromU = len(l.acts), len(l.under)
+	return acts, under
+}
+
+// groundText is the ground of a decision as a notice gives it.
+func groundText(g policy.Ground) string {
+	return "Ground (" + g.Kind + "): " + strings.TrimSuffix(g.Reference, ".") + "."
 }
 
 // groupMeasure says in words what happened to the group.

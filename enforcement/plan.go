@@ -11,9 +11,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/groupwarden/warden/policy"
@@ -112,11 +110,13 @@ var ErrInvalidGroupCase = policy.ErrInvalidCase
 type Planner struct {
 	engine *policy.Engine
 	routes []FundsRoute
+	// csam holds the policy's categories of child sexual abuse material.
+	csam map[string]bool
 }
 
 // NewPlanner returns a planner that decides with engine.
 func NewPlanner(engine *policy.Engine, opts ...PlannerOption) *Planner {
-	p := &Planner{engine: engine, routes: defaultFundsRoutes}
+	p := &Planner{engine: engine, routes: defaultFundsRoutes, csam: csamCategories(engine)}
 	for _, o := range opts {
 		o(p)
 	}
@@ -127,34 +127,32 @@ func NewPlanner(engine *policy.Engine, opts ...PlannerOption) *Planner {
 // carries the decisions out. It returns an error, and no plan, for a
 // malformed case or when the context ends.
 func (p *Planner) Plan(ctx context.Context, gc GroupCase) (*Plan, error) {
+	w := workPool.Get().(*work)
+	defer w.release()
 	plan := &Plan{}
-	if err := p.planInto(ctx, gc, plan); err != nil {
+	if err := p.planInto(ctx, gc, plan, w); err != nil {
 		return nil, err
 	}
 	return plan, nil
 }
 
 // planInto builds the plan of a case into plan, reusing the storage of its
-// slices: a campaign recycles plans once they are reported.
-func (p *Planner) planInto(ctx context.Context, gc GroupCase, plan *Plan) error {
-	if err := checkLimits(&gc); err != nil {
+// slices (a campaign recycles plans once they are reported) and the scratch
+// space of w.
+func (p *Planner) planInto(ctx context.Context, gc GroupCase, plan *Plan, w *work) error {
+	if err := w.checkLimits(&gc); err != nil {
 		return err
 	}
 	gc.Members = canonicalMembers(gc.Members)
-	// The decisions are scratch space: the plan keeps copies of the
-	// ones it acts on, so the slice goes back to a pool.
-	scratch := decisionPool.Get().(*[]policy.Decision)
-	defer func() {
-		clear(*scratch)
-		decisionPool.Put(scratch)
-	}()
-	decisions, err := p.engine.DecideGroup(ctx, gc, (*scratch)[:0])
-	*scratch = decisions
+	// The decisions are scratch space: the plan keeps copies of the ones
+	// it acts on, and the next case overwrites them.
+	decisions, err := p.engine.DecideGroup(ctx, gc, w.decisions[:0])
+	w.decisions = decisions
 	if err != nil {
 		return err
 	}
-	p.build(gc, decisions[0], decisions[1:], plan)
-	return checkEnds(plan)
+	p.build(gc, decisions[0], decisions[1:], plan, w)
+	return checkEnds(plan, w)
 }
 
 // compareMembers orders members as plans list them: the owner, the
@@ -178,11 +176,6 @@ func canonicalMembers(ms []policy.Membership) []policy.Membership {
 	return ms
 }
 
-var (
-	decisionPool = sync.Pool{New: func() any { return new([]policy.Decision) }}
-	canonPool    = sync.Pool{New: func() any { return new(canon) }}
-)
-
 // canon writes the canonical form of a case for its hash: every string
 // with its length, every number as a varint, every time as its full
 // seconds and nanoseconds (never UnixNano, which wraps), and every field
@@ -195,10 +188,22 @@ type canon struct {
 }
 
 func (c *canon) str(s string) {
-	c.b = binary.AppendUvarint(c.b, uint64(len(s)))
+	c.uvarint(uint64(len(s)))
 	c.b = append(c.b, s...)
 }
-func (c *canon) num(n int64) { c.b = binary.AppendVarint(c.b, n) }
+
+// num writes n as binary.AppendVarint does, with the one byte of a small
+// number written at once.
+func (c *canon) num(n int64) { c.uvarint(uint64(n<<1) ^ uint64(n>>63)) }
+
+func (c *canon) uvarint(u uint64) {
+	if u < 0x80 {
+		c.b = append(c.b, byte(u))
+		return
+	}
+	c.b = binary.AppendUvarint(c.b, u)
+}
+
 func (c *canon) time(t time.Time) {
 	c.num(t.Unix())
 	c.num(int64(t.Nanosecond()))
@@ -240,6 +245,10 @@ func (c *canon) set(n int, enc func(i int)) {
 }
 
 func (c *canon) history(rs []policy.Record) {
+	if len(rs) == 0 {
+		c.num(0)
+		return
+	}
 	c.set(len(rs), func(i int) {
 		r := &rs[i]
 		c.time(r.At)
@@ -249,87 +258,108 @@ func (c *canon) history(rs []policy.Record) {
 	})
 }
 
+func (c *canon) holding(hd *policy.Holding) {
+	c.num(int64(hd.Kind))
+	c.num(hd.Amount)
+	c.str(hd.Currency)
+	c.str(hd.Product)
+}
+
 // planID derives a plan's identity from everything that decides it: the
 // policy digest and the whole case in its canonical form (see canon), with
 // the members in the order the plan lists them. Two different cases never
 // share a plan id, so they never share an action key; the same case with
-// its unordered fields in another order has the same id.
-func planID(gc GroupCase, digest string) string {
-	c := canonPool.Get().(*canon)
-	defer func() {
-		c.b = c.b[:0]
-		canonPool.Put(c)
-	}()
-	str, num, at, history := c.str, c.num, c.time, c.history
-	str(digest)
-	g := gc.Group
-	str(g.ID)
-	str(g.Owner)
-	c.set(len(g.Admins), func(i int) { str(g.Admins[i]) })
-	num(int64(g.Members))
-	at(g.Created)
-	num(0) // where a group status was, so that plan ids and action keys stay as they were
-	history(g.History)
-	at(gc.Now)
-	num(int64(len(gc.Members)))
-	for _, m := range gc.Members {
-		a := m.Account
-		str(a.ID)
-		num(int64(m.Role))
-		num(int64(a.Type))
+// its unordered fields in another order has the same id. c is scratch
+// space.
+func planID(gc *GroupCase, digest string, c *canon) string {
+	c.b = c.b[:0]
+	c.str(digest)
+	g := &gc.Group
+	c.str(g.ID)
+	c.str(g.Owner)
+	switch len(g.Admins) {
+	case 0:
+		c.num(0)
+	case 1:
+		c.num(1)
+		c.str(g.Admins[0])
+	default:
+		c.set(len(g.Admins), func(i int) { c.str(g.Admins[i]) })
+	}
+	c.num(int64(g.Members))
+	c.time(g.Created)
+	c.num(0) // where a group status was, so that plan ids and action keys stay as they were
+	c.history(g.History)
+	c.time(gc.Now)
+	c.num(int64(len(gc.Members)))
+	for i := range gc.Members {
+		m := &gc.Members[i]
+		a := &m.Account
+		c.str(a.ID)
+		c.num(int64(m.Role))
+		c.num(int64(a.Type))
 		// The holder of record rides on the verified flag, so plans of
 		// accounts without one keep their ids.
 		if a.Holder == "" {
 			c.flag(a.RealNameVerified)
 		} else {
 			c.num(2 + boolInt(a.RealNameVerified))
-			str(a.Holder)
+			c.str(a.Holder)
 		}
-		at(a.Created)
-		history(a.History)
-		c.set(len(a.Holdings), func(i int) {
-			hd := &a.Holdings[i]
-			num(int64(hd.Kind))
-			num(hd.Amount)
-			str(hd.Currency)
-			str(hd.Product)
-		})
+		c.time(a.Created)
+		c.history(a.History)
+		switch len(a.Holdings) {
+		case 0:
+			c.num(0)
+		case 1:
+			c.num(1)
+			c.holding(&a.Holdings[0])
+		default:
+			c.set(len(a.Holdings), func(i int) { c.holding(&a.Holdings[i]) })
+		}
 	}
 	// Violations, evidence and reviews keep their order: ties between
 	// equal matches go to the earlier violation, and between reviews made
 	// at the same time to the later one.
-	num(int64(len(gc.Violations)))
-	for _, v := range gc.Violations {
-		str(v.ID)
-		str(v.Category)
-		num(int64(v.Severity))
-		str(v.Actor)
-		str(v.Group)
-		at(v.Committed)
-		at(v.Detected)
-		num(int64(len(v.Evidence.Identifications)))
-		for _, id := range v.Evidence.Identifications {
-			num(int64(id.Method))
+	c.num(int64(len(gc.Violations)))
+	for i := range gc.Violations {
+		v := &gc.Violations[i]
+		c.str(v.ID)
+		c.str(v.Category)
+		c.num(int64(v.Severity))
+		c.str(v.Actor)
+		c.str(v.Group)
+		c.time(v.Committed)
+		c.time(v.Detected)
+		c.num(int64(len(v.Evidence.Identifications)))
+		for j := range v.Evidence.Identifications {
+			id := &v.Evidence.Identifications[j]
+			c.num(int64(id.Method))
 			c.b = binary.AppendUvarint(c.b, math.Float64bits(id.Confidence))
-			at(id.At)
-			str(id.Reference)
+			c.time(id.At)
+			c.str(id.Reference)
 		}
-		num(int64(len(v.Evidence.Reports)))
-		for _, r := range v.Evidence.Reports {
-			num(int64(r.Source))
-			at(r.At)
-			str(r.Reference)
+		c.num(int64(len(v.Evidence.Reports)))
+		for j := range v.Evidence.Reports {
+			r := &v.Evidence.Reports[j]
+			c.num(int64(r.Source))
+			c.time(r.At)
+			c.str(r.Reference)
 		}
-		num(int64(len(v.Reviews)))
-		for _, r := range v.Reviews {
-			str(r.Reviewer)
-			num(int64(r.Verdict))
-			at(r.At)
-			str(r.Note)
+		c.num(int64(len(v.Reviews)))
+		for j := range v.Reviews {
+			r := &v.Reviews[j]
+			c.str(r.Reviewer)
+			c.num(int64(r.Verdict))
+			c.time(r.At)
+			c.str(r.Note)
 		}
 	}
 	sum := sha256.Sum256(c.b)
-	return "plan-" + hex.EncodeToString(sum[:12])
+	var id [len("plan-") + 24]byte
+	copy(id[:], "plan-")
+	hex.Encode(id[len("plan-"):], sum[:12])
+	return string(id[:])
 }
 
 func boolInt(b bool) int64 {
@@ -339,25 +369,27 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-// build turns the decisions into a plan, in place.
-func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Decision, plan *Plan) {
+// build turns the decisions into a plan, in place, with w as scratch space.
+func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Decision, plan *Plan, w *work) {
 	n := len(gc.Members)
 	*plan = Plan{
-		ID: planID(gc, gd.Policy.Digest), Group: gc.Group.ID, Policy: gd.Policy, At: gc.Now,
+		ID: planID(&gc, gd.Policy.Digest, &w.canon), Group: gc.Group.ID, Policy: gd.Policy, At: gc.Now,
 		Members: gc.Members, Violations: gc.Violations, GroupDecision: gd,
-		Decisions:   plan.Decisions[:0],
-		Notices:     slices.Grow(plan.Notices[:0], n),
-		Spared:      slices.Grow(plan.Spared[:0], n),
-		Actions:     plan.Actions[:0],
-		Obligations: plan.Obligations[:0],
-		Held:        plan.Held[:0],
+		Decisions:     plan.Decisions[:0],
+		Notices:       slices.Grow(plan.Notices[:0], n),
+		Spared:        slices.Grow(plan.Spared[:0], n),
+		Actions:       plan.Actions[:0],
+		Obligations:   plan.Obligations[:0],
+		Held:          plan.Held[:0],
+		PendingReview: plan.PendingReview[:0],
 	}
-	b := newBuilder(p, gc, plan)
+	w.gc = gc // kept in the work, so that the builder's pointer to it does not move the case to the heap
+	b := w.builder(p, &w.gc, plan)
 	groupPenalty := gd.Penalty
 	if held(&gd) {
 		groupPenalty = policy.PenaltyNone // not applied until a person completes it
 	}
-	bystander := fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", groupPenalty)
+	bystander := bystanderReason(groupPenalty)
 	if gd.PendingReview {
 		plan.PendingReview = append(plan.PendingReview, gc.Group.ID)
 	}
@@ -372,6 +404,7 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, groupPenalty, bystander)})
 		default:
 			plan.Decisions = append(plan.Decisions, *d)
+			w.decided = append(w.decided, i)
 			plan.Touched++
 		}
 		if d.PendingReview {
@@ -382,18 +415,12 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 	// decision, the group's measure, a notice per member.
 	plan.Actions = slices.Grow(plan.Actions, 2*len(gc.Violations)+2*len(plan.Decisions)+1+n)
 	b.evidence()
+	b.undos()
 	b.freezes()
 	b.accountActions()
 	b.groupAction()
 	b.notices(decisions)
-	keys := actionKeys(plan.ID, len(plan.Actions))
-	for i := range plan.Actions {
-		plan.Actions[i].Seq = i + 1
-		plan.Actions[i].Key = keys[i]
-		if u := plan.Actions[i].Undo; u != nil {
-			u.Key = keys[i] + "-undo"
-		}
-	}
+	keyActions(plan, w)
 	plan.NeedsSecondApproval = plan.Touched > p.engine.BlastRadius()
 }
 
@@ -425,6 +452,27 @@ func heldForDueProcess(d *policy.Decision) bool {
 	})
 }
 
+// bystanders are the reasons that spare an ordinary member of a group
+// under each penalty, written once.
+var bystanders = func() (r [policy.PenaltyClose + 1]string) {
+	for p := range r {
+		r[p] = bystanderText(policy.Penalty(p))
+	}
+	return r
+}()
+
+func bystanderText(groupPenalty policy.Penalty) string {
+	return fmt.Sprintf("an ordinary member who did not commit the violations is not punished with the group (the group: %s)", groupPenalty)
+}
+
+// bystanderReason says why an ordinary member is not punished with the group.
+func bystanderReason(groupPenalty policy.Penalty) string {
+	if int(groupPenalty) < len(bystanders) {
+		return bystanders[groupPenalty]
+	}
+	return bystanderText(groupPenalty)
+}
+
 // sparedReason explains why a member is not penalised.
 func sparedReason(d *policy.Decision, groupPenalty policy.Penalty, bystander string) string {
 	for _, g := range slices.Backward(d.Guards) {
@@ -441,22 +489,65 @@ func sparedReason(d *policy.Decision, groupPenalty policy.Penalty, bystander str
 	return "no rule of the policy applies to this account"
 }
 
-// actionKeys returns the keys of a plan's n actions: the plan id and the
-// action's number, unique because plan ids are. They share one allocation.
-func actionKeys(planID string, n int) []string {
-	buf := make([]byte, 0, n*(len(planID)+5))
-	ends := make([]int, n)
-	for i := range n {
-		buf = append(buf, planID...)
-		buf = append(buf, '-')
-		buf = strconv.AppendInt(buf, int64(i+1), 10)
-		ends[i] = len(buf)
+// keyActions numbers the actions of a plan and gives each its key, the
+// plan id and the action's number in the whole plan, unique because plan
+// ids are, and each undo the same key with "-undo". The keys share one
+// allocation.
+func keyActions(plan *Plan, w *work) {
+	number := func(i int) int {
+		if w.split {
+			return w.at[i] + 1
+		}
+		return i + 1
 	}
-	all := string(buf)
-	keys := make([]string, n)
-	start := 0
-	for i, end := range ends {
-		keys[i], start = all[start:end], end
+	size := 0
+	for i := range plan.Actions {
+		size += len(plan.ID) + 1 + digits(number(i))
+		if plan.Actions[i].Undo != nil {
+			size += len("-undo")
+		}
 	}
-	return keys
+	var buf strings.Builder
+	buf.Grow(size)
+	for i := range plan.Actions {
+		a := &plan.Actions[i]
+		start := buf.Len()
+		buf.WriteString(plan.ID)
+		buf.WriteByte('-')
+		writeDecimal(&buf, number(i))
+		end := buf.Len()
+		if a.Undo != nil {
+			buf.WriteString("-undo")
+		}
+		// What is written stays as it is: each key is a part of the
+		// string built so far.
+		all := buf.String()
+		a.Seq, a.Key = i+1, all[start:end]
+		if a.Undo != nil {
+			a.Undo.Key = all[start:buf.Len()]
+		}
+	}
+}
+
+// writeDecimal writes n > 0 in decimal.
+func writeDecimal(b *strings.Builder, n int) {
+	var d [20]byte
+	i := len(d)
+	for {
+		i--
+		d[i] = byte('0' + n%10)
+		if n /= 10; n == 0 {
+			break
+		}
+	}
+	b.Write(d[i:])
+}
+
+// digits returns how many decimal digits n > 0 has.
+func digits(n int) int {
+	d := 1
+	for ; n >= 10; n /= 10 {
+		d++
+	}
+	return d
 }

@@ -88,59 +88,181 @@ func SplitPlan(p *Plan) (*Plan, []AccountMeasure) {
 		return &gp, nil
 	}
 	gp.Actions, gp.Notices = slices.Clone(p.Actions), slices.Clone(p.Notices)
-	return &gp, splitInPlace(&gp, nil)
+	return &gp, splitInPlace(&gp, nil, nil)
 }
 
 // splitInPlace turns a plan into its group part, compacting its actions and
-// notices in place, and appends its account measures to ms.
-func splitInPlace(p *Plan, ms []AccountMeasure) []AccountMeasure {
+// notices in place, and appends its account measures to ms. w is the work
+// the plan was just built with, whose indexes spare the searches, or nil.
+func splitInPlace(p *Plan, ms []AccountMeasure, w *work) []AccountMeasure {
 	if len(p.Decisions) == 0 {
 		return ms
 	}
-	measured := func(account string) bool {
-		return slices.ContainsFunc(p.Decisions, func(d policy.Decision) bool { return d.Subject == account })
+	if w == nil {
+		w = &work{}
+		w.indexMembers(p)
+	}
+	ms = appendMeasures(p, ms, w)
+	w.measured = slices.Grow(w.measured[:0], len(p.Members))[:len(p.Members)]
+	clear(w.measured)
+	for _, j := range w.decided {
+		if j >= 0 {
+			w.measured[j] = true
+		}
+	}
+	// Notify actions come in the order of their notices, so both compact
+	// forwards in place.
+	k, nk := 0, 0
+	for i := range p.Actions {
+		a := &p.Actions[i]
+		switch {
+		case a.Kind == FreezeFunds, isAccountKind(a.Kind):
+			continue
+		case a.Kind == Notify:
+			if w.measures(a) {
+				continue
+			}
+			if nk != a.Notice {
+				p.Notices[nk] = p.Notices[a.Notice]
+			}
+			a.Notice = nk
+			nk++
+		}
+		a.Seq = k + 1
+		if k != i {
+			p.Actions[k] = *a
+		}
+		k++
+	}
+	clear(p.Notices[nk:])
+	p.Actions, p.Notices, p.Decisions = p.Actions[:k], p.Notices[:nk], p.Decisions[:0]
+	return ms
+}
+
+// appendMeasures appends the account measures of a plan's decisions to
+// ms. The measures of a plan share one allocation of holdings and one of
+// violations.
+func appendMeasures(p *Plan, ms []AccountMeasure, w *work) []AccountMeasure {
+	if len(p.Decisions) == 0 {
+		return ms
 	}
 	groupPenalty, groupDuration := p.GroupDecision.Penalty, p.GroupDecision.Duration
 	if held(&p.GroupDecision) {
 		groupPenalty, groupDuration = policy.PenaltyNone, 0
 	}
+	var holdings []policy.Holding
+	var viols []policy.Violation
+	if h, v := w.measureSizes(p); h > 0 || v > 0 {
+		holdings, viols = make([]policy.Holding, 0, h), make([]policy.Violation, 0, v)
+	}
 	for i := range p.Decisions {
-		d := p.Decisions[i]
-		m := AccountMeasure{Group: p.Group, Plan: p.ID, GroupPenalty: groupPenalty, GroupDuration: groupDuration, Decision: d}
-		for j := range p.Members {
-			if p.Members[j].Account.ID == d.Subject {
-				m.Membership = p.Members[j]
-				m.Membership.Account.Holdings = slices.Clone(m.Membership.Account.Holdings)
+		d := &p.Decisions[i]
+		ms = append(ms, AccountMeasure{Group: p.Group, Plan: p.ID, GroupPenalty: groupPenalty, GroupDuration: groupDuration, Decision: *d})
+		m := &ms[len(ms)-1]
+		if j := w.decided[i]; j >= 0 {
+			m.Membership = p.Members[j]
+			if hs := p.Members[j].Account.Holdings; len(hs) > 0 {
+				start := len(holdings)
+				holdings = append(holdings, hs...)
+				m.Membership.Account.Holdings = holdings[start:len(holdings):len(holdings)]
+			} else {
+				m.Membership.Account.Holdings = slices.Clone(hs)
+			}
+		}
+		start := len(viols)
+		w.measureViolations(p, d, func(v *policy.Violation) { viols = append(viols, *v) })
+		if len(viols) > start {
+			m.Violations = viols[start:len(viols):len(viols)]
+		}
+	}
+	return ms
+}
+
+// indexMembers finds, for a plan built elsewhere, what the builder's work
+// knows: the member of each decision (-1 for none), by account id, the
+// first listed, and the subjects with a measure.
+func (w *work) indexMembers(p *Plan) {
+	at := make(map[string]int, len(p.Members))
+	for j := len(p.Members) - 1; j >= 0; j-- {
+		at[p.Members[j].Account.ID] = j
+	}
+	of := func(id string) int {
+		if j, ok := at[id]; ok {
+			return j
+		}
+		return -1
+	}
+	for i := range p.Decisions {
+		w.decided = append(w.decided, of(p.Decisions[i].Subject))
+	}
+	w.subjects = make(map[string]bool, len(p.Decisions))
+	for i := range p.Decisions {
+		w.subjects[p.Decisions[i].Subject] = true
+	}
+	w.b.nextAct = nil // no chains: measureViolations scans the violations
+}
+
+// measures reports whether the notify action a is for an account with a
+// measure, whose notice the account plan carries.
+func (w *work) measures(a *Action) bool {
+	if w.subjects != nil {
+		return w.subjects[a.Subject]
+	}
+	j := w.noticed[a.Notice]
+	return j >= 0 && w.measured[j]
+}
+
+// measureSizes counts the holdings and violations the measures of a plan
+// copy.
+func (w *work) measureSizes(p *Plan) (holdings, violations int) {
+	for i := range p.Decisions {
+		if j := w.decided[i]; j >= 0 {
+			holdings += len(p.Members[j].Account.Holdings)
+		}
+		w.measureViolations(p, &p.Decisions[i], func(*policy.Violation) { violations++ })
+	}
+	return holdings, violations
+}
+
+// measureViolations calls each, in the plan's order, with the deciding
+// violation of a decision and every violation of the plan attributed to its
+// subject. With the builder's chains of acts, it visits only those.
+func (w *work) measureViolations(p *Plan, d *policy.Decision, each func(*policy.Violation)) {
+	b := &w.b
+	first, ok := b.firstAct[d.Subject]
+	if b.nextAct == nil || len(b.nextAct) != len(p.Violations) || !ok {
+		for i := range p.Violations {
+			if v := &p.Violations[i]; v.ID == d.Violation || v.Actor == d.Subject {
+				each(v)
+			}
+		}
+		return
+	}
+	// The deciding violation is nearly always the subject's own; when it
+	// is another's it takes its place in the order among them.
+	other := -1
+	if d.Violation != "" {
+		other = -2 // not among the subject's acts, not found yet
+		for vi := first; vi >= 0; vi = b.nextAct[vi] {
+			if p.Violations[vi].ID == d.Violation {
+				other = -1
 				break
 			}
 		}
-		for _, v := range p.Violations {
-			if v.ID == d.Violation || v.Actor == d.Subject {
-				m.Violations = append(m.Violations, v)
-			}
-		}
-		ms = append(ms, m)
 	}
-	// Notify actions come in the order of their notices, so both compact
-	// forwards in place.
-	actions, notices := p.Actions[:0], p.Notices[:0]
-	for _, a := range p.Actions {
-		switch {
-		case a.Kind == FreezeFunds, isAccountKind(a.Kind):
-			continue
-		case a.Kind == Notify:
-			if measured(a.Subject) {
-				continue
-			}
-			notices = append(notices, p.Notices[a.Notice])
-			a.Notice = len(notices) - 1
-		}
-		a.Seq = len(actions) + 1
-		actions = append(actions, a)
+	if other == -2 {
+		other = slices.IndexFunc(p.Violations, func(v policy.Violation) bool { return v.ID == d.Violation })
 	}
-	clear(p.Notices[len(notices):])
-	p.Actions, p.Notices, p.Decisions = actions, notices, p.Decisions[:0]
-	return ms
+	for vi := first; vi >= 0; vi = b.nextAct[vi] {
+		if other >= 0 && other < vi {
+			each(&p.Violations[other])
+			other = -1
+		}
+		each(&p.Violations[vi])
+	}
+	if other >= 0 {
+		each(&p.Violations[other])
+	}
 }
 
 func isAccountKind(k ActionKind) bool {

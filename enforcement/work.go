@@ -1,0 +1,144 @@
+package enforcement
+
+import (
+	"math"
+	"sync"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+// work is the scratch space of planning, reused from one plan to the next:
+// the decisions of the case, its canonical form, the indexes the builder
+// and the split of a plan use. A campaign's worker keeps one for the whole
+// run; [Planner.Plan] takes one from a pool. Nothing a plan keeps points
+// into it.
+type work struct {
+	decisions []policy.Decision
+	canon     canon
+	gc        GroupCase // the case being built
+	b         builder
+	// decided holds the member index of each of the plan's Decisions.
+	decided []int
+	// split builds group parts (see [builder]); at then holds the place of
+	// each action in the whole plan, and late the first action left to the
+	// account plans that would end after MaxTime.
+	split bool
+	at    []int
+	late  lateAction
+	// measured marks the members with a measure, and noticed is the
+	// member of each notice, while a plan is split.
+	measured []bool
+	noticed  []int
+	// subjects holds the subjects with a measure when a plan built
+	// elsewhere is split; nil otherwise.
+	subjects map[string]bool
+	behind   map[string]bool
+	reports  []Action
+	grounds  map[policy.Ground]string
+	sums     []Money
+	sumsMap  map[string]int
+}
+
+// maxPooledKeys is the most keys a map of a work keeps between plans; a
+// larger one is let go, so that one huge case does not make every later
+// clear of the map cost as much.
+const maxPooledKeys = 4096
+
+var workPool = sync.Pool{New: func() any { return new(work) }}
+
+// release drops every reference a work holds into the cases it planned and
+// puts it back in the pool.
+func (w *work) release() {
+	clear(w.decisions[:cap(w.decisions)])
+	w.decisions = w.decisions[:0]
+	w.gc = GroupCase{}
+	w.b = builder{firstAct: w.b.firstAct, nextAct: w.b.nextAct}
+	clear(w.b.firstAct)
+	clear(w.behind)
+	clear(w.reports[:cap(w.reports)])
+	clear(w.sums[:cap(w.sums)])
+	w.sums, w.sumsMap = w.sums[:0], nil
+	if len(w.grounds) > maxPooledKeys {
+		w.grounds = nil
+	}
+	w.split = false
+	workPool.Put(w)
+}
+
+// groundText is the ground of a decision as a notice gives it, written
+// once per ground.
+func (w *work) groundText(g policy.Ground) string {
+	if s, ok := w.grounds[g]; ok {
+		return s
+	}
+	s := groundText(g)
+	if w.grounds == nil || len(w.grounds) >= maxPooledKeys {
+		w.grounds = map[policy.Ground]string{}
+	}
+	w.grounds[g] = s
+	return s
+}
+
+// checkLimits checks the holdings and amounts of a case, in time linear in
+// it; the engine checks the rest before deciding. Sums of holdings are
+// checked per case, in each currency.
+func (w *work) checkLimits(gc *GroupCase) error {
+	w.sums, w.sumsMap = w.sums[:0], nil
+	for i := range gc.Members {
+		a := &gc.Members[i].Account
+		at := func() string { return policy.JoinPath(policy.IndexPath("members", i), "account") }
+		if n := len(a.Holdings); n > MaxHoldings {
+			return problem(policy.JoinPath(at(), "holdings"), CodeLimit, "%d holdings, more than MaxHoldings (%d)", n, MaxHoldings)
+		}
+		for j := range a.Holdings {
+			h := &a.Holdings[j]
+			hp := func(field string) string {
+				return policy.JoinPath(policy.IndexPath(policy.JoinPath(at(), "holdings"), j), field)
+			}
+			sum := w.sum(h.Currency)
+			switch {
+			case h.Amount < 0 || h.Amount > MaxAmount:
+				return problem(hp("amount"), CodeAmount, "%d is outside 0 … MaxAmount (%d)", h.Amount, MaxAmount)
+			case *sum > math.MaxInt64-h.Amount:
+				return problem(hp("amount"), CodeAmount, "the case's holdings in %s add up to more than an int64 holds", h.Currency)
+			}
+			*sum += h.Amount
+		}
+	}
+	return nil
+}
+
+// sum returns the running sum of a currency in checkLimits, valid until
+// the next call: a short list scanned for the few currencies of a usual
+// case, indexed by a map beyond.
+func (w *work) sum(currency string) *int64 {
+	if w.sumsMap == nil {
+		for i := range w.sums {
+			if w.sums[i].Currency == currency {
+				return &w.sums[i].Amount
+			}
+		}
+		if len(w.sums) == 8 {
+			w.sumsMap = make(map[string]int, 16)
+			for i := range w.sums {
+				w.sumsMap[w.sums[i].Currency] = i
+			}
+		}
+	}
+	if w.sumsMap != nil {
+		if i, ok := w.sumsMap[currency]; ok {
+			return &w.sums[i].Amount
+		}
+		w.sumsMap[currency] = len(w.sums)
+	}
+	w.sums = append(w.sums, Money{Currency: currency})
+	return &w.sums[len(w.sums)-1].Amount
+}
+
+// lateAction is an action that would end after MaxTime: its place in the
+// whole plan and its kind.
+type lateAction struct {
+	set  bool
+	at   int
+	kind ActionKind
+}
