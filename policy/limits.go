@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"hash/maphash"
 	"sync"
 
 	"github.com/groupwarden/warden/internal/compiler"
@@ -50,9 +51,10 @@ const (
 )
 
 // firstDuplicate returns the index of the first of n keys that equals an
-// earlier one, and the index of that earlier one. It is linear in n: a map
-// beyond a few keys, taken from a pool so that a group case of many members
-// does not make one for every decision of a campaign.
+// earlier one, and the index of that earlier one. It is linear in n: beyond
+// a few keys, an open-addressing table of the keys' indexes, taken from a
+// pool so that a group case of many members does not make one for every
+// decision of a campaign.
 func firstDuplicate(n int, key func(int) string) (dup, first int, ok bool) {
 	if n <= 16 {
 		for i := range n {
@@ -64,30 +66,54 @@ func firstDuplicate(n int, key func(int) string) (dup, first int, ok bool) {
 		}
 		return 0, 0, false
 	}
-	seen := seenPool.Get().(map[string]int)
+	size := 32
+	for size < 2*n {
+		size *= 2
+	}
+	t := dupPool.Get().(*dupTable)
 	defer func() {
-		// A map of many keys keeps its room when cleared: only modest
+		// A table of many keys keeps its room when cleared: only modest
 		// ones go back to the pool.
-		if n <= maxPooledSeen {
-			clear(seen)
-			seenPool.Put(seen)
+		if size <= maxPooledDup {
+			t.slots = t.slots[:0]
+			dupPool.Put(t)
 		}
 	}()
+	if cap(t.slots) < size {
+		t.slots = make([]int32, size)
+	} else {
+		t.slots = t.slots[:size]
+		clear(t.slots)
+	}
+	mask := uint64(size - 1)
 	for i := range n {
 		k := key(i)
-		if j, ok := seen[k]; ok {
-			return i, j, true
+		for s := maphash.String(dupSeed, k) & mask; ; s = (s + 1) & mask {
+			j := int(t.slots[s]) - 1
+			if j < 0 {
+				t.slots[s] = int32(i + 1)
+				break
+			}
+			if key(j) == k {
+				return i, j, true
+			}
 		}
-		seen[k] = i
 	}
 	return 0, 0, false
 }
 
-// seenPool holds the maps of firstDuplicate; maxPooledSeen is the most
-// keys a map that goes back to it has held.
-var seenPool = sync.Pool{New: func() any { return make(map[string]int) }}
+// dupTable is the table of firstDuplicate: in each slot, one more than the
+// index of the key there, 0 for none. Keys go to the slot of their hash, or
+// the next free one.
+type dupTable struct{ slots []int32 }
 
-const maxPooledSeen = 4096
+var (
+	dupPool = sync.Pool{New: func() any { return new(dupTable) }}
+	dupSeed = maphash.MakeSeed()
+)
+
+// maxPooledDup is the most slots of a table that goes back to the pool.
+const maxPooledDup = 1 << 13
 
 // roles finds the role of an account in a group in constant time: the
 // owner, an admin, or a member.
