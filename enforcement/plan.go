@@ -168,12 +168,24 @@ func compareMembers(a, b policy.Membership) int {
 // list has no order of its own, so its order changes neither the plan nor
 // its id. A list already in order is returned as it is.
 func canonicalMembers(ms []policy.Membership) []policy.Membership {
-	if slices.IsSortedFunc(ms, compareMembers) {
+	if membersInOrder(ms) {
 		return ms
 	}
 	ms = slices.Clone(ms)
 	slices.SortFunc(ms, compareMembers)
 	return ms
+}
+
+// membersInOrder reports whether the members are in the plan's order,
+// comparing them in place.
+func membersInOrder(ms []policy.Membership) bool {
+	for i := 1; i < len(ms); i++ {
+		a, b := &ms[i-1], &ms[i]
+		if a.Role > b.Role || a.Role == b.Role && a.Account.ID > b.Account.ID {
+			return false
+		}
+	}
+	return true
 }
 
 // canon writes the canonical form of a case for its hash: every string
@@ -204,9 +216,25 @@ func (c *canon) uvarint(u uint64) {
 	c.b = binary.AppendUvarint(c.b, u)
 }
 
-func (c *canon) time(t time.Time) {
-	c.num(t.Unix())
-	c.num(int64(t.Nanosecond()))
+func (c *canon) time(t time.Time) { c.b = appendTime(c.b, t) }
+
+// appendStr, appendNum and appendTime write as str, num and time do, to a
+// slice the caller keeps in a local variable on its hot paths.
+func appendStr(b []byte, s string) []byte {
+	return append(appendUvarint(b, uint64(len(s))), s...)
+}
+
+func appendNum(b []byte, n int64) []byte { return appendUvarint(b, uint64(n<<1)^uint64(n>>63)) }
+
+func appendUvarint(b []byte, u uint64) []byte {
+	if u < 0x80 {
+		return append(b, byte(u))
+	}
+	return binary.AppendUvarint(b, u)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	return appendNum(appendNum(b, t.Unix()), int64(t.Nanosecond()))
 }
 func (c *canon) flag(b bool) { c.num(boolInt(b)) }
 
@@ -292,69 +320,77 @@ func planID(gc *GroupCase, digest string, c *canon) string {
 	c.history(g.History)
 	c.time(gc.Now)
 	c.num(int64(len(gc.Members)))
+	b := c.b
 	for i := range gc.Members {
 		m := &gc.Members[i]
 		a := &m.Account
-		c.str(a.ID)
-		c.num(int64(m.Role))
-		c.num(int64(a.Type))
+		b = appendStr(b, a.ID)
+		b = appendNum(b, int64(m.Role))
+		b = appendNum(b, int64(a.Type))
 		// The holder of record rides on the verified flag, so plans of
 		// accounts without one keep their ids.
 		if a.Holder == "" {
-			c.flag(a.RealNameVerified)
+			b = appendNum(b, boolInt(a.RealNameVerified))
 		} else {
-			c.num(2 + boolInt(a.RealNameVerified))
-			c.str(a.Holder)
+			b = appendNum(b, 2+boolInt(a.RealNameVerified))
+			b = appendStr(b, a.Holder)
 		}
-		c.time(a.Created)
-		c.history(a.History)
-		switch len(a.Holdings) {
-		case 0:
-			c.num(0)
-		case 1:
-			c.num(1)
-			c.holding(&a.Holdings[0])
-		default:
+		b = appendTime(b, a.Created)
+		if len(a.History) > 0 || len(a.Holdings) > 1 {
+			c.b = b
+			c.history(a.History)
 			c.set(len(a.Holdings), func(i int) { c.holding(&a.Holdings[i]) })
+			b = c.b
+			continue
+		}
+		b = append(b, 0) // no history
+		b = appendNum(b, int64(len(a.Holdings)))
+		if len(a.Holdings) == 1 {
+			hd := &a.Holdings[0]
+			b = appendNum(b, int64(hd.Kind))
+			b = appendNum(b, hd.Amount)
+			b = appendStr(b, hd.Currency)
+			b = appendStr(b, hd.Product)
 		}
 	}
 	// Violations, evidence and reviews keep their order: ties between
 	// equal matches go to the earlier violation, and between reviews made
 	// at the same time to the later one.
-	c.num(int64(len(gc.Violations)))
+	b = appendNum(b, int64(len(gc.Violations)))
 	for i := range gc.Violations {
 		v := &gc.Violations[i]
-		c.str(v.ID)
-		c.str(v.Category)
-		c.num(int64(v.Severity))
-		c.str(v.Actor)
-		c.str(v.Group)
-		c.time(v.Committed)
-		c.time(v.Detected)
-		c.num(int64(len(v.Evidence.Identifications)))
+		b = appendStr(b, v.ID)
+		b = appendStr(b, v.Category)
+		b = appendNum(b, int64(v.Severity))
+		b = appendStr(b, v.Actor)
+		b = appendStr(b, v.Group)
+		b = appendTime(b, v.Committed)
+		b = appendTime(b, v.Detected)
+		b = appendNum(b, int64(len(v.Evidence.Identifications)))
 		for j := range v.Evidence.Identifications {
 			id := &v.Evidence.Identifications[j]
-			c.num(int64(id.Method))
-			c.b = binary.AppendUvarint(c.b, math.Float64bits(id.Confidence))
-			c.time(id.At)
-			c.str(id.Reference)
+			b = appendNum(b, int64(id.Method))
+			b = binary.AppendUvarint(b, math.Float64bits(id.Confidence))
+			b = appendTime(b, id.At)
+			b = appendStr(b, id.Reference)
 		}
-		c.num(int64(len(v.Evidence.Reports)))
+		b = appendNum(b, int64(len(v.Evidence.Reports)))
 		for j := range v.Evidence.Reports {
 			r := &v.Evidence.Reports[j]
-			c.num(int64(r.Source))
-			c.time(r.At)
-			c.str(r.Reference)
+			b = appendNum(b, int64(r.Source))
+			b = appendTime(b, r.At)
+			b = appendStr(b, r.Reference)
 		}
-		c.num(int64(len(v.Reviews)))
+		b = appendNum(b, int64(len(v.Reviews)))
 		for j := range v.Reviews {
 			r := &v.Reviews[j]
-			c.str(r.Reviewer)
-			c.num(int64(r.Verdict))
-			c.time(r.At)
-			c.str(r.Note)
+			b = appendStr(b, r.Reviewer)
+			b = appendNum(b, int64(r.Verdict))
+			b = appendTime(b, r.At)
+			b = appendStr(b, r.Note)
 		}
 	}
+	c.b = b
 	sum := sha256.Sum256(c.b)
 	var id [len("plan-") + 24]byte
 	copy(id[:], "plan-")
