@@ -176,13 +176,12 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	// stream: a slot goes to a worker as soon as one is free, and fills up
 	// while all are busy, so that a busy campaign hands cases over a batch
 	// at a time and a slow stream still has each case planned as it comes.
-	window := 2 * o.workers
 	jobs := make(chan *slot, o.workers)
-	order := make(chan *slot, window)
+	order := make(chan *slot, o.workers+1)
 	// Slots, with the plans in them, are recycled once reported, so a
 	// campaign allocates little beyond what its plans keep. There are never
 	// more in flight than the two channels and the workers hold.
-	free := make(chan *slot, window+2*o.workers+2)
+	free := make(chan *slot, 2*o.workers+3)
 	wg.Go(func() {
 		defer close(jobs)
 		defer close(order)
@@ -340,7 +339,7 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 }
 
 // slotCases is the most cases one slot carries.
-const slotCases = 8
+const slotCases = 4
 
 // slot carries cases of a campaign from the stream to a worker, and their
 // plans and measures from the worker to the delivery, in the order of the
