@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -543,20 +544,15 @@ func (r *Reconciler) Measures() []AccountMeasure {
 // Reconcile turns the measures of rec into one account plan per account,
 // in the order of the accounts, counts each in report, and calls each
 // (when not nil) with it; an error from each stops it. It ends with the
-// context, returning its cause.
+// context, returning its cause. The account plans are built in parallel
+// (up to GOMAXPROCS at a time), and counted and handed to each in order
+// on the caller's goroutine.
 func (p *Planner) Reconcile(ctx context.Context, c Campaign, rec *Reconciler, report *Report, each func(*AccountPlan) error) error {
 	rec.mu.Lock()
 	accounts := slices.Sorted(maps.Keys(rec.accounts))
 	rec.mu.Unlock()
 	defer report.refresh()
-	for _, acct := range accounts {
-		if ctx.Err() != nil {
-			return fmt.Errorf("campaign %s: reconciling accounts: %w", c.Name, context.Cause(ctx))
-		}
-		rec.mu.Lock()
-		ms := rec.accounts[acct]
-		rec.mu.Unlock()
-		ap, err := p.ReconcileAccount(c, ms)
+	deliver := func(acct string, ap *AccountPlan, err error) error {
 		if err != nil {
 			return err
 		}
@@ -569,6 +565,95 @@ func (p *Planner) Reconcile(ctx context.Context, c Campaign, rec *Reconciler, re
 				return fmt.Errorf("campaign %s: account %s: %w", c.Name, acct, err)
 			}
 		}
+		return nil
+	}
+	stopped := func() error {
+		return fmt.Errorf("campaign %s: reconciling accounts: %w", c.Name, context.Cause(ctx))
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if workers == 1 || len(accounts) <= reconcileChunk {
+		for _, acct := range accounts {
+			if ctx.Err() != nil {
+				return stopped()
+			}
+			ap, err := p.ReconcileAccount(c, rec.measuresOf(acct))
+			if err := deliver(acct, ap, err); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// Chunks of accounts go to the workers and come back in order.
+	type chunk struct {
+		accounts []string
+		plans    []*AccountPlan
+		errs     []error
+		done     chan struct{}
+	}
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() {
+		close(quit)
+		wg.Wait()
+	}()
+	jobs, order := make(chan *chunk, workers), make(chan *chunk, workers)
+	wg.Go(func() {
+		defer close(jobs)
+		defer close(order)
+		for from := 0; from < len(accounts); from += reconcileChunk {
+			ch := &chunk{accounts: accounts[from:min(from+reconcileChunk, len(accounts))], done: make(chan struct{})}
+			select {
+			case order <- ch:
+			case <-quit:
+				return
+			}
+			select {
+			case jobs <- ch:
+			case <-quit:
+				return
+			}
+		}
+	})
+	for range workers {
+		wg.Go(func() {
+			for ch := range jobs {
+				ch.plans, ch.errs = make([]*AccountPlan, len(ch.accounts)), make([]error, len(ch.accounts))
+				for i, acct := range ch.accounts {
+					select {
+					case <-quit:
+						close(ch.done)
+						return
+					default:
+					}
+					if ch.plans[i], ch.errs[i] = p.ReconcileAccount(c, rec.measuresOf(acct)); ch.errs[i] != nil {
+						break // the delivery stops there
+					}
+				}
+				close(ch.done)
+			}
+		})
+	}
+	for ch := range order {
+		<-ch.done
+		for i, acct := range ch.accounts {
+			if ctx.Err() != nil {
+				return stopped()
+			}
+			if err := deliver(acct, ch.plans[i], ch.errs[i]); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// reconcileChunk is how many accounts a worker of Reconcile takes at a
+// time; a reconciliation of no more is done on the caller's goroutine.
+const reconcileChunk = 32
+
+// measuresOf returns the measures held for an account.
+func (r *Reconciler) measuresOf(account string) []AccountMeasure {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.accounts[account]
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -314,4 +316,93 @@ func TestReconcileAccountIsOrderFreeAndStable(t *testing.T) {
 	_, err = planner.ReconcileAccount(campaign2017, other)
 	assert.Equal(t, enforcement.CodeOtherPolicy, policy.CodeOf(err))
 	assert.ErrorContains(t, err, fmt.Sprintf("measures[%d].decision.policy.digest", len(other)-1))
+}
+
+// Reconcile builds account plans in parallel and hands them on in the
+// order of the accounts, exactly as one at a time: the same plans, the same
+// report; an error from the callback or a cancelled context stops it at
+// that account, having counted and handed on those before it only, a
+// measure that cannot be reconciled stops it at its account, and it leaves
+// no goroutine behind.
+func TestReconcileInParallelIsInOrder(t *testing.T) {
+	planner := enforcement.NewPlanner(policy.Default())
+	rec := enforcement.NewReconciler()
+	_, err := planner.Run(context.Background(), campaign2017, slices.Values(platformCases(1500)), enforcement.WithMeasures(rec.Add))
+	require.NoError(t, err)
+	require.Greater(t, rec.Accounts(), 200, "enough accounts for many chunks")
+	reconcile := func(procs int, each func(*enforcement.AccountPlan) error) ([]string, string, error) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		report := enforcement.NewReport(campaign2017, policy.Default())
+		var plans []string
+		err := planner.Reconcile(context.Background(), campaign2017, rec, report, func(a *enforcement.AccountPlan) error {
+			b, err := json.Marshal(a)
+			require.NoError(t, err)
+			plans = append(plans, string(b))
+			if each != nil {
+				return each(a)
+			}
+			return nil
+		})
+		return plans, reportJSON(t, report), err
+	}
+	goroutines := runtime.NumGoroutine()
+	want, wantReport, err := reconcile(1, nil)
+	require.NoError(t, err)
+	require.Len(t, want, rec.Accounts())
+	got, gotReport, err := reconcile(4, nil)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Equal(t, wantReport, gotReport)
+
+	stop := errors.New("stop")
+	for _, k := range []int{1, 31, 32, 33, 150, rec.Accounts()} {
+		n := 0
+		got, _, err := reconcile(4, func(*enforcement.AccountPlan) error {
+			if n++; n == k {
+				return stop
+			}
+			return nil
+		})
+		require.ErrorIs(t, err, stop, "stopped at account %d", k)
+		assert.Equal(t, want[:k], got, "the accounts before the stop, and the one that stopped it, in order")
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	n := 0
+	report := enforcement.NewReport(campaign2017, policy.Default())
+	err = planner.Reconcile(ctx, campaign2017, rec, report, func(*enforcement.AccountPlan) error {
+		if n++; n == 70 {
+			cancel(stop)
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, stop)
+	assert.Equal(t, 70, n, "nothing handed on once the context ends")
+	counted := report.Accounts.Banned + report.Accounts.Suspended + report.Accounts.Restricted + report.Accounts.Warned
+	assert.Equal(t, 70, counted)
+
+	// A measure under another policy stops the reconciliation at its
+	// account, whatever the workers have built beyond it.
+	bad := enforcement.NewReconciler()
+	ms := rec.Measures()
+	ms[len(ms)/2].Decision.Policy.Digest = "another"
+	for _, m := range ms {
+		require.NoError(t, bad.Add(m))
+	}
+	var seen []string
+	err = planner.Reconcile(context.Background(), campaign2017, bad, enforcement.NewReport(campaign2017, policy.Default()), func(a *enforcement.AccountPlan) error {
+		seen = append(seen, a.Account)
+		return nil
+	})
+	assert.Equal(t, enforcement.CodeOtherPolicy, policy.CodeOf(err))
+	require.NotEmpty(t, seen)
+	assert.Less(t, seen[len(seen)-1], ms[len(ms)/2].Account(), "stopped at the account of the bad measure")
+	assert.True(t, slices.IsSorted(seen))
+
+	for range 100 {
+		if runtime.NumGoroutine() <= goroutines {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines, "no goroutine left behind")
 }
