@@ -304,11 +304,13 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 					return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, it.pos, it.gc.Group.ID, err))
 				}
 			}
-			for _, m := range it.measures {
-				if o.measures == nil {
-					_ = rec.Add(m)
-				} else if err := o.measures(m); err != nil {
-					return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, it.pos, it.gc.Group.ID, err))
+			if o.measures == nil {
+				rec.addAll(it.measures)
+			} else {
+				for i := range it.measures {
+					if err := o.measures(it.measures[i]); err != nil {
+						return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, it.pos, it.gc.Group.ID, err))
+					}
 				}
 			}
 			r.addPlan(gp)

@@ -504,13 +504,29 @@ func NewReconciler() *Reconciler { return &Reconciler{accounts: map[string][]Acc
 func (r *Reconciler) Add(m AccountMeasure) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ms := r.accounts[m.Account()]
-	if slices.ContainsFunc(ms, func(o AccountMeasure) bool { return o.Plan == m.Plan }) {
-		return nil
-	}
-	r.accounts[m.Account()] = append(ms, m)
-	r.n++
+	r.add(&m)
 	return nil
+}
+
+// addAll keeps the measures of one plan, as Add does each.
+func (r *Reconciler) addAll(ms []AccountMeasure) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range ms {
+		r.add(&ms[i])
+	}
+}
+
+func (r *Reconciler) add(m *AccountMeasure) {
+	acct := m.Account()
+	held := r.accounts[acct]
+	for i := range held {
+		if held[i].Plan == m.Plan {
+			return
+		}
+	}
+	r.accounts[acct] = append(held, *m)
+	r.n++
 }
 
 // Merge adds every measure of o.
