@@ -51,6 +51,13 @@ const (
 // earlier one, and the index of that earlier one. It is linear in n: a map
 // beyond a few keys.
 func firstDuplicate(n int, key func(int) string) (dup, first int, ok bool) {
+	if n > 1 { // fewer are told inline, without a call
+		dup, first, ok = duplicateAmong(n, key)
+	}
+	return
+}
+
+func duplicateAmong(n int, key func(int) string) (dup, first int, ok bool) {
 	if n <= 16 {
 		for i := range n {
 			for j := range i {
