@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -314,6 +315,25 @@ func TestRulesListsTheDefaultPolicy(t *testing.T) {
 	}
 	assert.Equal(t, "other-leader-responsibility", rules[9].ID)
 	assert.Equal(t, "other-actor-high", rules[10].ID)
+}
+
+// TestResidualsPrintAsCEL: the residuals the rule info shows are CEL a rule
+// author can read, comprehensions included, never a placeholder for an
+// expression the printer could not write back.
+func TestResidualsPrintAsCEL(t *testing.T) {
+	src, err := os.ReadFile("testdata/casespace.yaml")
+	require.NoError(t, err)
+	e, err := policy.Compile("casespace.yaml", src)
+	require.NoError(t, err)
+	var comprehension bool
+	for _, r := range e.Rules() {
+		require.NotNil(t, r.Partition, r.ID)
+		for _, res := range r.Partition.Residuals {
+			assert.NotContains(t, res, "<", "%s: %s", r.ID, res)
+			comprehension = comprehension || strings.Contains(res, ".exists(x, x > violation.reports)")
+		}
+	}
+	assert.True(t, comprehension, "the test policy's comprehension shows in a residual")
 }
 
 // A decision waits for review only when the review could make it heavier:

@@ -56,6 +56,13 @@ const (
 // pool so that a group case of many members does not make one for every
 // decision of a campaign.
 func firstDuplicate(n int, key func(int) string) (dup, first int, ok bool) {
+	if n > 1 { // fewer are told inline, without a call
+		dup, first, ok = duplicateAmong(n, key)
+	}
+	return
+}
+
+func duplicateAmong(n int, key func(int) string) (dup, first int, ok bool) {
 	if n <= 16 {
 		for i := range n {
 			for j := range i {

@@ -56,9 +56,6 @@ const minSec, maxSec = -62135596800, 253402300799
 
 // checkViolationTimes checks the times of the i-th violation of a case.
 func checkViolationTimes(v *Violation, i int) error {
-	if plainTime(v.Committed) && plainTime(v.Detected) && plainEvidenceTimes(v) {
-		return nil
-	}
 	at := func(field string) func() string {
 		return func() string { return JoinPath(IndexPath("violations", i), field) }
 	}

@@ -187,8 +187,10 @@ func (e *Engine) checkViolation(c *Case, i int) (uint8, error) {
 	if len(v.Actor) > compiler.MaxIDLen {
 		return 0, invalid(at("actor"), CodeInvalidValue, "longer than %d bytes", compiler.MaxIDLen)
 	}
-	if err := checkViolationTimes(v, i); err != nil {
-		return 0, err
+	if !plainTime(v.Committed) || !plainTime(v.Detected) || !plainEvidenceTimes(v) {
+		if err := checkViolationTimes(v, i); err != nil {
+			return 0, err
+		}
 	}
 	if v.Group != "" && v.Group != c.Group.ID {
 		return 0, invalid(at("group"), CodeContradiction, "%q is not the case's group %q", v.Group, c.Group.ID)

@@ -80,15 +80,15 @@
 // residual ([Result.Residual], with cel.Env.PlanProgram).
 //
 // Deciding a violation (package policy, decide.go) computes its cell from
-// the scope by [Space.ClassOfIndex] for enums and booleans and
-// [Space.ClassOf] for counts and ages, reads [Space.Candidates], and for
+// the scope by [Space.ClassOfKey], each field read as a number without
+// boxing it (names.Name.Key), reads [Space.Candidates], and for
 // each candidate in rule order takes the match or runs its residual
 // program; a penalty expression the cell decides is read, not evaluated.
 // The guards, ladders and messages still run on the real case. Rules that
 // fell back keep the slow path (the category index and the condition). The
 // strings of [ExprInfo.Residuals] are what explain and the engine's rule
-// info show; for comprehensions to print, the compiler's environment would
-// need cel.EnableMacroCallTracking.
+// info show; comprehensions print because the compiler's environment
+// tracks macro calls (cel.EnableMacroCallTracking).
 //
 // # Verification (how warden verify uses it)
 //

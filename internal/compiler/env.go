@@ -33,6 +33,10 @@ const (
 // policy: case variables, constants, functions and the category catalogue.
 func newBaseEnv(cats []lang.CategorySpec) (*cel.Env, error) {
 	opts := []cel.EnvOption{
+		// Residuals and explanations write expressions back as CEL; a
+		// comprehension (exists, all, map …) is written back only from
+		// its macro call.
+		cel.EnableMacroCallTracking(),
 		celx.Ordering(),
 		cel.Function("verified",
 			cel.Overload("verified_violation", []*types.Type{celx.ViolationType}, types.BoolType,

@@ -2,10 +2,13 @@ package policy
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/internal/compiler"
 )
 
 // TestTimeBounds: the constants of the inlined check are the seconds of
@@ -43,5 +46,34 @@ func TestPlainTimeIsGood(t *testing.T) {
 		if at.Location() == time.UTC && !at.Before(MinTime) && !at.After(MaxTime) {
 			require.True(t, plainTime(at), "%v", at)
 		}
+	}
+}
+
+// TestPlainNameIsGood checks the fast check of a holder's name against the
+// full one on names generated from a seed: ASCII, spaces at either end,
+// control characters, other scripts and invalid UTF-8, short and at the
+// length limit. A name plainName accepts is one checkHolder accepts, and a
+// printable ASCII name without surrounding space is plain.
+func TestPlainNameIsGood(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 3))
+	alphabet := []string{"a", "Z", "0", " ", "-", "\t", "\n", "\x7f", "\x00", "é", "李", "\u00a0", "\u2028", "\xff", "~"}
+	for range 20000 {
+		var b strings.Builder
+		n := rng.IntN(12)
+		if rng.IntN(50) == 0 {
+			n = compiler.MaxIDLen + rng.IntN(3) - 1
+		}
+		for range n {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		name := b.String()
+		if plainName(name) {
+			require.NoError(t, checkHolder("account.holder", name), "%q", name)
+		}
+		ascii := len(name) <= compiler.MaxIDLen && strings.TrimSpace(name) == name
+		for i := 0; i < len(name); i++ {
+			ascii = ascii && name[i] >= 0x20 && name[i] < 0x7f
+		}
+		require.Equal(t, ascii, plainName(name), "%q", name)
 	}
 }

@@ -1,0 +1,74 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+
+	"cel.dev/cel-go/cel"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/internal/compiler"
+)
+
+func checked(t *testing.T, src string) *cel.Ast {
+	t.Helper()
+	env, err := cel.NewEnv(cel.Variable("id", cel.StringType), cel.Variable("conf", cel.DoubleType))
+	require.NoError(t, err)
+	a, iss := env.Compile(src)
+	require.NoError(t, iss.Err())
+	return a
+}
+
+// TestVarietyTakesBothBranches: for residuals over ids and confidences, the
+// values variety draws make each comparison true on one and false on
+// another, which random ids and confidences almost never do.
+func TestVarietyTakesBothBranches(t *testing.T) {
+	tests := []struct {
+		src  string
+		take func(id string, conf float64) bool
+	}{
+		{`id.startsWith("vip-")`, func(id string, _ float64) bool { return strings.HasPrefix(id, "vip-") }},
+		{`id.endsWith("-bot")`, func(id string, _ float64) bool { return strings.HasSuffix(id, "-bot") }},
+		{`id == "g-77"`, func(id string, _ float64) bool { return id == "g-77" }},
+		{`id.contains("test")`, func(id string, _ float64) bool { return strings.Contains(id, "test") }},
+		{`conf > 0.9`, func(_ string, c float64) bool { return c > 0.9 }},
+		{`conf >= 0.5 && conf < 0.75`, func(_ string, c float64) bool { return c >= 0.5 && c < 0.75 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.src, func(t *testing.T) {
+			a := checked(t, tc.src)
+			v := harvest(a.NativeRep())
+			seen := map[bool]bool{}
+			ids, confs := v.ids(), v.confidences()
+			ids = append(ids, "v1")
+			confs = append(confs, 1)
+			for _, id := range ids {
+				require.NotEmpty(t, id)
+				require.LessOrEqual(t, len(id), compiler.MaxIDLen)
+				for _, c := range confs {
+					require.True(t, c >= 0 && c <= 1, "%v", c)
+					seen[tc.take(id, c)] = true
+				}
+			}
+			assert.True(t, seen[true] && seen[false], "both branches of %s", tc.src)
+		})
+	}
+}
+
+// TestVarietyIsBounded: a residual of very many literals keeps maxVariety
+// of each, and ids near the length limit stay within it.
+func TestVarietyIsBounded(t *testing.T) {
+	var terms []string
+	for i := range 40 {
+		terms = append(terms, `id == "`+strings.Repeat("a", i+1)+`"`, `conf == 0.`+strings.Repeat("1", i+1))
+	}
+	v := harvest(checked(t, strings.Join(terms, " || ")).NativeRep())
+	assert.Len(t, v.strs, maxVariety)
+	assert.Len(t, v.nums, maxVariety)
+	long := variety{strs: []string{strings.Repeat("z", compiler.MaxIDLen)}}
+	for _, id := range long.ids() {
+		assert.LessOrEqual(t, len(id), compiler.MaxIDLen)
+	}
+	assert.Empty(t, harvest(nil).ids())
+}
