@@ -61,7 +61,6 @@ func (b *builder) notices(decisions []policy.Decision) {
 		groupPenalty = policy.PenaltyNone
 	}
 	w := b.w
-	w.noticed = w.noticed[:0]
 	var lists noticeLists
 	for i := range b.gc.Members {
 		m, d := &b.gc.Members[i], &decisions[i]
@@ -77,8 +76,8 @@ func (b *builder) notices(decisions []policy.Decision) {
 			// waits: a notice would tell of a measure that was not taken.
 			continue
 		}
-		b.plan.Notices = append(b.plan.Notices, Notice{To: m.Account.ID, Role: m.Role, Group: b.gc.Group.ID, GroupPenalty: groupPenalty, PendingReview: d.PendingReview})
-		n := &b.plan.Notices[len(b.plan.Notices)-1]
+		// The notice is written whole before it goes into the plan.
+		n := Notice{To: m.Account.ID, Role: m.Role, Group: b.gc.Group.ID, GroupPenalty: groupPenalty, PendingReview: d.PendingReview}
 		if groupPenalty != policy.PenaltyNone {
 			n.GroupDuration = gd.Duration
 		}
@@ -120,10 +119,9 @@ func (b *builder) notices(decisions []policy.Decision) {
 		if groupPenalty == policy.PenaltyNone && n.Penalty == policy.PenaltyNone && len(n.Acts) == 0 && len(n.UnderReview) == 0 && !n.PendingReview {
 			// Nothing was done to the group or to the account, and nothing
 			// waits: a notice would tell of a measure that was not taken.
-			b.plan.Notices = b.plan.Notices[:len(b.plan.Notices)-1]
 			continue
 		}
-		w.noticed = append(w.noticed, i)
+		b.plan.Notices = append(b.plan.Notices, n)
 		b.add(Action{Kind: Notify, Subject: m.Account.ID, Notice: len(b.plan.Notices) - 1})
 	}
 }

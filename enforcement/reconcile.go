@@ -89,28 +89,18 @@ func SplitPlan(p *Plan) (*Plan, []AccountMeasure) {
 		return &gp, nil
 	}
 	gp.Actions, gp.Notices = slices.Clone(p.Actions), slices.Clone(p.Notices)
-	return &gp, splitInPlace(&gp, nil, nil)
+	return &gp, splitInPlace(&gp, nil)
 }
 
 // splitInPlace turns a plan into its group part, compacting its actions and
-// notices in place, and appends its account measures to ms. w is the work
-// the plan was just built with, whose indexes spare the searches, or nil.
-func splitInPlace(p *Plan, ms []AccountMeasure, w *work) []AccountMeasure {
+// notices in place, and appends its account measures to ms.
+func splitInPlace(p *Plan, ms []AccountMeasure) []AccountMeasure {
 	if len(p.Decisions) == 0 {
 		return ms
 	}
-	if w == nil {
-		w = &work{}
-		w.indexMembers(p)
-	}
+	w := &work{}
+	w.indexMembers(p)
 	ms = appendMeasures(p, ms, w)
-	w.measured = slices.Grow(w.measured[:0], len(p.Members))[:len(p.Members)]
-	clear(w.measured)
-	for _, j := range w.decided {
-		if j >= 0 {
-			w.measured[j] = true
-		}
-	}
 	// Notify actions come in the order of their notices, so both compact
 	// forwards in place.
 	k, nk := 0, 0
@@ -120,7 +110,7 @@ func splitInPlace(p *Plan, ms []AccountMeasure, w *work) []AccountMeasure {
 		case a.Kind == FreezeFunds, isAccountKind(a.Kind):
 			continue
 		case a.Kind == Notify:
-			if w.measures(a) {
+			if w.subjects[a.Subject] {
 				continue
 			}
 			if nk != a.Notice {
@@ -181,7 +171,7 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work) []AccountMeasure {
 
 // indexMembers finds, for a plan built elsewhere, what the builder's work
 // knows: the member of each decision (-1 for none), by account id, the
-// first listed, and the subjects with a measure.
+// first listed; and the subjects with a measure.
 func (w *work) indexMembers(p *Plan) {
 	at := make(map[string]int, len(p.Members))
 	for j := len(p.Members) - 1; j >= 0; j-- {
@@ -201,16 +191,6 @@ func (w *work) indexMembers(p *Plan) {
 		w.subjects[p.Decisions[i].Subject] = true
 	}
 	w.b.nextAct = nil // no chains: measureViolations scans the violations
-}
-
-// measures reports whether the notify action a is for an account with a
-// measure, whose notice the account plan carries.
-func (w *work) measures(a *Action) bool {
-	if w.subjects != nil {
-		return w.subjects[a.Subject]
-	}
-	j := w.noticed[a.Notice]
-	return j >= 0 && w.measured[j]
 }
 
 // measureSizes counts the holdings and violations the measures of a plan

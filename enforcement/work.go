@@ -25,12 +25,8 @@ type work struct {
 	split bool
 	at    []int
 	late  lateAction
-	// measured marks the members with a measure, and noticed is the
-	// member of each notice, while a plan is split.
-	measured []bool
-	noticed  []int
 	// subjects holds the subjects with a measure when a plan built
-	// elsewhere is split; nil otherwise.
+	// elsewhere is split.
 	subjects map[string]bool
 	behind   map[string]bool
 	reports  []Action
