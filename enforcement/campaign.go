@@ -172,21 +172,17 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 		wg.Wait()
 	}()
 
-	// Cases travel in slots of up to slotCases, in the order of the
-	// stream: a slot goes to a worker as soon as one is free, and fills up
-	// while all are busy, so that a busy campaign hands cases over a batch
-	// at a time and a slow stream still has each case planned as it comes.
-	jobs := make(chan *slot, o.workers)
-	order := make(chan *slot, o.workers+1)
+	window := 2 * o.workers
+	jobs := make(chan *slot, window)
+	order := make(chan *slot, window)
 	// Slots, with the plans in them, are recycled once reported, so a
 	// campaign allocates little beyond what its plans keep. There are never
 	// more in flight than the two channels and the workers hold.
-	free := make(chan *slot, 2*o.workers+3)
+	free := make(chan *slot, window+o.workers+2)
 	wg.Go(func() {
 		defer close(jobs)
 		defer close(order)
 		pos := 0
-		var s *slot // the slot being filled, already in order
 		for gc := range cases {
 			if ctx.Err() != nil {
 				return
@@ -194,32 +190,19 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 			if pos++; pos <= start || ShardOf(gc.Group.ID, o.shards) != o.shard {
 				continue
 			}
-			if s == nil {
-				select {
-				case s = <-free:
-				default:
-					s = &slot{done: make(chan struct{}, 1)}
-				}
-				select {
-				case order <- s:
-				case <-ctx.Done():
-					return
-				}
-			}
-			s.items[s.n].gc, s.items[s.n].pos = gc, pos
-			if s.n++; s.n == slotCases {
-				jobs <- s // the workers drain jobs until it closes
-				s = nil
-				continue
-			}
+			var s *slot
 			select {
-			case jobs <- s:
-				s = nil
-			default: // every worker is busy: the slot fills up
+			case s = <-free:
+			default:
+				s = &slot{done: make(chan struct{}, 1)}
 			}
-		}
-		if s != nil {
-			jobs <- s
+			s.gc, s.pos = gc, pos
+			select {
+			case order <- s:
+			case <-ctx.Done():
+				return
+			}
+			jobs <- s // the workers drain jobs until it closes
 		}
 	})
 	for range o.workers {
@@ -228,19 +211,16 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 			w.split = true // the group parts are built apart from the measures
 			defer w.release()
 			for s := range jobs {
-				for i := range s.items[:s.n] {
-					it := &s.items[i]
-					if !c.InWindow(it.gc.Now) {
-						it.skipped = true
-						continue
+				switch {
+				case !c.InWindow(s.gc.Now):
+					s.skipped = true
+				default:
+					if s.err = p.planInto(ctx, s.gc, &s.plan, w); s.err == nil {
+						// The measures are taken here, beside the plan's
+						// indexes, which keeps the delivery of the plans short.
+						s.measures = appendMeasures(&s.plan, s.measures[:0], w)
+						s.plan.Decisions = s.plan.Decisions[:0]
 					}
-					if it.err = p.planInto(ctx, it.gc, &it.plan, w); it.err != nil {
-						break // the delivery stops there
-					}
-					// The measures are taken here, beside the plan's indexes,
-					// which keeps the delivery of the plans short.
-					it.measures = appendMeasures(&it.plan, it.measures[:0], w)
-					it.plan.Decisions = it.plan.Decisions[:0]
 				}
 				s.done <- struct{}{}
 			}
@@ -280,49 +260,47 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	}
 	for s := range order {
 		<-s.done
-		for i := range s.items[:s.n] {
-			it := &s.items[i]
-			switch {
-			case parent.Err() != nil:
-				return stop(stopped())
-			case it.err != nil:
-				return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, it.pos, it.gc.Group.ID, it.err))
-			case it.skipped:
-				r.Skipped++
-				pos = it.pos
-				continue
+		switch {
+		case parent.Err() != nil:
+			return stop(stopped())
+		case s.err != nil:
+			return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, s.pos, s.gc.Group.ID, s.err))
+		case s.skipped:
+			r.Skipped++
+			pos = s.pos
+			recycle(s)
+			continue
+		}
+		// The plan counts once it is delivered whole: a case stopped half-way
+		// is planned again on resume, and its measures, kept once by plan and
+		// account, are not counted twice.
+		gp := &s.plan
+		if err := r.checkFreezes(gp); err != nil {
+			return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, s.pos, s.gc.Group.ID, err))
+		}
+		if o.each != nil {
+			if err := o.each(gp); err != nil {
+				return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, s.pos, s.gc.Group.ID, err))
 			}
-			// The plan counts once it is delivered whole: a case stopped
-			// half-way is planned again on resume, and its measures, kept once
-			// by plan and account, are not counted twice.
-			gp := &it.plan
-			if err := r.checkFreezes(gp); err != nil {
-				return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, it.pos, it.gc.Group.ID, err))
-			}
-			if o.each != nil {
-				if err := o.each(gp); err != nil {
-					return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, it.pos, it.gc.Group.ID, err))
-				}
-			}
-			if o.measures == nil {
-				rec.addAll(it.measures)
-			} else {
-				for i := range it.measures {
-					if err := o.measures(it.measures[i]); err != nil {
-						return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, it.pos, it.gc.Group.ID, err))
-					}
-				}
-			}
-			r.addPlan(gp)
-			delivered++
-			pos = it.pos
-			if o.checkpoint != nil && delivered%o.every == 0 {
-				if err := checkpoint(); err != nil {
-					return stop(fmt.Errorf("campaign %s: saving the checkpoint: %w", c.Name, err))
+		}
+		if o.measures == nil {
+			rec.addAll(s.measures)
+		} else {
+			for i := range s.measures {
+				if err := o.measures(s.measures[i]); err != nil {
+					return stop(fmt.Errorf("campaign %s: case %d (group %s): %w", c.Name, s.pos, s.gc.Group.ID, err))
 				}
 			}
 		}
+		r.addPlan(gp)
+		delivered++
+		pos = s.pos
 		recycle(s)
+		if o.checkpoint != nil && delivered%o.every == 0 {
+			if err := checkpoint(); err != nil {
+				return stop(fmt.Errorf("campaign %s: saving the checkpoint: %w", c.Name, err))
+			}
+		}
 	}
 	if parent.Err() != nil {
 		return stop(stopped())
@@ -340,20 +318,10 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	return r, nil
 }
 
-// slotCases is the most cases one slot carries.
-const slotCases = 4
-
-// slot carries cases of a campaign from the stream to a worker, and their
-// plans and measures from the worker to the delivery, in the order of the
-// cases.
+// slot carries one case of a campaign from the stream to a worker, and
+// its plan and measures from the worker to the delivery, in the order of
+// the cases.
 type slot struct {
-	n     int
-	items [slotCases]slotCase
-	done  chan struct{}
-}
-
-// slotCase is one case of a slot, with what planning it came to.
-type slotCase struct {
 	gc  GroupCase
 	pos int // the case's place in the stream, from 1
 	// skipped is set for a case outside the window, err for one that
@@ -362,15 +330,12 @@ type slotCase struct {
 	err      error
 	plan     Plan
 	measures []AccountMeasure
+	done     chan struct{}
 }
 
-// recycle drops what the slot holds of its cases, keeping its storage.
+// recycle drops what the slot holds of its case, keeping its storage.
 func (s *slot) recycle() {
-	for i := range s.items[:s.n] {
-		it := &s.items[i]
-		it.gc, it.pos, it.skipped, it.err = GroupCase{}, 0, false, nil
-		clear(it.measures)
-		it.measures = it.measures[:0]
-	}
-	s.n = 0
+	s.gc, s.pos, s.skipped, s.err = GroupCase{}, 0, false, nil
+	clear(s.measures)
+	s.measures = s.measures[:0]
 }
