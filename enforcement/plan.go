@@ -286,11 +286,13 @@ func (c *canon) history(rs []policy.Record) {
 	})
 }
 
-func (c *canon) holding(hd *policy.Holding) {
-	c.num(int64(hd.Kind))
-	c.num(hd.Amount)
-	c.str(hd.Currency)
-	c.str(hd.Product)
+func (c *canon) holding(hd *policy.Holding) { c.b = appendHolding(c.b, hd) }
+
+func appendHolding(b []byte, hd *policy.Holding) []byte {
+	b = appendNum(b, int64(hd.Kind))
+	b = appendNum(b, hd.Amount)
+	b = appendStr(b, hd.Currency)
+	return appendStr(b, hd.Product)
 }
 
 // planID derives a plan's identity from everything that decides it: the
@@ -346,11 +348,7 @@ func planID(gc *GroupCase, digest string, c *canon) string {
 		b = append(b, 0) // no history
 		b = appendNum(b, int64(len(a.Holdings)))
 		if len(a.Holdings) == 1 {
-			hd := &a.Holdings[0]
-			b = appendNum(b, int64(hd.Kind))
-			b = appendNum(b, hd.Amount)
-			b = appendStr(b, hd.Currency)
-			b = appendStr(b, hd.Product)
+			b = appendHolding(b, &a.Holdings[0])
 		}
 	}
 	// Violations, evidence and reviews keep their order: ties between
