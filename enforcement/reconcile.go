@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -540,15 +539,17 @@ func (r *Reconciler) Measures() []AccountMeasure {
 // Reconcile turns the measures of rec into one account plan per account,
 // in the order of the accounts, counts each in report, and calls each
 // (when not nil) with it; an error from each stops it. It ends with the
-// context, returning its cause. The account plans are built in parallel
-// (up to GOMAXPROCS at a time), and counted and handed to each in order
-// on the caller's goroutine.
+// context, returning its cause.
 func (p *Planner) Reconcile(ctx context.Context, c Campaign, rec *Reconciler, report *Report, each func(*AccountPlan) error) error {
 	rec.mu.Lock()
 	accounts := slices.Sorted(maps.Keys(rec.accounts))
 	rec.mu.Unlock()
 	defer report.refresh()
-	deliver := func(acct string, ap *AccountPlan, err error) error {
+	for _, acct := range accounts {
+		if ctx.Err() != nil {
+			return fmt.Errorf("campaign %s: reconciling accounts: %w", c.Name, context.Cause(ctx))
+		}
+		ap, err := p.ReconcileAccount(c, rec.measuresOf(acct))
 		if err != nil {
 			return err
 		}
@@ -561,91 +562,9 @@ func (p *Planner) Reconcile(ctx context.Context, c Campaign, rec *Reconciler, re
 				return fmt.Errorf("campaign %s: account %s: %w", c.Name, acct, err)
 			}
 		}
-		return nil
-	}
-	stopped := func() error {
-		return fmt.Errorf("campaign %s: reconciling accounts: %w", c.Name, context.Cause(ctx))
-	}
-	workers := runtime.GOMAXPROCS(0)
-	if workers == 1 || len(accounts) <= reconcileChunk {
-		for _, acct := range accounts {
-			if ctx.Err() != nil {
-				return stopped()
-			}
-			ap, err := p.ReconcileAccount(c, rec.measuresOf(acct))
-			if err := deliver(acct, ap, err); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	// Chunks of accounts go to the workers and come back in order.
-	type chunk struct {
-		accounts []string
-		plans    []*AccountPlan
-		errs     []error
-		done     chan struct{}
-	}
-	quit := make(chan struct{})
-	var wg sync.WaitGroup
-	defer func() {
-		close(quit)
-		wg.Wait()
-	}()
-	jobs, order := make(chan *chunk, workers), make(chan *chunk, workers)
-	wg.Go(func() {
-		defer close(jobs)
-		defer close(order)
-		for from := 0; from < len(accounts); from += reconcileChunk {
-			ch := &chunk{accounts: accounts[from:min(from+reconcileChunk, len(accounts))], done: make(chan struct{})}
-			select {
-			case order <- ch:
-			case <-quit:
-				return
-			}
-			select {
-			case jobs <- ch:
-			case <-quit:
-				return
-			}
-		}
-	})
-	for range workers {
-		wg.Go(func() {
-			for ch := range jobs {
-				ch.plans, ch.errs = make([]*AccountPlan, len(ch.accounts)), make([]error, len(ch.accounts))
-				for i, acct := range ch.accounts {
-					select {
-					case <-quit:
-						close(ch.done)
-						return
-					default:
-					}
-					if ch.plans[i], ch.errs[i] = p.ReconcileAccount(c, rec.measuresOf(acct)); ch.errs[i] != nil {
-						break // the delivery stops there
-					}
-				}
-				close(ch.done)
-			}
-		})
-	}
-	for ch := range order {
-		<-ch.done
-		for i, acct := range ch.accounts {
-			if ctx.Err() != nil {
-				return stopped()
-			}
-			if err := deliver(acct, ch.plans[i], ch.errs[i]); err != nil {
-				return err
-			}
-		}
 	}
 	return nil
 }
-
-// reconcileChunk is how many accounts a worker of Reconcile takes at a
-// time; a reconciliation of no more is done on the caller's goroutine.
-const reconcileChunk = 32
 
 // measuresOf returns the measures held for an account.
 func (r *Reconciler) measuresOf(account string) []AccountMeasure {

@@ -318,13 +318,12 @@ func TestReconcileAccountIsOrderFreeAndStable(t *testing.T) {
 	assert.ErrorContains(t, err, fmt.Sprintf("measures[%d].decision.policy.digest", len(other)-1))
 }
 
-// Reconcile builds account plans in parallel and hands them on in the
-// order of the accounts, exactly as one at a time: the same plans, the same
-// report; an error from the callback or a cancelled context stops it at
-// that account, having counted and handed on those before it only, a
-// measure that cannot be reconciled stops it at its account, and it leaves
-// no goroutine behind.
-func TestReconcileInParallelIsInOrder(t *testing.T) {
+// Reconcile hands account plans on in the order of the accounts, the same
+// plans and report however many processors it has; an error from the
+// callback or a cancelled context stops it at that account, having counted
+// and handed on those before it only, a measure that cannot be reconciled
+// stops it at its account, and it leaves no goroutine behind.
+func TestReconcileStopsWhereItIsTold(t *testing.T) {
 	planner := enforcement.NewPlanner(policy.Default())
 	rec := enforcement.NewReconciler()
 	_, err := planner.Run(context.Background(), campaign2017, slices.Values(platformCases(1500)), enforcement.WithMeasures(rec.Add))
