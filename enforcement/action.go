@@ -92,17 +92,19 @@ func (b *builder) acts(account string) func(yield func(int) bool) {
 	}
 }
 
-// add appends an action to the plan.
+// add appends an action to the plan, remembering the first that would end
+// too late.
 func (b *builder) add(a Action) {
 	b.plan.Actions = append(b.plan.Actions, a)
 	if b.split {
 		b.w.at = append(b.w.at, b.next)
 	}
-	b.next++
+	b.skip(a.Kind, a.Until)
 }
 
-// skip counts an action of the whole plan that its group part leaves to
-// the account plans, remembering the first that would end too late.
+// skip counts an action of the whole plan, which its group part leaves to
+// the account plans when skip is called alone, remembering the first that
+// would end too late.
 func (b *builder) skip(kind ActionKind, until time.Time) {
 	if !b.w.late.set && until.After(MaxTime) {
 		b.w.late = lateAction{set: true, at: b.next, kind: kind}

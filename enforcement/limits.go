@@ -62,22 +62,10 @@ func problem(path string, code policy.Code, format string, args ...any) error {
 }
 
 // checkEnds refuses a plan whose measures or obligations would end after
-// MaxTime, which JSON cannot write. For a group part built alone, the
-// actions are counted by their place in the whole plan, those left to the
-// account plans included.
+// MaxTime, which JSON cannot write: the builder remembers the first such
+// action, counted by its place in the whole plan (for a group part built
+// alone, those left to the account plans included).
 func checkEnds(p *Plan, w *work) error {
-	for i := range p.Actions {
-		at := i
-		if w.split {
-			at = w.at[i]
-		}
-		if w.late.set && w.late.at < at {
-			break
-		}
-		if p.Actions[i].Until.After(MaxTime) {
-			return problem("now", CodeTimeRange, "action %d (%s) would end after year 9999", at+1, p.Actions[i].Kind)
-		}
-	}
 	if w.late.set {
 		return problem("now", CodeTimeRange, "action %d (%s) would end after year 9999", w.late.at+1, w.late.kind)
 	}

@@ -534,9 +534,9 @@ func keyActions(plan *Plan, w *work) {
 		}
 		return i + 1
 	}
-	size := 0
+	size := len(plan.Actions) * (len(plan.ID) + 1)
 	for i := range plan.Actions {
-		size += len(plan.ID) + 1 + digits(number(i))
+		size += digits(number(i))
 		if plan.Actions[i].Undo != nil {
 			size += len("-undo")
 		}

@@ -20,8 +20,8 @@ type work struct {
 	// decided holds the member index of each of the plan's Decisions.
 	decided []int
 	// split builds group parts (see [builder]); at then holds the place of
-	// each action in the whole plan, and late the first action left to the
-	// account plans that would end after MaxTime.
+	// each action in the whole plan. late is the first action of the whole
+	// plan that would end after MaxTime.
 	split bool
 	at    []int
 	late  lateAction
