@@ -152,8 +152,17 @@ func (p *Planner) planInto(ctx context.Context, gc GroupCase, plan *Plan, w *wor
 		return err
 	}
 	p.build(gc, decisions[0], decisions[1:], plan, w)
+	if cap(w.decisions) > maxKeptDecisions {
+		// The room of a very large case is not kept for the next ones,
+		// nor what its decisions point to.
+		w.decisions = nil
+	}
 	return checkEnds(plan, w)
 }
+
+// maxKeptDecisions is the most decisions whose room a work keeps from one
+// case to the next.
+const maxKeptDecisions = 1024
 
 // compareMembers orders members as plans list them: the owner, the
 // administrators, then the members, each by account id.
