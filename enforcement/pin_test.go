@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"hash"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -96,3 +98,68 @@ func TestOutputIsPinned(t *testing.T) {
 type writerFunc func([]byte)
 
 func (w writerFunc) Write(b []byte) (int, error) { w(b); return len(b), nil }
+
+// A campaign's workers reuse their scratch space from case to case: small
+// cases around a large one (more decisions than a worker keeps room for)
+// are planned exactly as Plan plans each alone.
+func TestCampaignReusesScratchExactly(t *testing.T) {
+	planner := enforcement.NewPlanner(policy.Default())
+	small := slices.Collect(synth.Cases(synth.Config{Seed: 5, Groups: 40, FocusShare: 0.5, MinMembers: 3, MaxMembers: 40}))
+	big := slices.Collect(synth.Cases(synth.Config{Seed: 6, Groups: 1, FocusShare: 1, MinMembers: 1100, MaxMembers: 1100}))
+	for k := range big {
+		gc := &big[k]
+		gc.Now = synth.Start.Add(48 * time.Hour)
+		vs := slices.Clone(gc.Violations)
+		for i, m := range gc.Members {
+			if i%4 == 1 {
+				vs = append(vs, policy.Violation{ID: fmt.Sprintf("v-%s", m.Account.ID), Category: "spam", Severity: policy.SeverityLow,
+					Actor: m.Account.ID, Group: gc.Group.ID, Detected: gc.Now.Add(-time.Hour)})
+			}
+		}
+		gc.Violations = vs
+	}
+	var cases []enforcement.GroupCase
+	for i, gc := range small {
+		cases = append(cases, gc)
+		if i%20 == 5 {
+			cases = append(cases, big[0]) // twice, between small ones
+		}
+	}
+	want := map[string]string{}
+	for _, gc := range cases {
+		p, err := planner.Plan(context.Background(), gc)
+		if err != nil {
+			continue // outside the window
+		}
+		gp, ms := enforcement.SplitPlan(p)
+		b, err := json.Marshal([]any{gp, ms})
+		require.NoError(t, err)
+		want[p.ID] = string(b)
+	}
+	got := map[string]string{}
+	var ms []enforcement.AccountMeasure
+	// Each group part is handed on before its measures: record it with the
+	// measures that follow it.
+	var last *enforcement.Plan
+	flush := func() {
+		if last != nil {
+			b, err := json.Marshal([]any{last, ms})
+			require.NoError(t, err)
+			got[last.ID] = string(b)
+		}
+	}
+	_, err := planner.Run(context.Background(), enforcement.Campaign{Name: "c"}, slices.Values(cases), enforcement.WithWorkers(1),
+		enforcement.WithMeasures(func(m enforcement.AccountMeasure) error { ms = append(ms, m); return nil }),
+		enforcement.WithPlans(func(p *enforcement.Plan) error {
+			flush()
+			last, ms = p.Clone(), nil
+			return nil
+		}))
+	require.NoError(t, err)
+	flush()
+	require.Len(t, got, len(want))
+	assert.Positive(t, len(big[0].Violations))
+	for id, w := range want {
+		assert.Equal(t, w, got[id], id)
+	}
+}
