@@ -36,7 +36,6 @@ type Action struct {
 // [work] and is set up again for every plan.
 type builder struct {
 	plan    *Plan
-	engine  *policy.Engine
 	planner *Planner
 	gc      *GroupCase
 	w       *work
@@ -58,7 +57,7 @@ type builder struct {
 // builder sets up the builder of w for one plan.
 func (w *work) builder(p *Planner, gc *GroupCase, plan *Plan) *builder {
 	b := &w.b
-	*b = builder{plan: plan, engine: p.engine, planner: p, gc: gc, w: w, split: w.split,
+	*b = builder{plan: plan, planner: p, gc: gc, w: w, split: w.split,
 		firstAct: b.firstAct, nextAct: slices.Grow(b.nextAct[:0], len(gc.Violations))[:len(gc.Violations)]}
 	if b.firstAct == nil || len(b.firstAct) > maxPooledKeys {
 		b.firstAct = make(map[string]int, len(gc.Violations))
@@ -76,20 +75,6 @@ func (w *work) builder(p *Planner, gc *GroupCase, plan *Plan) *builder {
 		}
 	}
 	return b
-}
-
-// acts yields the indexes of the violations the account committed, in
-// the case's order.
-func (b *builder) acts(account string) func(yield func(int) bool) {
-	return func(yield func(int) bool) {
-		i, ok := b.firstAct[account]
-		for ok && i >= 0 {
-			if !yield(i) {
-				return
-			}
-			i = b.nextAct[i]
-		}
-	}
 }
 
 // add appends an action to the plan, remembering the first that would end
