@@ -340,13 +340,22 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 	}
 
 	kind := accountKinds[d.Penalty]
+	var frozen []policy.Holding
 	if d.Penalty == policy.PenaltyBan {
-		for _, h := range distinctHoldings(top.Membership.Account.Holdings) {
-			hs := []policy.Holding{h}
-			key := ap.ID + "-freeze-" + holdingKey(h)
-			ap.Actions = append(ap.Actions, Action{Key: key, Kind: FreezeFunds, Subject: account, Violation: d.Violation, Holdings: hs,
-				Undo: &Action{Key: key + "-undo", Kind: ReleaseFunds, Subject: account, Holdings: hs}})
-		}
+		frozen = distinctHoldings(top.Membership.Account.Holdings)
+	}
+	// The actions and their undos, in one allocation each.
+	ap.Actions = make([]Action, 0, len(frozen)+2)
+	undos := make([]Action, 0, len(frozen)+1)
+	undoOf := func(a Action) *Action {
+		undos = append(undos, a)
+		return &undos[len(undos)-1]
+	}
+	for i := range frozen {
+		hs := frozen[i : i+1 : i+1]
+		key := ap.ID + "-freeze-" + holdingKey(frozen[i])
+		ap.Actions = append(ap.Actions, Action{Key: key, Kind: FreezeFunds, Subject: account, Violation: d.Violation, Holdings: hs,
+			Undo: undoOf(Action{Key: key + "-undo", Kind: ReleaseFunds, Subject: account, Holdings: hs})})
 	}
 	undo := ReinstateAccount
 	if d.Penalty == policy.PenaltyWarn {
@@ -354,7 +363,7 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 	}
 	key := ap.ID + "-" + kind.String()
 	ap.Actions = append(ap.Actions, Action{Key: key, Kind: kind, Subject: account, Violation: d.Violation, Until: d.Until(),
-		Undo: &Action{Key: key + "-undo", Kind: undo, Subject: account}})
+		Undo: undoOf(Action{Key: key + "-undo", Kind: undo, Subject: account})})
 	ap.Notices = []Notice{p.accountNotice(ap, ms, top)}
 	ap.Actions = append(ap.Actions, Action{Key: ap.ID + "-notify", Kind: Notify, Subject: account})
 	for i := range ap.Actions {
@@ -398,14 +407,17 @@ func (p *Planner) ruleIndex(id string) int {
 // accountPlanID hashes what an account plan stands for: the policy, the
 // campaign, the account and the measure.
 func accountPlanID(digest, campaign, account string, pen policy.Penalty, dur policy.Duration) string {
-	var c canon
-	c.str(digest)
-	c.str(campaign)
-	c.str(account)
-	c.num(int64(pen))
-	c.num(int64(dur))
-	sum := sha256.Sum256(c.b)
-	return "acct-" + hex.EncodeToString(sum[:12])
+	var buf [256]byte
+	b := appendStr(buf[:0], digest)
+	b = appendStr(b, campaign)
+	b = appendStr(b, account)
+	b = appendNum(b, int64(pen))
+	b = appendNum(b, int64(dur))
+	sum := sha256.Sum256(b)
+	var id [len("acct-") + 24]byte
+	copy(id[:], "acct-")
+	hex.Encode(id[len("acct-"):], sum[:12])
+	return string(id[:])
 }
 
 // distinctHoldings returns the holdings once each, by kind, currency and
@@ -421,11 +433,11 @@ func distinctHoldings(hs []policy.Holding) []policy.Holding {
 }
 
 func holdingKey(h policy.Holding) string {
-	var c canon
-	c.num(int64(h.Kind))
-	c.str(h.Currency)
-	c.str(h.Product)
-	sum := sha256.Sum256(c.b)
+	var buf [128]byte
+	b := appendNum(buf[:0], int64(h.Kind))
+	b = appendStr(b, h.Currency)
+	b = appendStr(b, h.Product)
+	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:6])
 }
 
