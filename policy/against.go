@@ -54,14 +54,14 @@ func (e *Engine) Against(ctx context.Context, old *Engine) ([]Change, error) {
 			if err != nil {
 				return nil, fmt.Errorf("against: the case space of the %s rules: %w", t, err)
 			}
-			steps := ladderSteps(x.p, t)
+			cb := newCaseBuilder(x, t, sp.Fields(), sp.Cells(), sp.Representative)
 			rng := rand.New(rand.NewPCG(13, uint64(t)))
 			for cell := range sp.Cells() {
 				residual := false
 				for _, j := range sp.Candidates(cell) {
 					residual = residual || rules[j] != nil && sp.Result(cell, j).Verdict == casespace.Residual
 				}
-				for _, c := range x.cellCases(t, sp, cell, steps, residual, rng) {
+				for _, c := range cb.cell(cell, residual, rng) {
 					if err := ctx.Err(); err != nil {
 						return nil, err
 					}

@@ -23,7 +23,13 @@ compare (category, severity, role, actor, verified, counts and ages cut at
 the policy's constants). Each cell is decided on a case of one violation
 built from it, once for every step of the ladders its rules climb, and on
 generated cases where a rule keeps a residual that the partition cannot
-decide. A property that fails is printed with its first counterexample,
+decide. Then each ordered pair of cells that one subject in one group can
+meet (alike in the subject's and the group's fields) is decided on a case
+of both violations, for every ladder step; above 32,768 pairs per target a
+seeded sample that holds every cell in a pair (the output says how many
+pairs of how many). A property holds on a case when it holds with the
+violation names bound to each of its violations in turn. A property that
+fails is printed with its first counterexample,
 written as a fixture case that warden test runs; -o writes them all to
 FIXTURES, a fixture file whose cases pin today's decisions (fix the policy,
 then the expectation). Verify also lists dead rules (no cell where they can
@@ -34,11 +40,15 @@ The properties are a side file beside the policy (RULES.md, "Properties"):
 -properties FILE, by default FILE.properties.yaml next to -policy FILE
 when it exists, and the default policy's own properties without -policy.
 
-With -against OLD.yaml it also decides every case it builds for either
-policy under both, and lists each change of decision grouped by target,
-role and transition (ban -> suspend, none -> warn ...), with the number of
-cases and one counterexample fixture per group: bystanders newly penalised
-first.
+With -against OLD.yaml it also compares the two policies over their joint
+partition: each field cut at the constants of both, so that both decide
+alike within a joint cell. It decides a case of one violation per joint
+cell and ladder step (and generated ones where a rule keeps a residual)
+under both, and lists each change of decision grouped by target, role and
+transition (ban -> suspend, none -> warn ...), with the number of joint
+cells and of cases and one counterexample fixture per group: bystanders
+newly penalised first. Categories only one policy declares are not
+compared, and are listed.
 
 Exit status 1 when a property fails or, with -against, a decision changes.
 `
@@ -157,6 +167,17 @@ func writeVerification(w io.Writer, e *policy.Engine, propsName string, v policy
 		residual += s.Residual
 	}
 	fmt.Fprintf(w, "case space: %s, %d with residuals; %d single-violation cases decided\n", strings.Join(sizes, ", "), residual, v.Cases)
+	var pairs []string
+	sampled := false
+	for _, s := range v.Spaces {
+		pairs = append(pairs, fmt.Sprintf("%s %d of %d", s.Target, s.PairsChecked, s.Pairs))
+		sampled = sampled || s.PairsChecked < s.Pairs
+	}
+	how := "all"
+	if sampled {
+		how = fmt.Sprintf("a seeded sample above %d per target", policy.MaxVerifyPairs)
+	}
+	fmt.Fprintf(w, "pairs of cells (two violations, one subject): %s checked (%s); %d two-violation cases decided\n", strings.Join(pairs, ", "), how, v.PairCases)
 
 	if propsName == "" {
 		fmt.Fprintf(w, "\nproperties: none (no properties file beside the policy)\n")
@@ -172,6 +193,9 @@ func writeVerification(w io.Writer, e *policy.Engine, propsName string, v policy
 		fmt.Fprintf(w, "        holds: %s\n", p.Property.Holds)
 		cx := p.Counterexample
 		fmt.Fprintf(w, "        cell: %s\n", cx.Cell)
+		if len(cx.Case.Violations) > 1 {
+			fmt.Fprintf(w, "        fails with the violation names bound to %s\n", cx.Violation)
+		}
 		fmt.Fprintf(w, "        decided: %s", penaltyText(cx.Decision.Penalty, cx.Decision.Duration))
 		if cx.Decision.Rule != "" {
 			fmt.Fprintf(w, " by rule %s", cx.Decision.Rule)
