@@ -280,6 +280,7 @@ func (r *verifyRun) target(ctx context.Context, t Target, sp *casespace.Space, r
 	e := r.e
 	size := SpaceSize{Target: t, Cells: sp.Cells()}
 	cb := newCaseBuilder(e, t, sp.Fields(), sp.Cells(), sp.Representative)
+	cb.alt = nextRepresentative(sp)
 	rng := rand.New(rand.NewPCG(13, uint64(t)))
 	residual := make([]bool, sp.Cells())
 	for cell := range sp.Cells() {
@@ -469,6 +470,11 @@ type caseBuilder struct {
 	t      Target
 	fields []casespace.FieldInfo
 	rep    func(cell int) []ref.Val
+	// alt, when set, is a second representative of a cell, each count or
+	// age one above the first where that stays in the cell: a case for
+	// cells whose first representative no valid case holds (a trusted
+	// report among no reports at all).
+	alt func(cell int) []ref.Val
 	// steps is the most strikes a case gets: each cell is decided with
 	// every number from none to steps.
 	steps int
@@ -489,13 +495,53 @@ func (b *caseBuilder) strikes(cell int) []*Case {
 	}
 	cs := make([]*Case, b.steps+1)
 	vals := b.rep(cell)
+	var alt []ref.Val
 	for k := range cs {
 		if c, ok := b.e.caseOf(b.t, b.fields, vals, k, nil); ok {
+			cs[k] = &c
+			continue
+		}
+		if b.alt == nil {
+			continue
+		}
+		if alt == nil {
+			alt = b.alt(cell)
+		}
+		if c, ok := b.e.caseOf(b.t, b.fields, alt, k, nil); ok {
 			cs[k] = &c
 		}
 	}
 	b.base[cell] = cs
 	return cs
+}
+
+// nextRepresentative is the second representative of a cell of sp: each
+// ordered field one above the first representative where that stays in
+// the cell's class.
+func nextRepresentative(sp *casespace.Space) func(int) []ref.Val {
+	return func(cell int) []ref.Val {
+		vals := sp.Representative(cell)
+		for i := range vals {
+			if !sp.Ordered(i) {
+				continue
+			}
+			n, box := ordinal(vals[i])
+			class, _ := sp.ClassOfKey(i, n)
+			if next, ok := sp.ClassOfKey(i, n+1); ok && next == class {
+				vals[i] = box(n + 1)
+			}
+		}
+		return vals
+	}
+}
+
+// ordinal is the number of a count or an age, and the way back.
+func ordinal(v ref.Val) (int64, func(int64) ref.Val) {
+	if d, ok := v.(types.Duration); ok {
+		return int64(d.Duration), func(n int64) ref.Val { return types.Duration{Duration: time.Duration(n)} }
+	}
+	n, _ := v.(types.Int)
+	return int64(n), func(n int64) ref.Val { return types.Int(n) }
 }
 
 // cell builds the cases verification decides for a cell: one from its

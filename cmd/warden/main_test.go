@@ -93,6 +93,12 @@ var sessions = []session{
 		"-properties", "../../policy/default.properties.yaml"}},
 	{name: "verify-against", args: []string{"verify", "-policy", "../../testdata/policies/broken/default-broken.yaml",
 		"-properties", "../../policy/default.properties.yaml", "-against", "../../policy/default.yaml"}},
+	// A change inside a cell of each policy alone, found by the joint
+	// partition; a category only the new version declares.
+	{name: "verify-against-joint", args: []string{"verify", "-policy", "../../testdata/policies/against/reports-new.yaml",
+		"-against", "../../testdata/policies/against/reports-old.yaml"}},
+	{name: "verify-against-joint-json", args: []string{"verify", "-json", "-policy", "../../testdata/policies/against/reports-new.yaml",
+		"-against", "../../testdata/policies/against/reports-old.yaml"}},
 	{name: "verify-against-same", args: []string{"verify", "-against", "../../policy/default.yaml"}},
 	{name: "verify-no-properties", args: []string{"verify", "-policy", valid + "/strikes.yaml"}},
 	{name: "verify-missing-properties", args: []string{"verify", "-properties", "no-such.properties.yaml"}},
@@ -347,4 +353,13 @@ func TestVerifyPairCounterexampleRunsAsFixture(t *testing.T) {
 	status = run([]string{"test", out}, strings.NewReader(""), &stdout, &stderr)
 	require.Equal(t, exitFail, status, stdout.String()+stderr.String())
 	assert.Contains(t, stdout.String(), "rule: got focus-actor-ban, want other-actor-critical")
+}
+
+// The help and RULES.md quote the pair limit of verify.
+func TestVerifyUsageQuotesThePairLimit(t *testing.T) {
+	n := fmt.Sprintf("%d,%03d", policy.MaxVerifyPairs/1000, policy.MaxVerifyPairs%1000)
+	assert.Contains(t, verifyUsage, n)
+	rules, err := os.ReadFile("../../RULES.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(rules), n)
 }

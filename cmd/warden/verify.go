@@ -93,18 +93,18 @@ func runVerify(e *env, args []string) int {
 	for _, p := range v.Properties {
 		failed = failed || p.Failures > 0
 	}
-	var changes []policy.Change
+	var cmp policy.Comparison
 	var oldEngine *policy.Engine
 	if *against != "" {
 		if oldEngine, err = loadEngine(*against); err != nil {
 			fmt.Fprintln(e.stderr, err)
 			return failStatus(err)
 		}
-		if changes, err = engine.Against(context.Background(), oldEngine); err != nil {
+		if cmp, err = engine.Against(context.Background(), oldEngine); err != nil {
 			fmt.Fprintf(e.stderr, "%s: %v\n", *against, err)
 			return exitFail
 		}
-		failed = failed || len(changes) > 0
+		failed = failed || len(cmp.Changes) > 0
 	}
 	if *out != "" {
 		if err := writeCounterexamples(*out, *policyPath, v); err != nil {
@@ -115,10 +115,11 @@ func runVerify(e *env, args []string) int {
 	if *asJSON {
 		var doc any = v
 		if *against != "" {
+			cmp.Changes = orNone(cmp.Changes)
 			doc = struct {
 				policy.Verification
-				Changes []policy.Change `json:"changes"`
-			}{v, orNone(changes)}
+				policy.Comparison
+			}{v, cmp}
 		}
 		if err := writeJSON(e.stdout, doc); err != nil {
 			fmt.Fprintf(e.stderr, "warden verify: %v\n", err)
@@ -127,7 +128,7 @@ func runVerify(e *env, args []string) int {
 	} else {
 		writeVerification(e.stdout, engine, name, v)
 		if oldEngine != nil {
-			writeChanges(e.stdout, *against, oldEngine, changes)
+			writeChanges(e.stdout, *against, oldEngine, cmp)
 		}
 	}
 	if failed {
@@ -230,6 +231,14 @@ func writeVerification(w io.Writer, e *policy.Engine, propsName string, v policy
 	}
 }
 
+// listOrNone joins names, or says none.
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
 // orNone is a nil list as an empty one, for JSON.
 func orNone(c []policy.Change) []policy.Change {
 	if c == nil {
@@ -239,13 +248,23 @@ func orNone(c []policy.Change) []policy.Change {
 }
 
 // writeChanges prints the changes of decision against an older policy.
-func writeChanges(w io.Writer, oldPath string, old *policy.Engine, changes []policy.Change) {
+func writeChanges(w io.Writer, oldPath string, old *policy.Engine, cmp policy.Comparison) {
 	ref := old.Policy()
 	fmt.Fprintf(w, "\nchanges against %s (%s %s, sha256 %s):\n", oldPath, ref.Name, ref.Version, ref.Digest[:12])
-	if len(changes) == 0 {
+	var sizes []string
+	cases := 0
+	for _, s := range cmp.Spaces {
+		sizes = append(sizes, fmt.Sprintf("%s %d cells (new %d, old %d)", s.Target, s.Cells, s.New, s.Old))
+		cases += s.Cases
+	}
+	fmt.Fprintf(w, "  joint partition: %s; %d single-violation cases decided under both\n", strings.Join(sizes, ", "), cases)
+	if len(cmp.NewOnly)+len(cmp.OldOnly) > 0 {
+		fmt.Fprintf(w, "  not compared: the categories only one policy declares (new: %s; old: %s)\n", listOrNone(cmp.NewOnly), listOrNone(cmp.OldOnly))
+	}
+	if len(cmp.Changes) == 0 {
 		fmt.Fprintf(w, "  no decision changes\n")
 	}
-	for _, c := range changes {
+	for _, c := range cmp.Changes {
 		who := c.Target.String()
 		if c.Target == policy.TargetAccount {
 			who = "account " + c.Role.String()
@@ -257,7 +276,8 @@ func writeChanges(w io.Writer, oldPath string, old *policy.Engine, changes []pol
 		if c.NewlyPenalisesBystander() {
 			note = ", NEWLY PENALISED BYSTANDERS"
 		}
-		fmt.Fprintf(w, "  %s: %s -> %s on %d cases%s\n", who, c.From, c.To, c.Cases, note)
+		fmt.Fprintf(w, "  %s: %s -> %s in %d joint cells, %d cases%s\n", who, c.From, c.To, c.Cells, c.Cases, note)
+		fmt.Fprintf(w, "      first cell: %s\n", c.Cell)
 		d := c.New
 		fx := policytest.Case{
 			Name:   fmt.Sprintf("%s: %s -> %s", who, c.From, c.To),
