@@ -14,7 +14,6 @@ import (
 
 	"github.com/groupwarden/warden/internal/casespace"
 	"github.com/groupwarden/warden/internal/celx"
-	"github.com/groupwarden/warden/internal/compiler"
 )
 
 // Change is one kind of decision that differs between two versions of a
@@ -178,7 +177,6 @@ func (e *Engine) Against(ctx context.Context, old *Engine) (Comparison, error) {
 // cell is the same, so both policies' candidates and residuals are.
 type joint struct {
 	spaces [2]*casespace.Space
-	rules  [2][]*compiler.Rule
 	fields []casespace.FieldInfo
 	// classes holds, per field, each joint class: its representative and
 	// its class in each space (-1 where the space lacks the field).
@@ -209,11 +207,11 @@ func jointSpace(e, old *Engine, t Target, cats []int) (*joint, error) {
 		if err != nil {
 			return nil, err
 		}
-		sp, rules, err := x.p.Analyze(t, append(guardFields(env, t), x.p.PenaltyExprs(t)...), verifyMaxCells)
+		sp, _, err := x.p.Analyze(t, append(guardFields(env, t), x.p.PenaltyExprs(t)...), verifyMaxCells)
 		if err != nil {
 			return nil, fmt.Errorf("against: the case space of the %s rules of %s: %w", t, x.p.Ref.Name, err)
 		}
-		j.spaces[i], j.rules[i] = sp, rules
+		j.spaces[i] = sp
 	}
 	index := [2]map[string]int{{}, {}}
 	var names []string
@@ -433,12 +431,12 @@ func (j *joint) cellIn(i, cell int) int {
 }
 
 // residual reports whether a rule of either policy keeps a residual in the
-// joint cell.
+// joint cell, in its condition or its penalty expression.
 func (j *joint) residual(cell int) bool {
 	for i, sp := range j.spaces {
 		c := j.cellIn(i, cell)
 		for _, k := range sp.Candidates(c) {
-			if j.rules[i][k] != nil && sp.Result(c, k).Verdict == casespace.Residual {
+			if sp.Result(c, k).Verdict == casespace.Residual {
 				return true
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/groupwarden/warden/policy"
@@ -193,4 +194,38 @@ func ExampleEngine_Verify() {
 	// account: 6912 pairs of cells of 6912 checked
 	// group: 576 pairs of cells of 576 checked
 	// dead rules: 0
+}
+
+// Against compares two versions of a policy over their joint partition:
+// the old one warns above 3 reports, the new one from 5 (and new accounts
+// from the first report), so a violation with 4 reports is a change inside
+// a cell of each version alone, which the joint partition finds.
+func ExampleEngine_Against() {
+	compile := func(path string) *policy.Engine {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			panic(err)
+		}
+		e, err := policy.Compile(path, src)
+		if err != nil {
+			panic(err)
+		}
+		return e
+	}
+	old := compile("../testdata/policies/against/reports-old.yaml")
+	e := compile("../testdata/policies/against/reports-new.yaml")
+	cmp, err := e.Against(context.Background(), old)
+	if err != nil {
+		panic(err)
+	}
+	for _, c := range cmp.Changes {
+		if c.Role == policy.RoleMember {
+			fmt.Printf("member: %s -> %s in %d joint cells; first with %d reports\n", c.From, c.To, c.Cells, len(c.Case.Violations[0].Evidence.Reports))
+		}
+	}
+	fmt.Println("not compared:", cmp.NewOnly)
+	// Output:
+	// member: none -> warn in 8 joint cells; first with 1 reports
+	// member: warn -> none in 8 joint cells; first with 4 reports
+	// not compared: [scam]
 }

@@ -283,12 +283,16 @@ func (r *verifyRun) target(ctx context.Context, t Target, sp *casespace.Space, r
 	cb.alt = nextRepresentative(sp)
 	rng := rand.New(rand.NewPCG(13, uint64(t)))
 	residual := make([]bool, sp.Cells())
+	// A cell is residual where a rule's condition or penalty expression is;
+	// the properties, the space's last expressions, read the decision, which
+	// is always residual.
+	props := sp.Exprs() - len(r.mine)
 	for cell := range sp.Cells() {
 		for _, j := range sp.Candidates(cell) {
 			if rule := rules[j]; rule != nil {
 				r.canMatch[rule.ID] = true
-				residual[cell] = residual[cell] || sp.Result(cell, j).Verdict == casespace.Residual
 			}
+			residual[cell] = residual[cell] || j < props && sp.Result(cell, j).Verdict == casespace.Residual
 		}
 		if residual[cell] {
 			size.Residual++

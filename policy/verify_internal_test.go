@@ -184,3 +184,71 @@ func BenchmarkVerifyDefault(b *testing.B) {
 		})
 	}
 }
+
+// In cells where a rule keeps a residual (strikes() here), pairs get
+// generated cases beside their representatives', each with two violations
+// of distinct ids, and the property is checked on each.
+func TestVerifyPairsOfResidualCells(t *testing.T) {
+	e := compileFile(t, "../testdata/policies/valid/strikes.yaml")
+	v, err := e.Verify(context.Background(), []Property{{Name: "two-ids", Holds: "violation.id != ''"}})
+	require.NoError(t, err)
+	steps := ladderSteps(e.p, TargetAccount)
+	pairs := 0
+	require.Positive(t, v.Spaces[0].Residual, "account cells with residuals")
+	for _, s := range v.Spaces {
+		require.Equal(t, s.Pairs, s.PairsChecked)
+		pairs += s.Pairs
+	}
+	assert.Greater(t, v.PairCases, pairs*(steps+1)/2, "representatives' cases")
+	assert.Zero(t, v.Properties[0].Failures)
+	assert.Equal(t, v.Cases+v.PairCases, v.Properties[0].Checked)
+
+	env, err := propertyEnv(e)
+	require.NoError(t, err)
+	sp, _, err := e.p.Analyze(TargetAccount, guardFields(env, TargetAccount), verifyMaxCells)
+	require.NoError(t, err)
+	cb := newCaseBuilder(e, TargetAccount, sp.Fields(), sp.Cells(), sp.Representative)
+	rng := rand.New(rand.NewPCG(1, 1))
+	plain := len(cb.pair(0, 0, false, rng))
+	cases := cb.pair(0, 0, true, rng)
+	require.Len(t, cases, plain+generatedPerResidualPair)
+	for _, c := range cases {
+		require.Len(t, c.Violations, 2)
+		assert.NotEqual(t, c.Violations[0].ID, c.Violations[1].ID)
+		_, err := e.Decide(context.Background(), c)
+		assert.NoError(t, err)
+	}
+}
+
+// A penalty expression cuts the verification space too: a field only it
+// compares (the reports here) gets a cell on each side of its constant,
+// so a property the heavier branch breaks fails.
+func TestVerifyCutsWherePenaltyExpressionsCompare(t *testing.T) {
+	src := `name: penalty-expr
+version: 0.1.0
+appeal:
+  route: "Settings > Account status > Request a review"
+guards:
+  double_judgment: {enabled: false}
+categories:
+  - name: spam
+    dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC
+rules:
+  - id: reported
+    description: The actor is warned, or suspended from 7 reports.
+    target: account
+    when: subject.is_actor
+    penalty: 'violation.reports >= 7 ? penalty.suspend : penalty.warn'
+    duration: 1d
+    message: '"Your account received a measure."'
+    ground: {kind: contractual, reference: Test terms of service}
+`
+	e, err := Compile("penalty-expr.yaml", []byte(src))
+	require.NoError(t, err)
+	v, err := e.Verify(context.Background(), []Property{{Name: "at-most-warn", Target: TargetAccount, Holds: "decision.penalty <= penalty.warn"}})
+	require.NoError(t, err)
+	pr := v.Properties[0]
+	require.Positive(t, pr.Failures)
+	assert.GreaterOrEqual(t, len(pr.Counterexample.Case.Violations[0].Evidence.Reports), 7)
+	assert.Equal(t, PenaltySuspend, pr.Counterexample.Decision.Penalty)
+}
