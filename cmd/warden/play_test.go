@@ -256,7 +256,9 @@ func TestPlayExplain(t *testing.T) {
 // violations break; properties given with the request replace the
 // server's, and properties that do not compile are input errors.
 func TestPlayVerify(t *testing.T) {
-	_, srv := newTestPlay(t)
+	s, srv := newTestPlay(t)
+	// About half a second without the race detector, many times that with.
+	s.timeout = time.Minute
 	status, resp, _ := call(t, srv, "/api/verify", playRequest{Policy: string(policy.DefaultSource())})
 	require.Equal(t, http.StatusOK, status)
 	require.True(t, resp.OK, "%+v", resp)
