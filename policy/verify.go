@@ -135,9 +135,12 @@ const MaxVerifyPairs = 1 << 15
 // PropertyResult is one property's outcome.
 type PropertyResult struct {
 	Property Property `json:"property"`
-	Checked  int      `json:"checked"`
-	// Failures counts the cases where it does not hold; Counterexample is
-	// the first of them.
+	// Checked counts the cases it was checked on, of one violation and of
+	// two.
+	Checked int `json:"checked"`
+	// Failures counts the cases where it does not hold (with any of their
+	// violations); Counterexample is the first of them, which is of one
+	// violation when any case of one violation fails.
 	Failures       int             `json:"failures"`
 	Counterexample *Counterexample `json:"counterexample,omitempty"`
 }
@@ -483,19 +486,28 @@ type caseBuilder struct {
 	// every number from none to steps.
 	steps int
 	// base caches, per cell, its representative's case for each number
-	// of strikes; nil where no valid case holds the combination.
+	// of strikes (nil where no valid case holds the combination); nil for
+	// a space of more than maxCachedCases such cases.
 	base [][]*Case
 }
 
 func newCaseBuilder(e *Engine, t Target, fields []casespace.FieldInfo, cells int, rep func(int) []ref.Val) *caseBuilder {
-	return &caseBuilder{e: e, t: t, fields: fields, rep: rep, steps: ladderSteps(e.p, t), base: make([][]*Case, cells)}
+	b := &caseBuilder{e: e, t: t, fields: fields, rep: rep, steps: ladderSteps(e.p, t)}
+	if cells*(b.steps+1) <= maxCachedCases {
+		b.base = make([][]*Case, cells)
+	}
+	return b
 }
+
+// maxCachedCases bounds the cases a caseBuilder keeps for the pairs of
+// cells to reuse; a larger space builds them again for each pair.
+const maxCachedCases = 1 << 15
 
 // strikes returns the cases of a cell's representative for each number of
 // strikes from none to steps (nil where none is valid).
 func (b *caseBuilder) strikes(cell int) []*Case {
-	if cs := b.base[cell]; cs != nil {
-		return cs
+	if b.base != nil && b.base[cell] != nil {
+		return b.base[cell]
 	}
 	cs := make([]*Case, b.steps+1)
 	vals := b.rep(cell)
@@ -515,7 +527,9 @@ func (b *caseBuilder) strikes(cell int) []*Case {
 			cs[k] = &c
 		}
 	}
-	b.base[cell] = cs
+	if b.base != nil {
+		b.base[cell] = cs
+	}
 	return cs
 }
 
