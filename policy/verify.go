@@ -728,30 +728,9 @@ func (e *Engine) failing(progs []propertyProgram, mine []int, c Case, d Decision
 	return out
 }
 
-// verifyDecisionNames are the names of the decision a property reads
-// beside those the policy's property environment declares
-// ([compiler.DecisionNames]).
-var verifyDecisionNames = []struct {
-	Name string
-	Type *types.Type
-	Doc  string
-}{
-	{"decision.violation", types.StringType, "the winning violation's id; empty for none"},
-}
-
 // propertyEnv is the environment properties are checked in: the policy's
-// property environment with [verifyDecisionNames].
-func propertyEnv(e *Engine) (*cel.Env, error) {
-	env, err := e.p.PropertyEnv()
-	if err != nil {
-		return nil, err
-	}
-	var opts []cel.EnvOption
-	for _, n := range verifyDecisionNames {
-		opts = append(opts, cel.Variable(n.Name, n.Type))
-	}
-	return env.Extend(opts...)
-}
+// property environment, with the names of the decision.
+func propertyEnv(e *Engine) (*cel.Env, error) { return e.p.PropertyEnv() }
 
 // decisionActivation resolves the decision's names over a decision's
 // activation.
