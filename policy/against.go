@@ -9,11 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 
 	"github.com/groupwarden/warden/internal/casespace"
 	"github.com/groupwarden/warden/internal/celx"
+	"github.com/groupwarden/warden/internal/compiler"
 )
 
 // Change is one kind of decision that differs between two versions of a
@@ -122,7 +124,7 @@ func (e *Engine) Against(ctx context.Context, old *Engine) (Comparison, error) {
 		cb.steps = max(ladderSteps(e.p, t), ladderSteps(old.p, t))
 		rng := rand.New(rand.NewPCG(13, uint64(t)))
 		for cell := range j.cells {
-			for _, c := range cb.cell(cell, j.residual(cell), rng) {
+			for _, c := range cb.cell(cell, j.variety(cell), rng) {
 				if err := ctx.Err(); err != nil {
 					return out, err
 				}
@@ -177,7 +179,10 @@ func (e *Engine) Against(ctx context.Context, old *Engine) (Comparison, error) {
 // cell is the same, so both policies' candidates and residuals are.
 type joint struct {
 	spaces [2]*casespace.Space
-	fields []casespace.FieldInfo
+	// policies are the two policies, new and old, whose variables the
+	// residuals of their spaces refer to.
+	policies [2]*compiler.Policy
+	fields   []casespace.FieldInfo
 	// classes holds, per field, each joint class: its representative and
 	// its class in each space (-1 where the space lacks the field).
 	classes [][]jointClass
@@ -211,7 +216,7 @@ func jointSpace(e, old *Engine, t Target, cats []int) (*joint, error) {
 		if err != nil {
 			return nil, fmt.Errorf("against: the case space of the %s rules of %s: %w", t, x.p.Ref.Name, err)
 		}
-		j.spaces[i] = sp
+		j.spaces[i], j.policies[i] = sp, x.p
 	}
 	index := [2]map[string]int{{}, {}}
 	var names []string
@@ -430,18 +435,28 @@ func (j *joint) cellIn(i, cell int) int {
 	return c
 }
 
-// residual reports whether a rule of either policy keeps a residual in the
-// joint cell, in its condition or its penalty expression.
-func (j *joint) residual(cell int) bool {
+// variety is what the residuals of a joint cell compare the case with, in
+// either policy; nil when neither keeps one there.
+func (j *joint) variety(cell int) *variety {
+	var v variety
+	residual := false
 	for i, sp := range j.spaces {
 		c := j.cellIn(i, cell)
+		var asts []*ast.AST
 		for _, k := range sp.Candidates(c) {
-			if sp.Result(c, k).Verdict == casespace.Residual {
-				return true
+			if res := sp.Result(c, k); res.Verdict == casespace.Residual {
+				asts = append(asts, res.Residual)
 			}
 		}
+		if asts != nil {
+			residual = true
+			v = v.merge(harvest(j.policies[i].Variable, asts...))
+		}
 	}
-	return false
+	if !residual {
+		return nil
+	}
+	return &v
 }
 
 // describe writes a joint cell as a rule author reads it.

@@ -28,7 +28,7 @@ func unionChanges(t *testing.T, e, old *Engine) (map[string]bool, []Case) {
 			require.NoError(t, err)
 			cb := newCaseBuilder(x, tg, sp.Fields(), sp.Cells(), sp.Representative)
 			for cell := range sp.Cells() {
-				for _, c := range cb.cell(cell, false, nil) {
+				for _, c := range cb.cell(cell, nil, nil) {
 					dn, err1 := e.Decide(context.Background(), c)
 					do, err2 := old.Decide(context.Background(), c)
 					if err1 != nil || err2 != nil {

@@ -124,6 +124,15 @@ type SpaceSize struct {
 	// at least one pair.
 	Pairs        int `json:"pairs"`
 	PairsChecked int `json:"pairs_checked"`
+	// ResidualRules counts the rules of residual cells that keep a
+	// residual there, one per rule and cell; ResidualCovered how many of
+	// them both matched and did not on the cell's single-violation cases,
+	// which draw ids and confidences from the constants the residuals
+	// compare them with. A residual left uncovered was checked on one of
+	// its branches only (or can take one only, as x.startsWith("a") &&
+	// x.startsWith("b")).
+	ResidualRules   int `json:"residual_rules,omitempty"`
+	ResidualCovered int `json:"residual_covered,omitempty"`
 }
 
 // MaxVerifyPairs bounds the pairs of cells [Engine.Verify] decides per
@@ -172,7 +181,10 @@ const generatedPerResidualCell = 16
 // the partition of the fields its rules (their conditions and penalty
 // expressions), its guards and the properties read, each cell decided on one
 // case built from its representative (for every step of the ladders its
-// rules use), and on generated cases where a rule keeps a residual. It then
+// rules use), and on generated cases where a rule keeps a residual, among
+// them cases whose ids and confidences are drawn from the constants the
+// residual compares them with, so that it takes its branches
+// ([SpaceSize.ResidualCovered]). It then
 // checks every property on cases of two violations: for each ordered pair
 // of cells that one subject in one group can meet (alike in the subject's
 // and the group's fields, free in the violations' fields and in
@@ -297,11 +309,13 @@ func (r *verifyRun) target(ctx context.Context, t Target, sp *casespace.Space, r
 			}
 			residual[cell] = residual[cell] || j < props && sp.Result(cell, j).Verdict == casespace.Residual
 		}
+		var cover *coverage
 		if residual[cell] {
 			size.Residual++
+			cover = residualRules(e.p, sp, rules, cell, props)
 		}
-		for _, c := range cb.cell(cell, residual[cell], rng) {
-			ok, err := r.check(ctx, c, sp, []int{cell}, func() string { return describeCell(e, sp, cell) })
+		for _, c := range cb.cell(cell, cover.variety(), rng) {
+			ok, err := r.check(ctx, c, sp, []int{cell}, func() string { return describeCell(e, sp, cell) }, cover)
 			if err != nil {
 				return size, err
 			}
@@ -309,13 +323,15 @@ func (r *verifyRun) target(ctx context.Context, t Target, sp *casespace.Space, r
 				r.v.Cases++
 			}
 		}
+		size.ResidualRules += len(cover.rules())
+		size.ResidualCovered += cover.covered()
 	}
 	pairs, total := cellPairs(sp, r.pairLimit, rand.New(rand.NewPCG(14, uint64(t))))
 	size.Pairs, size.PairsChecked = total, len(pairs)
 	for _, pr := range pairs {
 		a, b := pr[0], pr[1]
 		for _, c := range cb.pair(a, b, residual[a] || residual[b], rng) {
-			ok, err := r.check(ctx, c, sp, []int{a, b}, func() string { return describePair(e, sp, a, b) })
+			ok, err := r.check(ctx, c, sp, []int{a, b}, func() string { return describePair(e, sp, a, b) }, nil)
 			if err != nil {
 				return size, err
 			}
@@ -329,10 +345,11 @@ func (r *verifyRun) target(ctx context.Context, t Target, sp *casespace.Space, r
 
 // check decides a case and checks the target's properties on it, with each
 // of its violations in turn; cells are the violations' cells of sp, and
-// describe writes them, for a counterexample. It reports false for a case
+// describe writes them, for a counterexample; cover, unless nil, records
+// which residual rules the decision matched. It reports false for a case
 // the engine refuses (a combination no valid case holds), and an error when
 // the context ends.
-func (r *verifyRun) check(ctx context.Context, c Case, sp *casespace.Space, cells []int, describe func() string) (bool, error) {
+func (r *verifyRun) check(ctx context.Context, c Case, sp *casespace.Space, cells []int, describe func() string, cover *coverage) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
@@ -340,6 +357,7 @@ func (r *verifyRun) check(ctx context.Context, c Case, sp *casespace.Space, cell
 	if err != nil {
 		return false, nil
 	}
+	cover.saw(&d)
 	if d.Rule != "" {
 		r.won[d.Rule] = true
 	}
@@ -565,19 +583,38 @@ func ordinal(v ref.Val) (int64, func(int64) ref.Val) {
 // cell builds the cases verification decides for a cell: one from its
 // representative for each number of strikes up to steps, and, in a cell
 // where a rule keeps a residual, generated ones.
-func (b *caseBuilder) cell(cell int, residual bool, rng *rand.Rand) []Case {
+func (b *caseBuilder) cell(cell int, v *variety, rng *rand.Rand) []Case {
 	var cases []Case
 	for _, c := range b.strikes(cell) {
 		if c != nil {
 			cases = append(cases, *c)
 		}
 	}
-	if residual {
-		vals := b.rep(cell)
-		for range generatedPerResidualCell {
-			if c, ok := b.e.caseOf(b.t, b.fields, vals, rng.IntN(b.steps+1), rng); ok {
-				cases = append(cases, c)
-			}
+	if v == nil {
+		return cases
+	}
+	vals := b.rep(cell)
+	for range generatedPerResidualCell {
+		if c, ok := b.e.caseOf(b.t, b.fields, vals, rng.IntN(b.steps+1), rng); ok {
+			cases = append(cases, c)
+		}
+	}
+	if len(cases) == 0 {
+		return cases
+	}
+	// One case of each id and each confidence the residuals' constants
+	// give, on the representative: as the violation's, the group's and the
+	// subject's id, so that each comparison takes its branches.
+	base := cases[0]
+	for _, id := range v.ids() {
+		cases = append(cases, withViolationID(base, id), withGroupID(base, id))
+		if c, ok := withSubjectID(base, id); ok {
+			cases = append(cases, c)
+		}
+	}
+	if len(base.Violations[0].Evidence.Identifications) > 0 {
+		for _, conf := range v.confidences() {
+			cases = append(cases, withConfidence(base, conf))
 		}
 	}
 	return cases

@@ -118,3 +118,40 @@ func TestAgainstListsChangesBystandersFirst(t *testing.T) {
 	assert.Empty(t, same.NewOnly)
 	assert.Empty(t, same.OldOnly)
 }
+
+// TestVerifyTakesResidualBranches: a property that fails only where a
+// residual over an id holds (a vip leader of a group with a serious
+// violation is warned by self-report, in testdata/casespace.yaml) is found,
+// since verification draws ids from the constants residuals compare them
+// with; a random id never starts with "vip-". The residual rules' cells
+// count as covered where a case took each branch.
+func TestVerifyTakesResidualBranches(t *testing.T) {
+	src, err := os.ReadFile("testdata/casespace.yaml")
+	require.NoError(t, err)
+	e, err := policy.Compile("casespace.yaml", src)
+	require.NoError(t, err)
+	props := []policy.Property{{Name: "bystanders-of-other-categories", Target: policy.TargetAccount,
+		Holds: "decision.violation != violation.id || violation.zero_tolerance || subject.is_actor || decision.penalty == penalty.none"}}
+	v, err := e.Verify(context.Background(), props)
+	require.NoError(t, err)
+	p := v.Properties[0]
+	require.Positive(t, p.Failures, "the vip branch of self-report is taken")
+	cx := p.Counterexample
+	require.NotNil(t, cx)
+	assert.Equal(t, "self-report", cx.Decision.Rule)
+	assert.Contains(t, cx.Case.Account.ID, "vip-")
+	// The counterexample is a case the engine decides alike.
+	d, err := e.Decide(context.Background(), cx.Case)
+	require.NoError(t, err)
+	assert.Equal(t, cx.Decision.Penalty, d.Penalty)
+
+	var rules, covered int
+	for _, s := range v.Spaces {
+		rules += s.ResidualRules
+		covered += s.ResidualCovered
+	}
+	require.Positive(t, rules)
+	assert.Positive(t, covered)
+	assert.LessOrEqual(t, covered, rules)
+	t.Logf("residual rules of cells covered: %d of %d", covered, rules)
+}

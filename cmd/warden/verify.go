@@ -168,6 +168,9 @@ func writeVerification(w io.Writer, e *policy.Engine, propsName string, v policy
 		residual += s.Residual
 	}
 	fmt.Fprintf(w, "case space: %s, %d with residuals; %d single-violation cases decided\n", strings.Join(sizes, ", "), residual, v.Cases)
+	if rules, covered := residualCoverage(v); rules > 0 {
+		fmt.Fprintf(w, "residuals: %d of %d (rule, cell) took both branches, matched and not, on cases drawn from the constants they compare with\n", covered, rules)
+	}
 	var pairs []string
 	sampled := false
 	for _, s := range v.Spaces {
@@ -345,4 +348,14 @@ func writeCounterexamples(out, policyPath string, v policy.Verification) error {
 		return &inputError{file: out, msg: unwrapPath(err).Error(), io: true}
 	}
 	return nil
+}
+
+// residualCoverage sums the residual rules of cells over the targets, and
+// those whose cases took both branches.
+func residualCoverage(v policy.Verification) (rules, covered int) {
+	for _, s := range v.Spaces {
+		rules += s.ResidualRules
+		covered += s.ResidualCovered
+	}
+	return rules, covered
 }

@@ -1,6 +1,8 @@
 package compiler
 
 import (
+	"cel.dev/cel-go/common/ast"
+
 	"github.com/groupwarden/warden/internal/casespace"
 	"github.com/groupwarden/warden/internal/vocab"
 )
@@ -17,4 +19,15 @@ func (p *Policy) PenaltyExprs(t vocab.Target) []casespace.Expr {
 		}
 	}
 	return out
+}
+
+// Variable returns the checked expression of the variable of a qualified
+// name (variables.x), for verification to read the constants a residual
+// reference to it compares with.
+func (p *Policy) Variable(name string) (*ast.AST, bool) {
+	a, ok := p.varAsts[name]
+	if !ok {
+		return nil, false
+	}
+	return a.NativeRep(), true
 }
