@@ -40,7 +40,9 @@ func choose(id string, i int) chromedp.Action[chromedp.Void] {
 // policy and checks the error marker lands on that rule's line, with the
 // compiler's message and column; removes the mistake and checks the marker
 // goes; then decides and explains the sample case of an owner whose group
-// had confirmed CSAM, and checks the decision the page shows.
+// had confirmed CSAM, and checks the decision the page shows; then
+// verifies the policy and checks the properties pass over cases of one
+// violation and of two.
 func TestPlayBrokenRuleThenDecide(t *testing.T) {
 	ctx := browser(t)
 	url := startPlay(t)
@@ -119,6 +121,18 @@ func TestPlayBrokenRuleThenDecide(t *testing.T) {
 	assert.Contains(t, trace, "matched   focus-leader-ban: asks ban, gets ban")
 	assert.Contains(t, trace, "variables.leader = true")
 	screenshot(t, ctx, "play-explain.png")
+
+	// Verify: the default policy's properties over every cell and every
+	// pair of cells of one case of two violations.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#verify")),
+		chromedp.WaitVisible(chromedp.CSS("#output pre.verification")),
+	))
+	verified, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#output pre.verification")))
+	require.NoError(t, err)
+	assert.Contains(t, verified, "pairs of cells (two violations, one subject): account 6912 of 6912")
+	assert.Contains(t, verified, "ok    zero-tolerance-decides")
+	assert.NotContains(t, verified, "FAIL")
 }
 
 // TestPlayFixtureFailure loads a fixture file of the repository into the

@@ -38,7 +38,7 @@ func TestVarietyTakesBothBranches(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {
 			a := checked(t, tc.src)
-			v := harvest(a.NativeRep())
+			v := harvest(nil, a.NativeRep())
 			seen := map[bool]bool{}
 			ids, confs := v.ids(), v.confidences()
 			ids = append(ids, "v1")
@@ -63,12 +63,22 @@ func TestVarietyIsBounded(t *testing.T) {
 	for i := range 40 {
 		terms = append(terms, `id == "`+strings.Repeat("a", i+1)+`"`, `conf == 0.`+strings.Repeat("1", i+1))
 	}
-	v := harvest(checked(t, strings.Join(terms, " || ")).NativeRep())
+	v := harvest(nil, checked(t, strings.Join(terms, " || ")).NativeRep())
 	assert.Len(t, v.strs, maxVariety)
 	assert.Len(t, v.nums, maxVariety)
 	long := variety{strs: []string{strings.Repeat("z", compiler.MaxIDLen)}}
 	for _, id := range long.ids() {
 		assert.LessOrEqual(t, len(id), compiler.MaxIDLen)
 	}
-	assert.Empty(t, harvest(nil).ids())
+	assert.Empty(t, harvest(nil, nil).ids())
+}
+
+// TestVarietySkipsDurationText: the text of a duration or timestamp literal
+// is not drawn as an id.
+func TestVarietySkipsDurationText(t *testing.T) {
+	env, err := cel.NewEnv(cel.Variable("id", cel.StringType), cel.Variable("age", cel.DurationType))
+	require.NoError(t, err)
+	a, iss := env.Compile(`age > duration("720h") && id == "x1"`)
+	require.NoError(t, iss.Err())
+	assert.Equal(t, []string{"x1"}, harvest(nil, a.NativeRep()).strs)
 }

@@ -3,10 +3,10 @@ package policy
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"cel.dev/cel-go/cel"
@@ -23,7 +23,19 @@ import (
 // [Engine.Verify]: a CEL condition over the case (the names a rule reads,
 // such as subject.role or violation.verified) and its decision
 // (decision.penalty, decision.duration, decision.rule,
-// decision.pending_review, decision.verified) that must hold for every case.
+// decision.pending_review, decision.verified, decision.violation) that must
+// hold for every case.
+//
+// The violation names (violation.*, and subject.is_actor, which says
+// whether the subject committed it) are bound to one violation of the case
+// at a time: a property holds on a case when it holds with each of the
+// case's violations in turn, and fails when it fails with any. So a
+// property about "the violation" speaks of every violation of the case,
+// and one about what the decision rests on reads decision.verified or
+// decision.violation (the winning violation's id) rather than the
+// violation names: "violation.verified || decision.penalty <= penalty.warn"
+// fails on a case of a verified ban-worthy violation beside an unverified
+// one, where "decision.verified || decision.penalty <= penalty.warn" holds.
 type Property struct {
 	Name        string `yaml:"name" json:"name"`
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
@@ -74,18 +86,24 @@ func ParseProperties(file string, src []byte) ([]Property, error) {
 }
 
 // Verification is what [Engine.Verify] found: each property's outcome over
-// every cell of the policy's case space, the rules that can never match or
+// every cell of the policy's case space and over the pairs of cells that
+// can make one case of two violations, the rules that can never match or
 // never win, and the guards that never act.
 type Verification struct {
 	// Spaces are the sizes of the case spaces checked, by target.
 	Spaces []SpaceSize `json:"spaces"`
 	// Cases counts the single-violation cases decided: one per cell and
 	// ladder step, and generated ones where a rule keeps a residual.
-	Cases      int              `json:"cases"`
+	Cases int `json:"cases"`
+	// PairCases counts the two-violation cases decided: one per pair of
+	// cells checked ([SpaceSize.PairsChecked]) and ladder step, and
+	// generated ones where a rule keeps a residual in either cell.
+	PairCases  int              `json:"pair_cases"`
 	Properties []PropertyResult `json:"properties"`
 	// Dead lists the rules that match in no cell; Shadowed those that can
-	// match but never win a checked case; IdleGuards the guards that never
-	// lowered or held a decision on any checked case.
+	// match but never win a checked case (of one violation or two);
+	// IdleGuards the guards that never lowered or held a decision on any
+	// checked case.
 	Dead       []string `json:"dead,omitempty"`
 	Shadowed   []string `json:"shadowed,omitempty"`
 	IdleGuards []Guard  `json:"idle_guards,omitempty"`
@@ -98,24 +116,54 @@ type SpaceSize struct {
 	// Residual counts the cells in which some rule keeps a residual, where
 	// generated cases are checked besides the cell's representative.
 	Residual int `json:"residual"`
+	// Pairs counts the ordered pairs of cells that can be the two
+	// violations of one case: cells alike in every field of the subject
+	// and the group (all but the violation's fields and subject.is_actor).
+	// PairsChecked is how many of them were decided: all when Pairs is at
+	// most [MaxVerifyPairs], else a seeded sample that holds every cell in
+	// at least one pair.
+	Pairs        int `json:"pairs"`
+	PairsChecked int `json:"pairs_checked"`
+	// ResidualRules counts the rules of residual cells that keep a
+	// residual there, one per rule and cell; ResidualCovered how many of
+	// them both matched and did not on the cell's single-violation cases,
+	// which draw ids and confidences from the constants the residuals
+	// compare them with. A residual left uncovered was checked on one of
+	// its branches only (or can take one only, as x.startsWith("a") &&
+	// x.startsWith("b")).
+	ResidualRules   int `json:"residual_rules,omitempty"`
+	ResidualCovered int `json:"residual_covered,omitempty"`
 }
+
+// MaxVerifyPairs bounds the pairs of cells [Engine.Verify] decides per
+// target: above it, it decides a seeded sample of this many pairs (more
+// only if covering every cell takes more), chosen so that every cell is in
+// at least one pair.
+const MaxVerifyPairs = 1 << 15
 
 // PropertyResult is one property's outcome.
 type PropertyResult struct {
 	Property Property `json:"property"`
-	Checked  int      `json:"checked"`
-	// Failures counts the cases where it does not hold; Counterexample is
-	// the first of them.
+	// Checked counts the cases it was checked on, of one violation and of
+	// two.
+	Checked int `json:"checked"`
+	// Failures counts the cases where it does not hold (with any of their
+	// violations); Counterexample is the first of them, which is of one
+	// violation when any case of one violation fails.
 	Failures       int             `json:"failures"`
 	Counterexample *Counterexample `json:"counterexample,omitempty"`
 }
 
 // Counterexample is a case on which a property fails, with its decision
-// and the cell it lies in.
+// and the cell it lies in: for a case of two violations, the subject's and
+// the group's classes, then each violation's.
 type Counterexample struct {
-	Cell     string   `json:"cell"`
-	Case     Case     `json:"case"`
-	Decision Decision `json:"decision"`
+	Cell string `json:"cell"`
+	// Violation is the id of the violation the property was bound to when
+	// it failed.
+	Violation string   `json:"violation"`
+	Case      Case     `json:"case"`
+	Decision  Decision `json:"decision"`
 }
 
 // verifyMaxCells bounds the verification space of each target, which is
@@ -130,24 +178,36 @@ var verifyNow = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 const generatedPerResidualCell = 16
 
 // Verify checks every property over every cell of the policy's case space:
-// the partition of the fields its rules, its guards and the properties
-// read, each cell decided on one case built from its representative (for
-// every step of the ladders its rules use), and on generated cases where a
-// rule keeps a residual. The cases have one violation each. It also lists
-// dead rules, shadowed rules and guards that never act.
+// the partition of the fields its rules (their conditions and penalty
+// expressions), its guards and the properties read, each cell decided on one
+// case built from its representative (for every step of the ladders its
+// rules use), and on generated cases where a rule keeps a residual, among
+// them cases whose ids and confidences are drawn from the constants the
+// residual compares them with, so that it takes its branches
+// ([SpaceSize.ResidualCovered]). It then
+// checks every property on cases of two violations: for each ordered pair
+// of cells that one subject in one group can meet (alike in the subject's
+// and the group's fields, free in the violations' fields and in
+// subject.is_actor), one case holding both representatives' violations, for
+// every ladder step, with the property bound to each violation in turn.
+// Above [MaxVerifyPairs] pairs per target it checks a seeded sample that
+// puts every cell in a pair. It also lists dead rules, shadowed rules and
+// guards that never act.
 //
 // It returns an error for a property that does not compile (a [Problems]
 // with the paths properties[i].holds), and when the context ends.
 func (e *Engine) Verify(ctx context.Context, props []Property) (Verification, error) {
-	env, err := e.p.PropertyEnv()
+	return e.verify(ctx, props, MaxVerifyPairs)
+}
+
+// verify is Verify with at most pairLimit pairs of cells per target (a
+// sample above it); none when pairLimit is negative.
+func (e *Engine) verify(ctx context.Context, props []Property, pairLimit int) (Verification, error) {
+	env, err := propertyEnv(e)
 	if err != nil {
 		return Verification{}, err
 	}
-	type compiled struct {
-		ast *cel.Ast
-		prg cel.Program
-	}
-	progs := make([]compiled, len(props))
+	progs := make([]propertyProgram, len(props))
 	var probs Problems
 	for i, p := range props {
 		ast, iss := env.Compile(p.Holds)
@@ -165,7 +225,7 @@ func (e *Engine) Verify(ctx context.Context, props []Property) (Verification, er
 			probs = append(probs, &Problem{Path: at, Code: CodeCELType, Message: fmt.Sprintf("property %q: %v", p.Name, err)})
 			continue
 		}
-		progs[i] = compiled{ast, prg}
+		progs[i] = propertyProgram{ast, prg}
 	}
 	if len(probs) > 0 {
 		return Verification{}, probs
@@ -174,105 +234,449 @@ func (e *Engine) Verify(ctx context.Context, props []Property) (Verification, er
 	for i, p := range props {
 		v.Properties[i].Property = p
 	}
-	canMatch := map[string]bool{}
-	won := map[string]bool{}
-	acted := map[Guard]bool{}
+	r := verifyRun{e: e, v: &v, progs: progs, pairLimit: pairLimit, canMatch: map[string]bool{}, won: map[string]bool{}, acted: map[Guard]bool{}}
 	for _, t := range []Target{TargetAccount, TargetGroup} {
-		extra := guardFields(env, t)
-		var mine []int
+		extra := append(guardFields(env, t), e.p.PenaltyExprs(t)...)
+		r.mine = r.mine[:0]
 		for i, p := range props {
 			if p.Target == 0 || p.Target == t {
 				extra = append(extra, casespace.Expr{Name: "property " + p.Name, Ast: progs[i].ast})
-				mine = append(mine, i)
+				r.mine = append(r.mine, i)
 			}
 		}
 		sp, rules, err := e.p.Analyze(t, extra, verifyMaxCells)
 		if err != nil {
 			return Verification{}, fmt.Errorf("verify: the case space of the %s rules: %w", t, err)
 		}
-		size := SpaceSize{Target: t, Cells: sp.Cells()}
-		steps := ladderSteps(e.p, t)
-		rng := rand.New(rand.NewPCG(13, uint64(t)))
-		for cell := range sp.Cells() {
-			residual := false
-			for _, j := range sp.Candidates(cell) {
-				if r := rules[j]; r != nil {
-					canMatch[r.ID] = true
-					residual = residual || sp.Result(cell, j).Verdict == casespace.Residual
-				}
-			}
-			if residual {
-				size.Residual++
-			}
-			cases := e.cellCases(t, sp, cell, steps, residual, rng)
-			for _, c := range cases {
-				if err := ctx.Err(); err != nil {
-					return Verification{}, err
-				}
-				d, err := e.Decide(ctx, c)
-				if err != nil {
-					continue // a combination no valid case holds
-				}
-				v.Cases++
-				if d.Rule != "" {
-					won[d.Rule] = true
-				}
-				for _, g := range d.Guards {
-					if g.Action == InterventionLowered || g.Action == InterventionPending {
-						acted[g.Guard] = true
-					}
-				}
-				for _, i := range mine {
-					ok, err := e.holdsOn(progs[i].prg, c, d)
-					pr := &v.Properties[i]
-					pr.Checked++
-					if err == nil && ok {
-						continue
-					}
-					pr.Failures++
-					if pr.Counterexample == nil {
-						pr.Counterexample = &Counterexample{Cell: describeCell(e, sp, cell), Case: c, Decision: d}
-					}
-				}
-			}
+		size, err := r.target(ctx, t, sp, rules)
+		if err != nil {
+			return Verification{}, err
 		}
 		v.Spaces = append(v.Spaces, size)
 	}
-	for _, r := range e.p.Rules {
+	for _, rule := range e.p.Rules {
 		switch {
-		case !canMatch[r.ID]:
-			v.Dead = append(v.Dead, r.ID)
-		case !won[r.ID]:
-			v.Shadowed = append(v.Shadowed, r.ID)
+		case !r.canMatch[rule.ID]:
+			v.Dead = append(v.Dead, rule.ID)
+		case !r.won[rule.ID]:
+			v.Shadowed = append(v.Shadowed, rule.ID)
 		}
 	}
 	for g := GuardDoubleJudgment; g <= GuardDueProcess; g++ {
-		if !acted[g] {
+		if !r.acted[g] {
 			v.IdleGuards = append(v.IdleGuards, g)
 		}
 	}
 	return v, nil
 }
 
-// cellCases builds the cases verification decides for a cell: one from
-// its representative for each number of strikes up to steps, and, in a
-// cell where a rule keeps a residual, generated ones.
-func (e *Engine) cellCases(t Target, sp *casespace.Space, cell, steps int, residual bool, rng *rand.Rand) []Case {
-	vals := sp.Representative(cell)
+// propertyProgram is a property, checked and planned.
+type propertyProgram struct {
+	ast *cel.Ast
+	prg cel.Program
+}
+
+// verifyRun is one verification under way.
+type verifyRun struct {
+	e     *Engine
+	v     *Verification
+	progs []propertyProgram
+	// pairLimit bounds the pairs of cells per target; negative: none.
+	pairLimit int
+	// mine are the properties of the target being checked.
+	mine     []int
+	canMatch map[string]bool
+	won      map[string]bool
+	acted    map[Guard]bool
+}
+
+// target checks one target's space: every cell, then the pairs of cells.
+func (r *verifyRun) target(ctx context.Context, t Target, sp *casespace.Space, rules []*compiler.Rule) (SpaceSize, error) {
+	e := r.e
+	size := SpaceSize{Target: t, Cells: sp.Cells()}
+	cb := newCaseBuilder(e, t, sp.Fields(), sp.Cells(), sp.Representative)
+	cb.alt = nextRepresentative(sp)
+	rng := rand.New(rand.NewPCG(13, uint64(t)))
+	residual := make([]bool, sp.Cells())
+	// A cell is residual where a rule's condition or penalty expression is;
+	// the properties, the space's last expressions, read the decision, which
+	// is always residual.
+	props := sp.Exprs() - len(r.mine)
+	for cell := range sp.Cells() {
+		for _, j := range sp.Candidates(cell) {
+			if rule := rules[j]; rule != nil {
+				r.canMatch[rule.ID] = true
+			}
+			residual[cell] = residual[cell] || j < props && sp.Result(cell, j).Verdict == casespace.Residual
+		}
+		var cover *coverage
+		if residual[cell] {
+			size.Residual++
+			cover = residualRules(e.p, sp, rules, cell, props)
+		}
+		for _, c := range cb.cell(cell, cover.variety(), rng) {
+			ok, err := r.check(ctx, c, sp, []int{cell}, func() string { return describeCell(e, sp, cell) }, cover)
+			if err != nil {
+				return size, err
+			}
+			if ok {
+				r.v.Cases++
+			}
+		}
+		size.ResidualRules += len(cover.rules())
+		size.ResidualCovered += cover.covered()
+	}
+	pairs, total := cellPairs(sp, r.pairLimit, rand.New(rand.NewPCG(14, uint64(t))))
+	size.Pairs, size.PairsChecked = total, len(pairs)
+	for _, pr := range pairs {
+		a, b := pr[0], pr[1]
+		for _, c := range cb.pair(a, b, residual[a] || residual[b], rng) {
+			ok, err := r.check(ctx, c, sp, []int{a, b}, func() string { return describePair(e, sp, a, b) }, nil)
+			if err != nil {
+				return size, err
+			}
+			if ok {
+				r.v.PairCases++
+			}
+		}
+	}
+	return size, nil
+}
+
+// check decides a case and checks the target's properties on it, with each
+// of its violations in turn; cells are the violations' cells of sp, and
+// describe writes them, for a counterexample; cover, unless nil, records
+// which residual rules the decision matched. It reports false for a case
+// the engine refuses (a combination no valid case holds), and an error when
+// the context ends.
+func (r *verifyRun) check(ctx context.Context, c Case, sp *casespace.Space, cells []int, describe func() string, cover *coverage) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	d, err := r.e.Decide(ctx, c)
+	if err != nil {
+		return false, nil
+	}
+	cover.saw(&d)
+	if d.Rule != "" {
+		r.won[d.Rule] = true
+	}
+	for _, g := range d.Guards {
+		if g.Action == InterventionLowered || g.Action == InterventionPending {
+			r.acted[g.Guard] = true
+		}
+	}
+	// The properties are the space's last expressions: where one is decided
+	// in a violation's cell, whatever the decision, it needs no evaluation.
+	first := sp.Exprs() - len(r.mine)
+	failed := r.e.failing(r.progs, r.mine, c, d, func(k, vi int) casespace.Verdict {
+		return sp.Result(cells[vi], first+k).Verdict
+	})
+	for k, i := range r.mine {
+		pr := &r.v.Properties[i]
+		pr.Checked++
+		if failed[k] < 0 {
+			continue
+		}
+		pr.Failures++
+		if pr.Counterexample == nil {
+			pr.Counterexample = &Counterexample{Cell: describe(), Violation: c.Violations[failed[k]].ID, Case: c, Decision: d}
+		}
+	}
+	return true, nil
+}
+
+// cellPairs lists the ordered pairs of cells of a space that can be the two
+// violations of one case, and how many there are: cells alike in every field
+// that is not a violation's. Up to limit it lists them all; above, a sample
+// drawn with rng that holds every cell in some pair (pairing the cells of
+// each subject's class two by two, then drawing pairs at random up to
+// limit); below zero, none.
+func cellPairs(sp *casespace.Space, limit int, rng *rand.Rand) ([][2]int, int) {
+	fields := sp.Fields()
+	groups := map[int][]int{}
+	var keys []int
+	for cell := range sp.Cells() {
+		key := sharedCell(sp, fields, cell)
+		if groups[key] == nil {
+			keys = append(keys, key)
+		}
+		groups[key] = append(groups[key], cell)
+	}
+	total := 0
+	for _, g := range groups {
+		total += len(g) * len(g)
+	}
+	var pairs [][2]int
+	switch {
+	case limit < 0:
+		return nil, total
+	case total <= limit:
+		for _, k := range keys {
+			for _, a := range groups[k] {
+				for _, b := range groups[k] {
+					pairs = append(pairs, [2]int{a, b})
+				}
+			}
+		}
+		return pairs, total
+	}
+	// Every cell in a pair first, then pairs at random up to limit.
+	seen := map[[2]int]bool{}
+	add := func(a, b int) {
+		if p := [2]int{a, b}; !seen[p] {
+			seen[p] = true
+			pairs = append(pairs, p)
+		}
+	}
+	for _, k := range keys {
+		g := slices.Clone(groups[k])
+		rng.Shuffle(len(g), func(i, j int) { g[i], g[j] = g[j], g[i] })
+		for i := 0; i+1 < len(g); i += 2 {
+			add(g[i], g[i+1])
+		}
+		if len(g)%2 == 1 {
+			add(g[len(g)-1], g[rng.IntN(len(g))])
+		}
+	}
+	if total <= 4*limit {
+		// Dense: draw from every pair, shuffled, so that drawing never stalls
+		// on pairs drawn before.
+		var rest [][2]int
+		for _, k := range keys {
+			for _, a := range groups[k] {
+				for _, b := range groups[k] {
+					rest = append(rest, [2]int{a, b})
+				}
+			}
+		}
+		rng.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
+		for _, p := range rest {
+			if len(pairs) >= limit {
+				break
+			}
+			add(p[0], p[1])
+		}
+		return pairs, total
+	}
+	cells := sp.Cells()
+	for len(pairs) < limit {
+		a := rng.IntN(cells)
+		g := groups[sharedCell(sp, fields, a)]
+		add(a, g[rng.IntN(len(g))])
+	}
+	return pairs, total
+}
+
+// sharedCell is the part of a cell's number that the subject's and the
+// group's fields make: two cells can be one case's violations when it is
+// the same.
+func sharedCell(sp *casespace.Space, fields []casespace.FieldInfo, cell int) int {
+	key := 0
+	for i, f := range fields {
+		if !perViolation(f.Name) {
+			key += cell / sp.Stride(i) % len(f.Classes) * sp.Stride(i)
+		}
+	}
+	return key
+}
+
+// perViolation reports whether a field of the case space belongs to a
+// violation, so that the two violations of one case may differ in it: the
+// violation's own fields, and whether the subject committed it.
+func perViolation(name string) bool {
+	return strings.HasPrefix(name, "violation.") || name == "subject.is_actor"
+}
+
+// caseBuilder builds the cases verification decides, from the
+// representatives of cells of a partition of one target's case fields.
+type caseBuilder struct {
+	e      *Engine
+	t      Target
+	fields []casespace.FieldInfo
+	rep    func(cell int) []ref.Val
+	// alt, when set, is a second representative of a cell, each count or
+	// age one above the first where that stays in the cell: a case for
+	// cells whose first representative no valid case holds (a trusted
+	// report among no reports at all).
+	alt func(cell int) []ref.Val
+	// steps is the most strikes a case gets: each cell is decided with
+	// every number from none to steps.
+	steps int
+	// base caches, per cell, its representative's case for each number
+	// of strikes (nil where no valid case holds the combination); nil for
+	// a space of more than maxCachedCases such cases.
+	base [][]*Case
+}
+
+func newCaseBuilder(e *Engine, t Target, fields []casespace.FieldInfo, cells int, rep func(int) []ref.Val) *caseBuilder {
+	b := &caseBuilder{e: e, t: t, fields: fields, rep: rep, steps: ladderSteps(e.p, t)}
+	if cells*(b.steps+1) <= maxCachedCases {
+		b.base = make([][]*Case, cells)
+	}
+	return b
+}
+
+// maxCachedCases bounds the cases a caseBuilder keeps for the pairs of
+// cells to reuse; a larger space builds them again for each pair.
+const maxCachedCases = 1 << 15
+
+// strikes returns the cases of a cell's representative for each number of
+// strikes from none to steps (nil where none is valid).
+func (b *caseBuilder) strikes(cell int) []*Case {
+	if b.base != nil && b.base[cell] != nil {
+		return b.base[cell]
+	}
+	cs := make([]*Case, b.steps+1)
+	vals := b.rep(cell)
+	var alt []ref.Val
+	for k := range cs {
+		if c, ok := b.e.caseOf(b.t, b.fields, vals, k, nil); ok {
+			cs[k] = &c
+			continue
+		}
+		if b.alt == nil {
+			continue
+		}
+		if alt == nil {
+			alt = b.alt(cell)
+		}
+		if c, ok := b.e.caseOf(b.t, b.fields, alt, k, nil); ok {
+			cs[k] = &c
+		}
+	}
+	if b.base != nil {
+		b.base[cell] = cs
+	}
+	return cs
+}
+
+// nextRepresentative is the second representative of a cell of sp: each
+// ordered field one above the first representative where that stays in
+// the cell's class.
+func nextRepresentative(sp *casespace.Space) func(int) []ref.Val {
+	return func(cell int) []ref.Val {
+		vals := sp.Representative(cell)
+		for i := range vals {
+			if !sp.Ordered(i) {
+				continue
+			}
+			n, box := ordinal(vals[i])
+			class, _ := sp.ClassOfKey(i, n)
+			if next, ok := sp.ClassOfKey(i, n+1); ok && next == class {
+				vals[i] = box(n + 1)
+			}
+		}
+		return vals
+	}
+}
+
+// ordinal is the number of a count or an age, and the way back.
+func ordinal(v ref.Val) (int64, func(int64) ref.Val) {
+	if d, ok := v.(types.Duration); ok {
+		return int64(d.Duration), func(n int64) ref.Val { return types.Duration{Duration: time.Duration(n)} }
+	}
+	n, _ := v.(types.Int)
+	return int64(n), func(n int64) ref.Val { return types.Int(n) }
+}
+
+// cell builds the cases verification decides for a cell: one from its
+// representative for each number of strikes up to steps, and, in a cell
+// where a rule keeps a residual, generated ones.
+func (b *caseBuilder) cell(cell int, v *variety, rng *rand.Rand) []Case {
 	var cases []Case
-	for k := range steps + 1 {
-		if c, ok := e.caseOf(t, sp.Fields(), vals, k, nil); ok {
+	for _, c := range b.strikes(cell) {
+		if c != nil {
+			cases = append(cases, *c)
+		}
+	}
+	if v == nil {
+		return cases
+	}
+	vals := b.rep(cell)
+	for range generatedPerResidualCell {
+		if c, ok := b.e.caseOf(b.t, b.fields, vals, rng.IntN(b.steps+1), rng); ok {
 			cases = append(cases, c)
 		}
 	}
+	if len(cases) == 0 {
+		return cases
+	}
+	// One case of each id and each confidence the residuals' constants
+	// give, on the representative: as the violation's, the group's and the
+	// subject's id, so that each comparison takes its branches.
+	base := cases[0]
+	for _, id := range v.ids() {
+		cases = append(cases, withViolationID(base, id), withGroupID(base, id))
+		if c, ok := withSubjectID(base, id); ok {
+			cases = append(cases, c)
+		}
+	}
+	if len(base.Violations[0].Evidence.Identifications) > 0 {
+		for _, conf := range v.confidences() {
+			cases = append(cases, withConfidence(base, conf))
+		}
+	}
+	return cases
+}
+
+// pair builds the cases of two violations verification decides for a pair
+// of cells: for each number of strikes up to steps, the case of cell a's
+// representative with the violation of cell c's beside it (the subject,
+// the group and the history are a's, which c's share), and, where a rule
+// keeps a residual in either cell, generated ones.
+func (b *caseBuilder) pair(a, c int, residual bool, rng *rand.Rand) []Case {
+	var cases []Case
+	join := func(ca, cc *Case, id string) {
+		if ca == nil || cc == nil {
+			return
+		}
+		two := *ca
+		second := cc.Violations[0]
+		second.ID = id
+		two.Violations = []Violation{ca.Violations[0], second}
+		cases = append(cases, two)
+	}
+	as, cs := b.strikes(a), b.strikes(c)
+	for k := range as {
+		join(as[k], cs[k], "v2")
+	}
 	if residual {
-		for range generatedPerResidualCell {
-			if c, ok := e.caseOf(t, sp.Fields(), vals, rng.IntN(steps+1), rng); ok {
-				cases = append(cases, c)
+		va, vc := b.rep(a), b.rep(c)
+		for range generatedPerResidualPair {
+			k := rng.IntN(b.steps + 1)
+			ca, okA := b.e.caseOf(b.t, b.fields, va, k, rng)
+			cc, okC := b.e.caseOf(b.t, b.fields, vc, k, rng)
+			if okA && okC {
+				join(&ca, &cc, cc.Violations[0].ID+"-2")
 			}
 		}
 	}
 	return cases
+}
+
+// generatedPerResidualPair is how many generated cases a pair of cells
+// with a residual gets beside its representatives.
+const generatedPerResidualPair = 4
+
+// describePair writes a pair of cells as a rule author reads it: the
+// subject's and the group's classes, which the two share, then each
+// violation's.
+func describePair(e *Engine, sp *casespace.Space, a, b int) string {
+	var shared, first, second []string
+	for i, f := range sp.Fields() {
+		if !perViolation(f.Name) {
+			shared = append(shared, f.Name+"="+e.showClass(f, sp.Representative(a)[i], a, sp, i))
+			continue
+		}
+		first = append(first, f.Name+"="+e.showClass(f, sp.Representative(a)[i], a, sp, i))
+		second = append(second, f.Name+"="+e.showClass(f, sp.Representative(b)[i], b, sp, i))
+	}
+	out := "v1: " + strings.Join(first, " ") + "; v2: " + strings.Join(second, " ")
+	if len(shared) > 0 {
+		out = strings.Join(shared, " ") + "; " + out
+	}
+	return out
 }
 
 // guardFields are expressions that cut the fields the guards read, so that
@@ -312,8 +716,17 @@ func ladderSteps(p *compiler.Policy, t Target) int {
 	return n
 }
 
-// holdsOn evaluates a property on a case with one violation and its decision.
-func (e *Engine) holdsOn(prg cel.Program, c Case, d Decision) (bool, error) {
+// failing evaluates the properties mine on a case and its decision, with
+// each violation of the case in turn, and returns, for each, the index of
+// the first violation on which it does not hold (or yields no bool), or -1
+// where it holds on every violation. verdict, when set, says what the k-th
+// property is in the cell of violation vi: a Match holds and a NoMatch
+// fails without evaluation.
+func (e *Engine) failing(progs []propertyProgram, mine []int, c Case, d Decision, verdict func(k, vi int) casespace.Verdict) []int {
+	out := make([]int, len(mine))
+	for k := range out {
+		out[k] = -1
+	}
 	st := e.pool.Get().(*evalState)
 	defer func() {
 		st.release()
@@ -321,20 +734,40 @@ func (e *Engine) holdsOn(prg cel.Program, c Case, d Decision) (bool, error) {
 	}()
 	role, err := e.validate(&c, st)
 	if err != nil {
-		return false, err
+		for k := range out {
+			out[k] = 0
+		}
+		return out
 	}
 	st.bind(&c, role)
-	st.setViolation(0)
-	out, _, err := prg.Eval(decisionActivation{st, &d})
-	if err != nil {
-		return false, err
+	act := decisionActivation{st, &d}
+	for vi := range st.c.Violations {
+		st.setViolation(vi)
+		for k, i := range mine {
+			if out[k] >= 0 {
+				continue
+			}
+			if verdict != nil {
+				switch verdict(k, vi) {
+				case casespace.Match:
+					continue
+				case casespace.NoMatch:
+					out[k] = vi
+					continue
+				}
+			}
+			res, _, err := progs[i].prg.Eval(act)
+			if b, ok := res.(types.Bool); err != nil || !ok || !bool(b) {
+				out[k] = vi
+			}
+		}
 	}
-	b, ok := out.(types.Bool)
-	if !ok {
-		return false, errors.New("property yielded no bool")
-	}
-	return bool(b), nil
+	return out
 }
+
+// propertyEnv is the environment properties are checked in: the policy's
+// property environment, with the names of the decision.
+func propertyEnv(e *Engine) (*cel.Env, error) { return e.p.PropertyEnv() }
 
 // decisionActivation resolves the decision's names over a decision's
 // activation.
@@ -356,6 +789,8 @@ func (a decisionActivation) ResolveName(name string) (any, bool) {
 		return types.Bool(a.d.PendingReview), true
 	case "decision.verified":
 		return types.Bool(a.d.Verified), true
+	case "decision.violation":
+		return types.String(a.d.Violation), true
 	}
 	return a.evalState.ResolveName(name)
 }

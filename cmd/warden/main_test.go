@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/policy"
+	"github.com/groupwarden/warden/policy/policytest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/golden")
@@ -85,8 +89,16 @@ var sessions = []session{
 		"-properties", "../../policy/default.properties.yaml"}},
 	{name: "verify-broken-json", args: []string{"verify", "-json", "-policy", "../../testdata/policies/broken/default-broken.yaml",
 		"-properties", "../../policy/default.properties.yaml"}},
+	{name: "verify-winner-order", args: []string{"verify", "-policy", "../../testdata/policies/broken/winner-order.yaml",
+		"-properties", "../../policy/default.properties.yaml"}},
 	{name: "verify-against", args: []string{"verify", "-policy", "../../testdata/policies/broken/default-broken.yaml",
 		"-properties", "../../policy/default.properties.yaml", "-against", "../../policy/default.yaml"}},
+	// A change inside a cell of each policy alone, found by the joint
+	// partition; a category only the new version declares.
+	{name: "verify-against-joint", args: []string{"verify", "-policy", "../../testdata/policies/against/reports-new.yaml",
+		"-against", "../../testdata/policies/against/reports-old.yaml"}},
+	{name: "verify-against-joint-json", args: []string{"verify", "-json", "-policy", "../../testdata/policies/against/reports-new.yaml",
+		"-against", "../../testdata/policies/against/reports-old.yaml"}},
 	{name: "verify-against-same", args: []string{"verify", "-against", "../../policy/default.yaml"}},
 	{name: "verify-no-properties", args: []string{"verify", "-policy", valid + "/strikes.yaml"}},
 	{name: "verify-missing-properties", args: []string{"verify", "-properties", "no-such.properties.yaml"}},
@@ -297,4 +309,57 @@ func TestVerifyCounterexamplesRunAsFixtures(t *testing.T) {
 	status = run([]string{"test", out}, strings.NewReader(""), &stdout, &stderr)
 	require.Equal(t, exitOK, status, stdout.String()+stderr.String())
 	assert.Contains(t, stdout.String(), "PASS: 3 cases in 1 file")
+}
+
+// A counterexample of two violations is a fixture case with both, which
+// warden test runs against the policy it was found in and which reproduces
+// the decision verify reported; pointed at the policy it breaks from (the
+// default, where the zero-tolerance rule wins the tie), the same fixture
+// fails: it pins the broken decision.
+func TestVerifyPairCounterexampleRunsAsFixture(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "cx.yaml")
+	broken := "../../testdata/policies/broken/winner-order.yaml"
+	var stdout, stderr bytes.Buffer
+	status := run([]string{"verify", "-policy", broken, "-properties", "../../policy/default.properties.yaml", "-o", out}, strings.NewReader(""), &stdout, &stderr)
+	require.Equal(t, exitFail, status, stderr.String())
+	assert.Contains(t, stdout.String(), "FAIL  zero-tolerance-decides")
+	assert.Contains(t, stdout.String(), "account 6912 of 6912")
+
+	fx, err := policytest.Load(out)
+	require.NoError(t, err)
+	require.Len(t, fx.Cases, 1)
+	c := fx.Cases[0]
+	assert.Equal(t, "counterexample to zero-tolerance-decides", c.Name)
+	require.Len(t, c.Input.Violations, 2)
+	assert.Equal(t, "other-actor-critical", c.Expect.Rule)
+	assert.Equal(t, policy.PenaltyBan, c.Expect.Penalty)
+
+	stdout.Reset()
+	status = run([]string{"test", out}, strings.NewReader(""), &stdout, &stderr)
+	require.Equal(t, exitOK, status, stdout.String()+stderr.String())
+	assert.Contains(t, stdout.String(), "PASS: 1 case in 1 file")
+
+	src, err := os.ReadFile(out)
+	require.NoError(t, err)
+	abs, err := filepath.Abs("../../policy/default.yaml")
+	require.NoError(t, err)
+	rel, err := filepath.Rel(dir, abs)
+	require.NoError(t, err)
+	fixed := regexp.MustCompile(`(?m)^policy: .*$`).ReplaceAll(src, []byte("policy: "+filepath.ToSlash(rel)))
+	require.NotEqual(t, src, fixed, "the fixture names its policy")
+	require.NoError(t, os.WriteFile(out, fixed, 0o644))
+	stdout.Reset()
+	status = run([]string{"test", out}, strings.NewReader(""), &stdout, &stderr)
+	require.Equal(t, exitFail, status, stdout.String()+stderr.String())
+	assert.Contains(t, stdout.String(), "rule: got focus-actor-ban, want other-actor-critical")
+}
+
+// The help and RULES.md quote the pair limit of verify.
+func TestVerifyUsageQuotesThePairLimit(t *testing.T) {
+	n := fmt.Sprintf("%d,%03d", policy.MaxVerifyPairs/1000, policy.MaxVerifyPairs%1000)
+	assert.Contains(t, verifyUsage, n)
+	rules, err := os.ReadFile("../../RULES.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(rules), n)
 }

@@ -27,16 +27,21 @@ const playUsage = `Usage: warden play [-policy FILE] [-addr HOST:PORT] [FIXTURES
 Play serves the rule author's playground, a web page with a policy editor
 beside a case editor: compile errors show at their line and column as you
 type, Decide shows the decision (penalty, rules matched, guard notes,
-reason, pending review), Explain the trace of warden explain, and Run the
-pass or fail of every case of a fixture file. The page, its style and its
-script are inside the command: it needs no network and no build step.
+reason, pending review), Explain the trace of warden explain, Verify what
+warden verify prints for the policy in the editor (its properties checked
+over every cell of its case space and every pair of cells that can be the
+two violations of one case, dead and shadowed rules, idle guards), and Run
+the pass or fail of every case of a fixture file. The page, its style and
+its script are inside the command: it needs no network and no build step.
 
 It starts from the policy of -policy FILE, or the embedded default policy,
-and offers the sample cases and fixture files of the repository's testdata,
-and each FIXTURES file given. A fixture file runs against the policy in the
-editor, whatever policy it names. It listens on -addr, the loopback interface
-by default; ADDR with port 0 picks a free port. The address it serves on is
-printed on standard output. Interrupt it to stop it.
+with the properties beside it (FILE.properties.yaml, or the default
+policy's own), and offers the sample cases and fixture files of the
+repository's testdata, and each FIXTURES file given. A fixture file runs
+against the policy in the editor, whatever policy it names. It listens on
+-addr, the loopback interface by default; ADDR with port 0 picks a free
+port. The address it serves on is printed on standard output. Interrupt it
+to stop it.
 
 Whatever is typed into it, the server stays up: a request body over 1 MiB
 is refused, every request is evaluated under a timeout of 5 seconds and at
@@ -44,18 +49,21 @@ most 4 at a time, and every CEL evaluation under a runtime cost limit of
 1,000,000 whatever the policy's cost_budget says.
 
 The page's API is JSON over POST, one call per button: /api/check,
-/api/decide, /api/explain and /api/test take {"policy": TEXT, "case": TEXT,
-"fixtures": TEXT} (the texts the call reads) and answer {"ok": BOOL,
-"policy": {name, version, digest, rules, categories}, "errors": [the
-policy's problems, {file, line, column, code, message} as check prints
-them], "input_errors": [{line, column, message} of the case or fixture
-file], "decisions": [the decisions as eval prints them], "explanations":
-[{decision, rules}], "text": the explanation as explain prints it,
-"cases": [{name, line, passed, diffs}], "ran": N, "failed": N}, each field
-only when the call sets it. The shapes are those of check -json (policy,
-categories, rules, errors), eval and test -json (cases, ran, failed). A refused request (too large, too slow,
-too many at once, malformed) gets a status of 400, 413, 500 or 503 and
-{"error": MESSAGE}.
+/api/decide, /api/explain, /api/verify and /api/test take {"policy": TEXT,
+"case": TEXT, "fixtures": TEXT, "properties": TEXT} (the texts the call
+reads; /api/verify reads the properties the server started with when none
+are given) and answer {"ok": BOOL, "policy": {name, version, digest,
+rules, categories}, "errors": [the policy's problems, {file, line, column,
+code, message} as check prints them], "input_errors": [{line, column,
+message} of the case or fixture file], "decisions": [the decisions as eval
+prints them], "explanations": [{decision, rules}], "text": the explanation
+as explain prints it (or the verification as verify prints it),
+"verification": what verify -json prints, "cases": [{name, line, passed,
+diffs}], "ran": N, "failed": N}, each field only when the call sets it.
+The shapes are those of check -json (policy, categories, rules, errors),
+eval, verify -json and test -json (cases, ran, failed). A refused request
+(too large, too slow, too many at once, malformed) gets a status of 400,
+413, 500 or 503 and {"error": MESSAGE}.
 `
 
 // Limits of the playground's server; the usage text quotes them.
@@ -129,10 +137,13 @@ type playSample struct {
 
 // playStart is the answer of GET /api/start: what the editors start with.
 type playStart struct {
-	Policy   playSample   `json:"policy"`
-	Cases    []playSample `json:"cases"`
-	Fixtures []playSample `json:"fixtures"`
-	Limits   playLimits   `json:"limits"`
+	Policy playSample `json:"policy"`
+	// Properties are what Verify checks: the properties file beside
+	// -policy FILE, or the default policy's.
+	Properties playSample   `json:"properties"`
+	Cases      []playSample `json:"cases"`
+	Fixtures   []playSample `json:"fixtures"`
+	Limits     playLimits   `json:"limits"`
 }
 
 // playLimits are the server's limits, for the page to show.
@@ -163,7 +174,11 @@ func newPlayServer(policyFile string, fixtures []string) (*playServer, error) {
 		}
 		s.start.Policy = playSample{Name: filepath.Base(policyFile), Source: string(src)}
 	}
-	var err error
+	name, props, err := propertiesSource(policyFile, "")
+	if err != nil {
+		return nil, err
+	}
+	s.start.Properties = playSample{Name: filepath.Base(name), Source: string(props)}
 	if s.start.Cases, err = embeddedSamples("play/samples/eval"); err != nil {
 		return nil, err
 	}
@@ -208,9 +223,10 @@ func (s *playServer) handler() http.Handler {
 	mux.HandleFunc("POST /api/decide", s.api(playDecide))
 	mux.HandleFunc("POST /api/explain", s.api(playExplain))
 	mux.HandleFunc("POST /api/test", s.api(playTest))
+	mux.HandleFunc("POST /api/verify", s.api(s.verify))
 	mux.HandleFunc("GET /api/", func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case "/api/check", "/api/decide", "/api/explain", "/api/test":
+		case "/api/check", "/api/decide", "/api/explain", "/api/test", "/api/verify":
 			w.Header().Set("Allow", "POST")
 			playReply(w, http.StatusMethodNotAllowed, playProblem{r.URL.Path + " takes POST"})
 		default:
@@ -233,6 +249,9 @@ type playRequest struct {
 	Policy   string `json:"policy"`
 	Case     string `json:"case,omitempty"`
 	Fixtures string `json:"fixtures,omitempty"`
+	// Properties are what /api/verify checks; empty for the properties
+	// the server started with.
+	Properties string `json:"properties,omitempty"`
 }
 
 // playResponse is the answer of every POST of the API. A policy that does
@@ -254,9 +273,13 @@ type playResponse struct {
 	// one, or for a group case the group's and then each member's.
 	Decisions []policy.Decision `json:"decisions,omitempty"`
 	// Explanations are the traces of the case's decisions, and Text the
-	// explanation as warden explain prints it.
+	// explanation as warden explain prints it (for /api/verify, the
+	// verification as warden verify prints it).
 	Explanations []policy.Explanation `json:"explanations,omitempty"`
 	Text         string               `json:"text,omitempty"`
+	// Verification is what /api/verify found, as warden verify -json
+	// gives it.
+	Verification *policy.Verification `json:"verification,omitempty"`
 	// Cases are the fixture cases run, in order, as warden test -json
 	// gives them, and Ran and Failed their counts.
 	Cases  []playResult `json:"cases,omitempty"`
@@ -506,5 +529,40 @@ func playTest(ctx context.Context, req playRequest) playResponse {
 		}
 	}
 	resp.OK = resp.Failed == 0
+	return resp
+}
+
+// verify checks the properties of a request, or those the server started
+// with, over the policy of the editor, as warden verify does.
+func (s *playServer) verify(ctx context.Context, req playRequest) playResponse {
+	var resp playResponse
+	engine := resp.compile(req.Policy)
+	name, src := s.start.Properties.Name, s.start.Properties.Source
+	if req.Properties != "" {
+		name, src = "properties.yaml", req.Properties
+	}
+	var props []policy.Property
+	if src != "" {
+		var err error
+		if props, err = policy.ParseProperties(name, []byte(src)); err != nil {
+			resp.inputError(err)
+			return resp
+		}
+	}
+	if engine == nil {
+		return resp
+	}
+	v, err := engine.Verify(ctx, props)
+	if err != nil {
+		resp.inputError(fmt.Errorf("%s: %w", name, err))
+		return resp
+	}
+	var b strings.Builder
+	writeVerification(&b, engine, name, v)
+	resp.Text, resp.Verification = b.String(), &v
+	resp.OK = true
+	for _, p := range v.Properties {
+		resp.OK = resp.OK && p.Failures == 0
+	}
 	return resp
 }

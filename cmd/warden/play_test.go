@@ -250,6 +250,44 @@ func TestPlayExplain(t *testing.T) {
 	}
 }
 
+// Verify shows what warden verify prints for the policy in the editor:
+// the default policy with its own properties, over every cell and every
+// pair of cells; a copy broken on purpose fails the property only two
+// violations break; properties given with the request replace the
+// server's, and properties that do not compile are input errors.
+func TestPlayVerify(t *testing.T) {
+	s, srv := newTestPlay(t)
+	// About half a second without the race detector, many times that with.
+	s.timeout = time.Minute
+	status, resp, _ := call(t, srv, "/api/verify", playRequest{Policy: string(policy.DefaultSource())})
+	require.Equal(t, http.StatusOK, status)
+	require.True(t, resp.OK, "%+v", resp)
+	var out bytes.Buffer
+	require.Equal(t, exitOK, run([]string{"verify"}, nil, &out, &bytes.Buffer{}))
+	assert.Equal(t, out.String(), resp.Text, "the page shows what warden verify prints")
+	assert.Contains(t, resp.Text, "pairs of cells (two violations, one subject): account 6912 of 6912")
+	require.NotNil(t, resp.Verification)
+	assert.Positive(t, resp.Verification.PairCases)
+
+	broken := readFile(t, "../../testdata/policies/broken/winner-order.yaml")
+	status, resp, _ = call(t, srv, "/api/verify", playRequest{Policy: broken})
+	require.Equal(t, http.StatusOK, status)
+	assert.False(t, resp.OK)
+	assert.Contains(t, resp.Text, "FAIL  zero-tolerance-decides")
+	assert.Contains(t, resp.Text, "fails with the violation names bound to v1")
+
+	_, resp, _ = call(t, srv, "/api/verify", playRequest{Policy: broken, Properties: "properties:\n  - name: any\n    holds: 'true'\n"})
+	assert.True(t, resp.OK, "%+v", resp)
+	assert.Contains(t, resp.Text, "ok    any")
+	assert.NotContains(t, resp.Text, "zero-tolerance-decides")
+
+	_, resp, _ = call(t, srv, "/api/verify", playRequest{Policy: broken, Properties: "properties:\n  - name: bad\n    holds: 'nope.x'\n"})
+	assert.False(t, resp.OK)
+	require.NotEmpty(t, resp.InputErrors)
+	assert.Contains(t, resp.InputErrors[0].Message, "bad")
+	assert.Empty(t, resp.Text)
+}
+
 func TestPlayTest(t *testing.T) {
 	_, srv := newTestPlay(t)
 	pol := string(policy.DefaultSource())

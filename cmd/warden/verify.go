@@ -23,7 +23,13 @@ compare (category, severity, role, actor, verified, counts and ages cut at
 the policy's constants). Each cell is decided on a case of one violation
 built from it, once for every step of the ladders its rules climb, and on
 generated cases where a rule keeps a residual that the partition cannot
-decide. A property that fails is printed with its first counterexample,
+decide. Then each ordered pair of cells that one subject in one group can
+meet (alike in the subject's and the group's fields) is decided on a case
+of both violations, for every ladder step; above 32,768 pairs per target a
+seeded sample that holds every cell in a pair (the output says how many
+pairs of how many). A property holds on a case when it holds with the
+violation names bound to each of its violations in turn. A property that
+fails is printed with its first counterexample,
 written as a fixture case that warden test runs; -o writes them all to
 FIXTURES, a fixture file whose cases pin today's decisions (fix the policy,
 then the expectation). Verify also lists dead rules (no cell where they can
@@ -34,11 +40,15 @@ The properties are a side file beside the policy (RULES.md, "Properties"):
 -properties FILE, by default FILE.properties.yaml next to -policy FILE
 when it exists, and the default policy's own properties without -policy.
 
-With -against OLD.yaml it also decides every case it builds for either
-policy under both, and lists each change of decision grouped by target,
-role and transition (ban -> suspend, none -> warn ...), with the number of
-cases and one counterexample fixture per group: bystanders newly penalised
-first.
+With -against OLD.yaml it also compares the two policies over their joint
+partition: each field cut at the constants of both, so that both decide
+alike within a joint cell. It decides a case of one violation per joint
+cell and ladder step (and generated ones where a rule keeps a residual)
+under both, and lists each change of decision grouped by target, role and
+transition (ban -> suspend, none -> warn ...), with the number of joint
+cells and of cases and one counterexample fixture per group: bystanders
+newly penalised first. Categories only one policy declares are not
+compared, and are listed.
 
 Exit status 1 when a property fails or, with -against, a decision changes.
 `
@@ -83,18 +93,18 @@ func runVerify(e *env, args []string) int {
 	for _, p := range v.Properties {
 		failed = failed || p.Failures > 0
 	}
-	var changes []policy.Change
+	var cmp policy.Comparison
 	var oldEngine *policy.Engine
 	if *against != "" {
 		if oldEngine, err = loadEngine(*against); err != nil {
 			fmt.Fprintln(e.stderr, err)
 			return failStatus(err)
 		}
-		if changes, err = engine.Against(context.Background(), oldEngine); err != nil {
+		if cmp, err = engine.Against(context.Background(), oldEngine); err != nil {
 			fmt.Fprintf(e.stderr, "%s: %v\n", *against, err)
 			return exitFail
 		}
-		failed = failed || len(changes) > 0
+		failed = failed || len(cmp.Changes) > 0
 	}
 	if *out != "" {
 		if err := writeCounterexamples(*out, *policyPath, v); err != nil {
@@ -105,10 +115,11 @@ func runVerify(e *env, args []string) int {
 	if *asJSON {
 		var doc any = v
 		if *against != "" {
+			cmp.Changes = orNone(cmp.Changes)
 			doc = struct {
 				policy.Verification
-				Changes []policy.Change `json:"changes"`
-			}{v, orNone(changes)}
+				policy.Comparison
+			}{v, cmp}
 		}
 		if err := writeJSON(e.stdout, doc); err != nil {
 			fmt.Fprintf(e.stderr, "warden verify: %v\n", err)
@@ -117,7 +128,7 @@ func runVerify(e *env, args []string) int {
 	} else {
 		writeVerification(e.stdout, engine, name, v)
 		if oldEngine != nil {
-			writeChanges(e.stdout, *against, oldEngine, changes)
+			writeChanges(e.stdout, *against, oldEngine, cmp)
 		}
 	}
 	if failed {
@@ -157,6 +168,20 @@ func writeVerification(w io.Writer, e *policy.Engine, propsName string, v policy
 		residual += s.Residual
 	}
 	fmt.Fprintf(w, "case space: %s, %d with residuals; %d single-violation cases decided\n", strings.Join(sizes, ", "), residual, v.Cases)
+	if rules, covered := residualCoverage(v); rules > 0 {
+		fmt.Fprintf(w, "residuals: %d of %d (rule, cell) took both branches, matched and not, on cases drawn from the constants they compare with\n", covered, rules)
+	}
+	var pairs []string
+	sampled := false
+	for _, s := range v.Spaces {
+		pairs = append(pairs, fmt.Sprintf("%s %d of %d", s.Target, s.PairsChecked, s.Pairs))
+		sampled = sampled || s.PairsChecked < s.Pairs
+	}
+	how := "all"
+	if sampled {
+		how = fmt.Sprintf("a seeded sample above %d per target", policy.MaxVerifyPairs)
+	}
+	fmt.Fprintf(w, "pairs of cells (two violations, one subject): %s checked (%s); %d two-violation cases decided\n", strings.Join(pairs, ", "), how, v.PairCases)
 
 	if propsName == "" {
 		fmt.Fprintf(w, "\nproperties: none (no properties file beside the policy)\n")
@@ -172,6 +197,9 @@ func writeVerification(w io.Writer, e *policy.Engine, propsName string, v policy
 		fmt.Fprintf(w, "        holds: %s\n", p.Property.Holds)
 		cx := p.Counterexample
 		fmt.Fprintf(w, "        cell: %s\n", cx.Cell)
+		if len(cx.Case.Violations) > 1 {
+			fmt.Fprintf(w, "        fails with the violation names bound to %s\n", cx.Violation)
+		}
 		fmt.Fprintf(w, "        decided: %s", penaltyText(cx.Decision.Penalty, cx.Decision.Duration))
 		if cx.Decision.Rule != "" {
 			fmt.Fprintf(w, " by rule %s", cx.Decision.Rule)
@@ -206,6 +234,14 @@ func writeVerification(w io.Writer, e *policy.Engine, propsName string, v policy
 	}
 }
 
+// listOrNone joins names, or says none.
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
 // orNone is a nil list as an empty one, for JSON.
 func orNone(c []policy.Change) []policy.Change {
 	if c == nil {
@@ -215,13 +251,23 @@ func orNone(c []policy.Change) []policy.Change {
 }
 
 // writeChanges prints the changes of decision against an older policy.
-func writeChanges(w io.Writer, oldPath string, old *policy.Engine, changes []policy.Change) {
+func writeChanges(w io.Writer, oldPath string, old *policy.Engine, cmp policy.Comparison) {
 	ref := old.Policy()
 	fmt.Fprintf(w, "\nchanges against %s (%s %s, sha256 %s):\n", oldPath, ref.Name, ref.Version, ref.Digest[:12])
-	if len(changes) == 0 {
+	var sizes []string
+	cases := 0
+	for _, s := range cmp.Spaces {
+		sizes = append(sizes, fmt.Sprintf("%s %d cells (new %d, old %d)", s.Target, s.Cells, s.New, s.Old))
+		cases += s.Cases
+	}
+	fmt.Fprintf(w, "  joint partition: %s; %d single-violation cases decided under both\n", strings.Join(sizes, ", "), cases)
+	if len(cmp.NewOnly)+len(cmp.OldOnly) > 0 {
+		fmt.Fprintf(w, "  not compared: the categories only one policy declares (new: %s; old: %s)\n", listOrNone(cmp.NewOnly), listOrNone(cmp.OldOnly))
+	}
+	if len(cmp.Changes) == 0 {
 		fmt.Fprintf(w, "  no decision changes\n")
 	}
-	for _, c := range changes {
+	for _, c := range cmp.Changes {
 		who := c.Target.String()
 		if c.Target == policy.TargetAccount {
 			who = "account " + c.Role.String()
@@ -233,7 +279,8 @@ func writeChanges(w io.Writer, oldPath string, old *policy.Engine, changes []pol
 		if c.NewlyPenalisesBystander() {
 			note = ", NEWLY PENALISED BYSTANDERS"
 		}
-		fmt.Fprintf(w, "  %s: %s -> %s on %d cases%s\n", who, c.From, c.To, c.Cases, note)
+		fmt.Fprintf(w, "  %s: %s -> %s in %d joint cells, %d cases%s\n", who, c.From, c.To, c.Cells, c.Cases, note)
+		fmt.Fprintf(w, "      first cell: %s\n", c.Cell)
 		d := c.New
 		fx := policytest.Case{
 			Name:   fmt.Sprintf("%s: %s -> %s", who, c.From, c.To),
@@ -301,4 +348,14 @@ func writeCounterexamples(out, policyPath string, v policy.Verification) error {
 		return &inputError{file: out, msg: unwrapPath(err).Error(), io: true}
 	}
 	return nil
+}
+
+// residualCoverage sums the residual rules of cells over the targets, and
+// those whose cases took both branches.
+func residualCoverage(v policy.Verification) (rules, covered int) {
+	for _, s := range v.Spaces {
+		rules += s.ResidualRules
+		covered += s.ResidualCovered
+	}
+	return rules, covered
 }

@@ -204,6 +204,17 @@ func TestOrderedFields(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, got, "reports = %d", n)
 	}
+	// The pieces: the least number of each, every atom constant from one
+	// to the next; none for an enum or bool field.
+	assert.Equal(t, []int64{0, 3, 4, 10, 11, 20, 21}, s.Pieces(reports))
+	pieces := s.Pieces(reports)
+	pieces[0] = 99
+	assert.Equal(t, int64(0), s.Pieces(reports)[0], "a copy")
+	for i := range s.Fields() {
+		if !s.Ordered(i) {
+			assert.Nil(t, s.Pieces(i))
+		}
+	}
 	_, err := s.ClassOf(reports, types.Int(-1))
 	require.ErrorContains(t, err, "violation.reports: -1 is not in its domain")
 	_, err = s.ClassOf(reports, types.String("3"))

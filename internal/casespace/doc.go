@@ -98,7 +98,12 @@
 // rules' conditions with the properties and expressions over the fields
 // the guards read, builds a case from [Space.Representative] of each cell
 // for each number of strikes up to the longest ladder, and generated cases
-// in cells where a rule is residual. A rule that is NoMatch in every cell
-// is dead; one that never wins is shadowed. For -against it decides the
-// cases of both policies' spaces under both.
+// in cells where a rule is residual; then a case of two violations for
+// every pair of cells alike in the subject's and the group's fields. A rule
+// that is NoMatch in every cell is dead; one that never wins is shadowed.
+// For -against it builds the joint partition of both policies' spaces
+// without analysing their expressions together: each ordered field cut at
+// the union of both spaces' [Space.Pieces], each enum value classed by the
+// pair of classes it has in the two, so that within a joint cell each
+// space's cell, and so each policy's decision, is the same.
 package casespace

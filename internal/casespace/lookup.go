@@ -2,6 +2,7 @@ package casespace
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"cel.dev/cel-go/common/types"
@@ -208,4 +209,18 @@ func (s *Space) Describe(cell int) string {
 		b.WriteString(f.Name + "=" + f.Classes[c])
 	}
 	return b.String()
+}
+
+// Pieces lists the least number of each piece of ordered field i,
+// ascending: every atom over the field is constant from one to the next.
+// Two spaces over the same field are both constant on the pieces cut at the
+// union of their lists, which is how a joint partition of two spaces is
+// built without analysing their expressions together. It is nil for an
+// enum or bool field, whose pieces are its values.
+func (s *Space) Pieces(i int) []int64 {
+	f := s.fields[i]
+	if !f.ordered() {
+		return nil
+	}
+	return slices.Clone(f.cuts.lo)
 }

@@ -288,6 +288,7 @@ var DecisionNames = []struct {
 	{"decision.rule", types.StringType, "the winning rule's id; empty for none"},
 	{"decision.pending_review", types.BoolType, "the decision waits for a human review"},
 	{"decision.verified", types.BoolType, "the winning violation passed the double judgment"},
+	{"decision.violation", types.StringType, "the winning violation's id; empty for none"},
 }
 
 // PropertyEnv is the policy's environment with the decision's names

@@ -1,6 +1,6 @@
 // warden play: the page of the rule author's playground. It talks to the
 // server that serves it (POST /api/check, /api/decide, /api/explain,
-// /api/test) and needs nothing else.
+// /api/verify, /api/test) and needs nothing else.
 "use strict";
 
 // Editor is a textarea with a gutter of line numbers and a backdrop that
@@ -235,6 +235,17 @@ async function explain() {
   out.replaceChildren(pre);
 }
 
+// verify shows what warden verify prints for the policy in the editor:
+// its properties over every cell of its case space and every pair of cells
+// that can be the two violations of one case.
+async function verify() {
+  const out = document.getElementById("output");
+  out.replaceChildren(el("p", "summary", "verifying…"));
+  const resp = await post("/api/verify", { policy: policyEd.value });
+  if (!showInput(resp, caseEd, "case-problems", "properties", out)) return;
+  out.replaceChildren(el("pre", "trace verification", resp.text));
+}
+
 async function runFixtures() {
   const list = document.getElementById("fixture-results");
   const summary = document.getElementById("fixture-summary");
@@ -288,6 +299,7 @@ async function main() {
   document.getElementById("reset-policy").addEventListener("click", () => { policyEd.value = start.policy.source; checkPolicy(); });
   document.getElementById("decide").addEventListener("click", decide);
   document.getElementById("explain").addEventListener("click", explain);
+  document.getElementById("verify").addEventListener("click", verify);
   document.getElementById("run-fixtures").addEventListener("click", runFixtures);
   document.getElementById("tab-case").addEventListener("click", () => selectTab("case"));
   document.getElementById("tab-fixtures").addEventListener("click", () => selectTab("fixtures"));
