@@ -60,7 +60,9 @@ func harvest(vars func(name string) (*ast.AST, bool), residuals ...*ast.AST) var
 			}
 			switch x := e.AsLiteral().(type) {
 			case types.String:
-				if !notText[e.ID()] {
+				// A text longer than an id by more than a byte gives none:
+				// kept, it would only cost a copy per cell.
+				if !notText[e.ID()] && len(x) <= compiler.MaxIDLen+1 {
 					v.strs = addNew(v.strs, string(x))
 				}
 			case types.Double:
@@ -246,14 +248,16 @@ func withGroupID(c Case, id string) Case {
 
 // withSubjectID is c with its subject, an account, renamed id, in the
 // group's owner or admins and as the actor where it is one; false for a
-// group case, or a name another account of the group has.
+// group case, or a name another account of the case has (its owner, an
+// admin, the actor of a violation), which would change the case's cell.
 func withSubjectID(c Case, id string) (Case, bool) {
 	if c.Account == nil {
 		return c, false
 	}
 	old := c.Account.ID
-	if id == old || id == c.Group.Owner || slices.Contains(c.Group.Admins, id) {
-		return c, false
+	if id == old || id == c.Group.Owner || slices.Contains(c.Group.Admins, id) ||
+		slices.ContainsFunc(c.Violations, func(v Violation) bool { return v.Actor == id }) {
+		return c, false // another account's id: the case would move to another cell
 	}
 	acc := *c.Account
 	acc.ID = id

@@ -82,3 +82,41 @@ func TestVarietySkipsDurationText(t *testing.T) {
 	require.NoError(t, iss.Err())
 	assert.Equal(t, []string{"x1"}, harvest(nil, a.NativeRep()).strs)
 }
+
+// TestVarietyOfLongLiteralsCostsNothing: a policy may hold literals far
+// longer than an id; they give no id, and are not kept to be copied and
+// compared in every cell.
+func TestVarietyOfLongLiteralsCostsNothing(t *testing.T) {
+	var terms []string
+	for i := range maxVariety {
+		terms = append(terms, `id == "`+strings.Repeat(string(rune('a'+i)), 4<<10)+`"`)
+	}
+	terms = append(terms, `id == "`+strings.Repeat("z", compiler.MaxIDLen+1)+`"`)
+	v := harvest(nil, checked(t, strings.Join(terms, " || ")).NativeRep())
+	require.Len(t, v.strs, 1, "only the literal one byte longer than an id is kept")
+	assert.Equal(t, []string{strings.Repeat("z", compiler.MaxIDLen)}, v.ids())
+	assert.Zero(t, testing.AllocsPerRun(5, func() { _ = variety{}.ids() }))
+}
+
+// TestWithSubjectIDKeepsTheCell: renaming the subject never takes another
+// account's id, as the actor's would make the subject the actor.
+func TestWithSubjectIDKeepsTheCell(t *testing.T) {
+	c := Case{Target: TargetAccount, Group: Group{ID: "g1", Owner: "owner", Admins: []string{"admin"}},
+		Account: &Account{ID: "member"}, Violations: []Violation{{ID: "v1", Actor: "actor"}}}
+	for _, id := range []string{"actor", "owner", "admin", "member"} {
+		_, ok := withSubjectID(c, id)
+		assert.False(t, ok, id)
+	}
+	renamed, ok := withSubjectID(c, "vip-1")
+	require.True(t, ok)
+	assert.Equal(t, "vip-1", renamed.Account.ID)
+	assert.Equal(t, "member", c.Account.ID, "the original case is not changed")
+	owner := c
+	owner.Account = &Account{ID: "owner"}
+	owner.Violations = []Violation{{ID: "v1", Actor: "owner"}}
+	renamed, ok = withSubjectID(owner, "vip-2")
+	require.True(t, ok)
+	assert.Equal(t, "vip-2", renamed.Group.Owner)
+	assert.Equal(t, "vip-2", renamed.Violations[0].Actor)
+	assert.Equal(t, "owner", owner.Violations[0].Actor, "the original case is not changed")
+}
