@@ -34,8 +34,12 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 		return dst, err
 	}
 	rs := newRoles(&c.Group)
+	// One member case serves them all: only its subject changes.
+	mc := c
+	mc.Target = TargetAccount
 	for i := range gc.Members {
-		mc := gc.MemberCase(i)
+		m := &gc.Members[i]
+		mc.Account, mc.Role = &m.Account, m.Role
 		if _, err := e.validateSubject(&mc, i, rs); err != nil {
 			return dst, err
 		}
