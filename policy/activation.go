@@ -57,16 +57,7 @@ type violationFacts struct {
 
 // facts finds the facts of a violation of c, whose category index is cat.
 func facts(c *Case, v *Violation, cat uint8) violationFacts {
-	var r *Review
-	switch len(v.Reviews) {
-	case 0:
-	case 1: // the common case, told without a call
-		if !v.Reviews[0].At.After(c.Now) {
-			r = &v.Reviews[0]
-		}
-	default:
-		r = v.LatestReviewAt(c.Now)
-	}
+	r := v.LatestReviewAt(c.Now)
 	return violationFacts{review: r, cat: cat, verified: v.Automated() && r != nil && r.Verdict == VerdictConfirmed}
 }
 
