@@ -58,6 +58,10 @@ type violationFacts struct {
 	review   *Review
 	cat      uint8
 	verified bool
+	// shared is 1 + the SharedCell of the violation in the account space,
+	// once a group case's first member has computed it; 0 before, -1 when
+	// it lies outside the space.
+	shared int
 }
 
 // facts finds the facts of a violation of c, whose category index is cat.
@@ -175,6 +179,26 @@ func (s *evalState) setViolation(i int) {
 	s.Cat, s.Review, s.Verified = f.cat, f.review, f.verified
 	s.IsActor = s.c.Target == TargetAccount && s.V.Actor != "" && s.V.Actor == s.SubjectID
 	s.clearVars()
+}
+
+// cellOf computes the cell of the current violation vi in sp. The members
+// of a group case share what is not the subject's (share set): the first
+// member computes it, the others read it.
+func (s *evalState) cellOf(sp *compiler.Space, vi int, share bool) (int, bool) {
+	if !share {
+		return sp.Cell(&s.Scope)
+	}
+	f := &s.viols[vi]
+	if f.shared == 0 {
+		f.shared = -1
+		if shared, ok := sp.SharedCell(&s.Scope); ok {
+			f.shared = shared + 1
+		}
+	}
+	if f.shared < 0 {
+		return 0, false
+	}
+	return sp.SubjectCell(&s.Scope, f.shared-1)
 }
 
 // ResolveName implements interpreter.Activation.

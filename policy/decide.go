@@ -109,10 +109,11 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 	if e.slow {
 		sp = nil
 	}
+	share := gather && c.Target == TargetAccount // a group case's members
 	for vi := range st.c.Violations {
 		st.setViolation(vi)
 		if sp != nil {
-			if cell, ok := sp.Cell(&st.Scope); ok {
+			if cell, ok := st.cellOf(sp, vi, share); ok {
 				if st.tr != nil {
 					st.tr.cell(e, st, sp, cell)
 				}
