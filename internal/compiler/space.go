@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"math"
+	"slices"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
@@ -24,12 +25,11 @@ type Space struct {
 	// Rules holds, by expression index of the space, the rule whose
 	// condition it is.
 	Rules []*Rule
-	// feeds says, per field of the space, where its value comes from;
-	// all lists the fields, byRole those that are not the subject's ([0])
-	// and those that are ([1]).
+	// feeds says, after tables, where the value of each field comes from:
+	// those that are not the subject's, then (from shared on) those that
+	// are.
 	feeds  []feed
-	all    []int
-	byRole [2][]int
+	shared int
 	// residual holds, per expression, the index in Programs of its
 	// residual program in each cell (-1: none); nil for an expression
 	// without residual or that fell back.
@@ -63,6 +63,8 @@ func (sp *Space) Fallback(expr int) bool { return sp.fallback[expr] }
 type feed struct {
 	key  func(*names.Scope) int64
 	base int64
+	// field is the field's index in the space.
+	field int
 	// table holds, for an enum or bool field, what each value index adds
 	// to the cell's number (its class times the field's stride); nil for
 	// an ordered field, whose class is searched among its cuts.
@@ -75,26 +77,26 @@ type feed struct {
 // Cell returns the cell of the scope's case, or false when a value lies
 // outside its field's domain (then the caller decides the slow way).
 func (sp *Space) Cell(s *names.Scope) (int, bool) {
-	return sp.sum(s, 0, sp.all)
+	return sp.sum(s, 0, sp.feeds)
 }
 
 // SharedCell returns what the fields that are not the subject's add to the
 // scope's cell: the same for every subject of a case, so that a group
 // case's members compute it once per violation. False as for Cell.
 func (sp *Space) SharedCell(s *names.Scope) (int, bool) {
-	return sp.sum(s, 0, sp.byRole[0])
+	return sp.sum(s, 0, sp.feeds[:sp.shared])
 }
 
 // SubjectCell returns the cell of the scope's case given its SharedCell:
 // it adds what the subject's fields add. False as for Cell.
 func (sp *Space) SubjectCell(s *names.Scope, shared int) (int, bool) {
-	return sp.sum(s, shared, sp.byRole[1])
+	return sp.sum(s, shared, sp.feeds[sp.shared:])
 }
 
-// sum adds to cell what the fields listed add.
-func (sp *Space) sum(s *names.Scope, cell int, fields []int) (int, bool) {
-	for _, i := range fields {
-		f := &sp.feeds[i]
+// sum adds to cell what the fields fed by feeds add.
+func (sp *Space) sum(s *names.Scope, cell int, feeds []feed) (int, bool) {
+	for i := range feeds {
+		f := &feeds[i]
 		k := f.key(s) - f.base
 		if f.table != nil {
 			if k < 0 || k >= int64(len(f.table)) {
@@ -103,31 +105,24 @@ func (sp *Space) sum(s *names.Scope, cell int, fields []int) (int, bool) {
 			cell += f.table[k]
 			continue
 		}
-		class, ok := sp.ClassOfKey(i, k)
+		class, ok := sp.ClassOfKey(f.field, k)
 		if !ok {
 			return 0, false
 		}
-		cell += class * sp.Stride(i)
+		cell += class * sp.Stride(f.field)
 	}
 	return cell, true
 }
 
-// tables fills in the cell table of each enum and bool field, and sorts
-// the fields by whether they are the subject's.
+// tables fills in the cell table of each enum and bool field, and puts
+// the fields that are not the subject's first.
 func (sp *Space) tables() {
 	for i := range sp.feeds {
-		which := 0
-		if sp.feeds[i].subject {
-			which = 1
-		}
-		sp.byRole[which] = append(sp.byRole[which], i)
-		sp.all = append(sp.all, i)
-	}
-	for i := range sp.feeds {
+		f := &sp.feeds[i]
+		f.field = i
 		if sp.Ordered(i) {
 			continue
 		}
-		f := &sp.feeds[i]
 		for v := int64(0); ; v++ {
 			class, ok := sp.ClassOfKey(i, v)
 			if !ok {
@@ -135,6 +130,19 @@ func (sp *Space) tables() {
 			}
 			f.table = append(f.table, class*sp.Stride(i))
 		}
+	}
+	slices.SortStableFunc(sp.feeds, func(a, b feed) int {
+		switch {
+		case a.subject == b.subject:
+			return 0
+		case b.subject:
+			return -1
+		}
+		return 1
+	})
+	sp.shared = slices.IndexFunc(sp.feeds, func(f feed) bool { return f.subject })
+	if sp.shared < 0 {
+		sp.shared = len(sp.feeds)
 	}
 }
 
