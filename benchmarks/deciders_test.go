@@ -54,9 +54,10 @@ func decideWarden(ctx context.Context, c policy.Case) (outcome, error) {
 // cel-go reuses its activation. Like that activation, the Decision serves
 // one goroutine.
 func decideWardenInto() func(context.Context, policy.Case) (outcome, error) {
+	e := policy.Default()
 	var d policy.Decision
 	return func(ctx context.Context, c policy.Case) (outcome, error) {
-		err := policy.Default().DecideInto(ctx, &c, &d)
+		err := e.DecideInto(ctx, &c, &d)
 		return outcome{Penalty: d.Penalty, Duration: d.Duration}, err
 	}
 }

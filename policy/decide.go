@@ -44,15 +44,23 @@ func (e *Engine) DecideInto(ctx context.Context, c *Case, d *Decision) error {
 	if d == nil {
 		return errors.New("policy: DecideInto needs a Decision to write into")
 	}
-	*d = Decision{Matches: d.Matches[:0], Guards: d.Guards[:0], Errors: d.Errors[:0]}
+	clearKeepingRoom(d)
 	if c == nil {
 		return invalid("", CodeMissingField, "no case to decide")
 	}
 	if _, err := e.decideTraced(ctx, c, nil, d); err != nil {
-		*d = Decision{Matches: d.Matches[:0], Guards: d.Guards[:0], Errors: d.Errors[:0]}
+		clearKeepingRoom(d)
 		return err
 	}
 	return nil
+}
+
+// clearKeepingRoom makes d the zero Decision but for the room of its
+// slices, which it keeps, empty.
+func clearKeepingRoom(d *Decision) {
+	m, g, r := d.Matches[:0], d.Guards[:0], d.Errors[:0]
+	*d = Decision{}
+	d.Matches, d.Guards, d.Errors = m, g, r
 }
 
 // decideCost is Decide, which also returns the cost the decision spent.
@@ -74,23 +82,17 @@ func (e *Engine) decideTraced(ctx context.Context, c *Case, tr *tracer, d *Decis
 		return 0, err
 	}
 	st := e.pool.Get().(*evalState)
-	spent, err := e.decideIn(ctx, st, c, tr, d)
+	role, err := e.validate(c, st)
+	if err == nil {
+		st.bind(c, role)
+		st.tr = tr
+		err = e.decide(ctx, st, d, false)
+	}
+	spent := st.spent
 	// Not deferred: a panic drops the state rather than pooling it.
 	st.release()
 	e.pool.Put(st)
 	return spent, err
-}
-
-// decideIn is decideTraced on a state from the pool.
-func (e *Engine) decideIn(ctx context.Context, st *evalState, c *Case, tr *tracer, d *Decision) (uint64, error) {
-	role, err := e.validate(c, st)
-	if err != nil {
-		return 0, err
-	}
-	st.bind(c, role)
-	st.tr = tr
-	err = e.decide(ctx, st, d, false)
-	return st.spent, err
 }
 
 // decide takes the decision for the case bound to the state into d, which
