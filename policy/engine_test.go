@@ -86,13 +86,19 @@ func TestDecideIsSafeForConcurrentUse(t *testing.T) {
 		want[name] = d
 	}
 	var wg sync.WaitGroup
-	for range 8 {
+	for g := range 8 {
 		wg.Go(func() {
+			var into policy.Decision // each goroutine its own, as DecideInto asks
 			for range 50 {
 				for name, c := range cases {
 					d, err := engine.Decide(context.Background(), c)
 					assert.NoError(t, err)
 					assert.Equal(t, want[name], d, name)
+					if g%2 == 0 {
+						assert.NoError(t, engine.DecideInto(context.Background(), &c, &into))
+						assert.Equal(t, want[name].Matches, into.Matches, name)
+						assert.Equal(t, want[name].Penalty, into.Penalty, name)
+					}
 				}
 			}
 		})
