@@ -44,7 +44,8 @@ type builder struct {
 	// in the case.
 	firstAct map[string]int
 	nextAct  []int
-	// undo is room for the plan's undo actions, one allocation per plan.
+	// undo is room for the plan's undo actions, one allocation per plan
+	// (or the room of the campaign's slot, see [work]).
 	undo []Action
 	// split builds the group part of the plan only (see [SplitPlan]): the
 	// actions the account plans carry are counted, for the numbers in the
@@ -166,7 +167,7 @@ func (b *builder) evidence() {
 func (b *builder) undos() {
 	if b.split {
 		if b.plan.GroupDecision.Penalty != policy.PenaltyNone && !held(&b.plan.GroupDecision) {
-			b.undo = make([]Action, 0, 1)
+			b.undo = b.w.undoRoom(1)
 		}
 		return
 	}
@@ -179,7 +180,7 @@ func (b *builder) undos() {
 	if len(b.plan.Decisions) == 0 && (b.plan.GroupDecision.Penalty == policy.PenaltyNone || held(&b.plan.GroupDecision)) {
 		return
 	}
-	b.undo = make([]Action, 0, n)
+	b.undo = b.w.undoRoom(n)
 }
 
 // undoAction keeps an undo action in the plan's room for them.

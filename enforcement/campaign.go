@@ -215,10 +215,11 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 				case !c.InWindow(s.gc.Now):
 					s.skipped = true
 				default:
+					w.undos = &s.undo
 					if s.err = p.planInto(ctx, s.gc, &s.plan, w); s.err == nil {
 						// The measures are taken here, beside the plan's
 						// indexes, which keeps the delivery of the plans short.
-						s.measures = appendMeasures(&s.plan, s.measures[:0], w)
+						s.measures = appendMeasures(&s.plan, s.measures[:0], w, true)
 						s.plan.Decisions = s.plan.Decisions[:0]
 					}
 				}
@@ -329,6 +330,7 @@ type slot struct {
 	skipped  bool
 	err      error
 	plan     Plan
+	undo     []Action // the room of the plan's undo actions
 	measures []AccountMeasure
 	done     chan struct{}
 }
@@ -336,6 +338,7 @@ type slot struct {
 // recycle drops what the slot holds of its case, keeping its storage.
 func (s *slot) recycle() {
 	s.gc, s.pos, s.skipped, s.err = GroupCase{}, 0, false, nil
+	clear(s.undo[:cap(s.undo)])
 	clear(s.measures)
 	s.measures = s.measures[:0]
 }

@@ -467,12 +467,28 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 	plan.NeedsSecondApproval = plan.Touched > p.engine.BlastRadius()
 }
 
-// Clone returns a deep copy of the plan's own storage, to keep a plan that
-// a campaign passes to its callback.
+// Clone returns a deep copy of the plan's own storage (its lists, and the
+// undo actions its actions point to), to keep a plan that a campaign
+// passes to its callback.
 func (p *Plan) Clone() *Plan {
 	c := *p
 	c.Decisions = slices.Clone(p.Decisions)
 	c.Actions = slices.Clone(p.Actions)
+	n := 0
+	for i := range c.Actions {
+		if c.Actions[i].Undo != nil {
+			n++
+		}
+	}
+	if n > 0 {
+		undos := make([]Action, 0, n)
+		for i := range c.Actions {
+			if a := &c.Actions[i]; a.Undo != nil {
+				undos = append(undos, *a.Undo)
+				a.Undo = &undos[len(undos)-1]
+			}
+		}
+	}
 	c.Obligations = slices.Clone(p.Obligations)
 	c.Spared = slices.Clone(p.Spared)
 	c.Notices = slices.Clone(p.Notices)

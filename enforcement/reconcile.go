@@ -99,7 +99,7 @@ func splitInPlace(p *Plan, ms []AccountMeasure) []AccountMeasure {
 	}
 	w := &work{}
 	w.indexMembers(p)
-	ms = appendMeasures(p, ms, w)
+	ms = appendMeasures(p, ms, w, false)
 	// Notify actions come in the order of their notices, so both compact
 	// forwards in place.
 	k, nk := 0, 0
@@ -130,9 +130,14 @@ func splitInPlace(p *Plan, ms []AccountMeasure) []AccountMeasure {
 }
 
 // appendMeasures appends the account measures of a plan's decisions to
-// ms. The measures of a plan share one allocation of holdings and one of
-// violations.
-func appendMeasures(p *Plan, ms []AccountMeasure, w *work) []AccountMeasure {
+// ms. The measures of a plan copy their holdings and violations into one
+// allocation of each; with share (a campaign, which hands them on or keeps
+// them to reconcile), they share the case's holdings, and its violations
+// when every measure's violations are one run of the case's and together
+// they would copy them at least once over, as every measure shares the
+// histories and evidence of its case: a measure then keeps alive no more
+// of the case than its copies would take.
+func appendMeasures(p *Plan, ms []AccountMeasure, w *work, share bool) []AccountMeasure {
 	if len(p.Decisions) == 0 {
 		return ms
 	}
@@ -142,8 +147,13 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work) []AccountMeasure {
 	}
 	var holdings []policy.Holding
 	var viols []policy.Violation
-	if h, v := w.measureSizes(p); h > 0 || v > 0 {
-		holdings, viols = make([]policy.Holding, 0, h), make([]policy.Violation, 0, v)
+	h, v, runs := w.measureSizes(p)
+	shareViolations := share && runs && v >= cap(p.Violations)
+	if h > 0 && !share {
+		holdings = make([]policy.Holding, 0, h)
+	}
+	if v > 0 && !shareViolations {
+		viols = make([]policy.Violation, 0, v)
 	}
 	for i := range p.Decisions {
 		d := &p.Decisions[i]
@@ -151,7 +161,9 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work) []AccountMeasure {
 		m := &ms[len(ms)-1]
 		if j := w.decided[i]; j >= 0 {
 			m.Membership = p.Members[j]
-			if hs := p.Members[j].Account.Holdings; len(hs) > 0 {
+			if hs := p.Members[j].Account.Holdings; share {
+				m.Membership.Account.Holdings = hs[:len(hs):len(hs)]
+			} else if len(hs) > 0 {
 				start := len(holdings)
 				holdings = append(holdings, hs...)
 				m.Membership.Account.Holdings = holdings[start:len(holdings):len(holdings)]
@@ -159,8 +171,21 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work) []AccountMeasure {
 				m.Membership.Account.Holdings = slices.Clone(hs)
 			}
 		}
+		if shareViolations {
+			lo, hi := -1, -1
+			w.measureViolations(p, d, func(vi int) {
+				if lo < 0 {
+					lo = vi
+				}
+				hi = vi + 1
+			})
+			if lo >= 0 {
+				m.Violations = p.Violations[lo:hi:hi]
+			}
+			continue
+		}
 		start := len(viols)
-		w.measureViolations(p, d, func(v *policy.Violation) { viols = append(viols, *v) })
+		w.measureViolations(p, d, func(vi int) { viols = append(viols, p.Violations[vi]) })
 		if len(viols) > start {
 			m.Violations = viols[start:len(viols):len(viols)]
 		}
@@ -193,27 +218,37 @@ func (w *work) indexMembers(p *Plan) {
 }
 
 // measureSizes counts the holdings and violations the measures of a plan
-// copy.
-func (w *work) measureSizes(p *Plan) (holdings, violations int) {
+// copy, and reports whether the violations of each measure are one run of
+// the plan's, in its order.
+func (w *work) measureSizes(p *Plan) (holdings, violations int, runs bool) {
+	runs = true
 	for i := range p.Decisions {
 		if j := w.decided[i]; j >= 0 {
 			holdings += len(p.Members[j].Account.Holdings)
 		}
-		w.measureViolations(p, &p.Decisions[i], func(*policy.Violation) { violations++ })
+		last := -1
+		w.measureViolations(p, &p.Decisions[i], func(vi int) {
+			if last >= 0 && vi != last+1 {
+				runs = false
+			}
+			last = vi
+			violations++
+		})
 	}
-	return holdings, violations
+	return holdings, violations, runs
 }
 
-// measureViolations calls each, in the plan's order, with the deciding
-// violation of a decision and every violation of the plan attributed to its
-// subject. With the builder's chains of acts, it visits only those.
-func (w *work) measureViolations(p *Plan, d *policy.Decision, each func(*policy.Violation)) {
+// measureViolations calls each, in the plan's order, with the index of the
+// deciding violation of a decision and of every violation of the plan
+// attributed to its subject. With the builder's chains of acts, it visits
+// only those.
+func (w *work) measureViolations(p *Plan, d *policy.Decision, each func(int)) {
 	b := &w.b
 	first, ok := b.firstAct[d.Subject]
 	if b.nextAct == nil || len(b.nextAct) != len(p.Violations) || !ok {
 		for i := range p.Violations {
 			if v := &p.Violations[i]; v.ID == d.Violation || v.Actor == d.Subject {
-				each(v)
+				each(i)
 			}
 		}
 		return
@@ -235,13 +270,13 @@ func (w *work) measureViolations(p *Plan, d *policy.Decision, each func(*policy.
 	}
 	for vi := first; vi >= 0; vi = b.nextAct[vi] {
 		if other >= 0 && other < vi {
-			each(&p.Violations[other])
+			each(other)
 			other = -1
 		}
-		each(&p.Violations[vi])
+		each(vi)
 	}
 	if other >= 0 {
-		each(&p.Violations[other])
+		each(other)
 	}
 }
 

@@ -33,6 +33,22 @@ type work struct {
 	grounds  map[policy.Ground]string
 	sums     []Money
 	sumsMap  map[string]int
+	// undos, when set, is the room for undo actions that the plan being
+	// built may reuse: a campaign's slot keeps it from one plan to the
+	// next, as it keeps the plan's other slices.
+	undos *[]Action
+}
+
+// undoRoom returns empty room for n undo actions: the room of the plan's
+// slot when it is large enough, else a new allocation.
+func (w *work) undoRoom(n int) []Action {
+	if w.undos == nil {
+		return make([]Action, 0, n)
+	}
+	if cap(*w.undos) < n {
+		*w.undos = make([]Action, 0, n)
+	}
+	return (*w.undos)[:0]
 }
 
 // maxPooledKeys is the most keys a map of a work keeps between plans; a
@@ -57,7 +73,7 @@ func (w *work) release() {
 	if len(w.grounds) > maxPooledKeys {
 		w.grounds = nil
 	}
-	w.split = false
+	w.split, w.undos = false, nil
 	workPool.Put(w)
 }
 
