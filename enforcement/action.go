@@ -39,10 +39,13 @@ type builder struct {
 	planner *Planner
 	gc      *GroupCase
 	w       *work
-	// firstAct and nextAct chain the violations of each actor, so that
+	// actors (when there are at most maxListedActors of them), or else
+	// firstAct, and nextAct chain the violations of each actor, so that
 	// every lookup is constant time and the plan is built in time linear
-	// in the case.
+	// in the case. See [builder.actsOf].
+	actors   []actorActs
 	firstAct map[string]int
+	mapped   bool
 	nextAct  []int
 	// undo is room for the plan's undo actions, one allocation per plan
 	// (or the room of the campaign's slot, see [work]).
@@ -53,29 +56,87 @@ type builder struct {
 	// whole plan so far.
 	split bool
 	next  int
+	// cleared is how many actions of the plan's room build cleared, to be
+	// written in place.
+	cleared int
 }
 
 // builder sets up the builder of w for one plan.
 func (w *work) builder(p *Planner, gc *GroupCase, plan *Plan) *builder {
 	b := &w.b
-	*b = builder{plan: plan, planner: p, gc: gc, w: w, split: w.split,
+	*b = builder{plan: plan, planner: p, gc: gc, w: w, split: w.split, actors: b.actors[:0],
 		firstAct: b.firstAct, nextAct: slices.Grow(b.nextAct[:0], len(gc.Violations))[:len(gc.Violations)]}
-	if b.firstAct == nil || len(b.firstAct) > maxPooledKeys {
-		b.firstAct = make(map[string]int, len(gc.Violations))
-	} else {
-		clear(b.firstAct)
-	}
 	w.decided, w.at, w.late = w.decided[:0], w.at[:0], lateAction{}
 	for i := len(gc.Violations) - 1; i >= 0; i-- {
 		b.nextAct[i] = -1
-		if actor := gc.Violations[i].Actor; actor != "" {
-			if j, ok := b.firstAct[actor]; ok {
-				b.nextAct[i] = j
-			}
-			b.firstAct[actor] = i
+		actor := gc.Violations[i].Actor
+		if actor == "" {
+			continue
 		}
+		if !b.mapped {
+			if k := b.listed(actor); k >= 0 {
+				b.nextAct[i], b.actors[k].first = b.actors[k].first, i
+				continue
+			}
+			if len(b.actors) < maxListedActors {
+				b.actors = append(b.actors, actorActs{actor: actor, first: i})
+				continue
+			}
+			b.mapActors(len(gc.Violations))
+		}
+		if j, ok := b.firstAct[actor]; ok {
+			b.nextAct[i] = j
+		}
+		b.firstAct[actor] = i
 	}
 	return b
+}
+
+// actorActs is the first violation of an actor, in the builder's list.
+type actorActs struct {
+	actor string
+	first int
+}
+
+// maxListedActors is the most actors the builder lists and looks up by a
+// scan, which costs less than a map for the few actors of most cases.
+const maxListedActors = 8
+
+// listed returns the place of an actor in the builder's list, -1 for none.
+func (b *builder) listed(actor string) int {
+	for k := range b.actors {
+		if b.actors[k].actor == actor {
+			return k
+		}
+	}
+	return -1
+}
+
+// mapActors moves the listed actors to the map, for a case of more actors
+// than the list takes.
+func (b *builder) mapActors(violations int) {
+	if b.firstAct == nil || len(b.firstAct) > maxPooledKeys {
+		b.firstAct = make(map[string]int, violations)
+	} else {
+		clear(b.firstAct)
+	}
+	for _, a := range b.actors {
+		b.firstAct[a.actor] = a.first
+	}
+	clear(b.actors)
+	b.actors, b.mapped = b.actors[:0], true
+}
+
+// actsOf returns the first violation the account committed, if any.
+func (b *builder) actsOf(account string) (int, bool) {
+	if !b.mapped {
+		if k := b.listed(account); k >= 0 {
+			return b.actors[k].first, true
+		}
+		return 0, false
+	}
+	first, ok := b.firstAct[account]
+	return first, ok
 }
 
 // add appends an action to the plan, remembering the first that would end
@@ -86,6 +147,21 @@ func (b *builder) add(a Action) {
 		b.w.at = append(b.w.at, b.next)
 	}
 	b.skip(a.Kind, a.Until)
+}
+
+// addNotify appends the notify action of a notice, written in its place.
+func (b *builder) addNotify(to string, notice int) {
+	if len(b.plan.Actions) < b.cleared {
+		b.plan.Actions = b.plan.Actions[:len(b.plan.Actions)+1]
+		a := &b.plan.Actions[len(b.plan.Actions)-1]
+		a.Kind, a.Subject, a.Notice = Notify, to, notice
+	} else {
+		b.plan.Actions = append(b.plan.Actions, Action{Kind: Notify, Subject: to, Notice: notice})
+	}
+	if b.split {
+		b.w.at = append(b.w.at, b.next)
+	}
+	b.next++ // a notification ends nothing
 }
 
 // skip counts an action of the whole plan, which its group part leaves to

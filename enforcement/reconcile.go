@@ -244,7 +244,7 @@ func (w *work) measureSizes(p *Plan) (holdings, violations int, runs bool) {
 // only those.
 func (w *work) measureViolations(p *Plan, d *policy.Decision, each func(int)) {
 	b := &w.b
-	first, ok := b.firstAct[d.Subject]
+	first, ok := b.actsOf(d.Subject)
 	if b.nextAct == nil || len(b.nextAct) != len(p.Violations) || !ok {
 		for i := range p.Violations {
 			if v := &p.Violations[i]; v.ID == d.Violation || v.Actor == d.Subject {
@@ -337,11 +337,20 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 	if err := p.checkMeasures(c, measures); err != nil {
 		return nil, err
 	}
-	ms := slices.Clone(measures)
-	slices.SortFunc(ms, func(a, b AccountMeasure) int {
+	byGroup := func(a, b *AccountMeasure) int {
 		return cmp.Or(strings.Compare(a.Group, b.Group), strings.Compare(a.Plan, b.Plan))
-	})
-	ms = slices.CompactFunc(ms, func(a, b AccountMeasure) bool { return a.Group == b.Group && a.Plan == b.Plan })
+	}
+	// Measures in order, each once (one alone, most often), are read as
+	// they are; the others are sorted apart.
+	ms := measures
+	for i := 1; i < len(ms); i++ {
+		if byGroup(&ms[i-1], &ms[i]) >= 0 {
+			ms = slices.Clone(measures)
+			slices.SortFunc(ms, func(a, b AccountMeasure) int { return byGroup(&a, &b) })
+			ms = slices.CompactFunc(ms, func(a, b AccountMeasure) bool { return a.Group == b.Group && a.Plan == b.Plan })
+			break
+		}
+	}
 	account, digest := ms[0].Account(), p.engine.Policy().Digest
 	best := 0
 	for i := range ms {
@@ -358,6 +367,14 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 	ap.Decisions = []policy.Decision{d}
 	ap.Touched = 1
 	ap.PendingReview = nil
+	ap.Grounds = make([]AccountGround, 0, len(ms))
+	violations := 0
+	for i := range ms {
+		violations += len(ms[i].Violations)
+	}
+	if violations > 0 {
+		ap.Violations = make([]policy.Violation, 0, violations)
+	}
 	seen := map[string]bool{}
 	for i := range ms {
 		m := &ms[i]

@@ -25,6 +25,9 @@ type work struct {
 	split bool
 	at    []int
 	late  lateAction
+	// keys and keyEnds are where keyActions writes the keys of a plan.
+	keys    []byte
+	keyEnds []int
 	// subjects holds the subjects with a measure when a plan built
 	// elsewhere is split.
 	subjects map[string]bool
@@ -64,7 +67,8 @@ func (w *work) release() {
 	clear(w.decisions[:cap(w.decisions)])
 	w.decisions = w.decisions[:0]
 	w.gc = GroupCase{}
-	w.b = builder{firstAct: w.b.firstAct, nextAct: w.b.nextAct}
+	clear(w.b.actors)
+	w.b = builder{actors: w.b.actors[:0], firstAct: w.b.firstAct, nextAct: w.b.nextAct}
 	clear(w.b.firstAct)
 	clear(w.behind)
 	clear(w.reports[:cap(w.reports)])
