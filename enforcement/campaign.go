@@ -67,7 +67,9 @@ func WithAccountPlans(each func(*AccountPlan) error) RunOption {
 // cases, instead of reconciling them in the run: for a shard of a campaign
 // whose accounts are reconciled once all shards are done (add them to a
 // [Reconciler], then call [Planner.Reconcile]). The report then counts the
-// groups and members only.
+// groups and members only. A measure shares the holdings, violations,
+// histories and evidence of its case: treat it, like the case, as
+// read-only.
 func WithMeasures(each func(AccountMeasure) error) RunOption {
 	return func(o *runOptions) { o.measures = each }
 }
