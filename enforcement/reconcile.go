@@ -535,13 +535,16 @@ func (p *Planner) accountNotice(ap *AccountPlan, ms []AccountMeasure, top *Accou
 // groups or members planned. A measure added twice (the same plan and
 // account) is kept once. It is safe for concurrent use.
 type Reconciler struct {
-	mu       sync.Mutex
-	accounts map[string][]AccountMeasure
+	mu sync.Mutex
+	// accounts holds the place in measures of each account's measures, so
+	// that a measure of an account already held costs one lookup.
+	accounts map[string]int
+	measures [][]AccountMeasure
 	n        int
 }
 
 // NewReconciler returns an empty reconciler.
-func NewReconciler() *Reconciler { return &Reconciler{accounts: map[string][]AccountMeasure{}} }
+func NewReconciler() *Reconciler { return &Reconciler{accounts: map[string]int{}} }
 
 // Add keeps a measure until reconciliation.
 func (r *Reconciler) Add(m AccountMeasure) error {
@@ -562,13 +565,19 @@ func (r *Reconciler) addAll(ms []AccountMeasure) {
 
 func (r *Reconciler) add(m *AccountMeasure) {
 	acct := m.Account()
-	held := r.accounts[acct]
+	at, ok := r.accounts[acct]
+	if !ok {
+		at = len(r.measures)
+		r.accounts[acct] = at
+		r.measures = append(r.measures, nil)
+	}
+	held := r.measures[at]
 	for i := range held {
 		if held[i].Plan == m.Plan {
 			return
 		}
 	}
-	r.accounts[acct] = append(held, *m)
+	r.measures[at] = append(held, *m)
 	r.n++
 }
 
@@ -593,7 +602,7 @@ func (r *Reconciler) Measures() []AccountMeasure {
 	defer r.mu.Unlock()
 	out := make([]AccountMeasure, 0, r.n)
 	for _, acct := range slices.Sorted(maps.Keys(r.accounts)) {
-		ms := slices.Clone(r.accounts[acct])
+		ms := slices.Clone(r.measures[r.accounts[acct]])
 		slices.SortFunc(ms, func(a, b AccountMeasure) int { return strings.Compare(a.Plan, b.Plan) })
 		out = append(out, ms...)
 	}
@@ -634,5 +643,8 @@ func (p *Planner) Reconcile(ctx context.Context, c Campaign, rec *Reconciler, re
 func (r *Reconciler) measuresOf(account string) []AccountMeasure {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.accounts[account]
+	if at, ok := r.accounts[account]; ok {
+		return r.measures[at]
+	}
+	return nil
 }
