@@ -155,7 +155,7 @@ func TestCloneOwnsItsUndos(t *testing.T) {
 	for gc := range synth.Cases(cfg) {
 		p, err := planner.Plan(context.Background(), gc)
 		require.NoError(t, err)
-		before := string(mustJSON(t, p))
+		before := string(planJSON(t, p))
 		c1, c2 := p.Clone(), p.Clone()
 		for i := range c1.Actions {
 			if u := c1.Actions[i].Undo; u != nil {
@@ -166,15 +166,8 @@ func TestCloneOwnsItsUndos(t *testing.T) {
 				u.Key, u.Subject = "changed", "changed"
 			}
 		}
-		assert.Equal(t, before, string(mustJSON(t, p)))
-		assert.Equal(t, before, string(mustJSON(t, c2)))
+		assert.Equal(t, before, string(planJSON(t, p)))
+		assert.Equal(t, before, string(planJSON(t, c2)))
 	}
 	assert.Positive(t, undos)
-}
-
-func mustJSON(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	return b
 }
