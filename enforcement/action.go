@@ -304,35 +304,48 @@ func (b *builder) bannedHoldings(k int) int {
 	return n
 }
 
-var accountKinds = map[policy.Penalty]ActionKind{
+// penaltyKinds are the actions that give an account and a group each
+// penalty, indexed by the penalty; the zero ActionKind for none.
+type penaltyKinds [policy.PenaltyClose + 1]ActionKind
+
+func (k *penaltyKinds) of(p policy.Penalty) (ActionKind, bool) {
+	if int(p) >= len(k) || k[p] == 0 {
+		return 0, false
+	}
+	return k[p], true
+}
+
+var accountKinds = penaltyKinds{
 	policy.PenaltyBan: BanAccount, policy.PenaltySuspend: SuspendAccount,
 	policy.PenaltyRestrict: RestrictAccount, policy.PenaltyWarn: WarnAccount,
 }
 
-var groupKinds = map[policy.Penalty]ActionKind{
+var groupKinds = penaltyKinds{
 	policy.PenaltyClose: CloseGroup, policy.PenaltySuspend: SuspendGroup,
 	policy.PenaltyRestrict: RestrictGroup, policy.PenaltyWarn: WarnGroup,
 }
 
 // AccountActionKind returns the action that gives an account the penalty,
 // and false for none and close.
-func AccountActionKind(p policy.Penalty) (ActionKind, bool) {
-	k, ok := accountKinds[p]
-	return k, ok
-}
+func AccountActionKind(p policy.Penalty) (ActionKind, bool) { return accountKinds.of(p) }
+
+// accountKind and groupKind return the action of a penalty the plan takes,
+// so a valid one.
+func accountKind(p policy.Penalty) ActionKind { k, _ := accountKinds.of(p); return k }
+func groupKind(p policy.Penalty) ActionKind   { k, _ := groupKinds.of(p); return k }
 
 func (b *builder) accountActions() {
 	for i := range b.plan.Decisions {
 		d := &b.plan.Decisions[i]
 		if b.split {
-			b.skip(accountKinds[d.Penalty], d.Until())
+			b.skip(accountKind(d.Penalty), d.Until())
 			continue
 		}
 		undo := ReinstateAccount
 		if d.Penalty == policy.PenaltyWarn {
 			undo = WithdrawWarning
 		}
-		b.add(Action{Kind: accountKinds[d.Penalty], Subject: d.Subject, Violation: d.Violation, Until: d.Until(),
+		b.add(Action{Kind: accountKind(d.Penalty), Subject: d.Subject, Violation: d.Violation, Until: d.Until(),
 			Undo: b.undoAction(Action{Kind: undo, Subject: d.Subject})})
 	}
 }
@@ -350,6 +363,6 @@ func (b *builder) groupAction() {
 	if gd.Penalty == policy.PenaltyWarn {
 		undo = WithdrawWarning
 	}
-	b.add(Action{Kind: groupKinds[gd.Penalty], Subject: gd.Subject, Violation: gd.Violation, Until: gd.Until(),
+	b.add(Action{Kind: groupKind(gd.Penalty), Subject: gd.Subject, Violation: gd.Violation, Until: gd.Until(),
 		Undo: b.undoAction(Action{Kind: undo, Subject: gd.Subject})})
 }

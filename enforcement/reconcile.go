@@ -323,7 +323,7 @@ func (p *Planner) checkMeasures(c Campaign, ms []AccountMeasure) error {
 	return nil
 }
 
-func isAccountPenalty(p policy.Penalty) bool { _, ok := accountKinds[p]; return ok }
+func isAccountPenalty(p policy.Penalty) bool { _, ok := accountKinds.of(p); return ok }
 
 // ReconcileAccount turns every measure a campaign's group plans took
 // against one account into the account's one plan: the heaviest measure
@@ -391,7 +391,7 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 		}
 	}
 
-	kind := accountKinds[d.Penalty]
+	kind := accountKind(d.Penalty)
 	var frozen []policy.Holding
 	if d.Penalty == policy.PenaltyBan {
 		frozen = distinctHoldings(top.Membership.Account.Holdings)
