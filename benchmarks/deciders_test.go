@@ -17,7 +17,7 @@ type decider struct {
 	decide func(context.Context, policy.Case) (outcome, error)
 }
 
-// deciders prepares the seven implementations once: compiled, parsed or
+// deciders prepares the eight implementations once: compiled, parsed or
 // prepared before any case is decided. The hand-written floor comes first.
 func deciders(tb testing.TB) []decider {
 	tb.Helper()
@@ -34,6 +34,7 @@ func deciders(tb testing.TB) []decider {
 	return []decider{
 		{"go", decideByHand},
 		{"warden", decideWarden},
+		{"warden-into", decideWardenInto()},
 		{"cel-go", loop.decide},
 		{"cel-go-tuned", tuned.decide},
 		{"lookup", lookup.decide},
@@ -46,4 +47,16 @@ func deciders(tb testing.TB) []decider {
 func decideWarden(ctx context.Context, c policy.Case) (outcome, error) {
 	d, err := policy.Default().Decide(ctx, c)
 	return outcome{Penalty: d.Penalty, Duration: d.Duration}, err
+}
+
+// decideWardenInto is the same engine as a loop that decides case after
+// case uses it: into one Decision whose room is reused, as the tuned
+// cel-go reuses its activation. Like that activation, the Decision serves
+// one goroutine.
+func decideWardenInto() func(context.Context, policy.Case) (outcome, error) {
+	var d policy.Decision
+	return func(ctx context.Context, c policy.Case) (outcome, error) {
+		err := policy.Default().DecideInto(ctx, &c, &d)
+		return outcome{Penalty: d.Penalty, Duration: d.Duration}, err
+	}
 }

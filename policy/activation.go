@@ -32,14 +32,19 @@ type evalState struct {
 	// matches collects the matches of the decision under way, copied into
 	// the Decision at its number once every rule has been considered.
 	matches []Match
+	// ends is DecideGroup's room for where each decision's matches end.
+	ends []int
 	// sp, cell and expr are the case space the current violation is
 	// decided in, its cell and the candidate's expression; sp is nil on
 	// the slow path.
 	sp         *compiler.Space
 	cell, expr int
 
-	frame   *interpreter.ExecutionFrame
-	vars    []ref.Val // cached variable values; nil until evaluated
+	frame *interpreter.ExecutionFrame
+	vars  []ref.Val // cached variable values; nil until evaluated
+	// varsSet reports that some variable was evaluated since vars was
+	// last cleared: a decision the case space decides clears nothing.
+	varsSet bool
 	strikes functions.LateBoundOp
 	// spent is the cost of the decision so far: the tracked cost of each
 	// tracked evaluation, the estimate of each untracked one.
@@ -53,6 +58,10 @@ type violationFacts struct {
 	review   *Review
 	cat      uint8
 	verified bool
+	// shared is 1 + the SharedCell of the violation in the account space,
+	// once a group case's first member has computed it; 0 before, -1 when
+	// it lies outside the space.
+	shared int
 }
 
 // facts finds the facts of a violation of c, whose category index is cat.
@@ -138,12 +147,26 @@ func (s *evalState) release() {
 	s.tr = nil
 	s.sp = nil
 	s.spent = 0
-	clear(s.vars)
+	s.clearVars()
 	if cap(s.matches) > maxPooledMatches {
 		s.matches = nil // a rare decision of many matches keeps no memory
 	}
-	clear(s.matches[:cap(s.matches)])
+	s.dropMatches()
+}
+
+// dropMatches empties the matches gathered, dropping what they point to;
+// the room beyond them was emptied by the call before.
+func (s *evalState) dropMatches() {
+	clear(s.matches)
 	s.matches = s.matches[:0]
+}
+
+// clearVars forgets the variables evaluated, if any.
+func (s *evalState) clearVars() {
+	if s.varsSet {
+		clear(s.vars)
+		s.varsSet = false
+	}
 }
 
 // maxPooledMatches is the most room for matches a pooled state keeps.
@@ -155,7 +178,27 @@ func (s *evalState) setViolation(i int) {
 	s.V = &s.c.Violations[i]
 	s.Cat, s.Review, s.Verified = f.cat, f.review, f.verified
 	s.IsActor = s.c.Target == TargetAccount && s.V.Actor != "" && s.V.Actor == s.SubjectID
-	clear(s.vars)
+	s.clearVars()
+}
+
+// cellOf computes the cell of the current violation vi in sp. The members
+// of a group case share what is not the subject's (share set): the first
+// member computes it, the others read it.
+func (s *evalState) cellOf(sp *compiler.Space, vi int, share bool) (int, bool) {
+	if !share {
+		return sp.Cell(&s.Scope)
+	}
+	f := &s.viols[vi]
+	if f.shared == 0 {
+		f.shared = -1
+		if shared, ok := sp.SharedCell(&s.Scope); ok {
+			f.shared = shared + 1
+		}
+	}
+	if f.shared < 0 {
+		return 0, false
+	}
+	return sp.SubjectCell(&s.Scope, f.shared-1)
 }
 
 // ResolveName implements interpreter.Activation.
@@ -180,7 +223,7 @@ func (s *evalState) variable(name string) (any, bool) {
 	if err != nil {
 		out = types.WrapErr(fmt.Errorf("%s: %w", name, err))
 	}
-	s.vars[i] = out
+	s.vars[i], s.varsSet = out, true
 	return out, true
 }
 

@@ -2,8 +2,8 @@ package policy
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"slices"
 
 	"cel.dev/cel-go/common/types"
 
@@ -19,13 +19,40 @@ import (
 // complete, since the failed rule may have asked for more.
 //
 // Decide returns an error, and no decision, when the case is malformed (a
-// [*Problem] wrapped with [ErrInvalidCase]) or the context ends.
+// [*Problem] wrapped with [ErrInvalidCase]) or the context ends. A decision
+// with matches costs one allocation, for its matches; [Engine.DecideInto]
+// reuses that room from one decision to the next.
 func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 	var d Decision
 	if _, err := e.decideTraced(ctx, &c, nil, &d); err != nil {
 		return Decision{}, err
 	}
 	return d, nil
+}
+
+// DecideInto is [Engine.Decide] for a loop that decides case after case:
+// it reads *c without copying or keeping it, and writes the decision into
+// *d, reusing the room of d's Matches, Guards and Errors, so that once that
+// room has grown a decision allocates nothing. Whatever *d held is
+// overwritten, the elements of those three slices included: copy what must
+// outlive the next call, and give each goroutine a Decision of its own.
+// Where Decide leaves a slice nil, DecideInto may leave it empty.
+//
+// On an error *d is the zero Decision, its room kept, and the error is the
+// one Decide would return; a nil c is an [ErrInvalidCase].
+func (e *Engine) DecideInto(ctx context.Context, c *Case, d *Decision) error {
+	if d == nil {
+		return errors.New("policy: DecideInto needs a Decision to write into")
+	}
+	*d = Decision{Matches: d.Matches[:0], Guards: d.Guards[:0], Errors: d.Errors[:0]}
+	if c == nil {
+		return invalid("", CodeMissingField, "no case to decide")
+	}
+	if _, err := e.decideTraced(ctx, c, nil, d); err != nil {
+		*d = Decision{Matches: d.Matches[:0], Guards: d.Guards[:0], Errors: d.Errors[:0]}
+		return err
+	}
+	return nil
 }
 
 // decideCost is Decide, which also returns the cost the decision spent.
@@ -47,24 +74,33 @@ func (e *Engine) decideTraced(ctx context.Context, c *Case, tr *tracer, d *Decis
 		return 0, err
 	}
 	st := e.pool.Get().(*evalState)
-	defer func() {
-		st.release()
-		e.pool.Put(st)
-	}()
+	spent, err := e.decideIn(ctx, st, c, tr, d)
+	// Not deferred: a panic drops the state rather than pooling it.
+	st.release()
+	e.pool.Put(st)
+	return spent, err
+}
+
+// decideIn is decideTraced on a state from the pool.
+func (e *Engine) decideIn(ctx context.Context, st *evalState, c *Case, tr *tracer, d *Decision) (uint64, error) {
 	role, err := e.validate(c, st)
 	if err != nil {
 		return 0, err
 	}
 	st.bind(c, role)
 	st.tr = tr
-	err = e.decide(ctx, st, d)
+	err = e.decide(ctx, st, d, false)
 	return st.spent, err
 }
 
 // decide takes the decision for the case bound to the state into d, which
-// must be the zero Decision: it is written field by field, not copied.
-func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision) error {
+// must be the zero Decision but for the room of its slices (empty): it is
+// written field by field, not copied. With gather set, the matches stay in
+// the state after those of the decisions before, for the caller to give
+// out (DecideGroup gives a group's at once); d.Matches is left empty.
+func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather bool) error {
 	c := &st.c
+	base := len(st.matches)
 	st.spent = 0
 	d.Target, d.Subject, d.Role, d.Policy, d.At = c.Target, st.SubjectID, st.Role, e.p.Ref, c.Now
 	done := ctx.Done()
@@ -73,10 +109,11 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision) error {
 	if e.slow {
 		sp = nil
 	}
+	share := gather && c.Target == TargetAccount // a group case's members
 	for vi := range st.c.Violations {
 		st.setViolation(vi)
 		if sp != nil {
-			if cell, ok := sp.Cell(&st.Scope); ok {
+			if cell, ok := st.cellOf(sp, vi, share); ok {
 				if st.tr != nil {
 					st.tr.cell(e, st, sp, cell)
 				}
@@ -116,24 +153,26 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision) error {
 			e.consider(d, &o, st, r, vi, ok, err)
 		}
 	}
-	if len(st.matches) > 0 {
-		// The decision's one allocation: its matches, at their number.
-		d.Matches = slices.Clone(st.matches)
-		st.matches = st.matches[:0]
-	}
+	// o.best indexes st.matches, past those of earlier gathered decisions.
 	best, bestRule, bestViolation := o.best, o.bestRule, o.bestViolation
-	if best >= 0 && d.Matches[best].Penalty != PenaltyNone {
+	if best >= 0 && st.matches[best].Penalty != PenaltyNone {
 		if st.V != &st.c.Violations[bestViolation] {
 			st.setViolation(bestViolation)
 		}
-		e.conclude(d, st, d.Matches[best], e.p.Rules[bestRule])
+		e.conclude(d, st, &st.matches[best], e.p.Rules[bestRule])
 	}
 	provisional := o.bestProvisional && d.Penalty != PenaltyNone
-	heavierAwaits := o.awaited && o.awaiting.Penalty != PenaltyNone && (best < 0 || heavier(o.awaiting, d.Matches[best]))
+	heavierAwaits := o.awaited && o.awaiting.penalty != PenaltyNone && (best < 0 || heavier(o.awaiting, weightOf(&st.matches[best])))
 	// A rule that failed may be the one that would have decided: the
 	// decision fails closed, held for a person, never a silent none.
 	failed := len(d.Errors) > 0
 	d.PendingReview = d.PendingReview || provisional || heavierAwaits || failed // due process may have set it
+	if !gather && len(st.matches) > base {
+		// The decision's one allocation, unless d has the room: its
+		// matches, at their number.
+		d.Matches = append(d.Matches[:0], st.matches[base:]...)
+		st.dropMatches()
+	}
 	return nil
 }
 
@@ -157,7 +196,7 @@ type outcome struct {
 	// Pending review: the winning match is provisional, or a review could
 	// raise the decision to what a provisional match would otherwise be.
 	bestProvisional bool
-	awaiting        Match
+	awaiting        weight
 	awaited         bool
 }
 
@@ -193,40 +232,53 @@ func (e *Engine) consider(d *Decision, o *outcome, st *evalState, r *compiler.Ru
 	if !ok {
 		return
 	}
-	m, ladderEnd, err := st.ask(r)
+	// The match is written where it is kept: nothing of it is copied.
+	st.matches = append(st.matches, Match{})
+	m := &st.matches[len(st.matches)-1]
+	ladderEnd, err := st.ask(r, m)
 	if st.tr != nil {
 		st.tr.asked(r, st, err)
 	}
 	if err != nil {
+		*m = Match{}
+		st.matches = st.matches[:len(st.matches)-1]
 		d.Errors = append(d.Errors, RuleError{Rule: r.ID, Violation: st.V.ID, Message: err.Error()})
 		return
 	}
 	notes := len(d.Guards)
-	g := e.guard(d, st, &m, ladderEnd)
+	g := e.guard(d, st, m, ladderEnd)
 	if st.tr != nil {
-		st.tr.guarded(e, r, st, m, g, d.Guards[notes:])
+		st.tr.guarded(e, r, st, *m, g, d.Guards[notes:])
 	}
 	if g.provisional && (!o.awaited || heavier(g.withoutReview, o.awaiting)) {
 		o.awaiting, o.awaited = g.withoutReview, true
 	}
-	st.matches = append(st.matches, m)
-	if o.best < 0 || outranks(m, st.matches[o.best], r.Index, o.bestRule) {
+	if o.best < 0 || outranks(m, &st.matches[o.best], r.Index, o.bestRule) {
 		o.best, o.bestRule, o.bestViolation, o.bestProvisional = len(st.matches)-1, r.Index, vi, g.provisional
 	}
 }
 
-// heavier reports whether match a is a heavier measure than match b: a
-// higher level, or the same level for longer.
-func heavier(a, b Match) bool {
-	if la, lb := a.Penalty.Level(), b.Penalty.Level(); la != lb {
+// weight is a penalty with its duration: how heavy a match is.
+type weight struct {
+	penalty  Penalty
+	duration Duration
+}
+
+// weightOf is the weight of a match.
+func weightOf(m *Match) weight { return weight{m.Penalty, m.Duration} }
+
+// heavier reports whether a is a heavier measure than b: a higher level,
+// or the same level for longer.
+func heavier(a, b weight) bool {
+	if la, lb := a.penalty.Level(), b.penalty.Level(); la != lb {
 		return la > lb
 	}
-	return a.Duration > b.Duration
+	return a.duration > b.duration
 }
 
 // outranks reports whether match a beats match b: a higher level, then a
 // longer duration (permanent beats any), then an earlier rule.
-func outranks(a, b Match, aRule, bRule int) bool {
+func outranks(a, b *Match, aRule, bRule int) bool {
 	if la, lb := a.Penalty.Level(), b.Penalty.Level(); la != lb {
 		return la > lb
 	}
@@ -239,8 +291,8 @@ func outranks(a, b Match, aRule, bRule int) bool {
 // ask computes what a matched rule asks for: its literal penalty, the
 // result of its penalty expression, or the step of its ladder the subject's
 // history reaches. ladderEnd reports that the last step was reached.
-func (st *evalState) ask(r *compiler.Rule) (m Match, ladderEnd bool, err error) {
-	m = Match{Rule: r.ID, Violation: st.V.ID}
+func (st *evalState) ask(r *compiler.Rule, m *Match) (ladderEnd bool, err error) {
+	*m = Match{Rule: r.ID, Violation: st.V.ID}
 	switch {
 	case r.Ladder != nil:
 		step := min(st.countWithin(r.Ladder.Window), len(r.Ladder.Steps)-1)
@@ -254,12 +306,12 @@ func (st *evalState) ask(r *compiler.Rule) (m Match, ladderEnd bool, err error) 
 		out, ok := st.decidedPenalty()
 		if !ok {
 			if out, err = st.eval(r.PenaltyX); err != nil {
-				return m, false, err
+				return false, err
 			}
 		}
 		p, ok := out.Value().(uint8)
 		if !ok || !Penalty(p).AppliesTo(r.Target) {
-			return m, false, fmt.Errorf("penalty expression yielded %v, which a %s cannot receive", out, r.Target)
+			return false, fmt.Errorf("penalty expression yielded %v, which a %s cannot receive", out, r.Target)
 		}
 		m.Asked = Penalty(p)
 		if m.Asked.Timed() {
@@ -269,13 +321,13 @@ func (st *evalState) ask(r *compiler.Rule) (m Match, ladderEnd bool, err error) 
 		m.Asked, m.AskedDuration = r.Penalty, r.Duration
 	}
 	m.Penalty, m.Duration = m.Asked, m.AskedDuration
-	return m, ladderEnd, nil
+	return ladderEnd, nil
 }
 
 // conclude fills in the winning match, whose violation is the state's
 // current one: its rule, reason, ground and the appeal route, and runs the
 // due_process guard on it.
-func (e *Engine) conclude(d *Decision, st *evalState, m Match, r *compiler.Rule) {
+func (e *Engine) conclude(d *Decision, st *evalState, m *Match, r *compiler.Rule) {
 	d.Penalty, d.Duration = m.Penalty, m.Duration
 	d.Rule, d.Violation, d.Category = m.Rule, m.Violation, st.V.Category
 	d.Verified = st.Verified
@@ -293,6 +345,6 @@ func (e *Engine) conclude(d *Decision, st *evalState, m Match, r *compiler.Rule)
 	}
 	e.dueProcess(d, m)
 	if m.Penalty != m.Asked || m.Duration != m.AskedDuration {
-		d.Reason = loweredReason(d, m)
+		d.Reason = loweredReason(d, *m)
 	}
 }

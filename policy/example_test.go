@@ -38,6 +38,39 @@ func ExampleEngine_Decide() {
 	// dave (member): none
 }
 
+// DecideInto decides case after case into one Decision, whose room for
+// matches and notes is reused: copy what must outlive the next call.
+func ExampleEngine_DecideInto() {
+	engine := policy.Default()
+	now := time.Date(2017, 2, 20, 10, 0, 0, 0, time.UTC)
+	c := policy.Case{
+		Target: policy.TargetAccount, Now: now,
+		Group: policy.Group{ID: "g1", Owner: "alice", Admins: []string{"bob"}, Members: 30},
+		Violations: []policy.Violation{{
+			ID: "v1", Category: "csam", Severity: policy.SeverityCritical, Actor: "carol",
+			Evidence: policy.Evidence{Identifications: []policy.Identification{{Method: policy.MethodHashMatch, Confidence: 1}}},
+			Reviews:  []policy.Review{{Reviewer: "r7", Verdict: policy.VerdictConfirmed, At: now.Add(-time.Hour)}},
+		}},
+	}
+	var d policy.Decision
+	var kept []policy.Match
+	for _, id := range []string{"alice", "bob", "dave"} {
+		c.Account = &policy.Account{ID: id}
+		if err := engine.DecideInto(context.Background(), &c, &d); err != nil {
+			fmt.Println(err)
+			return
+		}
+		kept = append(kept, d.Matches...) // copied out: d.Matches is overwritten next time
+		fmt.Printf("%s (%s): %s\n", id, d.Role, d.Penalty)
+	}
+	fmt.Println(len(kept), "matches kept")
+	// Output:
+	// alice (owner): ban
+	// bob (admin): ban
+	// dave (member): none
+	// 2 matches kept
+}
+
 // Compile reports every problem of a policy at once, each with its
 // position in the file and a stable code.
 func ExampleCompile() {

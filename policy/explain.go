@@ -180,10 +180,10 @@ func (t *tracer) guarded(e *Engine, r *compiler.Rule, st *evalState, m Match, g 
 		switch n.Guard {
 		case GuardDoubleJudgment:
 			w := g.withoutReview
-			if !g.provisional || !heavier(w, m) {
+			if !g.provisional || !heavier(w, weightOf(&m)) {
 				continue // a rejected violation, or a review would not raise it
 			}
-			raise = Raise{Penalty: w.Penalty, Duration: w.Duration, If: "violation " + v + " were confirmed by a reviewer"}
+			raise = Raise{Penalty: w.penalty, Duration: w.duration, If: "violation " + v + " were confirmed by a reviewer"}
 			if !st.V.Automated() {
 				raise.If = "a technical identification supported violation " + v + " and a reviewer confirmed it"
 			}

@@ -17,6 +17,10 @@ import (
 // an id. The whole case is checked before anything is decided; a malformed
 // one gives an error (a [*Problem] wrapped with [ErrInvalidCase], its path
 // in the group case, as members[2].account.id) and dst unchanged.
+//
+// The matches of all the decisions share one allocation: a call costs one
+// for them, whatever the number of members penalised, and a decision kept
+// keeps the group's matches alive.
 func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) ([]Decision, error) {
 	if err := ctx.Err(); err != nil {
 		return dst, err
@@ -45,21 +49,43 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 		}
 	}
 	n := len(dst)
-	// Each decision is written in place at the end of dst, not copied there.
+	// Each decision is written in place at the end of dst, not copied
+	// there. Their matches are gathered in the state, decision after
+	// decision, and given out at the end from one allocation: ends[k] is
+	// where the k-th decision's matches end.
 	dst = slices.Grow(dst, 1+len(gc.Members))
+	ends := slices.Grow(st.ends[:0], 1+len(gc.Members))
+	defer func() {
+		if cap(ends) <= maxPooledMatches {
+			st.ends = ends[:0] // a rare group of many members keeps no memory
+		}
+	}()
 	st.bind(&c, 0)
 	dst = append(dst, Decision{})
-	if err := e.decide(ctx, st, &dst[len(dst)-1]); err != nil {
+	if err := e.decide(ctx, st, &dst[len(dst)-1], true); err != nil {
 		return dst[:n], err
 	}
+	ends = append(ends, len(st.matches))
 	for i := range gc.Members {
 		m := &gc.Members[i]
 		st.c.Target, st.c.Account, st.c.Role = TargetAccount, &m.Account, m.Role
 		st.bindSubject(rs.of(m.Account.ID))
 		dst = append(dst, Decision{})
-		if err := e.decide(ctx, st, &dst[len(dst)-1]); err != nil {
+		if err := e.decide(ctx, st, &dst[len(dst)-1], true); err != nil {
 			return dst[:n], err
 		}
+		ends = append(ends, len(st.matches))
+	}
+	if len(st.matches) > 0 {
+		all := slices.Clone(st.matches)
+		from := 0
+		for k, end := range ends {
+			if end > from {
+				dst[n+k].Matches = all[from:end:end]
+			}
+			from = end
+		}
+		st.dropMatches()
 	}
 	return dst, nil
 }

@@ -18,7 +18,7 @@ type guarded struct {
 	provisional bool
 	// withoutReview is what the match would come to once a person confirms
 	// the violation: the other guards applied to what the rule asked.
-	withoutReview Match
+	withoutReview weight
 }
 
 // guard runs the double judgment, no collective punishment and
@@ -61,10 +61,10 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) gua
 		// What a confirming review would leave standing.
 		w := &out.withoutReview
 		if e.collective(d, st) && e.p.Guards.NoCollectivePunishment.Enabled {
-			w.Penalty, w.Duration = PenaltyNone, 0
+			w.penalty, w.duration = PenaltyNone, 0
 		}
-		if e.disproportionate(st, w.Penalty, ladderEnd) && e.p.Guards.Proportionality.Enabled {
-			w.Penalty, w.Duration = e.p.Guards.Proportionality.Penalty, e.p.Guards.Proportionality.Duration
+		if e.disproportionate(st, w.penalty, ladderEnd) && e.p.Guards.Proportionality.Enabled {
+			w.penalty, w.duration = e.p.Guards.Proportionality.Penalty, e.p.Guards.Proportionality.Duration
 		}
 	}
 	return out
@@ -75,7 +75,7 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) gua
 // the match stands only until a person reviews the violation.
 func (e *Engine) doubleJudgment(d *Decision, st *evalState, m *Match, note func(Guard, bool, Penalty, Duration, string)) guarded {
 	g := e.p.Guards.DoubleJudgment
-	out := guarded{provisional: g.Enabled, withoutReview: *m}
+	out := guarded{provisional: g.Enabled, withoutReview: weightOf(m)}
 	to, dur := PenaltyWarn, Duration(0)
 	if d.Target == TargetGroup {
 		to, dur = g.Penalty, g.Duration
@@ -136,7 +136,7 @@ func untilVerified(v *Violation, st *evalState) string {
 
 // dueProcess holds a penalty pending review when it lacks its reasons or an
 // appeal route: nobody is penalised without being told why and how to object.
-func (e *Engine) dueProcess(d *Decision, m Match) {
+func (e *Engine) dueProcess(d *Decision, m *Match) {
 	var missing []string
 	if blank(d.Reason) {
 		missing = append(missing, "the rule's message gave no reason")

@@ -7,7 +7,8 @@
 //
 // on standard input. For BenchmarkDecide/<case>/<implementation> it prints,
 // per case, each implementation's median ns/op as a multiple of the
-// hand-written Go ("go") and of the tuned cel-go, and then warden against
+// hand-written Go ("go") and of the tuned cel-go, and then each warden
+// implementation (warden, and warden-into for Engine.DecideInto) against
 // its peers; for BenchmarkDense/<rules>/<implementation>, each
 // implementation at each size as a multiple of itself at the smallest.
 package main
@@ -150,25 +151,27 @@ func decideTable(w io.Writer, s *series) {
 		}
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| case | tuned cel-go ÷ warden | OPA ÷ warden | cedar ÷ warden | warden ÷ hand-written Go | warden allocs/op |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| case | warden | tuned cel-go ÷ warden | OPA ÷ warden | cedar ÷ warden | warden ÷ hand-written Go | warden allocs/op |")
+	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: | ---: |")
 	for _, c := range cases {
-		wd := at(c, "warden")
-		if len(wd) == 0 {
-			continue
-		}
-		mw := median(wd)
-		of := func(impl string) string {
-			if xs := at(c, impl); len(xs) > 0 {
-				return ratio(median(xs) / mw)
+		for _, impl := range impls[c] {
+			if impl != "warden" && !strings.HasPrefix(impl, "warden-") {
+				continue
 			}
-			return "–"
+			wd := at(c, impl)
+			mw := median(wd)
+			of := func(peer string) string {
+				if xs := at(c, peer); len(xs) > 0 {
+					return ratio(median(xs) / mw)
+				}
+				return "–"
+			}
+			g := "–"
+			if xs := at(c, "go"); len(xs) > 0 {
+				g = ratio(mw / median(xs))
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", c, impl, of("cel-go-tuned"), of("opa"), of("cedar"), g, wd[len(wd)-1].allocs)
 		}
-		g := "–"
-		if xs := at(c, "go"); len(xs) > 0 {
-			g = ratio(mw / median(xs))
-		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", c, of("cel-go-tuned"), of("opa"), of("cedar"), g, wd[len(wd)-1].allocs)
 	}
 	fmt.Fprintln(w)
 }

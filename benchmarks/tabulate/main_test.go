@@ -25,7 +25,10 @@ func TestTables(t *testing.T) {
 	// warden: median 220 over go's median 12, range 200/12 to 240/12; over
 	// the tuned cel-go's median 660.
 	require.Contains(t, lines, "| owner-csam | warden | 18 (17–20) | 0.33 | 220 | 96 | 1 |")
-	require.Contains(t, lines, "| owner-csam | 3.0 | 300 | – | 18 | 1 |")
+	require.Contains(t, lines, "| owner-csam | warden | 3.0 | 300 | – | 18 | 1 |")
+	// warden-into: the median of two samples, 157.5, against the same
+	// peers.
+	require.Contains(t, lines, "| owner-csam | warden-into | 4.2 | 419 | – | 13 | 0 |")
 	// The dense policy: the medians 140 and 110.
 	require.Contains(t, lines, "| 1000 | warden | 1.3 (1.2–1.4) | 140 | 576 | 1 |")
 }

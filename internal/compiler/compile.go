@@ -30,6 +30,13 @@ type Policy struct {
 	// CatIndex finds a category's index by name; [Policy.CategoryIndex]
 	// is the fast way to read it.
 	CatIndex map[string]uint8
+	// catSlots finds a category by a hash of its name's length and three
+	// of its bytes: slot catSlot(name, catMul) holds 1 + the index of the
+	// category there, 0 for none. It is nil when no multiplier tried gives
+	// every category a slot of its own, and then CategoryIndex reads
+	// CatIndex.
+	catSlots *[256]uint8
+	catMul   uint32
 	// Vars are the variables in the order declared; VarIndex finds one by
 	// its qualified name (variables.x).
 	Vars     []Var
@@ -55,23 +62,65 @@ type Policy struct {
 	DecisionCostLimit uint64
 }
 
-// smallCatalogue is the size up to which [Policy.CategoryIndex] scans the
-// catalogue rather than hashing the name: a few comparisons of lengths and
-// bytes cost less than a hash.
-const smallCatalogue = 16
-
-// CategoryIndex returns the index of the category named name.
+// CategoryIndex returns the index of the category named name: most often
+// one slot of a table and one comparison of strings, no hash of the name.
 func (p *Policy) CategoryIndex(name string) (uint8, bool) {
-	if len(p.Categories) <= smallCatalogue {
-		for i := range p.Categories {
-			if p.Categories[i].Name == name {
-				return uint8(i), true
-			}
-		}
+	if p.catSlots == nil {
+		i, ok := p.CatIndex[name]
+		return i, ok
+	}
+	if name == "" {
 		return 0, false
 	}
-	i, ok := p.CatIndex[name]
-	return i, ok
+	if j := p.catSlots[catSlot(name, p.catMul)]; j != 0 && p.Categories[j-1].Name == name {
+		return j - 1, true
+	}
+	return 0, false
+}
+
+// catSlot is the slot of a name that is not empty under multiplier mul.
+func catSlot(name string, mul uint32) uint8 {
+	n := len(name)
+	k := uint32(n) | uint32(name[0])<<8 | uint32(name[n-1])<<16 | uint32(name[n/2])<<24
+	return uint8((k * mul) >> 24)
+}
+
+// slotMultipliers are the odd multipliers slotCategories tries, in order.
+var slotMultipliers = func() []uint32 {
+	out := make([]uint32, 64)
+	x := uint32(0x9e3779b9)
+	for i := range out {
+		out[i] = x | 1
+		x = x*0x2c1b3c6d + 0x297a2d39
+	}
+	return out
+}()
+
+// slotCategories fills in p.catSlots with the first multiplier that gives
+// every category a slot of its own, or leaves it nil.
+func (p *Policy) slotCategories() {
+	if len(p.Categories) > 64 {
+		return // too crowded for 256 slots: the map
+	}
+	for _, mul := range slotMultipliers {
+		var slots [256]uint8
+		ok := true
+		for i, c := range p.Categories {
+			if c.Name == "" {
+				return
+			}
+			k := catSlot(c.Name, mul)
+			if slots[k] != 0 {
+				ok = false
+				break
+			}
+			slots[k] = uint8(i + 1)
+		}
+		if ok {
+			p.catSlots, p.catMul = &slots, mul
+			return
+		}
+	}
 }
 
 // Options are the compile options that can change a decision; every one
@@ -206,6 +255,7 @@ func (c *compiler) compile() *Policy {
 			DSAKeywords: cat.DSAKeywords, ZeroTolerance: cat.ZeroTolerance,
 		})
 	}
+	e.slotCategories()
 	env, err := newBaseEnv(s.Categories)
 	if err != nil {
 		c.AtLine(1, 1, vocab.CodeInvalidValue, "categories: %v", err)

@@ -24,8 +24,12 @@ type Space struct {
 	// Rules holds, by expression index of the space, the rule whose
 	// condition it is.
 	Rules []*Rule
-	// feeds says, per field of the space, where its value comes from.
-	feeds []feed
+	// feeds says, per field of the space, where its value comes from;
+	// all lists the fields, byRole those that are not the subject's ([0])
+	// and those that are ([1]).
+	feeds  []feed
+	all    []int
+	byRole [2][]int
 	// residual holds, per expression, the index in Programs of its
 	// residual program in each cell (-1: none); nil for an expression
 	// without residual or that fell back.
@@ -63,13 +67,33 @@ type feed struct {
 	// to the cell's number (its class times the field's stride); nil for
 	// an ordered field, whose class is searched among its cuts.
 	table []int
+	// subject marks a field of the subject (subject.*): the others are the
+	// same for every member of a group case.
+	subject bool
 }
 
 // Cell returns the cell of the scope's case, or false when a value lies
 // outside its field's domain (then the caller decides the slow way).
 func (sp *Space) Cell(s *names.Scope) (int, bool) {
-	cell := 0
-	for i := range sp.feeds {
+	return sp.sum(s, 0, sp.all)
+}
+
+// SharedCell returns what the fields that are not the subject's add to the
+// scope's cell: the same for every subject of a case, so that a group
+// case's members compute it once per violation. False as for Cell.
+func (sp *Space) SharedCell(s *names.Scope) (int, bool) {
+	return sp.sum(s, 0, sp.byRole[0])
+}
+
+// SubjectCell returns the cell of the scope's case given its SharedCell:
+// it adds what the subject's fields add. False as for Cell.
+func (sp *Space) SubjectCell(s *names.Scope, shared int) (int, bool) {
+	return sp.sum(s, shared, sp.byRole[1])
+}
+
+// sum adds to cell what the fields listed add.
+func (sp *Space) sum(s *names.Scope, cell int, fields []int) (int, bool) {
+	for _, i := range fields {
 		f := &sp.feeds[i]
 		k := f.key(s) - f.base
 		if f.table != nil {
@@ -88,8 +112,17 @@ func (sp *Space) Cell(s *names.Scope) (int, bool) {
 	return cell, true
 }
 
-// tables fills in the cell table of each enum and bool field.
+// tables fills in the cell table of each enum and bool field, and sorts
+// the fields by whether they are the subject's.
 func (sp *Space) tables() {
+	for i := range sp.feeds {
+		which := 0
+		if sp.feeds[i].subject {
+			which = 1
+		}
+		sp.byRole[which] = append(sp.byRole[which], i)
+		sp.all = append(sp.all, i)
+	}
 	for i := range sp.feeds {
 		if sp.Ordered(i) {
 			continue
@@ -122,7 +155,7 @@ func spaceFields(cats []vocab.Category, t vocab.Target) (casespace.FieldMap, map
 	fields := casespace.FieldMap{}
 	feeds := map[string]feed{}
 	for _, n := range names.All() {
-		f := feed{key: n.Key}
+		f := feed{key: n.Key, subject: n.Section == names.SectionSubject}
 		switch {
 		case n.Name == "violation.zero_tolerance":
 			fields[n.Name] = casespace.Derived("violation.category", func(v ref.Val) ref.Val {

@@ -1,6 +1,7 @@
 package names
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -171,4 +172,38 @@ func TestKeysAgreeWithResolve(t *testing.T) {
 			require.Equal(t, want, n.Key(s), n.Name)
 		}
 	}
+}
+
+// TestOnlySubjectNamesReadTheSubject checks, on scopes generated from a
+// seed, that a name outside the subject's section reads nothing of the
+// subject: another subject of the same case (its id, role, account, and
+// whether it committed the violation) leaves its key as it was. The members of a group case share what such names add to
+// their cells, so this is what makes the sharing sound.
+func TestOnlySubjectNamesReadTheSubject(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 2))
+	changed := 0
+	for range 500 {
+		s := scope()
+		s.Cat = uint8(rng.IntN(len(s.Categories)))
+		s.V.Severity = vocab.Severity(1 + rng.IntN(4))
+		other := *s
+		other.SubjectID = fmt.Sprintf("m%d", rng.IntN(100))
+		other.Role = vocab.Role(1 + rng.IntN(3))
+		other.IsActor, other.RealName, other.Business = rng.IntN(2) == 0, rng.IntN(2) == 0, rng.IntN(2) == 0
+		other.Created = s.Now.Add(-time.Duration(rng.IntN(1000)) * time.Hour)
+		other.History = make([]vocab.Record, rng.IntN(4))
+		for _, n := range All() {
+			if n.Key == nil {
+				continue // not in any cell
+			}
+			if n.Section == SectionSubject {
+				if n.Key(s) != n.Key(&other) {
+					changed++
+				}
+				continue
+			}
+			require.Equal(t, n.Key(s), n.Key(&other), "%s reads the subject", n.Name)
+		}
+	}
+	require.Positive(t, changed, "the other subjects differ where the subject's names read them")
 }
