@@ -56,9 +56,6 @@ type builder struct {
 	// whole plan so far.
 	split bool
 	next  int
-	// cleared is how many actions of the plan's room build cleared, to be
-	// written in place.
-	cleared int
 }
 
 // builder sets up the builder of w for one plan.
@@ -151,10 +148,11 @@ func (b *builder) add(a Action) {
 
 // addNotify appends the notify action of a notice, written in its place.
 func (b *builder) addNotify(to string, notice int) {
-	if len(b.plan.Actions) < b.cleared {
+	if len(b.plan.Actions) < cap(b.plan.Actions) {
+		// Every field is written over what the room held before.
 		b.plan.Actions = b.plan.Actions[:len(b.plan.Actions)+1]
 		a := &b.plan.Actions[len(b.plan.Actions)-1]
-		a.Kind, a.Subject, a.Notice = Notify, to, notice
+		a.Seq, a.Key, a.Kind, a.Subject, a.Violation, a.Until, a.Holdings, a.Notice, a.Undo = 0, "", Notify, to, "", time.Time{}, nil, notice, nil
 	} else {
 		b.plan.Actions = append(b.plan.Actions, Action{Kind: Notify, Subject: to, Notice: notice})
 	}

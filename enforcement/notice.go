@@ -76,11 +76,14 @@ func (b *builder) notices(decisions []policy.Decision) {
 			// waits: a notice would tell of a measure that was not taken.
 			continue
 		}
-		// The notice is written in its place in the plan, and taken back
-		// when it turns out to tell of nothing.
-		b.plan.Notices = b.plan.Notices[:len(b.plan.Notices)+1] // room cleared for every member
+		// The notice is written in its place in the plan, every field of it
+		// over what the room held before, and taken back when it turns out
+		// to tell of nothing.
+		b.plan.Notices = b.plan.Notices[:len(b.plan.Notices)+1] // room made for every member
 		n := &b.plan.Notices[len(b.plan.Notices)-1]
-		n.To, n.Role, n.Group, n.GroupPenalty, n.PendingReview = m.Account.ID, m.Role, b.gc.Group.ID, groupPenalty, d.PendingReview
+		n.To, n.Role, n.Audience, n.Group, n.GroupPenalty, n.GroupDuration, n.GroupReason = m.Account.ID, m.Role, 0, b.gc.Group.ID, groupPenalty, 0, ""
+		n.Penalty, n.Duration, n.Until, n.Acts, n.UnderReview, n.Reasons = policy.PenaltyNone, 0, time.Time{}, nil, nil, nil
+		n.Appeal, n.Funds, n.PendingReview = policy.Appeal{}, nil, d.PendingReview
 		if groupPenalty != policy.PenaltyNone {
 			n.GroupDuration = gd.Duration
 		}

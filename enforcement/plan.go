@@ -460,13 +460,7 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 	}
 	// Evidence and a report per violation, a freeze and a measure per
 	// decision, the group's measure, a notice per member.
-	actions := 2*len(gc.Violations) + 2*len(plan.Decisions) + 1 + n
-	plan.Actions = slices.Grow(plan.Actions, actions)
-	// The notices and notify actions are written in place, field by field,
-	// over room cleared of the plan the storage held before.
-	clear(plan.Actions[:actions])
-	clear(plan.Notices[:n])
-	b.cleared = actions
+	plan.Actions = slices.Grow(plan.Actions, 2*len(gc.Violations)+2*len(plan.Decisions)+1+n)
 	b.evidence()
 	b.undos()
 	b.freezes()

@@ -39,8 +39,17 @@ func reuseCases(seed uint64) []enforcement.GroupCase {
 				continue
 			}
 			v := policy.Violation{ID: fmt.Sprintf("v-%d-%s", k, m.Account.ID), Category: []string{"spam", "harassment", "csam", "fraud"}[rng.IntN(4)],
-				Severity: policy.Severity(1 + rng.IntN(4)), Actor: m.Account.ID, Group: gc.Group.ID, Detected: gc.Now.Add(-2 * time.Hour),
-				Evidence: policy.Evidence{Identifications: []policy.Identification{{Method: policy.MethodHashMatch, Confidence: 1, At: gc.Now.Add(-2 * time.Hour)}}}}
+				Severity: policy.Severity(1 + rng.IntN(4)), Actor: m.Account.ID, Group: gc.Group.ID, Detected: gc.Now.Add(-2 * time.Hour)}
+			// Evidence from none to a hash match, so that some members
+			// are penalised, some held and some only told of their acts.
+			switch rng.IntN(4) {
+			case 0:
+				v.Evidence.Identifications = []policy.Identification{{Method: policy.MethodHashMatch, Confidence: 1, At: gc.Now.Add(-2 * time.Hour)}}
+			case 1:
+				v.Evidence.Identifications = []policy.Identification{{Method: policy.MethodClassifier, Confidence: 0.3 + 0.7*rng.Float64(), At: gc.Now.Add(-2 * time.Hour)}}
+			case 2:
+				v.Evidence.Reports = []policy.Report{{Source: policy.Source(1 + rng.IntN(2)), At: gc.Now.Add(-3 * time.Hour)}}
+			}
 			switch rng.IntN(3) {
 			case 0:
 				v.Reviews = []policy.Review{{Reviewer: "r", Verdict: policy.VerdictConfirmed, At: gc.Now.Add(-time.Hour)}}
@@ -65,8 +74,49 @@ func reuseCases(seed uint64) []enforcement.GroupCase {
 // account plan is the one ReconcileAccount gives the measures of SplitPlan,
 // and the clones the callback keeps stay as they were when it took them
 // while the campaign goes on.
+//
+// It runs under the default policy, which penalises every actor, and under
+// one whose rules fail for the owner and the group, whose decisions are
+// then held, and which penalises nobody else: group parts then tell
+// members of their acts.
 func TestReuseNeverLeaksOnePlanIntoAnother(t *testing.T) {
-	planner := enforcement.NewPlanner(policy.Default())
+	failing, err := policy.Compile("failing.yaml", []byte(failingPolicy))
+	require.NoError(t, err)
+	for _, engine := range []*policy.Engine{policy.Default(), failing} {
+		t.Run(engine.Policy().Name, func(t *testing.T) { testReuse(t, engine) })
+	}
+}
+
+// onlyCSAM rewrites every category of the cases to csam, the one category
+// of the failing policy.
+func onlyCSAM(cases []enforcement.GroupCase) []enforcement.GroupCase {
+	out := slices.Clone(cases)
+	for k := range out {
+		gc := &out[k]
+		gc.Violations = slices.Clone(gc.Violations)
+		for i := range gc.Violations {
+			gc.Violations[i].Category = "csam"
+		}
+		gc.Group.History = csamHistory(gc.Group.History)
+		gc.Members = slices.Clone(gc.Members)
+		for i := range gc.Members {
+			gc.Members[i].Account.History = csamHistory(gc.Members[i].Account.History)
+		}
+	}
+	return out
+}
+
+func csamHistory(rs []policy.Record) []policy.Record {
+	rs = slices.Clone(rs)
+	for i := range rs {
+		rs[i].Category = "csam"
+	}
+	return rs
+}
+
+func testReuse(t *testing.T, engine *policy.Engine) {
+	planner := enforcement.NewPlanner(engine)
+	failing := engine.Policy().Name == "failing"
 	c := enforcement.Campaign{Name: "reuse"}
 	ctx := context.Background()
 	asJSON := func(v any) string {
@@ -76,6 +126,9 @@ func TestReuseNeverLeaksOnePlanIntoAnother(t *testing.T) {
 	}
 	for seed := range uint64(6) {
 		cases := reuseCases(seed)
+		if failing {
+			cases = onlyCSAM(cases)
+		}
 		want := map[string]string{}
 		byAccount := map[string][]enforcement.AccountMeasure{}
 		actors := 0
@@ -129,8 +182,17 @@ func TestReuseNeverLeaksOnePlanIntoAnother(t *testing.T) {
 			for id, w := range want {
 				assert.Equal(t, w, got[id], "%s: plan %s", name, id)
 			}
+			told := 0
 			for i, p := range kept {
 				assert.Equal(t, then[i], asJSON(p), "%s: the clone of plan %s changed after the callback", name, p.ID)
+				for _, n := range p.Notices {
+					if len(n.Acts)+len(n.UnderReview) > 0 {
+						told++
+					}
+				}
+			}
+			if failing {
+				assert.Positive(t, told, "%s: group parts tell members of their acts", name)
 			}
 
 			gotAccounts := map[string]string{}

@@ -3,6 +3,7 @@ package enforcement
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -96,4 +97,15 @@ func TestActsOfFewAndManyActors(t *testing.T) {
 		}
 		assert.Equal(t, actors, noticed, "%d actors", actors)
 	}
+}
+
+// The spared members, notices and notify actions of a plan are written in
+// place, every field of them, over the room a campaign's slot reuses: a
+// field added to Spared, Notice or Action must be written there too
+// (build, notices, addNotify), or a plan would carry it over from the plan
+// before.
+func TestInPlaceWritesEveryField(t *testing.T) {
+	assert.Equal(t, 3, reflect.TypeFor[Spared]().NumField(), "build writes Account, Role and Reason")
+	assert.Equal(t, 16, reflect.TypeFor[Notice]().NumField(), "notices writes To, Role, Audience, Group, GroupPenalty, GroupDuration, GroupReason, Penalty, Duration, Until, Acts, UnderReview, Reasons, Appeal, Funds and PendingReview")
+	assert.Equal(t, 9, reflect.TypeFor[Action]().NumField(), "addNotify writes Seq, Key, Kind, Subject, Violation, Until, Holdings, Notice and Undo")
 }
