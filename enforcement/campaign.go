@@ -176,8 +176,8 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 
 	// Cases are delivered in order, so the cases planned ahead of the one
 	// delivery waits for let the other workers go on while a large case
-	// is planned: eight per worker keep two workers busy on cases of 3 to
-	// 40 members, where two idled one worker for a third of the time.
+	// is planned: with cases of 3 to 40 members, two per worker left a
+	// worker idle much of the time, eight keep both busy.
 	window := 8 * o.workers
 	jobs := make(chan *slot, window)
 	order := make(chan *slot, window)
