@@ -39,12 +39,16 @@ type builder struct {
 	planner *Planner
 	gc      *GroupCase
 	w       *work
-	// firstAct and nextAct chain the violations of each actor, so that
+	// actors (when there are at most maxListedActors of them), or else
+	// firstAct, and nextAct chain the violations of each actor, so that
 	// every lookup is constant time and the plan is built in time linear
-	// in the case.
+	// in the case. See [builder.actsOf].
+	actors   []actorActs
 	firstAct map[string]int
+	mapped   bool
 	nextAct  []int
-	// undo is room for the plan's undo actions, one allocation per plan.
+	// undo is room for the plan's undo actions, one allocation per plan
+	// (or the room of the campaign's slot, see [work]).
 	undo []Action
 	// split builds the group part of the plan only (see [SplitPlan]): the
 	// actions the account plans carry are counted, for the numbers in the
@@ -57,24 +61,79 @@ type builder struct {
 // builder sets up the builder of w for one plan.
 func (w *work) builder(p *Planner, gc *GroupCase, plan *Plan) *builder {
 	b := &w.b
-	*b = builder{plan: plan, planner: p, gc: gc, w: w, split: w.split,
+	*b = builder{plan: plan, planner: p, gc: gc, w: w, split: w.split, actors: b.actors[:0],
 		firstAct: b.firstAct, nextAct: slices.Grow(b.nextAct[:0], len(gc.Violations))[:len(gc.Violations)]}
-	if b.firstAct == nil || len(b.firstAct) > maxPooledKeys {
-		b.firstAct = make(map[string]int, len(gc.Violations))
-	} else {
-		clear(b.firstAct)
-	}
 	w.decided, w.at, w.late = w.decided[:0], w.at[:0], lateAction{}
 	for i := len(gc.Violations) - 1; i >= 0; i-- {
 		b.nextAct[i] = -1
-		if actor := gc.Violations[i].Actor; actor != "" {
-			if j, ok := b.firstAct[actor]; ok {
-				b.nextAct[i] = j
-			}
-			b.firstAct[actor] = i
+		actor := gc.Violations[i].Actor
+		if actor == "" {
+			continue
 		}
+		if !b.mapped {
+			if k := b.listed(actor); k >= 0 {
+				b.nextAct[i], b.actors[k].first = b.actors[k].first, i
+				continue
+			}
+			if len(b.actors) < maxListedActors {
+				b.actors = append(b.actors, actorActs{actor: actor, first: i})
+				continue
+			}
+			b.mapActors(len(gc.Violations))
+		}
+		if j, ok := b.firstAct[actor]; ok {
+			b.nextAct[i] = j
+		}
+		b.firstAct[actor] = i
 	}
 	return b
+}
+
+// actorActs is the first violation of an actor, in the builder's list.
+type actorActs struct {
+	actor string
+	first int
+}
+
+// maxListedActors is the most actors the builder lists and looks up by a
+// scan, which costs less than a map for the few actors of most cases.
+const maxListedActors = 8
+
+// listed returns the place of an actor in the builder's list, -1 for none.
+func (b *builder) listed(actor string) int {
+	for k := range b.actors {
+		if b.actors[k].actor == actor {
+			return k
+		}
+	}
+	return -1
+}
+
+// mapActors moves the listed actors to the map, for a case of more actors
+// than the list takes.
+func (b *builder) mapActors(violations int) {
+	if b.firstAct == nil || len(b.firstAct) > maxPooledKeys {
+		b.firstAct = make(map[string]int, violations)
+	} else {
+		clear(b.firstAct)
+	}
+	for _, a := range b.actors {
+		b.firstAct[a.actor] = a.first
+	}
+	clear(b.actors)
+	b.actors, b.mapped = b.actors[:0], true
+}
+
+// actsOf returns the first violation the account committed, if any.
+func (b *builder) actsOf(account string) (int, bool) {
+	if !b.mapped {
+		if k := b.listed(account); k >= 0 {
+			return b.actors[k].first, true
+		}
+		return 0, false
+	}
+	first, ok := b.firstAct[account]
+	return first, ok
 }
 
 // add appends an action to the plan, remembering the first that would end
@@ -85,6 +144,22 @@ func (b *builder) add(a Action) {
 		b.w.at = append(b.w.at, b.next)
 	}
 	b.skip(a.Kind, a.Until)
+}
+
+// addNotify appends the notify action of a notice, written in its place.
+func (b *builder) addNotify(to string, notice int) {
+	if len(b.plan.Actions) < cap(b.plan.Actions) {
+		// Every field is written over what the room held before.
+		b.plan.Actions = b.plan.Actions[:len(b.plan.Actions)+1]
+		a := &b.plan.Actions[len(b.plan.Actions)-1]
+		a.Seq, a.Key, a.Kind, a.Subject, a.Violation, a.Until, a.Holdings, a.Notice, a.Undo = 0, "", Notify, to, "", time.Time{}, nil, notice, nil
+	} else {
+		b.plan.Actions = append(b.plan.Actions, Action{Kind: Notify, Subject: to, Notice: notice})
+	}
+	if b.split {
+		b.w.at = append(b.w.at, b.next)
+	}
+	b.next++ // a notification ends nothing
 }
 
 // skip counts an action of the whole plan, which its group part leaves to
@@ -166,7 +241,7 @@ func (b *builder) evidence() {
 func (b *builder) undos() {
 	if b.split {
 		if b.plan.GroupDecision.Penalty != policy.PenaltyNone && !held(&b.plan.GroupDecision) {
-			b.undo = make([]Action, 0, 1)
+			b.undo = b.w.undoRoom(1)
 		}
 		return
 	}
@@ -179,7 +254,7 @@ func (b *builder) undos() {
 	if len(b.plan.Decisions) == 0 && (b.plan.GroupDecision.Penalty == policy.PenaltyNone || held(&b.plan.GroupDecision)) {
 		return
 	}
-	b.undo = make([]Action, 0, n)
+	b.undo = b.w.undoRoom(n)
 }
 
 // undoAction keeps an undo action in the plan's room for them.
@@ -227,35 +302,48 @@ func (b *builder) bannedHoldings(k int) int {
 	return n
 }
 
-var accountKinds = map[policy.Penalty]ActionKind{
+// penaltyKinds are the actions that give an account and a group each
+// penalty, indexed by the penalty; the zero ActionKind for none.
+type penaltyKinds [policy.PenaltyClose + 1]ActionKind
+
+func (k *penaltyKinds) of(p policy.Penalty) (ActionKind, bool) {
+	if int(p) >= len(k) || k[p] == 0 {
+		return 0, false
+	}
+	return k[p], true
+}
+
+var accountKinds = penaltyKinds{
 	policy.PenaltyBan: BanAccount, policy.PenaltySuspend: SuspendAccount,
 	policy.PenaltyRestrict: RestrictAccount, policy.PenaltyWarn: WarnAccount,
 }
 
-var groupKinds = map[policy.Penalty]ActionKind{
+var groupKinds = penaltyKinds{
 	policy.PenaltyClose: CloseGroup, policy.PenaltySuspend: SuspendGroup,
 	policy.PenaltyRestrict: RestrictGroup, policy.PenaltyWarn: WarnGroup,
 }
 
 // AccountActionKind returns the action that gives an account the penalty,
 // and false for none and close.
-func AccountActionKind(p policy.Penalty) (ActionKind, bool) {
-	k, ok := accountKinds[p]
-	return k, ok
-}
+func AccountActionKind(p policy.Penalty) (ActionKind, bool) { return accountKinds.of(p) }
+
+// accountKind and groupKind return the action of a penalty the plan takes,
+// so a valid one.
+func accountKind(p policy.Penalty) ActionKind { k, _ := accountKinds.of(p); return k }
+func groupKind(p policy.Penalty) ActionKind   { k, _ := groupKinds.of(p); return k }
 
 func (b *builder) accountActions() {
 	for i := range b.plan.Decisions {
 		d := &b.plan.Decisions[i]
 		if b.split {
-			b.skip(accountKinds[d.Penalty], d.Until())
+			b.skip(accountKind(d.Penalty), d.Until())
 			continue
 		}
 		undo := ReinstateAccount
 		if d.Penalty == policy.PenaltyWarn {
 			undo = WithdrawWarning
 		}
-		b.add(Action{Kind: accountKinds[d.Penalty], Subject: d.Subject, Violation: d.Violation, Until: d.Until(),
+		b.add(Action{Kind: accountKind(d.Penalty), Subject: d.Subject, Violation: d.Violation, Until: d.Until(),
 			Undo: b.undoAction(Action{Kind: undo, Subject: d.Subject})})
 	}
 }
@@ -273,6 +361,6 @@ func (b *builder) groupAction() {
 	if gd.Penalty == policy.PenaltyWarn {
 		undo = WithdrawWarning
 	}
-	b.add(Action{Kind: groupKinds[gd.Penalty], Subject: gd.Subject, Violation: gd.Violation, Until: gd.Until(),
+	b.add(Action{Kind: groupKind(gd.Penalty), Subject: gd.Subject, Violation: gd.Violation, Until: gd.Until(),
 		Undo: b.undoAction(Action{Kind: undo, Subject: gd.Subject})})
 }

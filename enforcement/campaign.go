@@ -67,7 +67,9 @@ func WithAccountPlans(each func(*AccountPlan) error) RunOption {
 // cases, instead of reconciling them in the run: for a shard of a campaign
 // whose accounts are reconciled once all shards are done (add them to a
 // [Reconciler], then call [Planner.Reconcile]). The report then counts the
-// groups and members only.
+// groups and members only. A measure shares the holdings, violations,
+// histories and evidence of its case: treat it, like the case, as
+// read-only.
 func WithMeasures(each func(AccountMeasure) error) RunOption {
 	return func(o *runOptions) { o.measures = each }
 }
@@ -172,7 +174,11 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 		wg.Wait()
 	}()
 
-	window := 2 * o.workers
+	// Cases are delivered in order, so the cases planned ahead of the one
+	// delivery waits for let the other workers go on while a large case
+	// is planned: with cases of 3 to 40 members, two per worker left a
+	// worker idle much of the time, eight keep both busy.
+	window := 8 * o.workers
 	jobs := make(chan *slot, window)
 	order := make(chan *slot, window)
 	// Slots, with the plans in them, are recycled once reported, so a
@@ -215,10 +221,11 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 				case !c.InWindow(s.gc.Now):
 					s.skipped = true
 				default:
+					w.undos = &s.undo
 					if s.err = p.planInto(ctx, s.gc, &s.plan, w); s.err == nil {
 						// The measures are taken here, beside the plan's
 						// indexes, which keeps the delivery of the plans short.
-						s.measures = appendMeasures(&s.plan, s.measures[:0], w)
+						s.measures = appendMeasures(&s.plan, s.measures[:0], w, true)
 						s.plan.Decisions = s.plan.Decisions[:0]
 					}
 				}
@@ -329,6 +336,7 @@ type slot struct {
 	skipped  bool
 	err      error
 	plan     Plan
+	undo     []Action // the room of the plan's undo actions
 	measures []AccountMeasure
 	done     chan struct{}
 }
@@ -336,6 +344,7 @@ type slot struct {
 // recycle drops what the slot holds of its case, keeping its storage.
 func (s *slot) recycle() {
 	s.gc, s.pos, s.skipped, s.err = GroupCase{}, 0, false, nil
+	clear(s.undo[:cap(s.undo)])
 	clear(s.measures)
 	s.measures = s.measures[:0]
 }

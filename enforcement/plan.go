@@ -444,7 +444,11 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 			// one that would have penalised it.
 			plan.Held = append(plan.Held, *d)
 		case d.Penalty == policy.PenaltyNone:
-			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, groupPenalty, bystander)})
+			// Written in place, every field of it: the room was made for
+			// every member.
+			plan.Spared = plan.Spared[:len(plan.Spared)+1]
+			sp := &plan.Spared[len(plan.Spared)-1]
+			sp.Account, sp.Role, sp.Reason = m.Account.ID, m.Role, sparedReason(d, groupPenalty, bystander)
 		default:
 			plan.Decisions = append(plan.Decisions, *d)
 			w.decided = append(w.decided, i)
@@ -467,12 +471,28 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 	plan.NeedsSecondApproval = plan.Touched > p.engine.BlastRadius()
 }
 
-// Clone returns a deep copy of the plan's own storage, to keep a plan that
-// a campaign passes to its callback.
+// Clone returns a deep copy of the plan's own storage (its lists, and the
+// undo actions its actions point to), to keep a plan that a campaign
+// passes to its callback.
 func (p *Plan) Clone() *Plan {
 	c := *p
 	c.Decisions = slices.Clone(p.Decisions)
 	c.Actions = slices.Clone(p.Actions)
+	n := 0
+	for i := range c.Actions {
+		if c.Actions[i].Undo != nil {
+			n++
+		}
+	}
+	if n > 0 {
+		undos := make([]Action, 0, n)
+		for i := range c.Actions {
+			if a := &c.Actions[i]; a.Undo != nil {
+				undos = append(undos, *a.Undo)
+				a.Undo = &undos[len(undos)-1]
+			}
+		}
+	}
 	c.Obligations = slices.Clone(p.Obligations)
 	c.Spared = slices.Clone(p.Spared)
 	c.Notices = slices.Clone(p.Notices)
@@ -534,46 +554,60 @@ func sparedReason(d *policy.Decision, groupPenalty policy.Penalty, bystander str
 
 // keyActions numbers the actions of a plan and gives each its key, the
 // plan id and the action's number in the whole plan, unique because plan
-// ids are, and each undo the same key with "-undo". The keys share one
-// allocation.
+// ids are, and each undo the same key with "-undo". The keys are written
+// in the work's scratch space and share one allocation.
 func keyActions(plan *Plan, w *work) {
-	number := func(i int) int {
-		if w.split {
-			return w.at[i] + 1
-		}
-		return i + 1
+	if len(plan.Actions) == 0 {
+		return
 	}
-	size := len(plan.Actions) * (len(plan.ID) + 1)
+	at := w.at[:0]
+	if w.split {
+		at = w.at
+	}
+	buf := slices.Grow(w.keys[:0], len(plan.Actions)*(len(plan.ID)+len("-00-undo")))
+	ends := slices.Grow(w.keyEnds[:0], len(plan.Actions))
 	for i := range plan.Actions {
-		size += digits(number(i))
+		n := i + 1
+		if i < len(at) {
+			n = at[i] + 1
+		}
+		buf = append(buf, plan.ID...)
+		buf = append(buf, '-')
+		buf = appendDecimal(buf, n)
+		ends = append(ends, len(buf))
 		if plan.Actions[i].Undo != nil {
-			size += len("-undo")
+			buf = append(buf, "-undo"...)
 		}
 	}
-	var buf strings.Builder
-	buf.Grow(size)
+	all := string(buf)
+	from := 0
 	for i := range plan.Actions {
-		a := &plan.Actions[i]
-		start := buf.Len()
-		buf.WriteString(plan.ID)
-		buf.WriteByte('-')
-		writeDecimal(&buf, number(i))
-		end := buf.Len()
+		a, end := &plan.Actions[i], ends[i]
+		a.Seq, a.Key = i+1, all[from:end]
 		if a.Undo != nil {
-			buf.WriteString("-undo")
+			a.Undo.Key = all[from : end+len("-undo")]
+			end += len("-undo")
 		}
-		// What is written stays as it is: each key is a part of the
-		// string built so far.
-		all := buf.String()
-		a.Seq, a.Key = i+1, all[start:end]
-		if a.Undo != nil {
-			a.Undo.Key = all[start:buf.Len()]
-		}
+		from = end
+	}
+	w.keys, w.keyEnds = buf, ends
+	if cap(buf) > maxKeptKeyBytes {
+		w.keys, w.keyEnds = nil, nil // the room of a very large case is not kept
 	}
 }
 
-// writeDecimal writes n > 0 in decimal.
-func writeDecimal(b *strings.Builder, n int) {
+// maxKeptKeyBytes is the most room for keys a work keeps from one plan to
+// the next.
+const maxKeptKeyBytes = 1 << 16
+
+// appendDecimal writes n > 0 in decimal.
+func appendDecimal(b []byte, n int) []byte {
+	switch {
+	case n < 10:
+		return append(b, byte('0'+n))
+	case n < 100:
+		return append(b, byte('0'+n/10), byte('0'+n%10))
+	}
 	var d [20]byte
 	i := len(d)
 	for {
@@ -583,14 +617,5 @@ func writeDecimal(b *strings.Builder, n int) {
 			break
 		}
 	}
-	b.Write(d[i:])
-}
-
-// digits returns how many decimal digits n > 0 has.
-func digits(n int) int {
-	d := 1
-	for ; n >= 10; n /= 10 {
-		d++
-	}
-	return d
+	return append(b, d[i:]...)
 }

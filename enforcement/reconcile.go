@@ -99,7 +99,7 @@ func splitInPlace(p *Plan, ms []AccountMeasure) []AccountMeasure {
 	}
 	w := &work{}
 	w.indexMembers(p)
-	ms = appendMeasures(p, ms, w)
+	ms = appendMeasures(p, ms, w, false)
 	// Notify actions come in the order of their notices, so both compact
 	// forwards in place.
 	k, nk := 0, 0
@@ -130,9 +130,14 @@ func splitInPlace(p *Plan, ms []AccountMeasure) []AccountMeasure {
 }
 
 // appendMeasures appends the account measures of a plan's decisions to
-// ms. The measures of a plan share one allocation of holdings and one of
-// violations.
-func appendMeasures(p *Plan, ms []AccountMeasure, w *work) []AccountMeasure {
+// ms. The measures of a plan copy their holdings and violations into one
+// allocation of each; with share (a campaign, which hands them on or keeps
+// them to reconcile), they share the case's holdings, and its violations
+// when every measure's violations are one run of the case's and together
+// they would copy them at least once over, as every measure shares the
+// histories and evidence of its case: a measure then keeps alive no more
+// of the case than its copies would take.
+func appendMeasures(p *Plan, ms []AccountMeasure, w *work, share bool) []AccountMeasure {
 	if len(p.Decisions) == 0 {
 		return ms
 	}
@@ -142,8 +147,13 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work) []AccountMeasure {
 	}
 	var holdings []policy.Holding
 	var viols []policy.Violation
-	if h, v := w.measureSizes(p); h > 0 || v > 0 {
-		holdings, viols = make([]policy.Holding, 0, h), make([]policy.Violation, 0, v)
+	h, v, runs := w.measureSizes(p)
+	shareViolations := share && runs && v >= cap(p.Violations)
+	if h > 0 && !share {
+		holdings = make([]policy.Holding, 0, h)
+	}
+	if v > 0 && !shareViolations {
+		viols = make([]policy.Violation, 0, v)
 	}
 	for i := range p.Decisions {
 		d := &p.Decisions[i]
@@ -151,7 +161,9 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work) []AccountMeasure {
 		m := &ms[len(ms)-1]
 		if j := w.decided[i]; j >= 0 {
 			m.Membership = p.Members[j]
-			if hs := p.Members[j].Account.Holdings; len(hs) > 0 {
+			if hs := p.Members[j].Account.Holdings; share {
+				m.Membership.Account.Holdings = hs[:len(hs):len(hs)]
+			} else if len(hs) > 0 {
 				start := len(holdings)
 				holdings = append(holdings, hs...)
 				m.Membership.Account.Holdings = holdings[start:len(holdings):len(holdings)]
@@ -159,8 +171,21 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work) []AccountMeasure {
 				m.Membership.Account.Holdings = slices.Clone(hs)
 			}
 		}
+		if shareViolations {
+			lo, hi := -1, -1
+			w.measureViolations(p, d, func(vi int) {
+				if lo < 0 {
+					lo = vi
+				}
+				hi = vi + 1
+			})
+			if lo >= 0 {
+				m.Violations = p.Violations[lo:hi:hi]
+			}
+			continue
+		}
 		start := len(viols)
-		w.measureViolations(p, d, func(v *policy.Violation) { viols = append(viols, *v) })
+		w.measureViolations(p, d, func(vi int) { viols = append(viols, p.Violations[vi]) })
 		if len(viols) > start {
 			m.Violations = viols[start:len(viols):len(viols)]
 		}
@@ -193,27 +218,37 @@ func (w *work) indexMembers(p *Plan) {
 }
 
 // measureSizes counts the holdings and violations the measures of a plan
-// copy.
-func (w *work) measureSizes(p *Plan) (holdings, violations int) {
+// copy, and reports whether the violations of each measure are one run of
+// the plan's, in its order.
+func (w *work) measureSizes(p *Plan) (holdings, violations int, runs bool) {
+	runs = true
 	for i := range p.Decisions {
 		if j := w.decided[i]; j >= 0 {
 			holdings += len(p.Members[j].Account.Holdings)
 		}
-		w.measureViolations(p, &p.Decisions[i], func(*policy.Violation) { violations++ })
+		last := -1
+		w.measureViolations(p, &p.Decisions[i], func(vi int) {
+			if last >= 0 && vi != last+1 {
+				runs = false
+			}
+			last = vi
+			violations++
+		})
 	}
-	return holdings, violations
+	return holdings, violations, runs
 }
 
-// measureViolations calls each, in the plan's order, with the deciding
-// violation of a decision and every violation of the plan attributed to its
-// subject. With the builder's chains of acts, it visits only those.
-func (w *work) measureViolations(p *Plan, d *policy.Decision, each func(*policy.Violation)) {
+// measureViolations calls each, in the plan's order, with the index of the
+// deciding violation of a decision and of every violation of the plan
+// attributed to its subject. With the builder's chains of acts, it visits
+// only those.
+func (w *work) measureViolations(p *Plan, d *policy.Decision, each func(int)) {
 	b := &w.b
-	first, ok := b.firstAct[d.Subject]
+	first, ok := b.actsOf(d.Subject)
 	if b.nextAct == nil || len(b.nextAct) != len(p.Violations) || !ok {
 		for i := range p.Violations {
 			if v := &p.Violations[i]; v.ID == d.Violation || v.Actor == d.Subject {
-				each(v)
+				each(i)
 			}
 		}
 		return
@@ -235,13 +270,13 @@ func (w *work) measureViolations(p *Plan, d *policy.Decision, each func(*policy.
 	}
 	for vi := first; vi >= 0; vi = b.nextAct[vi] {
 		if other >= 0 && other < vi {
-			each(&p.Violations[other])
+			each(other)
 			other = -1
 		}
-		each(&p.Violations[vi])
+		each(vi)
 	}
 	if other >= 0 {
-		each(&p.Violations[other])
+		each(other)
 	}
 }
 
@@ -288,7 +323,7 @@ func (p *Planner) checkMeasures(c Campaign, ms []AccountMeasure) error {
 	return nil
 }
 
-func isAccountPenalty(p policy.Penalty) bool { _, ok := accountKinds[p]; return ok }
+func isAccountPenalty(p policy.Penalty) bool { _, ok := accountKinds.of(p); return ok }
 
 // ReconcileAccount turns every measure a campaign's group plans took
 // against one account into the account's one plan: the heaviest measure
@@ -302,11 +337,20 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 	if err := p.checkMeasures(c, measures); err != nil {
 		return nil, err
 	}
-	ms := slices.Clone(measures)
-	slices.SortFunc(ms, func(a, b AccountMeasure) int {
+	byGroup := func(a, b *AccountMeasure) int {
 		return cmp.Or(strings.Compare(a.Group, b.Group), strings.Compare(a.Plan, b.Plan))
-	})
-	ms = slices.CompactFunc(ms, func(a, b AccountMeasure) bool { return a.Group == b.Group && a.Plan == b.Plan })
+	}
+	// Measures in order, each once (one alone, most often), are read as
+	// they are; the others are sorted apart.
+	ms := measures
+	for i := 1; i < len(ms); i++ {
+		if byGroup(&ms[i-1], &ms[i]) >= 0 {
+			ms = slices.Clone(measures)
+			slices.SortFunc(ms, func(a, b AccountMeasure) int { return byGroup(&a, &b) })
+			ms = slices.CompactFunc(ms, func(a, b AccountMeasure) bool { return a.Group == b.Group && a.Plan == b.Plan })
+			break
+		}
+	}
 	account, digest := ms[0].Account(), p.engine.Policy().Digest
 	best := 0
 	for i := range ms {
@@ -323,6 +367,14 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 	ap.Decisions = []policy.Decision{d}
 	ap.Touched = 1
 	ap.PendingReview = nil
+	ap.Grounds = make([]AccountGround, 0, len(ms))
+	violations := 0
+	for i := range ms {
+		violations += len(ms[i].Violations)
+	}
+	if violations > 0 {
+		ap.Violations = make([]policy.Violation, 0, violations)
+	}
 	seen := map[string]bool{}
 	for i := range ms {
 		m := &ms[i]
@@ -339,7 +391,7 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 		}
 	}
 
-	kind := accountKinds[d.Penalty]
+	kind := accountKind(d.Penalty)
 	var frozen []policy.Holding
 	if d.Penalty == policy.PenaltyBan {
 		frozen = distinctHoldings(top.Membership.Account.Holdings)
@@ -483,13 +535,16 @@ func (p *Planner) accountNotice(ap *AccountPlan, ms []AccountMeasure, top *Accou
 // groups or members planned. A measure added twice (the same plan and
 // account) is kept once. It is safe for concurrent use.
 type Reconciler struct {
-	mu       sync.Mutex
-	accounts map[string][]AccountMeasure
+	mu sync.Mutex
+	// accounts holds the place in measures of each account's measures, so
+	// that a measure of an account already held costs one lookup.
+	accounts map[string]int
+	measures [][]AccountMeasure
 	n        int
 }
 
 // NewReconciler returns an empty reconciler.
-func NewReconciler() *Reconciler { return &Reconciler{accounts: map[string][]AccountMeasure{}} }
+func NewReconciler() *Reconciler { return &Reconciler{accounts: map[string]int{}} }
 
 // Add keeps a measure until reconciliation.
 func (r *Reconciler) Add(m AccountMeasure) error {
@@ -510,13 +565,19 @@ func (r *Reconciler) addAll(ms []AccountMeasure) {
 
 func (r *Reconciler) add(m *AccountMeasure) {
 	acct := m.Account()
-	held := r.accounts[acct]
+	at, ok := r.accounts[acct]
+	if !ok {
+		at = len(r.measures)
+		r.accounts[acct] = at
+		r.measures = append(r.measures, nil)
+	}
+	held := r.measures[at]
 	for i := range held {
 		if held[i].Plan == m.Plan {
 			return
 		}
 	}
-	r.accounts[acct] = append(held, *m)
+	r.measures[at] = append(held, *m)
 	r.n++
 }
 
@@ -541,7 +602,7 @@ func (r *Reconciler) Measures() []AccountMeasure {
 	defer r.mu.Unlock()
 	out := make([]AccountMeasure, 0, r.n)
 	for _, acct := range slices.Sorted(maps.Keys(r.accounts)) {
-		ms := slices.Clone(r.accounts[acct])
+		ms := slices.Clone(r.measures[r.accounts[acct]])
 		slices.SortFunc(ms, func(a, b AccountMeasure) int { return strings.Compare(a.Plan, b.Plan) })
 		out = append(out, ms...)
 	}
@@ -582,5 +643,8 @@ func (p *Planner) Reconcile(ctx context.Context, c Campaign, rec *Reconciler, re
 func (r *Reconciler) measuresOf(account string) []AccountMeasure {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.accounts[account]
+	if at, ok := r.accounts[account]; ok {
+		return r.measures[at]
+	}
+	return nil
 }

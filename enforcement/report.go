@@ -323,12 +323,17 @@ func (r *Report) addGroup(p *Plan) {
 	if gp == policy.PenaltyClose {
 		r.totals(caseCat).GroupsClosed++
 	}
-	for _, s := range p.Spared {
-		r.Accounts.Spared++
-		r.role(s.Role).Spared++
-		if ct != nil {
-			ct.Accounts.Spared++
+	r.Accounts.Spared += len(p.Spared)
+	if ct != nil {
+		ct.Accounts.Spared += len(p.Spared)
+	}
+	// The spared come in the plan's order of members, a run of each role.
+	var tally *AccountTally
+	for i := range p.Spared {
+		if i == 0 || p.Spared[i].Role != p.Spared[i-1].Role {
+			tally = r.role(p.Spared[i].Role)
 		}
+		tally.Spared++
 	}
 	for i := range p.Held {
 		d := &p.Held[i]

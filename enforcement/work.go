@@ -25,6 +25,9 @@ type work struct {
 	split bool
 	at    []int
 	late  lateAction
+	// keys and keyEnds are where keyActions writes the keys of a plan.
+	keys    []byte
+	keyEnds []int
 	// subjects holds the subjects with a measure when a plan built
 	// elsewhere is split.
 	subjects map[string]bool
@@ -33,6 +36,22 @@ type work struct {
 	grounds  map[policy.Ground]string
 	sums     []Money
 	sumsMap  map[string]int
+	// undos, when set, is the room for undo actions that the plan being
+	// built may reuse: a campaign's slot keeps it from one plan to the
+	// next, as it keeps the plan's other slices.
+	undos *[]Action
+}
+
+// undoRoom returns empty room for n undo actions: the room of the plan's
+// slot when it is large enough, else a new allocation.
+func (w *work) undoRoom(n int) []Action {
+	if w.undos == nil {
+		return make([]Action, 0, n)
+	}
+	if cap(*w.undos) < n {
+		*w.undos = make([]Action, 0, n)
+	}
+	return (*w.undos)[:0]
 }
 
 // maxPooledKeys is the most keys a map of a work keeps between plans; a
@@ -48,7 +67,8 @@ func (w *work) release() {
 	clear(w.decisions[:cap(w.decisions)])
 	w.decisions = w.decisions[:0]
 	w.gc = GroupCase{}
-	w.b = builder{firstAct: w.b.firstAct, nextAct: w.b.nextAct}
+	clear(w.b.actors)
+	w.b = builder{actors: w.b.actors[:0], firstAct: w.b.firstAct, nextAct: w.b.nextAct}
 	clear(w.b.firstAct)
 	clear(w.behind)
 	clear(w.reports[:cap(w.reports)])
@@ -57,7 +77,7 @@ func (w *work) release() {
 	if len(w.grounds) > maxPooledKeys {
 		w.grounds = nil
 	}
-	w.split = false
+	w.split, w.undos = false, nil
 	workPool.Put(w)
 }
 

@@ -1,0 +1,111 @@
+package enforcement
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/policy"
+)
+
+// A campaign's measures share their case's holdings, and its violations
+// when together they would copy all of them anyway; a case with more
+// violations than its measures copy keeps them copied, so that a measure
+// never keeps alive more of its case than its copies would. Shared or
+// copied, the measures are the same.
+func TestMeasuresShareTheirCaseWithinBounds(t *testing.T) {
+	planner := NewPlanner(policy.Default())
+	for _, extra := range []int{0, 1, 30} {
+		gc, gd, decisions := bannedCase(t, 6)
+		gc.Violations = slices.Clip(gc.Violations)
+		for i := range extra {
+			gc.Violations = append(gc.Violations, policy.Violation{ID: fmt.Sprintf("x%d", i), Category: "spam", Severity: policy.SeverityLow,
+				Actor: "outsider", Detected: gc.Now})
+		}
+		gc.Violations = slices.Clip(gc.Violations)
+		var plan Plan
+		w := &work{split: true}
+		planner.build(gc, gd, decisions, &plan, w)
+		require.Len(t, plan.Decisions, 6)
+		copied := appendMeasures(&plan, nil, w, false)
+		shared := appendMeasures(&plan, nil, w, true)
+		want, err := json.Marshal(copied)
+		require.NoError(t, err)
+		got, err := json.Marshal(shared)
+		require.NoError(t, err)
+		assert.JSONEq(t, string(want), string(got), "%d violations of an outsider", extra)
+		for i := range shared {
+			j := w.decided[i]
+			m, c := &shared[i], &copied[i]
+			require.Len(t, m.Violations, 1)
+			assert.Same(t, &gc.Members[j].Account.Holdings[0], &m.Membership.Account.Holdings[0], "a shared holding")
+			assert.NotSame(t, &gc.Members[j].Account.Holdings[0], &c.Membership.Account.Holdings[0], "a copied holding")
+			assert.NotSame(t, &gc.Violations[j], &c.Violations[0], "a copied violation")
+			// Six measures of one violation each copy six violations: as
+			// many as a case of six holds, fewer than one of seven or more.
+			if extra == 0 {
+				assert.Same(t, &gc.Violations[j], &m.Violations[0], "a violation shared")
+			} else {
+				assert.NotSame(t, &gc.Violations[j], &m.Violations[0], "a violation copied out of a case of %d", len(gc.Violations))
+			}
+			assert.Equal(t, len(m.Violations), cap(m.Violations), "nothing appended to a measure's violations reaches its case")
+			assert.Equal(t, len(m.Membership.Account.Holdings), cap(m.Membership.Account.Holdings))
+		}
+	}
+}
+
+// A plan finds the acts of each member whether its case has a few actors,
+// which it lists, or more, which it maps, and finds them again when the
+// next case has few: every notice lists exactly the member's own acts, in
+// the case's order.
+func TestActsOfFewAndManyActors(t *testing.T) {
+	planner := NewPlanner(policy.Default())
+	w := &work{}
+	for _, actors := range []int{1, maxListedActors, maxListedActors + 1, 3, 40, 2} {
+		gc, gd, decisions := bannedCase(t, 45)
+		// Each of the first actors commits two acts, interleaved with the
+		// others'; the rest of the members none.
+		var vs []policy.Violation
+		for round := range 2 {
+			for i := range actors {
+				v := gc.Violations[i]
+				v.ID = fmt.Sprintf("%s-%d", v.ID, round)
+				vs = append(vs, v)
+			}
+		}
+		gc.Violations = vs
+		var plan Plan
+		planner.build(gc, gd, decisions, &plan, w)
+		assert.Equal(t, actors > maxListedActors, w.b.mapped, "%d actors", actors)
+		noticed := 0
+		for _, n := range plan.Notices {
+			var want []string
+			for _, v := range gc.Violations {
+				if v.Actor == n.To {
+					want = append(want, v.ID+" ("+v.Category+")")
+				}
+			}
+			assert.Equal(t, want, append(slices.Clone(n.Acts), n.UnderReview...), "%d actors: the acts of %s", actors, n.To)
+			if len(want) > 0 {
+				noticed++
+			}
+		}
+		assert.Equal(t, actors, noticed, "%d actors", actors)
+	}
+}
+
+// The spared members, notices and notify actions of a plan are written in
+// place, every field of them, over the room a campaign's slot reuses: a
+// field added to Spared, Notice or Action must be written there too
+// (build, notices, addNotify), or a plan would carry it over from the plan
+// before.
+func TestInPlaceWritesEveryField(t *testing.T) {
+	assert.Equal(t, 3, reflect.TypeFor[Spared]().NumField(), "build writes Account, Role and Reason")
+	assert.Equal(t, 16, reflect.TypeFor[Notice]().NumField(), "notices writes To, Role, Audience, Group, GroupPenalty, GroupDuration, GroupReason, Penalty, Duration, Until, Acts, UnderReview, Reasons, Appeal, Funds and PendingReview")
+	assert.Equal(t, 9, reflect.TypeFor[Action]().NumField(), "addNotify writes Seq, Key, Kind, Subject, Violation, Until, Holdings, Notice and Undo")
+}
