@@ -178,8 +178,14 @@ func (s *evalState) clearVars() {
 	}
 }
 
-// maxPooledMatches is the most room for matches a pooled state keeps.
-const maxPooledMatches = 256
+// maxPooledMatches is the most room for matches a pooled state keeps
+// (about 90 KB), and maxPooledEnds the most for DecideGroup's ends: room
+// for the matches of a large group, which DecideGroup gathers, and the
+// ends of a group of thousands.
+const (
+	maxPooledMatches = 1024
+	maxPooledEnds    = 4096
+)
 
 // setViolation makes the i-th violation of the case the current one.
 func (s *evalState) setViolation(i int) {

@@ -31,15 +31,17 @@ func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 }
 
 // DecideInto is [Engine.Decide] for a loop that decides case after case:
-// it reads *c without copying or keeping it, and writes the decision into
-// *d, reusing the room of d's Matches, Guards and Errors, so that once that
-// room has grown a decision allocates nothing. Whatever *d held is
+// it reads *c, which it does not keep, and writes the decision into *d,
+// reusing the room of d's Matches, Guards and Errors, so that once that
+// room has grown those slices cost no allocation (the texts a guard or a
+// lowered penalty writes are strings of their own). Whatever *d held is
 // overwritten, the elements of those three slices included: copy what must
 // outlive the next call, and give each goroutine a Decision of its own.
 // Where Decide leaves a slice nil, DecideInto may leave it empty.
 //
 // On an error *d is the zero Decision, its room kept, and the error is the
-// one Decide would return; a nil c is an [ErrInvalidCase].
+// one Decide would return; a nil c is an [ErrInvalidCase], and a nil d an
+// error too.
 func (e *Engine) DecideInto(ctx context.Context, c *Case, d *Decision) error {
 	if d == nil {
 		return errors.New("policy: DecideInto needs a Decision to write into")

@@ -19,7 +19,8 @@ import (
 // in the group case, as members[2].account.id) and dst unchanged.
 //
 // The matches of all the decisions share one allocation: a call costs one
-// for them, whatever the number of members penalised, and a decision kept
+// for them, whatever the number of members penalised (up to about a
+// thousand matches in all, the room the engine keeps), and a decision kept
 // keeps the group's matches alive.
 func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) ([]Decision, error) {
 	if err := ctx.Err(); err != nil {
@@ -56,7 +57,7 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 	dst = slices.Grow(dst, 1+len(gc.Members))
 	ends := slices.Grow(st.ends[:0], 1+len(gc.Members))
 	defer func() {
-		if cap(ends) <= maxPooledMatches {
+		if cap(ends) <= maxPooledEnds {
 			st.ends = ends[:0] // a rare group of many members keeps no memory
 		}
 	}()
