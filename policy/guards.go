@@ -1,9 +1,6 @@
 package policy
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // The guards run after the rules, on each match, in the order of the Guard
 // constants. They may only lower a penalty or hold it for review, and each
@@ -39,23 +36,23 @@ func (e *Engine) guard(d *Decision, st *evalState, m *Match, ladderEnd bool) gua
 	if m.Penalty != PenaltyNone {
 		if review := st.Review; review != nil && review.Verdict == VerdictRejected {
 			// A person found no violation: nothing follows from it.
-			note(GuardDoubleJudgment, e.p.Guards.DoubleJudgment.Enabled, PenaltyNone, 0, fmt.Sprintf(
-				"violation %s was rejected by reviewer %s", v.ID, review.Reviewer))
+			note(GuardDoubleJudgment, e.p.Guards.DoubleJudgment.Enabled, PenaltyNone, 0,
+				"violation "+v.ID+" was rejected by reviewer "+review.Reviewer)
 		} else if m.Penalty.Level() > PenaltyWarn.Level() && !st.Verified {
 			out = e.doubleJudgment(d, st, m, note)
 		}
 	}
 
 	if e.collective(d, st) && m.Penalty != PenaltyNone {
-		note(GuardNoCollectivePunishment, e.p.Guards.NoCollectivePunishment.Enabled, PenaltyNone, 0, fmt.Sprintf(
-			"%s is an ordinary member and did not commit violation %s; members answer only for their own acts", st.SubjectID, v.ID))
+		note(GuardNoCollectivePunishment, e.p.Guards.NoCollectivePunishment.Enabled, PenaltyNone, 0,
+			st.SubjectID+" is an ordinary member and did not commit violation "+v.ID+"; members answer only for their own acts")
 	}
 
 	if e.disproportionate(st, m.Penalty, ladderEnd) {
 		g := e.p.Guards.Proportionality
-		note(GuardProportionality, g.Enabled, g.Penalty, g.Duration, fmt.Sprintf(
-			"a permanent %s needs high or critical severity, a zero-tolerance category or the end of an escalation ladder; violation %s is %s %s",
-			m.Penalty, v.ID, v.Severity, v.Category))
+		note(GuardProportionality, g.Enabled, g.Penalty, g.Duration,
+			"a permanent "+m.Penalty.String()+" needs high or critical severity, a zero-tolerance category or the end of an escalation ladder; violation "+
+				v.ID+" is "+v.Severity.String()+" "+v.Category)
 	}
 	if out.provisional {
 		// What a confirming review would leave standing.
@@ -83,15 +80,15 @@ func (e *Engine) doubleJudgment(d *Decision, st *evalState, m *Match, note func(
 			to, dur = m.Penalty, m.Duration
 		}
 	}
-	reason := fmt.Sprintf("violation %s is not verified (%s); nothing above %s until %s",
-		st.V.ID, unverifiedWhy(st.V, st), to, untilVerified(st.V, st))
+	why, until := unverifiedWhy(st.V, st), untilVerified(st.V, st)
+	reason := "violation " + st.V.ID + " is not verified (" + why + "); nothing above " + to.String() + " until " + until
 	if to != m.Penalty || dur != m.Duration {
 		note(GuardDoubleJudgment, g.Enabled, to, dur, reason)
 		return out
 	}
 	// Within the provisional measure: it stands, pending review.
 	n := GuardNote{Guard: GuardDoubleJudgment, Action: InterventionPending, Rule: m.Rule, Violation: m.Violation, From: m.Penalty, To: m.Penalty,
-		Reason: fmt.Sprintf("violation %s is not verified (%s); the %s is provisional until %s", st.V.ID, unverifiedWhy(st.V, st), m.Penalty, untilVerified(st.V, st))}
+		Reason: "violation " + st.V.ID + " is not verified (" + why + "); the " + m.Penalty.String() + " is provisional until " + until}
 	if !g.Enabled {
 		n.Action = InterventionDisabled
 	}
@@ -113,14 +110,15 @@ func (e *Engine) disproportionate(st *evalState, p Penalty, ladderEnd bool) bool
 // unverifiedWhy says which half of the double judgment is missing, as of
 // the decision: a review made after it does not count.
 func unverifiedWhy(v *Violation, st *evalState) string {
-	var missing []string
-	if !v.Automated() {
-		missing = append(missing, "no technical identification")
+	switch {
+	case !v.Automated() && st.Review == nil:
+		return "no technical identification, no manual review before the decision"
+	case !v.Automated():
+		return "no technical identification"
+	case st.Review == nil:
+		return "no manual review before the decision"
 	}
-	if st.Review == nil {
-		missing = append(missing, "no manual review before the decision")
-	}
-	return strings.Join(missing, ", ")
+	return ""
 }
 
 // untilVerified says what would complete the double judgment.
