@@ -29,6 +29,9 @@ type evalState struct {
 
 	// tr records the trace of an explanation; nil for a plain decision.
 	tr *tracer
+	// done is the done channel of the decision's context, read once per
+	// case rather than once per subject.
+	done <-chan struct{}
 	// matches collects the matches of the decision under way, copied into
 	// the Decision at its number once every rule has been considered.
 	matches []Match
@@ -153,7 +156,7 @@ func (s *evalState) release() {
 	s.Group, s.V, s.Review, s.History = nil, nil, nil, nil
 	clear(s.viols) // the reviews point into the case
 	s.viols = s.viols[:0]
-	s.tr = nil
+	s.tr, s.done = nil, nil
 	s.sp = nil
 	s.spent = 0
 	s.clearVars()

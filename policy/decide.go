@@ -87,7 +87,7 @@ func (e *Engine) decideTraced(ctx context.Context, c *Case, tr *tracer, d *Decis
 	role, err := e.validate(c, st)
 	if err == nil {
 		st.bind(c, role)
-		st.tr = tr
+		st.tr, st.done = tr, ctx.Done()
 		err = e.decide(ctx, st, d, false)
 	}
 	spent := st.spent
@@ -107,7 +107,7 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 	base := len(st.matches)
 	st.spent = 0
 	d.Target, d.Subject, d.Role, d.Policy, d.At = c.Target, st.SubjectID, st.Role, e.p.Ref, c.Now
-	done := ctx.Done()
+	done := st.done
 	o := outcome{best: -1}
 	sp := e.p.Spaces[c.Target]
 	if e.slow {

@@ -54,7 +54,9 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 	// there. Their matches are gathered in the state, decision after
 	// decision, and given out at the end from one allocation: ends[k] is
 	// where the k-th decision's matches end.
-	dst = slices.Grow(dst, 1+len(gc.Members))
+	// The room is cleared at once: what it held before is no decision.
+	out := slices.Grow(dst, 1+len(gc.Members))[:n+1+len(gc.Members)]
+	clear(out[n:])
 	ends := slices.Grow(st.ends[:0], 1+len(gc.Members))
 	defer func() {
 		if cap(ends) <= maxPooledEnds {
@@ -62,21 +64,21 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 		}
 	}()
 	st.bind(&c, 0)
-	dst = append(dst, Decision{})
-	if err := e.decide(ctx, st, &dst[len(dst)-1], true); err != nil {
-		return dst[:n], err
+	st.done = ctx.Done()
+	if err := e.decide(ctx, st, &out[n], true); err != nil {
+		return dst, err
 	}
 	ends = append(ends, len(st.matches))
 	for i := range gc.Members {
 		m := &gc.Members[i]
 		st.c.Target, st.c.Account, st.c.Role = TargetAccount, &m.Account, m.Role
 		st.bindSubject(rs.of(m.Account.ID))
-		dst = append(dst, Decision{})
-		if err := e.decide(ctx, st, &dst[len(dst)-1], true); err != nil {
-			return dst[:n], err
+		if err := e.decide(ctx, st, &out[n+1+i], true); err != nil {
+			return dst, err
 		}
 		ends = append(ends, len(st.matches))
 	}
+	dst = out
 	if len(st.matches) > 0 {
 		all := slices.Clone(st.matches)
 		from := 0
