@@ -72,7 +72,7 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 	for i := range gc.Members {
 		m := &gc.Members[i]
 		st.c.Target, st.c.Account, st.c.Role = TargetAccount, &m.Account, m.Role
-		st.bindSubject(rs.of(m.Account.ID))
+		st.bindSubject(m.Role) // the group's: validateSubject found them equal
 		if err := e.decide(ctx, st, &out[n+1+i], true); err != nil {
 			return dst, err
 		}
