@@ -1,9 +1,7 @@
 package policy
 
 import (
-	"cmp"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,54 +107,4 @@ func TestFactsFindTheLatestReview(t *testing.T) {
 		require.Equal(t, v.Automated() && want != nil && want.Verdict == VerdictConfirmed, f.verified)
 		require.Equal(t, uint8(3), f.cat)
 	}
-}
-
-// TestDistinctInOrderIsSound checks the ordered check of member ids on
-// lists generated from a seed: sorted the way a plan keeps them or
-// shuffled, with duplicate ids within a role and across roles, and roles
-// that agree with the group or not. Whenever distinctInOrder says the ids
-// are distinct they are, and a sorted list of distinct ids whose roles
-// agree is told so.
-func TestDistinctInOrderIsSound(t *testing.T) {
-	rng := rand.New(rand.NewPCG(8, 13))
-	told := 0
-	for range 20000 {
-		g := Group{ID: "g", Owner: "o"}
-		for a := range rng.IntN(20) {
-			g.Admins = append(g.Admins, "a"+strings.Repeat("x", a))
-		}
-		rs := newRoles(&g)
-		ids := []string{"o", "m1", "m2", "m3", "a", "ax", "axx"}
-		var ms []Membership
-		for range 1 + rng.IntN(8) {
-			id := ids[rng.IntN(len(ids))]
-			role := g.RoleOf(id)
-			if rng.IntN(8) == 0 {
-				role = Role(1 + rng.IntN(3)) // perhaps not the group's
-			}
-			ms = append(ms, Membership{Account: Account{ID: id}, Role: role})
-		}
-		if rng.IntN(2) == 0 {
-			slices.SortFunc(ms, func(a, b Membership) int {
-				return cmp.Or(cmp.Compare(a.Role, b.Role), strings.Compare(a.Account.ID, b.Account.ID))
-			})
-		}
-		seen := map[string]bool{}
-		distinct := true
-		for _, m := range ms {
-			distinct = distinct && !seen[m.Account.ID]
-			seen[m.Account.ID] = true
-		}
-		sorted := slices.IsSortedFunc(ms, func(a, b Membership) int {
-			return cmp.Or(cmp.Compare(a.Role, b.Role), strings.Compare(a.Account.ID, b.Account.ID))
-		})
-		agree := !slices.ContainsFunc(ms, func(m Membership) bool { return g.RoleOf(m.Account.ID) != m.Role })
-		got := distinctInOrder(ms, rs)
-		if got {
-			require.True(t, distinct, "%+v", ms)
-			told++
-		}
-		require.Equal(t, distinct && sorted && agree, got, "%+v", ms)
-	}
-	require.Greater(t, told, 1000)
 }

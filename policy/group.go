@@ -35,10 +35,10 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 	if err := e.validateShared(&c, st); err != nil {
 		return dst, err
 	}
-	rs := newRoles(&c.Group)
-	if err := checkMembers(&gc, rs); err != nil {
+	if err := checkMembers(&gc); err != nil {
 		return dst, err
 	}
+	rs := newRoles(&c.Group)
 	// One member case serves them all: only its subject changes.
 	mc := c
 	mc.Target = TargetAccount
@@ -93,32 +93,11 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 	return dst, nil
 }
 
-// distinctInOrder reports, in one pass and without hashing, that no two
-// members share an id, for a list in the order a plan keeps (by role, then
-// id, each id greater than the one before within its role) whose members
-// each have the role their group gives them: two members with one id would
-// have one role, so be neighbours in that order. False says nothing: the
-// list may be in another order.
-func distinctInOrder(ms []Membership, rs roles) bool {
-	for i := range ms {
-		m := &ms[i]
-		if rs.of(m.Account.ID) != m.Role {
-			return false
-		}
-		if i > 0 {
-			if p := &ms[i-1]; p.Role > m.Role || p.Role == m.Role && p.Account.ID >= m.Account.ID {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // checkMembers checks the member list of a group case against itself and
 // its group: every account once, with a role, the count the group states,
 // the owner and every admin listed. Each member's own account and role are
 // checked as a subject.
-func checkMembers(gc *GroupCase, rs roles) error {
+func checkMembers(gc *GroupCase) error {
 	g := &gc.Group
 	if n := len(gc.Members); n > MaxMembers {
 		return invalid("members", CodeTooMany, "%d members, more than MaxMembers (%d)", n, MaxMembers)
@@ -146,10 +125,8 @@ func checkMembers(gc *GroupCase, rs roles) error {
 			leaders++
 		}
 	}
-	if !distinctInOrder(gc.Members, rs) {
-		if dup, first, ok := firstDuplicate(len(gc.Members), func(i int) string { return gc.Members[i].Account.ID }); ok {
-			return invalid(subjectPath(dup, "account.id"), CodeDuplicateID, "%q is members[%d] already", gc.Members[dup].Account.ID, first)
-		}
+	if dup, first, ok := firstDuplicate(len(gc.Members), func(i int) string { return gc.Members[i].Account.ID }); ok {
+		return invalid(subjectPath(dup, "account.id"), CodeDuplicateID, "%q is members[%d] already", gc.Members[dup].Account.ID, first)
 	}
 	if g.Members != len(gc.Members) {
 		return invalid("group.members", CodeContradiction, "the group counts %d members but the case lists %d", g.Members, len(gc.Members))
