@@ -69,16 +69,7 @@ type violationFacts struct {
 
 // facts finds the facts of a violation of c, whose category index is cat.
 func facts(c *Case, v *Violation, cat uint8) violationFacts {
-	var r *Review
-	switch {
-	case len(v.Reviews) == 1:
-		// The common case, told without a call: Now is never zero here.
-		if one := &v.Reviews[0]; !one.At.After(c.Now) {
-			r = one
-		}
-	case len(v.Reviews) > 1:
-		r = v.LatestReviewAt(c.Now)
-	}
+	r := v.LatestReviewAt(c.Now)
 	return violationFacts{review: r, cat: cat, verified: v.Automated() && r != nil && r.Verdict == VerdictConfirmed}
 }
 

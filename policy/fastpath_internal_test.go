@@ -77,34 +77,3 @@ func TestPlainNameIsGood(t *testing.T) {
 		require.Equal(t, ascii, plainName(name), "%q", name)
 	}
 }
-
-// TestFactsFindTheLatestReview checks the inlined case of one review
-// against LatestReviewAt on violations generated from a seed: none, one or
-// several reviews, made before, at or after the decision, confirmed or
-// rejected. The facts name the review LatestReviewAt finds, and the
-// violation is verified exactly when that review confirms an automated
-// finding.
-func TestFactsFindTheLatestReview(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 21))
-	now := time.Date(2017, 2, 20, 10, 0, 0, 0, time.UTC)
-	offsets := []time.Duration{-time.Hour, -time.Nanosecond, 0, time.Nanosecond, time.Hour}
-	for range 5000 {
-		c := Case{Now: now}
-		v := Violation{ID: "v1"}
-		if rng.IntN(2) == 0 {
-			v.Evidence.Identifications = []Identification{{Method: MethodHashMatch, Confidence: 1}}
-		}
-		for range rng.IntN(4) {
-			verdict := VerdictConfirmed
-			if rng.IntN(3) == 0 {
-				verdict = VerdictRejected
-			}
-			v.Reviews = append(v.Reviews, Review{Reviewer: "r", Verdict: verdict, At: now.Add(offsets[rng.IntN(len(offsets))])})
-		}
-		f := facts(&c, &v, 3)
-		want := v.LatestReviewAt(now)
-		require.Same(t, want, f.review, "%+v", v.Reviews)
-		require.Equal(t, v.Automated() && want != nil && want.Verdict == VerdictConfirmed, f.verified)
-		require.Equal(t, uint8(3), f.cat)
-	}
-}
