@@ -211,15 +211,15 @@ func (l *denseLookup) decide(c policy.Case) (outcome, error) {
 				} else if v.Category != "spam" {
 					return outcome{}, fmt.Errorf("dense lookup: unknown category %q", v.Category)
 				}
-				class = l.space.ClassOfIndex(f, idx)
+				class, _ = l.space.ClassOfKey(f, int64(idx))
 			case "violation.severity":
-				class = l.space.ClassOfIndex(f, int(v.Severity-policy.SeverityLow))
+				class, _ = l.space.ClassOfKey(f, int64(v.Severity-policy.SeverityLow))
 			case "subject.is_actor":
 				actor := 0
 				if v.Actor != "" && v.Actor == c.Account.ID {
 					actor = 1
 				}
-				class = l.space.ClassOfIndex(f, actor)
+				class, _ = l.space.ClassOfKey(f, int64(actor))
 			case "violation.reports":
 				var err error
 				if class, err = l.space.ClassOf(f, types.Int(len(v.Evidence.Reports))); err != nil {

@@ -139,7 +139,8 @@ func (l *caseLookup) decide(_ context.Context, c policy.Case) (outcome, error) {
 					idx = 1
 				}
 			}
-			cell += l.space.ClassOfIndex(f, idx) * l.space.Stride(f)
+			class, _ := l.space.ClassOfKey(f, int64(idx))
+			cell += class * l.space.Stride(f)
 		}
 		for _, j := range l.space.Candidates(cell) {
 			if j >= len(l.rules) {

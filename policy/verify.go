@@ -817,7 +817,7 @@ func (e *Engine) showClass(f casespace.FieldInfo, v ref.Val, cell int, sp *cases
 		}
 		var names []string
 		for j := range e.p.Categories {
-			if sp.ClassOfIndex(i, j) == class {
+			if c, _ := sp.ClassOfKey(i, int64(j)); c == class {
 				names = append(names, e.p.Categories[j].Name)
 			}
 		}

@@ -129,18 +129,6 @@ func (s *Space) ClassOf(i int, v ref.Val) (int, error) {
 	return f.class[p], nil
 }
 
-// ClassOfIndex is the class of field i that holds the value at index v of
-// an enum domain's [Domain.Values] (for a bool: 0 false, 1 true): what an
-// engine that knows its values by index calls instead of [Space.ClassOf].
-// It panics on an ordered field or an index outside the domain.
-func (s *Space) ClassOfIndex(i, v int) int {
-	f := s.fields[i]
-	if f.ordered() {
-		panic("casespace: ClassOfIndex on the ordered field " + f.name)
-	}
-	return f.class[v]
-}
-
 // ClassOfKey is the class of field i that holds the value whose key is k:
 // the index of an enum domain's value (for a bool, 0 false and 1 true), or
 // the number an ordered field holds. It is [Space.ClassOf] without the
