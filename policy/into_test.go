@@ -143,7 +143,10 @@ func TestDecideGroupMatchesShareOneAllocation(t *testing.T) {
 			}
 		}
 		require.Greater(t, matched, admins, "the group, its owner and every admin match")
-		// Appending to one decision's matches leaves the next one's alone.
+		// Appending to one decision's matches leaves the next one's alone:
+		// the owner's and the first admin's, both penalised.
+		require.NotEmpty(t, got[1].Matches)
+		require.NotEmpty(t, got[2].Matches)
 		next := slices.Clone(got[2].Matches)
 		_ = append(got[1].Matches, Match{Rule: "appended"})
 		require.Equal(t, next, got[2].Matches)

@@ -50,6 +50,7 @@ func TestReasonsAsWithFmt(t *testing.T) {
 	pick := func() (Penalty, Duration) {
 		return Penalty(rng.IntN(int(PenaltyClose) + 2)), durations[rng.IntN(len(durations))]
 	}
+	quoted := 0
 	for range 3000 {
 		p, dur := pick()
 		require.Equal(t, referenceMeasureWords(p, dur), measureWords(p, dur))
@@ -62,8 +63,13 @@ func TestReasonsAsWithFmt(t *testing.T) {
 				Action: Intervention(1 + rng.IntN(3)), Rule: fmt.Sprintf("r%d", rng.IntN(3)), Violation: fmt.Sprintf("v%d", rng.IntN(3)),
 				Reason: strings.Repeat("why ", rng.IntN(3))})
 		}
-		require.Equal(t, referenceLoweredReason(&d, m), loweredReason(&d, m))
+		got := loweredReason(&d, m)
+		require.Equal(t, referenceLoweredReason(&d, m), got)
+		if strings.Contains(got, ": why") {
+			quoted++
+		}
 	}
+	require.Greater(t, quoted, 50, "reasons that quote the notes of the guards that lowered them")
 }
 
 // The double judgment's texts: a rejected violation, and a group's
