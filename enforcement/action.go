@@ -148,14 +148,7 @@ func (b *builder) add(a Action) {
 
 // addNotify appends the notify action of a notice, written in its place.
 func (b *builder) addNotify(to string, notice int) {
-	if len(b.plan.Actions) < cap(b.plan.Actions) {
-		// Every field is written over what the room held before.
-		b.plan.Actions = b.plan.Actions[:len(b.plan.Actions)+1]
-		a := &b.plan.Actions[len(b.plan.Actions)-1]
-		a.Seq, a.Key, a.Kind, a.Subject, a.Violation, a.Until, a.Holdings, a.Notice, a.Undo = 0, "", Notify, to, "", time.Time{}, nil, notice, nil
-	} else {
-		b.plan.Actions = append(b.plan.Actions, Action{Kind: Notify, Subject: to, Notice: notice})
-	}
+	b.plan.Actions = append(b.plan.Actions, Action{Kind: Notify, Subject: to, Notice: notice})
 	if b.split {
 		b.w.at = append(b.w.at, b.next)
 	}

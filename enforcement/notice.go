@@ -76,14 +76,12 @@ func (b *builder) notices(decisions []policy.Decision) {
 			// waits: a notice would tell of a measure that was not taken.
 			continue
 		}
-		// The notice is written in its place in the plan, every field of it
-		// over what the room held before, and taken back when it turns out
-		// to tell of nothing.
+		// The notice is written in its place in the plan, over what the
+		// room held before, and taken back when it turns out to tell of
+		// nothing.
 		b.plan.Notices = b.plan.Notices[:len(b.plan.Notices)+1] // room made for every member
 		n := &b.plan.Notices[len(b.plan.Notices)-1]
-		n.To, n.Role, n.Audience, n.Group, n.GroupPenalty, n.GroupDuration, n.GroupReason = m.Account.ID, m.Role, 0, b.gc.Group.ID, groupPenalty, 0, ""
-		n.Penalty, n.Duration, n.Until, n.Acts, n.UnderReview, n.Reasons = policy.PenaltyNone, 0, time.Time{}, nil, nil, nil
-		n.Appeal, n.Funds, n.PendingReview = policy.Appeal{}, nil, d.PendingReview
+		*n = Notice{To: m.Account.ID, Role: m.Role, Group: b.gc.Group.ID, GroupPenalty: groupPenalty, PendingReview: d.PendingReview}
 		if groupPenalty != policy.PenaltyNone {
 			n.GroupDuration = gd.Duration
 		}
@@ -123,8 +121,8 @@ func (b *builder) notices(decisions []policy.Decision) {
 			}
 		}
 		if groupPenalty == policy.PenaltyNone && n.Penalty == policy.PenaltyNone && len(n.Acts) == 0 && len(n.UnderReview) == 0 && !n.PendingReview {
-			// Nothing was done to the group or to the account, and nothing
-			// waits: a notice would tell of a measure that was not taken.
+			// The check above once the notice is written: acts or a measure
+			// that came to nothing leave nothing to tell either.
 			*n = Notice{}
 			b.plan.Notices = b.plan.Notices[:len(b.plan.Notices)-1]
 			continue

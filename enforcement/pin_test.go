@@ -128,9 +128,7 @@ func TestCampaignReusesScratchExactly(t *testing.T) {
 	want := map[string]string{}
 	for _, gc := range cases {
 		p, err := planner.Plan(context.Background(), gc)
-		if err != nil {
-			continue // outside the window
-		}
+		require.NoError(t, err)
 		gp, ms := enforcement.SplitPlan(p)
 		b, err := json.Marshal([]any{gp, ms})
 		require.NoError(t, err)
@@ -158,7 +156,9 @@ func TestCampaignReusesScratchExactly(t *testing.T) {
 	require.NoError(t, err)
 	flush()
 	require.Len(t, got, len(want))
-	assert.Positive(t, len(big[0].Violations))
+	// More decisions than the 1,024 a worker keeps room for, so that the
+	// small cases after it are planned on room the large one grew and let go.
+	require.Greater(t, len(big[0].Members)+1, 1024)
 	for id, w := range want {
 		assert.Equal(t, w, got[id], id)
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -166,7 +167,10 @@ const maxKeptDecisions = 1024
 
 // compareMembers orders members as plans list them: the owner, the
 // administrators, then the members, each by account id.
-func compareMembers(a, b policy.Membership) int {
+func compareMembers(a, b policy.Membership) int { return compareMembersAt(&a, &b) }
+
+// compareMembersAt is compareMembers on members in place, not copied.
+func compareMembersAt(a, b *policy.Membership) int {
 	if a.Role != b.Role {
 		return cmp.Compare(a.Role, b.Role)
 	}
@@ -189,8 +193,7 @@ func canonicalMembers(ms []policy.Membership) []policy.Membership {
 // comparing them in place.
 func membersInOrder(ms []policy.Membership) bool {
 	for i := 1; i < len(ms); i++ {
-		a, b := &ms[i-1], &ms[i]
-		if a.Role > b.Role || a.Role == b.Role && a.Account.ID > b.Account.ID {
+		if compareMembersAt(&ms[i-1], &ms[i]) > 0 {
 			return false
 		}
 	}
@@ -208,22 +211,11 @@ type canon struct {
 	parts   [][]byte
 }
 
-func (c *canon) str(s string) {
-	c.uvarint(uint64(len(s)))
-	c.b = append(c.b, s...)
-}
+func (c *canon) str(s string) { c.b = appendStr(c.b, s) }
 
 // num writes n as binary.AppendVarint does, with the one byte of a small
 // number written at once.
-func (c *canon) num(n int64) { c.uvarint(uint64(n<<1) ^ uint64(n>>63)) }
-
-func (c *canon) uvarint(u uint64) {
-	if u < 0x80 {
-		c.b = append(c.b, byte(u))
-		return
-	}
-	c.b = binary.AppendUvarint(c.b, u)
-}
+func (c *canon) num(n int64) { c.b = appendNum(c.b, n) }
 
 func (c *canon) time(t time.Time) { c.b = appendTime(c.b, t) }
 
@@ -282,10 +274,6 @@ func (c *canon) set(n int, enc func(i int)) {
 }
 
 func (c *canon) history(rs []policy.Record) {
-	if len(rs) == 0 {
-		c.num(0)
-		return
-	}
 	c.set(len(rs), func(i int) {
 		r := &rs[i]
 		c.time(r.At)
@@ -316,15 +304,7 @@ func planID(gc *GroupCase, digest string, c *canon) string {
 	g := &gc.Group
 	c.str(g.ID)
 	c.str(g.Owner)
-	switch len(g.Admins) {
-	case 0:
-		c.num(0)
-	case 1:
-		c.num(1)
-		c.str(g.Admins[0])
-	default:
-		c.set(len(g.Admins), func(i int) { c.str(g.Admins[i]) })
-	}
+	c.set(len(g.Admins), func(i int) { c.str(g.Admins[i]) })
 	c.num(int64(g.Members))
 	c.time(g.Created)
 	c.num(0) // where a group status was, so that plan ids and action keys stay as they were
@@ -347,18 +327,10 @@ func planID(gc *GroupCase, digest string, c *canon) string {
 			b = appendStr(b, a.Holder)
 		}
 		b = appendTime(b, a.Created)
-		if len(a.History) > 0 || len(a.Holdings) > 1 {
-			c.b = b
-			c.history(a.History)
-			c.set(len(a.Holdings), func(i int) { c.holding(&a.Holdings[i]) })
-			b = c.b
-			continue
-		}
-		b = append(b, 0) // no history
-		b = appendNum(b, int64(len(a.Holdings)))
-		if len(a.Holdings) == 1 {
-			b = appendHolding(b, &a.Holdings[0])
-		}
+		c.b = b
+		c.history(a.History)
+		c.set(len(a.Holdings), func(i int) { c.holding(&a.Holdings[i]) })
+		b = c.b
 	}
 	// Violations, evidence and reviews keep their order: ties between
 	// equal matches go to the earlier violation, and between reviews made
@@ -444,11 +416,8 @@ func (p *Planner) build(gc GroupCase, gd policy.Decision, decisions []policy.Dec
 			// one that would have penalised it.
 			plan.Held = append(plan.Held, *d)
 		case d.Penalty == policy.PenaltyNone:
-			// Written in place, every field of it: the room was made for
-			// every member.
-			plan.Spared = plan.Spared[:len(plan.Spared)+1]
-			sp := &plan.Spared[len(plan.Spared)-1]
-			sp.Account, sp.Role, sp.Reason = m.Account.ID, m.Role, sparedReason(d, groupPenalty, bystander)
+			// The room was made for every member.
+			plan.Spared = append(plan.Spared, Spared{Account: m.Account.ID, Role: m.Role, Reason: sparedReason(d, groupPenalty, bystander)})
 		default:
 			plan.Decisions = append(plan.Decisions, *d)
 			w.decided = append(w.decided, i)
@@ -560,10 +529,7 @@ func keyActions(plan *Plan, w *work) {
 	if len(plan.Actions) == 0 {
 		return
 	}
-	at := w.at[:0]
-	if w.split {
-		at = w.at
-	}
+	at := w.at
 	buf := slices.Grow(w.keys[:0], len(plan.Actions)*(len(plan.ID)+len("-00-undo")))
 	ends := slices.Grow(w.keyEnds[:0], len(plan.Actions))
 	for i := range plan.Actions {
@@ -573,7 +539,7 @@ func keyActions(plan *Plan, w *work) {
 		}
 		buf = append(buf, plan.ID...)
 		buf = append(buf, '-')
-		buf = appendDecimal(buf, n)
+		buf = strconv.AppendInt(buf, int64(n), 10)
 		ends = append(ends, len(buf))
 		if plan.Actions[i].Undo != nil {
 			buf = append(buf, "-undo"...)
@@ -599,23 +565,3 @@ func keyActions(plan *Plan, w *work) {
 // maxKeptKeyBytes is the most room for keys a work keeps from one plan to
 // the next.
 const maxKeptKeyBytes = 1 << 16
-
-// appendDecimal writes n > 0 in decimal.
-func appendDecimal(b []byte, n int) []byte {
-	switch {
-	case n < 10:
-		return append(b, byte('0'+n))
-	case n < 100:
-		return append(b, byte('0'+n/10), byte('0'+n%10))
-	}
-	var d [20]byte
-	i := len(d)
-	for {
-		i--
-		d[i] = byte('0' + n%10)
-		if n /= 10; n == 0 {
-			break
-		}
-	}
-	return append(b, d[i:]...)
-}

@@ -147,7 +147,7 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work, share bool) []Account
 	}
 	var holdings []policy.Holding
 	var viols []policy.Violation
-	h, v, runs := w.measureSizes(p)
+	h, v, runs := w.measureSizes(p) // and records each measure's violations
 	shareViolations := share && runs && v >= cap(p.Violations)
 	if h > 0 && !share {
 		holdings = make([]policy.Holding, 0, h)
@@ -171,24 +171,24 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work, share bool) []Account
 				m.Membership.Account.Holdings = slices.Clone(hs)
 			}
 		}
+		from, to := 0, w.measuredEnds[i]
+		if i > 0 {
+			from = w.measuredEnds[i-1]
+		}
+		if from == to {
+			continue
+		}
 		if shareViolations {
-			lo, hi := -1, -1
-			w.measureViolations(p, d, func(vi int) {
-				if lo < 0 {
-					lo = vi
-				}
-				hi = vi + 1
-			})
-			if lo >= 0 {
-				m.Violations = p.Violations[lo:hi:hi]
-			}
+			// One run: its first and last index bound it.
+			lo, hi := w.measured[from], w.measured[to-1]+1
+			m.Violations = p.Violations[lo:hi:hi]
 			continue
 		}
 		start := len(viols)
-		w.measureViolations(p, d, func(vi int) { viols = append(viols, p.Violations[vi]) })
-		if len(viols) > start {
-			m.Violations = viols[start:len(viols):len(viols)]
+		for _, vi := range w.measured[from:to] {
+			viols = append(viols, p.Violations[vi])
 		}
+		m.Violations = viols[start:len(viols):len(viols)]
 	}
 	return ms
 }
@@ -219,23 +219,26 @@ func (w *work) indexMembers(p *Plan) {
 
 // measureSizes counts the holdings and violations the measures of a plan
 // copy, and reports whether the violations of each measure are one run of
-// the plan's, in its order.
+// the plan's, in its order. It records them for appendMeasures, so that
+// they are found once: w.measured holds every measure's violation indexes
+// in turn, w.measuredEnds where each decision's end.
 func (w *work) measureSizes(p *Plan) (holdings, violations int, runs bool) {
 	runs = true
+	w.measured, w.measuredEnds = w.measured[:0], w.measuredEnds[:0]
 	for i := range p.Decisions {
 		if j := w.decided[i]; j >= 0 {
 			holdings += len(p.Members[j].Account.Holdings)
 		}
-		last := -1
+		start := len(w.measured)
 		w.measureViolations(p, &p.Decisions[i], func(vi int) {
-			if last >= 0 && vi != last+1 {
+			if len(w.measured) > start && vi != w.measured[len(w.measured)-1]+1 {
 				runs = false
 			}
-			last = vi
-			violations++
+			w.measured = append(w.measured, vi)
 		})
+		w.measuredEnds = append(w.measuredEnds, len(w.measured))
 	}
-	return holdings, violations, runs
+	return holdings, len(w.measured), runs
 }
 
 // measureViolations calls each, in the plan's order, with the index of the

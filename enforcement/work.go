@@ -19,6 +19,9 @@ type work struct {
 	b         builder
 	// decided holds the member index of each of the plan's Decisions.
 	decided []int
+	// measured and measuredEnds are what measureSizes found of the
+	// violations of each measure, for appendMeasures.
+	measured, measuredEnds []int
 	// split builds group parts (see [builder]); at then holds the place of
 	// each action in the whole plan. late is the first action of the whole
 	// plan that would end after MaxTime.
@@ -61,6 +64,18 @@ const maxPooledKeys = 4096
 
 var workPool = sync.Pool{New: func() any { return new(work) }}
 
+// keptMap is what a work keeps of one of its maps when it goes back to the
+// pool: the map emptied, or nothing for one of more than maxPooledKeys
+// keys, whose room the pool would keep. Clearing leaves no length to tell
+// its size by, so the size is told here, before.
+func keptMap[K comparable, V any](m map[K]V) map[K]V {
+	if len(m) > maxPooledKeys {
+		return nil
+	}
+	clear(m)
+	return m
+}
+
 // release drops every reference a work holds into the cases it planned and
 // puts it back in the pool.
 func (w *work) release() {
@@ -68,9 +83,8 @@ func (w *work) release() {
 	w.decisions = w.decisions[:0]
 	w.gc = GroupCase{}
 	clear(w.b.actors)
-	w.b = builder{actors: w.b.actors[:0], firstAct: w.b.firstAct, nextAct: w.b.nextAct}
-	clear(w.b.firstAct)
-	clear(w.behind)
+	w.b = builder{actors: w.b.actors[:0], firstAct: keptMap(w.b.firstAct), nextAct: w.b.nextAct}
+	w.behind = keptMap(w.behind)
 	clear(w.reports[:cap(w.reports)])
 	clear(w.sums[:cap(w.sums)])
 	w.sums, w.sumsMap = w.sums[:0], nil

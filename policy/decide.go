@@ -91,7 +91,8 @@ func (e *Engine) decideTraced(ctx context.Context, c *Case, tr *tracer, d *Decis
 		err = e.decide(ctx, st, d, false)
 	}
 	spent := st.spent
-	// Not deferred: a panic drops the state rather than pooling it.
+	// Not deferred, which would cost a closure on every decision; a panic
+	// drops the state rather than pooling it.
 	st.release()
 	e.pool.Put(st)
 	return spent, err
