@@ -327,6 +327,16 @@ func planID(gc *GroupCase, digest string, c *canon) string {
 			b = appendStr(b, a.Holder)
 		}
 		b = appendTime(b, a.Created)
+		if len(a.History) == 0 && len(a.Holdings) <= 1 {
+			// What c.history and c.set write for an empty history and at
+			// most one holding, without their closures: most members.
+			b = append(b, 0)
+			b = appendNum(b, int64(len(a.Holdings)))
+			if len(a.Holdings) == 1 {
+				b = appendHolding(b, &a.Holdings[0])
+			}
+			continue
+		}
 		c.b = b
 		c.history(a.History)
 		c.set(len(a.Holdings), func(i int) { c.holding(&a.Holdings[i]) })
