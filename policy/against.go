@@ -7,9 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"time"
 
-	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 
@@ -90,21 +88,16 @@ type JointSize struct {
 // compared and are listed in the [Comparison].
 func (e *Engine) Against(ctx context.Context, old *Engine) (Comparison, error) {
 	var out Comparison
-	shared := map[string]int{}
-	for i, c := range old.p.Categories {
-		shared[c.Name] = i
-	}
 	var cats []int // indexes in the new catalogue of the shared categories
 	for i, c := range e.p.Categories {
-		if _, ok := shared[c.Name]; ok {
+		if _, ok := old.p.CategoryIndex(c.Name); ok {
 			cats = append(cats, i)
-			delete(shared, c.Name)
 		} else {
 			out.NewOnly = append(out.NewOnly, c.Name)
 		}
 	}
 	for _, c := range old.p.Categories {
-		if _, ok := shared[c.Name]; ok {
+		if _, ok := e.p.CategoryIndex(c.Name); !ok {
 			out.OldOnly = append(out.OldOnly, c.Name)
 		}
 	}
@@ -236,10 +229,6 @@ func jointSpace(e, old *Engine, t Target, cats []int) (*joint, error) {
 		names = append(names, "violation.category")
 		domains["violation.category"] = casespace.Domain{Kind: casespace.KindEnum}
 	}
-	oldCat := map[string]int{}
-	for i, c := range old.p.Categories {
-		oldCat[c.Name] = i
-	}
 	j.cells = 1
 	for _, name := range names {
 		at := [2]int{-1, -1}
@@ -257,7 +246,8 @@ func jointSpace(e, old *Engine, t Target, cats []int) (*joint, error) {
 					if i == 0 {
 						return cats[v]
 					}
-					return oldCat[e.p.Categories[cats[v]].Name]
+					k, _ := old.p.CategoryIndex(e.p.Categories[cats[v]].Name)
+					return int(k)
 				},
 				func(v int) string { return e.p.Categories[cats[v]].Name })
 		case d.Kind == casespace.KindEnum:
@@ -304,7 +294,7 @@ func (j *joint) enumClasses(at [2]int, n int, val func(int) ref.Val, key func(i,
 		members[k] = append(members[k], show(v))
 	}
 	for k := range classes {
-		classes[k].desc = joinValues(members[k])
+		classes[k].desc = casespace.DescribeValues(members[k])
 	}
 	return classes
 }
@@ -320,12 +310,7 @@ func (j *joint) orderedClasses(at [2]int, d casespace.Domain) []jointClass {
 	}
 	slices.Sort(los)
 	los = slices.Compact(los)
-	box := func(n int64) ref.Val {
-		if d.Kind == casespace.KindDuration {
-			return types.Duration{Duration: time.Duration(n)}
-		}
-		return types.Int(n)
-	}
+	box := d.Box
 	var classes []jointClass
 	var ranges [][][2]int64 // per class, its intervals, adjacent ones merged
 	for p, lo := range los {
@@ -357,25 +342,11 @@ func (j *joint) orderedClasses(at [2]int, d casespace.Domain) []jointClass {
 	for k := range classes {
 		var parts []string
 		for _, r := range ranges[k] {
-			parts = append(parts, showInterval(box, r[0], r[1], d))
+			parts = append(parts, d.DescribeInterval(r[0], r[1]))
 		}
-		classes[k].desc = joinValues(parts)
+		classes[k].desc = casespace.DescribeValues(parts)
 	}
 	return classes
-}
-
-// showInterval writes the numbers from lo to hi of an ordered field.
-func showInterval(box func(int64) ref.Val, lo, hi int64, d casespace.Domain) string {
-	f := func(n int64) string { return fmt.Sprint(box(n)) }
-	switch {
-	case lo == hi:
-		return f(lo)
-	case hi == d.Max:
-		return ">= " + f(lo)
-	case lo == d.Min:
-		return "<= " + f(hi)
-	}
-	return "[" + f(lo) + ", " + f(hi) + "]"
 }
 
 // showValue writes an enum value as a rule author reads it.
@@ -387,13 +358,6 @@ func showValue(v ref.Val) string {
 		return roleName(Role(x))
 	}
 	return fmt.Sprint(v)
-}
-
-func joinValues(parts []string) string {
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 func descs(classes []jointClass) []string {
@@ -442,15 +406,9 @@ func (j *joint) variety(cell int) *variety {
 	residual := false
 	for i, sp := range j.spaces {
 		c := j.cellIn(i, cell)
-		var asts []*ast.AST
-		for _, k := range sp.Candidates(c) {
-			if res := sp.Result(c, k); res.Verdict == casespace.Residual {
-				asts = append(asts, res.Residual)
-			}
-		}
-		if asts != nil {
+		if cv := residualRules(j.policies[i], sp, nil, c, sp.Exprs()); cv != nil {
 			residual = true
-			v = v.merge(harvest(j.policies[i].Variable, asts...))
+			v = v.merge(cv.v)
 		}
 	}
 	if !residual {

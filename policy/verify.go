@@ -307,12 +307,10 @@ func (r *verifyRun) target(ctx context.Context, t Target, sp *casespace.Space, r
 			if rule := rules[j]; rule != nil {
 				r.canMatch[rule.ID] = true
 			}
-			residual[cell] = residual[cell] || j < props && sp.Result(cell, j).Verdict == casespace.Residual
 		}
-		var cover *coverage
-		if residual[cell] {
+		cover := residualRules(e.p, sp, rules, cell, props)
+		if residual[cell] = cover != nil; residual[cell] {
 			size.Residual++
-			cover = residualRules(e.p, sp, rules, cell, props)
 		}
 		for _, c := range cb.cell(cell, cover.variety(), rng) {
 			ok, err := r.check(ctx, c, sp, []int{cell}, func() string { return describeCell(e, sp, cell) }, cover)

@@ -128,7 +128,7 @@ func (d Domain) check(name string) error {
 }
 
 // box turns a number of an ordered domain into the CEL value.
-func (d Domain) box(n int64) ref.Val {
+func (d Domain) Box(n int64) ref.Val {
 	if d.Kind == KindDuration {
 		return types.Duration{Duration: time.Duration(n)}
 	}
@@ -193,7 +193,12 @@ func (c cuts) describe(d Domain, p, q int) string {
 	if q+1 < len(c.lo) {
 		hi = c.lo[q+1] - 1
 	}
-	f := func(n int64) string { return fmt.Sprint(d.box(n)) }
+	return d.DescribeInterval(lo, hi)
+}
+
+// DescribeInterval writes the numbers from lo to hi of an ordered field.
+func (d Domain) DescribeInterval(lo, hi int64) string {
+	f := func(n int64) string { return fmt.Sprint(d.Box(n)) }
 	switch {
 	case lo == hi:
 		return f(lo)
@@ -206,7 +211,7 @@ func (c cuts) describe(d Domain, p, q int) string {
 }
 
 // describeValues joins the descriptions of several pieces.
-func describeValues(parts []string) string {
+func DescribeValues(parts []string) string {
 	if len(parts) == 1 {
 		return parts[0]
 	}

@@ -66,7 +66,7 @@ func (f *field) input(key int64) ref.Val {
 	case KindBool:
 		return types.Bool(key == 1)
 	}
-	return f.dom.box(key)
+	return f.dom.Box(key)
 }
 
 // add admits an atom, refining the classes; with new constants an ordered

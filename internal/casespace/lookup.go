@@ -43,7 +43,7 @@ func (s *Space) Fields() []FieldInfo {
 			p = q
 		}
 		for c := range parts {
-			fi.Classes[c] = describeValues(parts[c])
+			fi.Classes[c] = DescribeValues(parts[c])
 		}
 		out[i] = fi
 	}
