@@ -201,7 +201,7 @@ type jointClass struct {
 func jointSpace(e, old *Engine, t Target, cats []int) (*joint, error) {
 	j := &joint{}
 	for i, x := range []*Engine{e, old} {
-		env, err := propertyEnv(x)
+		env, err := x.p.PropertyEnv()
 		if err != nil {
 			return nil, err
 		}

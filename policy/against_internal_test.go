@@ -21,7 +21,7 @@ func unionChanges(t *testing.T, e, old *Engine) (map[string]bool, []Case) {
 	seen := map[string]bool{}
 	var cases []Case
 	for _, x := range []*Engine{e, old} {
-		env, err := propertyEnv(x)
+		env, err := x.p.PropertyEnv()
 		require.NoError(t, err)
 		for _, tg := range []Target{TargetAccount, TargetGroup} {
 			sp, _, err := x.p.Analyze(tg, guardFields(env, tg), verifyMaxCells)

@@ -203,7 +203,7 @@ func (e *Engine) Verify(ctx context.Context, props []Property) (Verification, er
 // verify is Verify with at most pairLimit pairs of cells per target (a
 // sample above it); none when pairLimit is negative.
 func (e *Engine) verify(ctx context.Context, props []Property, pairLimit int) (Verification, error) {
-	env, err := propertyEnv(e)
+	env, err := e.p.PropertyEnv()
 	if err != nil {
 		return Verification{}, err
 	}
@@ -763,10 +763,6 @@ func (e *Engine) failing(progs []propertyProgram, mine []int, c Case, d Decision
 	return out
 }
 
-// propertyEnv is the environment properties are checked in: the policy's
-// property environment, with the names of the decision.
-func propertyEnv(e *Engine) (*cel.Env, error) { return e.p.PropertyEnv() }
-
 // decisionActivation resolves the decision's names over a decision's
 // activation.
 type decisionActivation struct {
@@ -823,10 +819,8 @@ func (e *Engine) showClass(f casespace.FieldInfo, v ref.Val, cell int, sp *cases
 			return names[0]
 		}
 		return fmt.Sprintf("%v", names)
-	case celx.Severity:
-		return Severity(x).String()
-	case celx.Role:
-		return roleName(Role(x))
+	case celx.Severity, celx.Role:
+		return showValue(v)
 	}
 	return f.Classes[class]
 }

@@ -81,7 +81,7 @@ func TestWinnerOrderFailsOnlyOnTwoViolations(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, cx.Decision.Rule, d.Rule)
 	assert.Equal(t, cx.Decision.Penalty, d.Penalty)
-	env, err := propertyEnv(e)
+	env, err := e.p.PropertyEnv()
 	require.NoError(t, err)
 	ast, iss := env.Compile(pr.Property.Holds)
 	require.NoError(t, iss.Err())
@@ -125,7 +125,7 @@ func TestPropertyBoundToEachViolation(t *testing.T) {
 // cell in some pair, the same for the same seed.
 func TestCellPairsSample(t *testing.T) {
 	e := Default()
-	env, err := propertyEnv(e)
+	env, err := e.p.PropertyEnv()
 	require.NoError(t, err)
 	sp, _, err := e.p.Analyze(TargetAccount, guardFields(env, TargetAccount), verifyMaxCells)
 	require.NoError(t, err)
@@ -203,7 +203,7 @@ func TestVerifyPairsOfResidualCells(t *testing.T) {
 	assert.Zero(t, v.Properties[0].Failures)
 	assert.Equal(t, v.Cases+v.PairCases, v.Properties[0].Checked)
 
-	env, err := propertyEnv(e)
+	env, err := e.p.PropertyEnv()
 	require.NoError(t, err)
 	sp, _, err := e.p.Analyze(TargetAccount, guardFields(env, TargetAccount), verifyMaxCells)
 	require.NoError(t, err)
