@@ -106,16 +106,32 @@ func TestPropertyBoundToEachViolation(t *testing.T) {
 	v, err := e.Verify(ctx, []Property{{Name: "all-low", Target: TargetGroup, Holds: "violation.severity == severity.low"}})
 	require.NoError(t, err)
 	pr := v.Properties[0]
-	// Of the group cases of one violation, a quarter are low; of two, a
-	// sixteenth of the pairs have both low.
+	// Some group cases have a violation above low, and some do not.
 	require.Positive(t, pr.Failures)
 	assert.Less(t, pr.Failures, pr.Checked)
 	cx := pr.Counterexample
 	require.NotNil(t, cx)
-	for _, viol := range cx.Case.Violations {
-		if viol.ID == cx.Violation {
-			assert.NotEqual(t, SeverityLow, viol.Severity)
-		}
+	i := slices.IndexFunc(cx.Case.Violations, func(v Violation) bool { return v.ID == cx.Violation })
+	require.GreaterOrEqual(t, i, 0, "the counterexample names one of its violations")
+	assert.NotEqual(t, SeverityLow, cx.Case.Violations[i].Severity)
+
+	// On a case of two violations the property fails with whichever is
+	// not low, in either order.
+	env, err := e.p.PropertyEnv()
+	require.NoError(t, err)
+	ast, iss := env.Compile(pr.Property.Holds)
+	require.NoError(t, iss.Err())
+	prg, err := env.Program(ast)
+	require.NoError(t, err)
+	for _, high := range []int{0, 1} {
+		c := cx.Case
+		c.Violations = []Violation{cx.Case.Violations[i], cx.Case.Violations[i]}
+		c.Violations[0].ID, c.Violations[1].ID = "va", "vb"
+		c.Violations[1-high].Severity = SeverityLow
+		c.Violations[high].Severity = SeverityHigh
+		d, err := e.Decide(ctx, c)
+		require.NoError(t, err)
+		assert.Equal(t, []int{high}, e.failing([]propertyProgram{{ast, prg}}, []int{0}, c, d, nil), "the high violation is violation %d", high)
 	}
 }
 
@@ -199,7 +215,9 @@ func TestVerifyPairsOfResidualCells(t *testing.T) {
 		require.Equal(t, s.Pairs, s.PairsChecked)
 		pairs += s.Pairs
 	}
-	assert.Greater(t, v.PairCases, pairs*(steps+1)/2, "representatives' cases")
+	// Representatives give a pair at most a case per ladder step (checked
+	// below): more cases than that are the residual pairs' generated ones.
+	assert.Greater(t, v.PairCases, pairs*(steps+1), "generated cases beside the representatives'")
 	assert.Zero(t, v.Properties[0].Failures)
 	assert.Equal(t, v.Cases+v.PairCases, v.Properties[0].Checked)
 
@@ -210,6 +228,7 @@ func TestVerifyPairsOfResidualCells(t *testing.T) {
 	cb := newCaseBuilder(e, TargetAccount, sp.Fields(), sp.Cells(), sp.Representative)
 	rng := rand.New(rand.NewPCG(1, 1))
 	plain := len(cb.pair(0, 0, false, rng))
+	require.LessOrEqual(t, plain, steps+1, "a representative's case per ladder step")
 	cases := cb.pair(0, 0, true, rng)
 	require.Len(t, cases, plain+generatedPerResidualPair)
 	for _, c := range cases {
