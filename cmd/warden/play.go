@@ -178,7 +178,10 @@ func newPlayServer(policyFile string, fixtures []string) (*playServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.start.Properties = playSample{Name: filepath.Base(name), Source: string(props)}
+	if name != "" { // none beside the policy: the name stays empty, as verify prints it
+		name = filepath.Base(name)
+	}
+	s.start.Properties = playSample{Name: name, Source: string(props)}
 	if s.start.Cases, err = embeddedSamples("play/samples/eval"); err != nil {
 		return nil, err
 	}

@@ -257,7 +257,7 @@ func TestPlayExplain(t *testing.T) {
 // server's, and properties that do not compile are input errors.
 func TestPlayVerify(t *testing.T) {
 	s, srv := newTestPlay(t)
-	// About half a second without the race detector, many times that with.
+	// Verifying takes long under the race detector.
 	s.timeout = time.Minute
 	status, resp, _ := call(t, srv, "/api/verify", playRequest{Policy: string(policy.DefaultSource())})
 	require.Equal(t, http.StatusOK, status)
@@ -489,4 +489,21 @@ func manyRules(n int) string {
 		fmt.Fprintf(&b, "  - {id: extra-%d, target: account, when: 'violation.severity >= severity.high && subject.age > duration(\"%dh\")', penalty: warn, message: '\"extra\"', ground: {kind: contractual, reference: terms}}\n", i, i)
 	}
 	return b.String()
+}
+
+// A playground started on a policy with no properties file beside it says
+// so, as warden verify -policy does for the same file.
+func TestPlayVerifyWithoutProperties(t *testing.T) {
+	file := "../../testdata/policies/valid/strikes.yaml"
+	s, err := newPlayServer(file, nil)
+	require.NoError(t, err)
+	s.timeout = time.Minute
+	srv := httptest.NewServer(s.handler())
+	t.Cleanup(srv.Close)
+	status, resp, _ := call(t, srv, "/api/verify", playRequest{Policy: readFile(t, file)})
+	require.Equal(t, http.StatusOK, status)
+	var out bytes.Buffer
+	require.Equal(t, exitOK, run([]string{"verify", "-policy", file}, nil, &out, &bytes.Buffer{}))
+	assert.Contains(t, out.String(), "properties: none")
+	assert.Equal(t, out.String(), resp.Text, "the page shows what warden verify prints")
 }
