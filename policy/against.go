@@ -112,9 +112,9 @@ func (e *Engine) Against(ctx context.Context, old *Engine) (Comparison, error) {
 			return out, err
 		}
 		size := JointSize{Target: t, Cells: j.cells, New: j.spaces[0].Cells(), Old: j.spaces[1].Cells()}
-		cb := newCaseBuilder(e, t, j.fields, j.cells, j.representative)
+		cb := newCaseBuilder(e, t, j.fields, j.cells, max(ladderSteps(e.p, t), ladderSteps(old.p, t)), j.representative)
 		cb.alt = j.next
-		cb.steps = max(ladderSteps(e.p, t), ladderSteps(old.p, t))
+		cb.base = nil // each joint cell is decided once: no pairs to reuse its cases
 		rng := rand.New(rand.NewPCG(13, uint64(t)))
 		for cell := range j.cells {
 			for _, c := range cb.cell(cell, j.variety(cell), rng) {
@@ -302,7 +302,7 @@ func (j *joint) enumClasses(at [2]int, n int, val func(int) ref.Val, key func(i,
 // orderedClasses cuts an ordered field at the cut points of both spaces
 // and groups the pieces by the pair of classes they have in the two.
 func (j *joint) orderedClasses(at [2]int, d casespace.Domain) []jointClass {
-	los := []int64{d.Min}
+	var los []int64 // each space's pieces start at d.Min
 	for i, sp := range j.spaces {
 		if at[i] >= 0 {
 			los = append(los, sp.Pieces(at[i])...)

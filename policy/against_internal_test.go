@@ -26,7 +26,7 @@ func unionChanges(t *testing.T, e, old *Engine) (map[string]bool, []Case) {
 		for _, tg := range []Target{TargetAccount, TargetGroup} {
 			sp, _, err := x.p.Analyze(tg, guardFields(env, tg), verifyMaxCells)
 			require.NoError(t, err)
-			cb := newCaseBuilder(x, tg, sp.Fields(), sp.Cells(), sp.Representative)
+			cb := newCaseBuilder(x, tg, sp.Fields(), sp.Cells(), ladderSteps(x.p, tg), sp.Representative)
 			for cell := range sp.Cells() {
 				for _, c := range cb.cell(cell, nil, nil) {
 					dn, err1 := e.Decide(context.Background(), c)

@@ -294,7 +294,7 @@ type verifyRun struct {
 func (r *verifyRun) target(ctx context.Context, t Target, sp *casespace.Space, rules []*compiler.Rule) (SpaceSize, error) {
 	e := r.e
 	size := SpaceSize{Target: t, Cells: sp.Cells()}
-	cb := newCaseBuilder(e, t, sp.Fields(), sp.Cells(), sp.Representative)
+	cb := newCaseBuilder(e, t, sp.Fields(), sp.Cells(), ladderSteps(e.p, t), sp.Representative)
 	cb.alt = nextRepresentative(sp)
 	rng := rand.New(rand.NewPCG(13, uint64(t)))
 	residual := make([]bool, sp.Cells())
@@ -507,8 +507,10 @@ type caseBuilder struct {
 	base [][]*Case
 }
 
-func newCaseBuilder(e *Engine, t Target, fields []casespace.FieldInfo, cells int, rep func(int) []ref.Val) *caseBuilder {
-	b := &caseBuilder{e: e, t: t, fields: fields, rep: rep, steps: ladderSteps(e.p, t)}
+// newCaseBuilder builds the cases of a space of cells, each decided with
+// every number of strikes from none to steps.
+func newCaseBuilder(e *Engine, t Target, fields []casespace.FieldInfo, cells, steps int, rep func(int) []ref.Val) *caseBuilder {
+	b := &caseBuilder{e: e, t: t, fields: fields, rep: rep, steps: steps}
 	if cells*(b.steps+1) <= maxCachedCases {
 		b.base = make([][]*Case, cells)
 	}

@@ -225,7 +225,7 @@ func TestVerifyPairsOfResidualCells(t *testing.T) {
 	require.NoError(t, err)
 	sp, _, err := e.p.Analyze(TargetAccount, guardFields(env, TargetAccount), verifyMaxCells)
 	require.NoError(t, err)
-	cb := newCaseBuilder(e, TargetAccount, sp.Fields(), sp.Cells(), sp.Representative)
+	cb := newCaseBuilder(e, TargetAccount, sp.Fields(), sp.Cells(), ladderSteps(e.p, TargetAccount), sp.Representative)
 	rng := rand.New(rand.NewPCG(1, 1))
 	plain := len(cb.pair(0, 0, false, rng))
 	require.LessOrEqual(t, plain, steps+1, "a representative's case per ladder step")
