@@ -205,7 +205,7 @@ func jointSpace(e, old *Engine, t Target, cats []int) (*joint, error) {
 		if err != nil {
 			return nil, err
 		}
-		sp, _, err := x.p.Analyze(t, append(guardFields(env, t), x.p.PenaltyExprs(t)...), verifyMaxCells)
+		sp, _, err := x.p.Analyze(t, verifyExprs(env, x.p, t), verifyMaxCells)
 		if err != nil {
 			return nil, fmt.Errorf("against: the case space of the %s rules of %s: %w", t, x.p.Ref.Name, err)
 		}

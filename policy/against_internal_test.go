@@ -24,7 +24,7 @@ func unionChanges(t *testing.T, e, old *Engine) (map[string]bool, []Case) {
 		env, err := x.p.PropertyEnv()
 		require.NoError(t, err)
 		for _, tg := range []Target{TargetAccount, TargetGroup} {
-			sp, _, err := x.p.Analyze(tg, guardFields(env, tg), verifyMaxCells)
+			sp, _, err := x.p.Analyze(tg, verifyExprs(env, x.p, tg), verifyMaxCells)
 			require.NoError(t, err)
 			cb := newCaseBuilder(x, tg, sp.Fields(), sp.Cells(), ladderSteps(x.p, tg), sp.Representative)
 			for cell := range sp.Cells() {

@@ -236,7 +236,7 @@ func (e *Engine) verify(ctx context.Context, props []Property, pairLimit int) (V
 	}
 	r := verifyRun{e: e, v: &v, progs: progs, pairLimit: pairLimit, canMatch: map[string]bool{}, won: map[string]bool{}, acted: map[Guard]bool{}}
 	for _, t := range []Target{TargetAccount, TargetGroup} {
-		extra := append(guardFields(env, t), e.p.PenaltyExprs(t)...)
+		extra := verifyExprs(env, e.p, t)
 		r.mine = r.mine[:0]
 		for i, p := range props {
 			if p.Target == 0 || p.Target == t {
@@ -697,6 +697,12 @@ func guardFields(env *cel.Env, t Target) []casespace.Expr {
 		}
 	}
 	return out
+}
+
+// verifyExprs are the expressions a verification space cuts at beside the
+// rules' conditions: what the guards read, and the penalty expressions.
+func verifyExprs(env *cel.Env, p *compiler.Policy, t Target) []casespace.Expr {
+	return append(guardFields(env, t), p.PenaltyExprs(t)...)
 }
 
 // minStrikes is the fewest numbers of strikes beyond none that each cell is

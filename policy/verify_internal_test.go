@@ -143,7 +143,7 @@ func TestCellPairsSample(t *testing.T) {
 	e := Default()
 	env, err := e.p.PropertyEnv()
 	require.NoError(t, err)
-	sp, _, err := e.p.Analyze(TargetAccount, guardFields(env, TargetAccount), verifyMaxCells)
+	sp, _, err := e.p.Analyze(TargetAccount, verifyExprs(env, e.p, TargetAccount), verifyMaxCells)
 	require.NoError(t, err)
 	fields := sp.Fields()
 
@@ -223,7 +223,7 @@ func TestVerifyPairsOfResidualCells(t *testing.T) {
 
 	env, err := e.p.PropertyEnv()
 	require.NoError(t, err)
-	sp, _, err := e.p.Analyze(TargetAccount, guardFields(env, TargetAccount), verifyMaxCells)
+	sp, _, err := e.p.Analyze(TargetAccount, verifyExprs(env, e.p, TargetAccount), verifyMaxCells)
 	require.NoError(t, err)
 	cb := newCaseBuilder(e, TargetAccount, sp.Fields(), sp.Cells(), ladderSteps(e.p, TargetAccount), sp.Representative)
 	rng := rand.New(rand.NewPCG(1, 1))
