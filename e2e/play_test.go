@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -111,12 +112,7 @@ func TestPlayBrokenRuleThenDecide(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, bytes.Count(src[:ruleAt], []byte("\n"))+1, caretLine, "the caret is on the rule's id")
 
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS("#explain")),
-		chromedp.WaitVisible(chromedp.CSS("#output pre.trace")),
-	))
-	trace, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#output pre.trace")))
-	require.NoError(t, err)
+	trace := clickThenText(ctx, t, "#explain", "#output pre.trace")
 	assert.Contains(t, trace, "account alice (owner of group g1)")
 	assert.Contains(t, trace, "matched   focus-leader-ban: asks ban, gets ban")
 	assert.Contains(t, trace, "variables.leader = true")
@@ -124,15 +120,20 @@ func TestPlayBrokenRuleThenDecide(t *testing.T) {
 
 	// Verify: the default policy's properties over every cell and every
 	// pair of cells of one case of two violations.
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS("#verify")),
-		chromedp.WaitVisible(chromedp.CSS("#output pre.verification")),
-	))
-	verified, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#output pre.verification")))
-	require.NoError(t, err)
+	verified := clickThenText(ctx, t, "#verify", "#output pre.verification")
 	assert.Contains(t, verified, "pairs of cells (two violations, one subject): account 6912 of 6912")
 	assert.Contains(t, verified, "ok    zero-tolerance-decides")
 	assert.NotContains(t, verified, "FAIL")
+}
+
+// clickThenText clicks a button of the page and returns the text of what
+// it shows, once visible.
+func clickThenText(ctx context.Context, t *testing.T, button, shown string) string {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(button)), chromedp.WaitVisible(chromedp.CSS(shown))))
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(shown)))
+	require.NoError(t, err)
+	return text
 }
 
 // TestPlayFixtureFailure loads a fixture file of the repository into the
