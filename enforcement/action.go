@@ -95,9 +95,13 @@ type actorActs struct {
 	first int
 }
 
-// maxListedActors is the most actors the builder lists and looks up by a
-// scan, which costs less than a map for the few actors of most cases.
-const maxListedActors = 8
+// maxListed is the most entries a short list of a work holds, looked up by
+// a scan, which costs less than a map for the few of most cases: the
+// actors of a plan, the currencies of a case's holdings. Beyond, a map.
+const maxListed = 8
+
+// maxListedActors is the most actors the builder lists.
+const maxListedActors = maxListed
 
 // listed returns the place of an actor in the builder's list, -1 for none.
 func (b *builder) listed(actor string) int {

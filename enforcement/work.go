@@ -148,7 +148,7 @@ func (w *work) sum(currency string) *int64 {
 				return &w.sums[i].Amount
 			}
 		}
-		if len(w.sums) == 8 {
+		if len(w.sums) == maxListed {
 			w.sumsMap = make(map[string]int, 16)
 			for i := range w.sums {
 				w.sumsMap[w.sums[i].Currency] = i
