@@ -394,32 +394,39 @@ func cellPairs(sp *casespace.Space, limit int, rng *rand.Rand) ([][2]int, int) {
 	fields := sp.Fields()
 	groups := map[int][]int{}
 	var keys []int
+	keyOf := make([]int, sp.Cells())
 	for cell := range sp.Cells() {
 		key := sharedCell(sp, fields, cell)
 		if groups[key] == nil {
 			keys = append(keys, key)
 		}
 		groups[key] = append(groups[key], cell)
+		keyOf[cell] = key
 	}
 	total := 0
 	for _, g := range groups {
 		total += len(g) * len(g)
 	}
-	var pairs [][2]int
+	// every lists the pairs within each group, group by group.
+	every := func() [][2]int {
+		var out [][2]int
+		for _, k := range keys {
+			for _, a := range groups[k] {
+				for _, b := range groups[k] {
+					out = append(out, [2]int{a, b})
+				}
+			}
+		}
+		return out
+	}
 	switch {
 	case limit < 0:
 		return nil, total
 	case total <= limit:
-		for _, k := range keys {
-			for _, a := range groups[k] {
-				for _, b := range groups[k] {
-					pairs = append(pairs, [2]int{a, b})
-				}
-			}
-		}
-		return pairs, total
+		return every(), total
 	}
 	// Every cell in a pair first, then pairs at random up to limit.
+	var pairs [][2]int
 	seen := map[[2]int]bool{}
 	add := func(a, b int) {
 		if p := [2]int{a, b}; !seen[p] {
@@ -440,14 +447,7 @@ func cellPairs(sp *casespace.Space, limit int, rng *rand.Rand) ([][2]int, int) {
 	if total <= 4*limit {
 		// Dense: draw from every pair, shuffled, so that drawing never stalls
 		// on pairs drawn before.
-		var rest [][2]int
-		for _, k := range keys {
-			for _, a := range groups[k] {
-				for _, b := range groups[k] {
-					rest = append(rest, [2]int{a, b})
-				}
-			}
-		}
+		rest := every()
 		rng.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
 		for _, p := range rest {
 			if len(pairs) >= limit {
@@ -457,10 +457,9 @@ func cellPairs(sp *casespace.Space, limit int, rng *rand.Rand) ([][2]int, int) {
 		}
 		return pairs, total
 	}
-	cells := sp.Cells()
 	for len(pairs) < limit {
-		a := rng.IntN(cells)
-		g := groups[sharedCell(sp, fields, a)]
+		a := rng.IntN(len(keyOf))
+		g := groups[keyOf[a]]
 		add(a, g[rng.IntN(len(g))])
 	}
 	return pairs, total
