@@ -81,13 +81,8 @@ func TestWinnerOrderFailsOnlyOnTwoViolations(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, cx.Decision.Rule, d.Rule)
 	assert.Equal(t, cx.Decision.Penalty, d.Penalty)
-	env, err := e.p.PropertyEnv()
-	require.NoError(t, err)
-	ast, iss := env.Compile(pr.Property.Holds)
-	require.NoError(t, iss.Err())
-	prg, err := env.Program(ast)
-	require.NoError(t, err)
-	failed := e.failing([]propertyProgram{{ast, prg}}, []int{0}, back, d, nil)
+	prop := compiledProperty(t, e, pr.Property.Holds)
+	failed := e.failing([]propertyProgram{prop}, []int{0}, back, d, nil)
 	require.GreaterOrEqual(t, failed[0], 0, "the property fails on the stored case")
 	assert.Equal(t, cx.Violation, back.Violations[failed[0]].ID)
 
@@ -95,7 +90,7 @@ func TestWinnerOrderFailsOnlyOnTwoViolations(t *testing.T) {
 	// zero-tolerance rule wins the tie.
 	d, err = Default().Decide(ctx, back)
 	require.NoError(t, err)
-	assert.Equal(t, []int{-1}, Default().failing([]propertyProgram{{ast, prg}}, []int{0}, back, d, nil))
+	assert.Equal(t, []int{-1}, Default().failing([]propertyProgram{prop}, []int{0}, back, d, nil))
 }
 
 // Bound to each violation in turn: a property fails on a case when it
@@ -117,12 +112,7 @@ func TestPropertyBoundToEachViolation(t *testing.T) {
 
 	// On a case of two violations the property fails with whichever is
 	// not low, in either order.
-	env, err := e.p.PropertyEnv()
-	require.NoError(t, err)
-	ast, iss := env.Compile(pr.Property.Holds)
-	require.NoError(t, iss.Err())
-	prg, err := env.Program(ast)
-	require.NoError(t, err)
+	prop := compiledProperty(t, e, pr.Property.Holds)
 	for _, high := range []int{0, 1} {
 		c := cx.Case
 		c.Violations = []Violation{cx.Case.Violations[i], cx.Case.Violations[i]}
@@ -131,7 +121,7 @@ func TestPropertyBoundToEachViolation(t *testing.T) {
 		c.Violations[high].Severity = SeverityHigh
 		d, err := e.Decide(ctx, c)
 		require.NoError(t, err)
-		assert.Equal(t, []int{high}, e.failing([]propertyProgram{{ast, prg}}, []int{0}, c, d, nil), "the high violation is violation %d", high)
+		assert.Equal(t, []int{high}, e.failing([]propertyProgram{prop}, []int{0}, c, d, nil), "the high violation is violation %d", high)
 	}
 }
 
@@ -270,4 +260,16 @@ rules:
 	require.Positive(t, pr.Failures)
 	assert.GreaterOrEqual(t, len(pr.Counterexample.Case.Violations[0].Evidence.Reports), 7)
 	assert.Equal(t, PenaltySuspend, pr.Counterexample.Decision.Penalty)
+}
+
+// compiledProperty compiles a property's condition as Verify does.
+func compiledProperty(t *testing.T, e *Engine, holds string) propertyProgram {
+	t.Helper()
+	env, err := e.p.PropertyEnv()
+	require.NoError(t, err)
+	ast, iss := env.Compile(holds)
+	require.NoError(t, iss.Err())
+	prg, err := env.Program(ast)
+	require.NoError(t, err)
+	return propertyProgram{ast, prg}
 }
