@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"slices"
+	"strings"
 )
 
 // DecideGroup decides a group case: the group itself, then each member in
@@ -125,8 +126,10 @@ func checkMembers(gc *GroupCase) error {
 			leaders++
 		}
 	}
-	if dup, first, ok := firstDuplicate(len(gc.Members), func(i int) string { return gc.Members[i].Account.ID }); ok {
-		return invalid(subjectPath(dup, "account.id"), CodeDuplicateID, "%q is members[%d] already", gc.Members[dup].Account.ID, first)
+	if !distinctInPlanOrder(gc.Members) {
+		if dup, first, ok := firstDuplicate(len(gc.Members), func(i int) string { return gc.Members[i].Account.ID }); ok {
+			return invalid(subjectPath(dup, "account.id"), CodeDuplicateID, "%q is members[%d] already", gc.Members[dup].Account.ID, first)
+		}
 	}
 	if g.Members != len(gc.Members) {
 		return invalid("group.members", CodeContradiction, "the group counts %d members but the case lists %d", g.Members, len(gc.Members))
@@ -148,4 +151,38 @@ func checkMembers(gc *GroupCase) error {
 		}
 	}
 	return nil
+}
+
+// distinctInPlanOrder reports that members, each with a valid role, are
+// listed in the order plans list them (by role, then by account id, as
+// enforcement sorts a case before deciding it) with no account id twice:
+// one pass comparing each member with the next, then a binary search of
+// each leader's id among the members of the roles after its own. It
+// reports false for any other list, which the duplicate table then checks.
+func distinctInPlanOrder(ms []Membership) bool {
+	// ends[r] is where the members of roles up to r end: the list is
+	// owners, then admins, then members.
+	var ends [RoleMember + 1]int
+	for i := range ms {
+		if i > 0 {
+			a, b := &ms[i-1], &ms[i]
+			if a.Role > b.Role || a.Role == b.Role && a.Account.ID >= b.Account.ID {
+				return false
+			}
+		}
+		ends[ms[i].Role] = i + 1
+	}
+	ends[RoleAdmin] = max(ends[RoleAdmin], ends[RoleOwner])
+	ends[RoleMember] = len(ms)
+	// Within a role the ids increase, so an id twice is in two roles, the
+	// first of them a leader's.
+	byID := func(m Membership, id string) int { return strings.Compare(m.Account.ID, id) }
+	for i := range ends[RoleAdmin] {
+		for r := ms[i].Role; r < RoleMember; r++ {
+			if _, found := slices.BinarySearchFunc(ms[ends[r]:ends[r+1]], ms[i].Account.ID, byID); found {
+				return false
+			}
+		}
+	}
+	return true
 }

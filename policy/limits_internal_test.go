@@ -1,11 +1,15 @@
 package policy
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // firstDuplicate finds what the obvious quadratic search finds, for lists
@@ -52,4 +56,49 @@ func TestFirstDuplicateIsTheFirst(t *testing.T) {
 			assert.Equal(t, [3]any{wdup, wfirst, wok}, [3]any{dup, first, ok}, "%d keys", n)
 		}
 	}
+}
+
+// distinctInPlanOrder, the fast path of the members' duplicate check,
+// vouches for a list only when the duplicate table finds no id twice, and
+// does vouch for every list in plan order without one: lists generated
+// from a seed, sorted or not, with ids repeated within a role and across
+// roles, of every role mix (no owner, no admin, no member).
+func TestDistinctInPlanOrderIsExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 5))
+	vouched := 0
+	for range 20000 {
+		n := rng.IntN(40)
+		ids := max(1, rng.IntN(3*n+2))
+		ms := make([]Membership, n)
+		for i := range ms {
+			ms[i] = Membership{Role: Role(1 + rng.IntN(3)), Account: Account{ID: fmt.Sprintf("a%d", rng.IntN(ids))}}
+			if rng.IntN(4) == 0 {
+				ms[i].Role = RoleMember
+			}
+		}
+		if rng.IntN(3) > 0 {
+			slices.SortFunc(ms, func(a, b Membership) int {
+				return cmp.Or(cmp.Compare(a.Role, b.Role), strings.Compare(a.Account.ID, b.Account.ID))
+			})
+		}
+		if rng.IntN(3) == 0 {
+			// Distinct ids, then sorted: the fast path must take these.
+			for i := range ms {
+				ms[i].Account.ID = fmt.Sprintf("b%03d", rng.IntN(1000)*100+i)
+			}
+			slices.SortFunc(ms, func(a, b Membership) int {
+				return cmp.Or(cmp.Compare(a.Role, b.Role), strings.Compare(a.Account.ID, b.Account.ID))
+			})
+		}
+		_, _, dup := firstDuplicate(n, func(i int) string { return ms[i].Account.ID })
+		inOrder := slices.IsSortedFunc(ms, func(a, b Membership) int {
+			return cmp.Or(cmp.Compare(a.Role, b.Role), strings.Compare(a.Account.ID, b.Account.ID))
+		})
+		got := distinctInPlanOrder(ms)
+		if got {
+			vouched++
+		}
+		require.Equal(t, inOrder && !dup, got, "%v", ms)
+	}
+	require.Greater(t, vouched, 5000, "the fast path is taken")
 }
