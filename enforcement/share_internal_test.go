@@ -1,6 +1,7 @@
 package enforcement
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -114,6 +115,44 @@ func TestKeptMapLetsLargeMapsGo(t *testing.T) {
 	small["x"] = 2
 	require.Equal(t, 2, kept["x"], "the same map, emptied")
 	require.Nil(t, keptMap[string, int](nil))
+}
+
+// A campaign's slot keeps the room of its plan for the next case, but not
+// the room of a case above maxKeptSlotCase members or violations: the
+// many slots of a run hold only what modest cases need.
+func TestSlotsLetTheRoomOfLargeCasesGo(t *testing.T) {
+	planner := NewPlanner(policy.Default())
+	for _, tc := range []struct{ members, violations int }{
+		{maxKeptSlotCase, 1}, {maxKeptSlotCase + 1, 1}, {2, maxKeptSlotCase + 1},
+	} {
+		gc, _, _ := bannedCase(t, 2)
+		gc.Violations = gc.Violations[:1]
+		for i := len(gc.Members); i < tc.members; i++ {
+			gc.Members = append(gc.Members, policy.Membership{Role: policy.RoleMember, Account: policy.Account{ID: fmt.Sprintf("m%05d", i)}})
+		}
+		gc.Group.Members = len(gc.Members)
+		for i := len(gc.Violations); i < tc.violations; i++ {
+			v := gc.Violations[0]
+			v.ID = fmt.Sprintf("w%05d", i)
+			gc.Violations = append(gc.Violations, v)
+		}
+		s := &slot{}
+		w := workPool.Get().(*work)
+		w.undos = &s.undo
+		require.NoError(t, planner.planInto(context.Background(), gc, &s.plan, w))
+		w.release()
+		s.gc = gc
+		require.NotEmpty(t, s.plan.Actions)
+		s.recycle()
+		name := fmt.Sprintf("%d members, %d violations", tc.members, tc.violations)
+		if tc.members > maxKeptSlotCase || tc.violations > maxKeptSlotCase {
+			assert.Zero(t, cap(s.plan.Actions), name)
+			assert.Zero(t, cap(s.plan.Notices), name)
+		} else {
+			assert.Positive(t, cap(s.plan.Actions), name, "the room is kept")
+		}
+		assert.Empty(t, s.gc.Members, name, "nothing of the case is kept")
+	}
 }
 
 // within reports whether v is one of the elements of vs, wherever in it.

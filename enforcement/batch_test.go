@@ -1,0 +1,118 @@
+package enforcement_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/examples/synth"
+	"github.com/groupwarden/warden/policy"
+)
+
+// A source that gives the next case only once the plan of the one before
+// is delivered (a stream that waits for acknowledgements) is never kept
+// waiting for a batch of cases to fill: the run ends, with every case
+// planned, in the order given.
+func TestCampaignServesASourceThatWaitsForItsPlans(t *testing.T) {
+	cases := slices.Collect(synth.Cases(smallCampaign(40)))
+	for _, workers := range []int{1, 2, 5} {
+		delivered := make(chan string, len(cases))
+		seq := func(yield func(enforcement.GroupCase) bool) {
+			for i, gc := range cases {
+				if i > 0 && campaign2017.InWindow(cases[i-1].Now) {
+					select {
+					case <-delivered:
+					case <-time.After(10 * time.Second):
+						t.Errorf("%d workers: the plan of case %d never came", workers, i)
+						return
+					}
+				}
+				if !yield(gc) {
+					return
+				}
+			}
+		}
+		var groups []string
+		r, err := enforcement.NewPlanner(policy.Default()).Run(context.Background(), campaign2017, seq, enforcement.WithWorkers(workers),
+			enforcement.WithPlans(func(p *enforcement.Plan) error {
+				groups = append(groups, p.Group)
+				delivered <- p.Group
+				return nil
+			}))
+		require.NoError(t, err)
+		var want []string
+		for _, gc := range cases {
+			if campaign2017.InWindow(gc.Now) {
+				want = append(want, gc.Group.ID)
+			}
+		}
+		assert.Equal(t, want, groups, "%d workers", workers)
+		assert.Equal(t, len(cases), r.Cases+r.Skipped)
+	}
+}
+
+// Wherever a run stops, at a malformed case or when its callback says so,
+// and wherever that falls in the batches the cases travel in (first,
+// last or inside a batch, in the last, short one), every case before it is
+// delivered once, in order, and none after it.
+func TestCampaignStopsExactlyWhereItIsTold(t *testing.T) {
+	planner := enforcement.NewPlanner(policy.Default())
+	base := slices.Collect(synth.Cases(smallCampaign(45)))
+	stopped := errors.New("the callback stops the run")
+	for _, at := range []int{1, 2, 7, 8, 9, 16, 17, 24, 31, 32, 33, 40, 44, 45} {
+		for _, workers := range []int{1, 3} {
+			for _, how := range []string{"malformed", "callback"} {
+				name := fmt.Sprintf("case %d, %d workers, %s", at, workers, how)
+				cases := slices.Clone(base)
+				inWindow := 0
+				for _, gc := range cases[:at] {
+					if campaign2017.InWindow(gc.Now) {
+						inWindow++
+					}
+				}
+				if how == "callback" && !campaign2017.InWindow(cases[at-1].Now) {
+					// A case outside the window has no plan to stop at.
+					continue
+				}
+				if how == "malformed" {
+					cases[at-1].Now = synth.Start.Add(time.Hour) // in the window, so it is planned
+					cases[at-1].Members = append(slices.Clone(cases[at-1].Members), cases[at-1].Members[0])
+				}
+				var seen []string
+				r, err := planner.Run(context.Background(), campaign2017, slices.Values(cases), enforcement.WithWorkers(workers),
+					enforcement.WithPlans(func(p *enforcement.Plan) error {
+						seen = append(seen, p.Group)
+						if how == "callback" && p.Group == cases[at-1].Group.ID {
+							return stopped
+						}
+						return nil
+					}))
+				require.Error(t, err, name)
+				require.NotNil(t, r, name)
+				var want []string
+				for _, gc := range cases[:at-1] {
+					if campaign2017.InWindow(gc.Now) {
+						want = append(want, gc.Group.ID)
+					}
+				}
+				if how == "malformed" {
+					require.ErrorIs(t, err, enforcement.ErrInvalidGroupCase, name)
+					assert.ErrorContains(t, err, fmt.Sprintf("case %d (group %s)", at, cases[at-1].Group.ID), name)
+					assert.Equal(t, at-1, r.Cases+r.Skipped, name)
+				} else {
+					require.ErrorIs(t, err, stopped, name)
+					want = append(want, cases[at-1].Group.ID)
+					assert.Equal(t, inWindow-1, r.Cases, name, "the plan the callback refused does not count")
+				}
+				assert.Equal(t, want, seen, name)
+			}
+		}
+	}
+}
