@@ -358,7 +358,7 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 		// Accounts count apart until all are reconciled, so that a run
 		// stopped while reconciling resumes from the groups' report.
 		accounts := NewReport(c, p.engine)
-		if err := p.Reconcile(parent, c, rec, accounts, o.accounts); err != nil {
+		if err := p.reconcile(parent, c, rec, accounts, o.accounts, o.workers); err != nil {
 			return stop(err)
 		}
 		_ = r.Merge(accounts) // the same campaign and policy

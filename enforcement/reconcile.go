@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -615,28 +616,99 @@ func (r *Reconciler) Measures() []AccountMeasure {
 // Reconcile turns the measures of rec into one account plan per account,
 // in the order of the accounts, counts each in report, and calls each
 // (when not nil) with it; an error from each stops it. It ends with the
-// context, returning its cause.
+// context, returning its cause. The plans are built ahead on GOMAXPROCS
+// goroutines, a run of accounts at a time; they are counted and handed on
+// one at a time, in order, on the goroutine that called Reconcile.
 func (p *Planner) Reconcile(ctx context.Context, c Campaign, rec *Reconciler, report *Report, each func(*AccountPlan) error) error {
+	return p.reconcile(ctx, c, rec, report, each, runtime.GOMAXPROCS(0))
+}
+
+// reconcileRun is how many accounts a worker of Reconcile builds the plans
+// of at a time.
+const reconcileRun = 32
+
+// reconcile is Reconcile with workers building the plans.
+func (p *Planner) reconcile(ctx context.Context, c Campaign, rec *Reconciler, report *Report, each func(*AccountPlan) error, workers int) error {
 	rec.mu.Lock()
 	accounts := slices.Sorted(maps.Keys(rec.accounts))
 	rec.mu.Unlock()
 	defer report.refresh()
-	for _, acct := range accounts {
-		if ctx.Err() != nil {
-			return fmt.Errorf("campaign %s: reconciling accounts: %w", c.Name, context.Cause(ctx))
+	// run is the plans of accounts[from:], as far as they go: up to
+	// reconcileRun, or to the account whose measures err, or to where
+	// the run ended.
+	type run struct {
+		from  int
+		plans []*AccountPlan
+		err   error
+		done  chan struct{}
+	}
+	build, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	jobs := make(chan *run, 2*workers)
+	order := make(chan *run, 2*workers)
+	wg.Go(func() {
+		defer close(jobs)
+		defer close(order)
+		for from := 0; from < len(accounts); from += reconcileRun {
+			r := &run{from: from, done: make(chan struct{}, 1)}
+			select {
+			case order <- r:
+			case <-build.Done():
+				return
+			}
+			jobs <- r // the workers drain jobs until it closes
 		}
-		ap, err := p.ReconcileAccount(c, rec.measuresOf(acct))
-		if err != nil {
-			return err
-		}
-		if err := report.checkFreezes(&ap.Plan); err != nil {
-			return fmt.Errorf("campaign %s: account %s: %w", c.Name, acct, err)
-		}
-		report.addDecisions(&ap.Plan)
-		if each != nil {
-			if err := each(ap); err != nil {
+	})
+	for range workers {
+		wg.Go(func() {
+			for r := range jobs {
+				for _, acct := range accounts[r.from:min(r.from+reconcileRun, len(accounts))] {
+					if build.Err() != nil {
+						break
+					}
+					ap, err := p.ReconcileAccount(c, rec.measuresOf(acct))
+					if err != nil {
+						r.err = err
+						break
+					}
+					r.plans = append(r.plans, ap)
+				}
+				r.done <- struct{}{}
+			}
+		})
+	}
+	ended := func() error {
+		return fmt.Errorf("campaign %s: reconciling accounts: %w", c.Name, context.Cause(ctx))
+	}
+	for r := range order {
+		<-r.done
+		for i, ap := range r.plans {
+			if ctx.Err() != nil {
+				return ended()
+			}
+			acct := accounts[r.from+i]
+			if err := report.checkFreezes(&ap.Plan); err != nil {
 				return fmt.Errorf("campaign %s: account %s: %w", c.Name, acct, err)
 			}
+			report.addDecisions(&ap.Plan)
+			if each != nil {
+				if err := each(ap); err != nil {
+					return fmt.Errorf("campaign %s: account %s: %w", c.Name, acct, err)
+				}
+			}
+		}
+		if len(r.plans) < min(reconcileRun, len(accounts)-r.from) {
+			// The run stopped short: at the account whose measures err,
+			// or where the context ended, which the account's turn tells
+			// first.
+			if ctx.Err() != nil || r.err == nil {
+				return ended()
+			}
+			return r.err
 		}
 	}
 	return nil

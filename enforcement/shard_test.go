@@ -345,7 +345,7 @@ func TestReconcileStopsWhereItIsTold(t *testing.T) {
 	require.Len(t, want, rec.Accounts())
 
 	stop := errors.New("stop")
-	for _, k := range []int{1, 150, rec.Accounts()} {
+	for _, k := range []int{1, 31, 32, 33, 64, 65, 150, rec.Accounts()} {
 		n := 0
 		got, err := reconcile(func(*enforcement.AccountPlan) error {
 			if n++; n == k {
