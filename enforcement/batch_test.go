@@ -59,9 +59,11 @@ func TestCampaignServesASourceThatWaitsForItsPlans(t *testing.T) {
 }
 
 // Wherever a run stops, at a malformed case or when its callback says so,
-// and wherever that falls in the batches the cases travel in (first,
-// last or inside a batch, in the last, short one), every case before it is
-// delivered once, in order, and none after it.
+// every case before it is delivered once, in order, and none after it:
+// at the first case, the last, and around every multiple of the batch
+// size. Batches form as the cases come, so where their bounds fall varies
+// from run to run; how a batch is gathered is tested apart
+// (TestBatchGathersWhatWaitsAndNoMore).
 func TestCampaignStopsExactlyWhereItIsTold(t *testing.T) {
 	planner := enforcement.NewPlanner(policy.Default())
 	base := slices.Collect(synth.Cases(smallCampaign(45)))

@@ -135,6 +135,13 @@ func ShardOf(group string, n int) int {
 // its error: the first malformed case stops it with an error naming its
 // position and group; a cancelled context with an error naming the cause
 // and how many cases were delivered.
+//
+// Run reads the cases on a goroutine of its own and plans them ahead of
+// their delivery: with w workers, at most 16w+25 cases and their plans are
+// in memory at once. It returns only once it has stopped reading them, so
+// a source that waits for something of the run (the plan of a case it
+// gave, through the callback) must also stop waiting by itself: a run that
+// stops early delivers nothing more.
 func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase], opts ...RunOption) (*Report, error) {
 	for _, f := range c.Focus {
 		if _, ok := p.engine.Category(f); !ok {
@@ -187,17 +194,14 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	order := make(chan *batch, window)
 	// Batches, with the slots and plans in them, are recycled once
 	// reported, so a campaign allocates little beyond what its plans keep.
-	// There are never more in flight than the two channels and the workers
-	// hold.
+	// There are never more in flight than order holds (the workers' among
+	// them), one the delivery holds and one being gathered: 2w+2 batches of
+	// 8, beside the 8 cases waiting in in and the one the source holds.
 	free := make(chan *batch, window+o.workers+2)
 	// The source is read on a goroutine of its own, and the batches are
 	// made on another as the cases come: a batch goes as soon as no case
 	// waits, full or not, so a slow source, or one that waits for the plans
 	// of the cases it gave, is never kept waiting for a batch to fill.
-	type pulled struct {
-		gc  GroupCase
-		pos int
-	}
 	in := make(chan pulled, batchSize)
 	wg.Go(func() {
 		defer close(in)
@@ -219,25 +223,14 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	wg.Go(func() {
 		defer close(jobs)
 		defer close(order)
-		for c := range in {
+		for first := range in {
 			var bt *batch
 			select {
 			case bt = <-free:
 			default:
 				bt = &batch{done: make(chan struct{}, 1)}
 			}
-			for more := true; more; {
-				s := bt.next()
-				s.gc, s.pos = c.gc, c.pos
-				if len(bt.slots) == batchSize {
-					break
-				}
-				select {
-				case c, more = <-in:
-				default:
-					more = false
-				}
-			}
+			bt.gather(first, in)
 			select {
 			case order <- bt:
 			case <-ctx.Done():
@@ -382,6 +375,13 @@ type slot struct {
 	measures []AccountMeasure
 }
 
+// pulled is a case as the source gave it, with its place in the stream,
+// from 1.
+type pulled struct {
+	gc  GroupCase
+	pos int
+}
+
 // maxKeptSlotCase is the most members, and violations, of a case whose
 // plan's room a slot keeps for the next case.
 const maxKeptSlotCase = 1024
@@ -409,6 +409,23 @@ func (bt *batch) next() *slot {
 	return bt.slots[n]
 }
 
+// gather fills the batch with first and the cases that wait in in, up to
+// batchSize: it never waits for one.
+func (bt *batch) gather(first pulled, in <-chan pulled) {
+	for pc, more := first, true; more; {
+		s := bt.next()
+		s.gc, s.pos = pc.gc, pc.pos
+		if len(bt.slots) == batchSize {
+			return
+		}
+		select {
+		case pc, more = <-in:
+		default:
+			return
+		}
+	}
+}
+
 // recycle drops what the batch's slots hold of their cases, keeping their
 // storage.
 func (bt *batch) recycle() {
@@ -427,7 +444,20 @@ func (s *slot) recycle() {
 		return
 	}
 	s.gc, s.pos, s.skipped, s.err = GroupCase{}, 0, false, nil
-	clear(s.undo[:cap(s.undo)])
-	clear(s.measures)
-	s.measures = s.measures[:0]
+	// The plan keeps the room of its lists and nothing of its case: the
+	// decisions' matches may number the case's leaders times its
+	// violations, so their room is cleared whole.
+	p := &s.plan
+	*p = Plan{Decisions: emptied(p.Decisions), Held: emptied(p.Held), Actions: p.Actions[:0], Obligations: p.Obligations[:0],
+		Spared: p.Spared[:0], Notices: p.Notices[:0], PendingReview: p.PendingReview[:0]}
+	s.undo = emptied(s.undo)
+	s.measures = emptied(s.measures)
+}
+
+// emptied returns s with no length and every element of its room cleared,
+// so that the room keeps nothing alive.
+func emptied[T any](s []T) []T {
+	s = s[:cap(s)]
+	clear(s)
+	return s[:0]
 }

@@ -153,17 +153,27 @@ func (p *Planner) planInto(ctx context.Context, gc GroupCase, plan *Plan, w *wor
 		return err
 	}
 	p.build(gc, decisions[0], decisions[1:], plan, w)
-	if cap(w.decisions) > maxKeptDecisions {
+	matches := 0
+	for i := range decisions {
+		matches += len(decisions[i].Matches)
+	}
+	switch {
+	case cap(w.decisions) > maxKeptDecisions:
 		// The room of a very large case is not kept for the next ones,
 		// nor what its decisions point to.
 		w.decisions = nil
+	case matches > maxKeptMatches:
+		// Nor the many matches of a case of many leaders and violations,
+		// which the next case would keep alive until it wrote over them.
+		clear(w.decisions)
 	}
 	return checkEnds(plan, w)
 }
 
 // maxKeptDecisions is the most decisions whose room a work keeps from one
-// case to the next.
-const maxKeptDecisions = 1024
+// case to the next, and maxKeptMatches the most matches it lets them keep
+// alive.
+const maxKeptDecisions, maxKeptMatches = 1024, 4096
 
 // compareMembers orders members as plans list them: the owner, the
 // administrators, then the members, each by account id.

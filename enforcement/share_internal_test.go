@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -163,4 +164,97 @@ func within(vs []policy.Violation, v *policy.Violation) bool {
 		}
 	}
 	return false
+}
+
+// A batch takes the case it is given and those that wait, up to
+// batchSize, and never waits for one more: with none waiting it goes with
+// one case, with more than fit it leaves the rest for the next batch, and
+// a closed source ends it.
+func TestBatchGathersWhatWaitsAndNoMore(t *testing.T) {
+	for _, tc := range []struct {
+		waiting int
+		closed  bool
+		want    []int // the sizes of the batches made until nothing waits
+	}{
+		{0, false, []int{1}},
+		{3, false, []int{4}},
+		{batchSize - 1, false, []int{batchSize}},
+		{batchSize, false, []int{batchSize, 1}},
+		{2*batchSize + 2, false, []int{batchSize, batchSize, 3}},
+		{2, true, []int{3}},
+	} {
+		in := make(chan pulled, 3*batchSize)
+		for i := range tc.waiting {
+			in <- pulled{pos: 2 + i}
+		}
+		if tc.closed {
+			close(in)
+		}
+		bt := &batch{}
+		var sizes, order []int
+		first := pulled{pos: 1}
+		for {
+			bt.gather(first, in)
+			sizes = append(sizes, len(bt.slots))
+			for _, s := range bt.slots {
+				order = append(order, s.pos)
+			}
+			bt.recycle()
+			var ok bool
+			select {
+			case first, ok = <-in:
+			default:
+			}
+			if !ok {
+				break
+			}
+		}
+		assert.Equal(t, tc.want, sizes, "%d waiting", tc.waiting)
+		for i, pos := range order {
+			require.Equal(t, i+1, pos, "the cases in the order they came")
+		}
+	}
+}
+
+// A campaign that hands its measures on keeps nothing of a delivered
+// case alive but the room of modest lists: after a case of many leaders
+// and violations, whose plan holds a hundred thousand matches, the heap
+// falls back once the smaller cases after it are planned, whichever slot
+// and worker the big case went through, while the run still goes on.
+func TestCampaignKeepsNoMatchesOfDeliveredCases(t *testing.T) {
+	big, _, _ := bannedCase(t, 400)
+	small, _, _ := bannedCase(t, 3)
+	cases := []GroupCase{big}
+	for i := range 300 {
+		c := small
+		c.Group.ID = fmt.Sprintf("g%03d", i)
+		cases = append(cases, c)
+	}
+	heap := func() int64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapAlloc)
+	}
+	for _, workers := range []int{1, 2} {
+		before := heap()
+		var withBig, after int64
+		delivered := 0
+		_, err := NewPlanner(policy.Default()).Run(context.Background(), Campaign{Name: "memory"}, slices.Values(cases), WithWorkers(workers),
+			WithMeasures(func(AccountMeasure) error { return nil }),
+			WithPlans(func(*Plan) error {
+				switch delivered++; delivered {
+				case 1:
+					withBig = heap() - before
+				case 100:
+					// Early enough that the workers still go on: the
+					// source has cases left to give.
+					after = heap() - before
+				}
+				return nil
+			}))
+		require.NoError(t, err)
+		require.Greater(t, withBig, int64(8<<20), "%d workers: the big case's plan is large", workers)
+		assert.Less(t, after, withBig/4, "%d workers: what is left once it is delivered", workers)
+	}
 }
