@@ -259,6 +259,7 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 							// The measures are taken here, beside the plan's
 							// indexes, which keeps the delivery of the plans short.
 							s.measures = appendMeasures(&s.plan, s.measures[:0], w, true)
+							s.decided = len(s.plan.Decisions)
 							s.plan.Decisions = s.plan.Decisions[:0]
 						}
 					}
@@ -368,9 +369,12 @@ type slot struct {
 	pos int // the case's place in the stream, from 1
 	// skipped is set for a case outside the window, err for one that
 	// could not be planned.
-	skipped  bool
-	err      error
-	plan     Plan
+	skipped bool
+	err     error
+	plan    Plan
+	// decided is how many decisions the plan held before its measures took
+	// them, for recycle to clear.
+	decided  int
 	undo     []Action // the room of the plan's undo actions
 	measures []AccountMeasure
 }
@@ -446,18 +450,19 @@ func (s *slot) recycle() {
 	s.gc, s.pos, s.skipped, s.err = GroupCase{}, 0, false, nil
 	// The plan keeps the room of its lists and nothing of its case: the
 	// decisions' matches may number the case's leaders times its
-	// violations, so their room is cleared whole.
+	// violations. The room past what the case used was cleared when it was
+	// last recycled, so clearing what it used leaves all of it clear.
 	p := &s.plan
-	*p = Plan{Decisions: emptied(p.Decisions), Held: emptied(p.Held), Actions: p.Actions[:0], Obligations: p.Obligations[:0],
+	*p = Plan{Decisions: emptied(p.Decisions[:s.decided]), Held: emptied(p.Held), Actions: p.Actions[:0], Obligations: p.Obligations[:0],
 		Spared: p.Spared[:0], Notices: p.Notices[:0], PendingReview: p.PendingReview[:0]}
-	s.undo = emptied(s.undo)
+	s.decided = 0
+	clear(s.undo[:cap(s.undo)]) // written by the builder past its length
 	s.measures = emptied(s.measures)
 }
 
-// emptied returns s with no length and every element of its room cleared,
-// so that the room keeps nothing alive.
+// emptied clears the elements of s and returns it with no length, so that
+// its room keeps nothing alive.
 func emptied[T any](s []T) []T {
-	s = s[:cap(s)]
 	clear(s)
 	return s[:0]
 }
