@@ -33,8 +33,11 @@ type evalState struct {
 	// case rather than once per subject.
 	done <-chan struct{}
 	// matches collects the matches of the decision under way, copied into
-	// the Decision at its number once every rule has been considered.
+	// the Decision at its number once every rule has been considered; or,
+	// while lent is set, it is the room of the Decision's own Matches,
+	// written in place (DecideInto).
 	matches []Match
+	lent    bool
 	// ends is DecideGroup's room for where each decision's matches end.
 	ends []int
 	// sp, cell and expr are the case space the current violation is

@@ -24,7 +24,7 @@ import (
 // reuses that room from one decision to the next.
 func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {
 	var d Decision
-	if _, err := e.decideTraced(ctx, &c, nil, &d); err != nil {
+	if _, err := e.decideTraced(ctx, &c, nil, &d, false); err != nil {
 		return Decision{}, err
 	}
 	return d, nil
@@ -50,7 +50,7 @@ func (e *Engine) DecideInto(ctx context.Context, c *Case, d *Decision) error {
 	if c == nil {
 		return invalid("", CodeMissingField, "no case to decide")
 	}
-	if _, err := e.decideTraced(ctx, c, nil, d); err != nil {
+	if _, err := e.decideTraced(ctx, c, nil, d, true); err != nil {
 		clearKeepingRoom(d)
 		return err
 	}
@@ -68,7 +68,7 @@ func clearKeepingRoom(d *Decision) {
 // decideCost is Decide, which also returns the cost the decision spent.
 func (e *Engine) decideCost(ctx context.Context, c Case) (Decision, uint64, error) {
 	var d Decision
-	spent, err := e.decideTraced(ctx, &c, nil, &d)
+	spent, err := e.decideTraced(ctx, &c, nil, &d, false)
 	if err != nil {
 		return Decision{}, 0, err
 	}
@@ -77,9 +77,12 @@ func (e *Engine) decideCost(ctx context.Context, c Case) (Decision, uint64, erro
 
 // decideTraced validates and binds the case and decides it into d, with tr
 // (nil for none) recording the trace: Decide and Explain share this one
-// path. It returns the cost the decision spent; on an error d is left
-// partly written, for the caller to drop.
-func (e *Engine) decideTraced(ctx context.Context, c *Case, tr *tracer, d *Decision) (uint64, error) {
+// path. With into set, the matches are written straight into the room of
+// d.Matches, which the state lends for the call and takes back from, so
+// that no pooled state keeps the caller's memory. It returns the cost the
+// decision spent; on an error d is left partly written, for the caller to
+// drop.
+func (e *Engine) decideTraced(ctx context.Context, c *Case, tr *tracer, d *Decision, into bool) (uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -88,7 +91,14 @@ func (e *Engine) decideTraced(ctx context.Context, c *Case, tr *tracer, d *Decis
 	if err == nil {
 		st.bind(c, role)
 		st.tr, st.done = tr, ctx.Done()
-		err = e.decide(ctx, st, d, false)
+		if into {
+			own := st.matches // empty: a pooled state holds no matches
+			st.matches, st.lent = d.Matches[:0], true
+			err = e.decide(ctx, st, d, false)
+			d.Matches, st.matches, st.lent = st.matches, own, false
+		} else {
+			err = e.decide(ctx, st, d, false)
+		}
 	}
 	spent := st.spent
 	// Not deferred, which would cost a closure on every decision; a panic
@@ -172,7 +182,7 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 	// decision fails closed, held for a person, never a silent none.
 	failed := len(d.Errors) > 0
 	d.PendingReview = d.PendingReview || provisional || heavierAwaits || failed // due process may have set it
-	if !gather && len(st.matches) > base {
+	if !gather && !st.lent && len(st.matches) > base {
 		// The decision's one allocation, unless d has the room: its
 		// matches, at their number.
 		d.Matches = append(d.Matches[:0], st.matches[base:]...)

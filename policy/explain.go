@@ -101,7 +101,7 @@ type Binding struct {
 func (e *Engine) Explain(ctx context.Context, c Case) (Explanation, error) {
 	tr := &tracer{}
 	var x Explanation
-	if _, err := e.decideTraced(ctx, &c, tr, &x.Decision); err != nil {
+	if _, err := e.decideTraced(ctx, &c, tr, &x.Decision, false); err != nil {
 		return Explanation{}, err
 	}
 	x.Rules = tr.rules

@@ -91,6 +91,54 @@ func TestDecideIntoAllocatesNothing(t *testing.T) {
 	}
 }
 
+// DecideInto writes the matches straight into the room of d.Matches, lent
+// to the engine's pooled state for the call only: the decisions that
+// follow on the same goroutine, which get the same state back, never write
+// into it, whether they decide into another Decision, by Decide, for a
+// group, or fail; and the room grown for many matches stays d's.
+func TestDecideIntoLendsItsRoomForTheCallOnly(t *testing.T) {
+	e := Default()
+	ctx := context.Background()
+	now := time.Date(2017, 2, 20, 10, 0, 0, 0, time.UTC)
+	owner := Case{Target: TargetAccount, Group: Group{ID: "g1", Owner: "owner", Admins: []string{"admin"}, Members: 50},
+		Account: &Account{ID: "owner"}, Now: now}
+	for i := range 40 {
+		owner.Violations = append(owner.Violations, Violation{ID: fmt.Sprintf("v%d", i), Category: "csam", Severity: SeverityCritical, Actor: "member",
+			Evidence: Evidence{Identifications: []Identification{{Method: MethodHashMatch, Confidence: 1}}},
+			Reviews:  []Review{{Reviewer: "r1", Verdict: VerdictConfirmed, At: now.Add(-time.Hour)}}})
+	}
+	want, err := e.Decide(ctx, owner)
+	require.NoError(t, err)
+	d := Decision{Matches: make([]Match, 0, 2)}
+	require.NoError(t, e.DecideInto(ctx, &owner, &d))
+	require.Greater(t, len(d.Matches), 2, "more matches than the room held")
+	require.Equal(t, want.Matches, d.Matches)
+	grown := d.Matches[:cap(d.Matches)]
+	kept := slices.Clone(grown)
+	other := owner
+	other.Account = &Account{ID: "admin"}
+	other.Violations = other.Violations[:3]
+	gc := GroupCase{Group: owner.Group, Now: now, Violations: owner.Violations[:5],
+		Members: []Membership{{Role: RoleOwner, Account: Account{ID: "owner"}}, {Role: RoleAdmin, Account: Account{ID: "admin"}}}}
+	gc.Group.Members = 2
+	for range 20 {
+		var d2 Decision
+		require.NoError(t, e.DecideInto(ctx, &other, &d2))
+		require.NotEmpty(t, d2.Matches)
+		_, err = e.Decide(ctx, other)
+		require.NoError(t, err)
+		_, err = e.DecideGroup(ctx, gc, nil)
+		require.NoError(t, err)
+		bad := other
+		bad.Violations = append(slices.Clone(bad.Violations), Violation{ID: "v0", Category: "csam"})
+		require.Error(t, e.DecideInto(ctx, &bad, &d2))
+	}
+	require.Equal(t, kept, grown, "the room lent is d's alone")
+	require.Equal(t, want.Matches, d.Matches)
+	require.NoError(t, e.DecideInto(ctx, &owner, &d))
+	require.Equal(t, cap(grown), cap(d.Matches), "and d decides into it again")
+}
+
 // DecideInto refuses what it cannot decide into, with an error, not a panic.
 func TestDecideIntoRefusesNil(t *testing.T) {
 	e := Default()
