@@ -38,8 +38,14 @@ type evalState struct {
 	// written in place (DecideInto).
 	matches []Match
 	lent    bool
-	// ends is DecideGroup's room for where each decision's matches end.
-	ends []int
+	// ends is DecideGroup's room for where each decision's matches end,
+	// bystanders its room for telling the members no rule concerns.
+	ends       []int
+	bystanders bystanderRoom
+	// only, when set, holds the indexes of the violations decide reads,
+	// in order: those a member committed, when no rule can concern them
+	// through the others.
+	only []int
 	// sp, cell and expr are the case space the current violation is
 	// decided in, its cell and the candidate's expression; sp is nil on
 	// the slow path.

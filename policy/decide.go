@@ -125,7 +125,15 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 		sp = nil
 	}
 	share := gather && c.Target == TargetAccount // a group case's members
-	for vi := range st.c.Violations {
+	nv := len(st.c.Violations)
+	if st.only != nil {
+		nv = len(st.only)
+	}
+	for k := range nv {
+		vi := k
+		if st.only != nil {
+			vi = st.only[k]
+		}
 		st.setViolation(vi)
 		if sp != nil {
 			if cell, ok := st.cellOf(sp, vi, share); ok {

@@ -1,9 +1,12 @@
 package policy
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
+
+	"github.com/groupwarden/warden/internal/compiler"
 )
 
 // DecideGroup decides a group case: the group itself, then each member in
@@ -70,12 +73,30 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 		return dst, err
 	}
 	ends = append(ends, len(st.matches))
+	q := e.bystanders(st)
+	defer q.release(st)
 	for i := range gc.Members {
 		m := &gc.Members[i]
 		st.c.Target, st.c.Account, st.c.Role = TargetAccount, &m.Account, m.Role
 		st.bindSubject(m.Role) // the group's: validateSubject found them equal
-		if err := e.decide(ctx, st, &out[n+1+i], true); err != nil {
-			return dst, err
+		d := &out[n+1+i]
+		own, quiet := q.quiet(st)
+		switch {
+		case quiet && len(own) == 0:
+			// What decide writes for a subject no rule is a candidate for.
+			d.Target, d.Subject, d.Role, d.Policy, d.At = TargetAccount, st.SubjectID, st.Role, e.p.Ref, st.c.Now
+		case quiet:
+			// Only the member's own acts can concern them.
+			st.only = own
+			err := e.decide(ctx, st, d, true)
+			st.only = nil
+			if err != nil {
+				return dst, err
+			}
+		default:
+			if err := e.decide(ctx, st, d, true); err != nil {
+				return dst, err
+			}
 		}
 		ends = append(ends, len(st.matches))
 	}
@@ -185,4 +206,139 @@ func distinctInPlanOrder(ms []Membership) bool {
 		}
 	}
 	return true
+}
+
+// bystanderRoom is what DecideGroup tells bystanders by: the case's acts
+// sorted by actor, and for each subject part of a cell seen so far
+// whether it is quiet. It lives in the pooled state.
+type bystanderRoom struct {
+	acts []act
+	own  []int
+	keys []quietKey
+}
+
+// act is a violation of a case by its actor.
+type act struct {
+	actor     string
+	violation int
+}
+
+// quietKey is one subject part of the account space's cells, and whether
+// no rule is a candidate in any of the case's violations' cells with it.
+type quietKey struct {
+	part  int
+	quiet bool
+}
+
+// maxQuietKeys bounds the subject parts a case remembers; a member of
+// another one is decided the long way.
+const maxQuietKeys = 64
+
+// bystanders is how DecideGroup tells, in time independent of the number
+// of violations, the members whom no rule can concern through the
+// violations they did not commit. In those, whether the member is the
+// actor, and with it every field of their cells that is theirs, is the
+// same: when, for that subject part, no violation's cell has a rule among
+// its candidates, decide would consider nothing there, and only the
+// member's own acts count. A member with none gets the decision of none;
+// one with some is decided on those alone. Whether a subject part is quiet
+// is worked out once per case, over the violations; a member of a part
+// not worked out yet, beyond the first maxQuietKeys, is decided the long
+// way. Nothing of it runs on the slow path or when a violation's shared
+// fields lie outside the space (decide then reads the violation's
+// category's rules).
+type bystanders struct {
+	sp *compiler.Space
+}
+
+// bystanders prepares the quiet test for the members of the case bound to
+// st: it finds what the fields that are not the subject's add to each
+// violation's cell, and sorts the acts by actor.
+func (e *Engine) bystanders(st *evalState) bystanders {
+	sp := e.p.Spaces[TargetAccount]
+	if sp == nil || e.slow {
+		return bystanders{}
+	}
+	r := &st.bystanders
+	for vi := range st.c.Violations {
+		st.setViolation(vi)
+		f := &st.viols[vi]
+		if f.shared == 0 {
+			f.shared = -1
+			if shared, ok := sp.SharedCell(&st.Scope); ok {
+				f.shared = shared + 1
+			}
+		}
+		if f.shared < 0 {
+			return bystanders{}
+		}
+		if a := st.V.Actor; a != "" {
+			r.acts = append(r.acts, act{a, vi})
+		}
+	}
+	slices.SortFunc(r.acts, func(a, b act) int {
+		return cmp.Or(strings.Compare(a.actor, b.actor), cmp.Compare(a.violation, b.violation))
+	})
+	return bystanders{sp: sp}
+}
+
+// quiet reports whether the member bound to st is one no rule concerns
+// through the violations they did not commit, and then the indexes of
+// those they did, in order.
+func (q bystanders) quiet(st *evalState) (own []int, quiet bool) {
+	if q.sp == nil {
+		return nil, false
+	}
+	r := &st.bystanders
+	st.IsActor = false // in the violations of others
+	part, ok := q.sp.SubjectCell(&st.Scope, 0)
+	if !ok || !q.quietPart(st, part) {
+		return nil, false
+	}
+	id := st.SubjectID
+	from, _ := slices.BinarySearchFunc(r.acts, id, func(a act, id string) int { return strings.Compare(a.actor, id) })
+	r.own = r.own[:0]
+	for k := from; k < len(r.acts) && r.acts[k].actor == id; k++ {
+		r.own = append(r.own, r.acts[k].violation)
+	}
+	return r.own, true
+}
+
+// quietPart reports whether no rule is a candidate in any violation's cell
+// with the subject part part, remembering the answer.
+func (q bystanders) quietPart(st *evalState, part int) bool {
+	r := &st.bystanders
+	for _, k := range r.keys {
+		if k.part == part {
+			return k.quiet
+		}
+	}
+	if len(r.keys) == maxQuietKeys {
+		return false
+	}
+	quiet := true
+	for vi := range st.viols {
+		for _, j := range q.sp.Candidates(st.viols[vi].shared - 1 + part) {
+			if j < len(q.sp.Rules) {
+				quiet = false // a rule, not a penalty expression
+				break
+			}
+		}
+		if !quiet {
+			break
+		}
+	}
+	r.keys = append(r.keys, quietKey{part, quiet})
+	return quiet
+}
+
+// release drops what the case left in the room, and the room of a case of
+// many acts.
+func (q bystanders) release(st *evalState) {
+	r := &st.bystanders
+	clear(r.acts)
+	r.acts, r.own, r.keys = r.acts[:0], r.own[:0], r.keys[:0]
+	if cap(r.acts) > maxPooledEnds {
+		r.acts, r.own = nil, nil
+	}
 }
