@@ -206,6 +206,17 @@ func (s *evalState) cellOf(sp *compiler.Space, vi int, share bool) (int, bool) {
 	if !share {
 		return sp.Cell(&s.Scope)
 	}
+	shared, ok := s.sharedCell(sp, vi)
+	if !ok {
+		return 0, false
+	}
+	return sp.SubjectCell(&s.Scope, shared)
+}
+
+// sharedCell is what the fields that are not the subject's add to the cell
+// of violation vi, the current one, in sp: worked out by the first member
+// of a group case that asks, read by the others.
+func (s *evalState) sharedCell(sp *compiler.Space, vi int) (int, bool) {
 	f := &s.viols[vi]
 	if f.shared == 0 {
 		f.shared = -1
@@ -213,10 +224,7 @@ func (s *evalState) cellOf(sp *compiler.Space, vi int, share bool) (int, bool) {
 			f.shared = shared + 1
 		}
 	}
-	if f.shared < 0 {
-		return 0, false
-	}
-	return sp.SubjectCell(&s.Scope, f.shared-1)
+	return f.shared - 1, f.shared > 0
 }
 
 // ResolveName implements interpreter.Activation.

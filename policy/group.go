@@ -262,14 +262,7 @@ func (e *Engine) bystanders(st *evalState) bystanders {
 	r := &st.bystanders
 	for vi := range st.c.Violations {
 		st.setViolation(vi)
-		f := &st.viols[vi]
-		if f.shared == 0 {
-			f.shared = -1
-			if shared, ok := sp.SharedCell(&st.Scope); ok {
-				f.shared = shared + 1
-			}
-		}
-		if f.shared < 0 {
+		if _, ok := st.sharedCell(sp, vi); !ok {
 			return bystanders{}
 		}
 		if a := st.V.Actor; a != "" {
