@@ -2,6 +2,7 @@ package enforcement_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -116,5 +117,42 @@ func TestCampaignStopsExactlyWhereItIsTold(t *testing.T) {
 				assert.Equal(t, want, seen, name)
 			}
 		}
+	}
+}
+
+// A callback may do what it likes with the plan it is handed, within the
+// call: drop or append to its lists, shorten them. The run goes on, and
+// the slots' reuse of the plans' room is unharmed: every plan delivered is
+// the one a run whose callback touched nothing delivers.
+func TestCampaignSurvivesACallbackThatRewritesItsPlans(t *testing.T) {
+	planner := enforcement.NewPlanner(policy.Default())
+	cases := slices.Collect(synth.Cases(smallCampaign(300)))
+	plans := func(rewrite func(*enforcement.Plan)) []string {
+		var out []string
+		_, err := planner.Run(context.Background(), campaign2017, slices.Values(cases), enforcement.WithWorkers(2),
+			enforcement.WithPlans(func(p *enforcement.Plan) error {
+				b, err := json.Marshal(p)
+				out = append(out, string(b))
+				rewrite(p)
+				return err
+			}))
+		require.NoError(t, err)
+		return out
+	}
+	want := plans(func(*enforcement.Plan) {})
+	require.NotEmpty(t, want)
+	rewrites := []func(*enforcement.Plan){
+		func(p *enforcement.Plan) {
+			p.Decisions, p.Held, p.Actions, p.Notices, p.Spared = nil, nil, nil, nil, nil
+		},
+		func(p *enforcement.Plan) {
+			p.Decisions = append(p.Decisions, make([]policy.Decision, 40)...)
+			p.Held = p.Held[:0]
+			p.Actions = append(p.Actions, enforcement.Action{Key: "extra"})
+		},
+		func(p *enforcement.Plan) { p.Decisions = p.Decisions[:0:0] },
+	}
+	for i, rewrite := range rewrites {
+		assert.Equal(t, want, plans(rewrite), "rewrite %d", i)
 	}
 }

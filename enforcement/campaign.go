@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/groupwarden/warden/policy"
 )
 
 // Campaign is a named enforcement run over many groups: a time window and
@@ -259,7 +261,7 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 							// The measures are taken here, beside the plan's
 							// indexes, which keeps the delivery of the plans short.
 							s.measures = appendMeasures(&s.plan, s.measures[:0], w, true)
-							s.decided = len(s.plan.Decisions)
+							s.decided = s.plan.Decisions
 							s.plan.Decisions = s.plan.Decisions[:0]
 						}
 					}
@@ -372,9 +374,9 @@ type slot struct {
 	skipped bool
 	err     error
 	plan    Plan
-	// decided is how many decisions the plan held before its measures took
-	// them, for recycle to clear.
-	decided  int
+	// decided is the decisions the plan held before its measures took
+	// them, for recycle to clear whatever the callback did with the plan.
+	decided  []policy.Decision
 	undo     []Action // the room of the plan's undo actions
 	measures []AccountMeasure
 }
@@ -451,11 +453,14 @@ func (s *slot) recycle() {
 	// The plan keeps the room of its lists and nothing of its case: the
 	// decisions' matches may number the case's leaders times its
 	// violations. The room past what the case used was cleared when it was
-	// last recycled, so clearing what it used leaves all of it clear.
+	// last recycled, so clearing what it used leaves all of it clear; held
+	// decisions are few, and cleared to the room's end, in case the
+	// callback shortened them.
 	p := &s.plan
-	*p = Plan{Decisions: emptied(p.Decisions[:s.decided]), Held: emptied(p.Held), Actions: p.Actions[:0], Obligations: p.Obligations[:0],
+	clear(p.Held[:cap(p.Held)])
+	*p = Plan{Decisions: emptied(s.decided), Held: p.Held[:0], Actions: p.Actions[:0], Obligations: p.Obligations[:0],
 		Spared: p.Spared[:0], Notices: p.Notices[:0], PendingReview: p.PendingReview[:0]}
-	s.decided = 0
+	s.decided = nil
 	clear(s.undo[:cap(s.undo)]) // written by the builder past its length
 	s.measures = emptied(s.measures)
 }

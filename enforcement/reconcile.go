@@ -617,10 +617,12 @@ func (r *Reconciler) Measures() []AccountMeasure {
 // in the order of the accounts, counts each in report, and calls each
 // (when not nil) with it; an error from each stops it. It ends with the
 // context, returning its cause. The plans are built ahead on GOMAXPROCS
-// goroutines, a run of accounts at a time; they are counted and handed on
-// one at a time, in order, on the goroutine that called Reconcile.
+// goroutines (at most MaxWorkers), a run of 32 accounts at a time, with at
+// most 2w+2 runs in memory at once for w goroutines; they are counted and
+// handed on one at a time, in order, on the goroutine that called
+// Reconcile.
 func (p *Planner) Reconcile(ctx context.Context, c Campaign, rec *Reconciler, report *Report, each func(*AccountPlan) error) error {
-	return p.reconcile(ctx, c, rec, report, each, runtime.GOMAXPROCS(0))
+	return p.reconcile(ctx, c, rec, report, each, min(runtime.GOMAXPROCS(0), MaxWorkers))
 }
 
 // reconcileRun is how many accounts a worker of Reconcile builds the plans
@@ -684,6 +686,7 @@ func (p *Planner) reconcile(ctx context.Context, c Campaign, rec *Reconciler, re
 	ended := func() error {
 		return fmt.Errorf("campaign %s: reconciling accounts: %w", c.Name, context.Cause(ctx))
 	}
+	handed := 0
 	for r := range order {
 		<-r.done
 		for i, ap := range r.plans {
@@ -700,16 +703,22 @@ func (p *Planner) reconcile(ctx context.Context, c Campaign, rec *Reconciler, re
 					return fmt.Errorf("campaign %s: account %s: %w", c.Name, acct, err)
 				}
 			}
+			handed++
 		}
 		if len(r.plans) < min(reconcileRun, len(accounts)-r.from) {
 			// The run stopped short: at the account whose measures err,
-			// or where the context ended, which the account's turn tells
-			// first.
+			// or where the context ended (an error and an end at once
+			// tell the end).
 			if ctx.Err() != nil || r.err == nil {
 				return ended()
 			}
 			return r.err
 		}
+	}
+	if handed < len(accounts) {
+		// The runs stopped coming: the context ended before the next one
+		// was made.
+		return ended()
 	}
 	return nil
 }

@@ -369,6 +369,25 @@ func TestReconcileStopsWhereItIsTold(t *testing.T) {
 	assert.Equal(t, 70, n, "nothing handed on once the context ends")
 	counted := report.Accounts.Banned + report.Accounts.Suspended + report.Accounts.Restricted + report.Accounts.Warned
 	assert.Equal(t, 70, counted)
+	// A context that has ended, or ends at the last account of a run of
+	// them, stops it all the same, however far ahead the plans were built.
+	for _, k := range []int{0, 32, 64} {
+		for range 20 {
+			ctx, cancel := context.WithCancelCause(context.Background())
+			if k == 0 {
+				cancel(stop)
+			}
+			n := 0
+			err := planner.Reconcile(ctx, campaign2017, rec, enforcement.NewReport(campaign2017, policy.Default()), func(*enforcement.AccountPlan) error {
+				if n++; n == k {
+					cancel(stop)
+				}
+				return nil
+			})
+			require.ErrorIs(t, err, stop, "the context ended at account %d", k)
+			require.Equal(t, k, n, "nothing handed on once the context ends")
+		}
+	}
 
 	// A measure under another policy stops the reconciliation at its
 	// account.

@@ -77,9 +77,9 @@ func (e *Engine) decideCost(ctx context.Context, c Case) (Decision, uint64, erro
 
 // decideTraced validates and binds the case and decides it into d, with tr
 // (nil for none) recording the trace: Decide and Explain share this one
-// path. With into set, the matches are written straight into the room of
-// d.Matches, which the state lends for the call and takes back from, so
-// that no pooled state keeps the caller's memory. It returns the cost the
+// path. With into set and d.Matches holding room, the matches are written
+// straight into it, lent to the state for the call and taken back, so that
+// no pooled state keeps the caller's memory. It returns the cost the
 // decision spent; on an error d is left partly written, for the caller to
 // drop.
 func (e *Engine) decideTraced(ctx context.Context, c *Case, tr *tracer, d *Decision, into bool) (uint64, error) {
@@ -91,7 +91,9 @@ func (e *Engine) decideTraced(ctx context.Context, c *Case, tr *tracer, d *Decis
 	if err == nil {
 		st.bind(c, role)
 		st.tr, st.done = tr, ctx.Done()
-		if into {
+		if into && cap(d.Matches) > 0 {
+			// With no room yet, the matches are copied out at their number:
+			// one allocation, and the room for the next call.
 			own := st.matches // empty: a pooled state holds no matches
 			st.matches, st.lent = d.Matches[:0], true
 			err = e.decide(ctx, st, d, false)

@@ -121,8 +121,8 @@ func TestDecideIntoLendsItsRoomForTheCallOnly(t *testing.T) {
 	gc := GroupCase{Group: owner.Group, Now: now, Violations: owner.Violations[:5],
 		Members: []Membership{{Role: RoleOwner, Account: Account{ID: "owner"}}, {Role: RoleAdmin, Account: Account{ID: "admin"}}}}
 	gc.Group.Members = 2
+	var d2 Decision
 	for range 20 {
-		var d2 Decision
 		require.NoError(t, e.DecideInto(ctx, &other, &d2))
 		require.NotEmpty(t, d2.Matches)
 		_, err = e.Decide(ctx, other)
@@ -133,11 +133,36 @@ func TestDecideIntoLendsItsRoomForTheCallOnly(t *testing.T) {
 		bad.Violations = append(slices.Clone(bad.Violations), Violation{ID: "v0", Category: "csam"})
 		require.Error(t, e.DecideInto(ctx, &bad, &d2))
 	}
+	// A context that ends while the room is lent, between two rules.
+	ends := &endsOnSecondLook{Context: ctx, done: make(chan struct{})}
+	close(ends.done)
+	require.ErrorIs(t, e.DecideInto(ends, &owner, &d), context.Canceled)
+	require.Equal(t, Decision{}, withoutRoom(d), "the zero Decision")
+	require.NoError(t, e.DecideInto(ctx, &other, &d2))
 	require.Equal(t, kept, grown, "the room lent is d's alone")
+	require.NoError(t, e.DecideInto(ctx, &owner, &d))
 	require.Equal(t, want.Matches, d.Matches)
 	require.NoError(t, e.DecideInto(ctx, &owner, &d))
 	require.Equal(t, cap(grown), cap(d.Matches), "and d decides into it again")
 }
+
+// endsOnSecondLook is a context that ends between the first look at it
+// and the next: DecideInto's check before deciding passes, and the check
+// before evaluating a rule finds it ended.
+type endsOnSecondLook struct {
+	context.Context
+	looks int
+	done  chan struct{}
+}
+
+func (c *endsOnSecondLook) Err() error {
+	if c.looks++; c.looks > 1 {
+		return context.Canceled
+	}
+	return nil
+}
+
+func (c *endsOnSecondLook) Done() <-chan struct{} { return c.done }
 
 // DecideInto refuses what it cannot decide into, with an error, not a panic.
 func TestDecideIntoRefusesNil(t *testing.T) {
