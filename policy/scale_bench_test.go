@@ -78,6 +78,42 @@ func BenchmarkScaleDecideGroupAdmins(b *testing.B) {
 	}
 }
 
+// BenchmarkScaleDecideGroupBystanders decides a group case of 6,000
+// members and n violations (3,000 and 9,000), each committed by one of a
+// thousand members: a member no rule concerns through others' violations is
+// decided on their own acts alone, so the group costs time linear in its
+// members plus its violations, not their product.
+func BenchmarkScaleDecideGroupBystanders(b *testing.B) {
+	engine := policy.Default()
+	const members = 6_000
+	for _, n := range []int{3_000, 9_000} {
+		gc := policy.GroupCase{Group: policy.Group{ID: "g1", Owner: "m0", Members: members}, Now: benchNow}
+		for i := range members {
+			role := policy.RoleMember
+			if i == 0 {
+				role = policy.RoleOwner
+			}
+			gc.Members = append(gc.Members, policy.Membership{Account: policy.Account{ID: fmt.Sprintf("m%d", i)}, Role: role})
+		}
+		for i := range n {
+			v := benchViolation("spam", policy.SeverityLow, fmt.Sprintf("m%d", 1+i%1000))
+			v.ID = fmt.Sprintf("v%d", i)
+			gc.Violations = append(gc.Violations, v)
+		}
+		var dst []policy.Decision
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			defer benchcpu.Report(b)()
+			for b.Loop() {
+				var err error
+				if dst, err = engine.DecideGroup(context.Background(), gc, dst[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // oneLinePolicy is a policy on one line whose n rules each have a type
 // error: every error is mapped to a column of that one line.
 func oneLinePolicy(n int) []byte {
