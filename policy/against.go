@@ -85,7 +85,10 @@ type JointSize struct {
 // change of decision grouped by target, role and transition: those that
 // newly penalise bystanders first, then by target, role and transition.
 // Categories are matched by name; those only one policy declares are not
-// compared and are listed in the [Comparison].
+// compared and are listed in the [Comparison]. Cases of one violation
+// suffice for the measures: a case of several takes the heaviest measure
+// its violations take alone, so where no case of one violation changes its
+// measure, no case of several does.
 func (e *Engine) Against(ctx context.Context, old *Engine) (Comparison, error) {
 	var out Comparison
 	var cats []int // indexes in the new catalogue of the shared categories
