@@ -157,7 +157,7 @@ func (s *evalState) release() {
 	clear(s.viols) // the reviews point into the case
 	s.viols = s.viols[:0]
 	s.tr, s.done = nil, nil
-	s.sp = nil
+	s.sp, s.only = nil, nil
 	s.spent = 0
 	s.clearVars()
 	if cap(s.matches) > maxPooledMatches {

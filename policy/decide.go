@@ -181,7 +181,12 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 	// o.best indexes st.matches, past those of earlier gathered decisions.
 	best, bestRule, bestViolation := o.best, o.bestRule, o.bestViolation
 	if best >= 0 && st.matches[best].Penalty != PenaltyNone {
-		if st.V != &st.c.Violations[bestViolation] {
+		// Back to the winning violation, which forgets the variables the
+		// last one computed, unless it is the case's last violation and
+		// still bound: as the loop over every violation leaves the state,
+		// so that reading only a member's own acts spends what reading
+		// them all does.
+		if bestViolation != len(st.c.Violations)-1 || st.V != &st.c.Violations[bestViolation] {
 			st.setViolation(bestViolation)
 		}
 		e.conclude(d, st, &st.matches[best], e.p.Rules[bestRule])

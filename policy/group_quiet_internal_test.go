@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"regexp"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -147,4 +151,127 @@ func quietMembers(t *testing.T, e *Engine, gc GroupCase) (out []bool, acting int
 		}
 	}
 	return out, acting
+}
+
+// quietVarPolicy warns the actor of a violation with a message that reads
+// a variable its condition reads too.
+const quietVarPolicy = `name: quietvar
+version: 0.1.0
+appeal:
+  route: "Settings > Appeal"
+categories:
+  - name: spam
+    dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC
+variables:
+  - name: tag
+    expression: violation.id + "-" + subject.id
+rules:
+  - id: r
+    target: account
+    when: subject.is_actor && variables.tag != ""
+    penalty: warn
+    message: '"warned for " + variables.tag'
+    ground: {kind: contractual, reference: Terms}
+`
+
+// A member decided on their own acts alone spends what Decide spends on
+// the member's case: their act v0 wins, but the case's last violation is
+// v1, someone else's, so Decide binds v0 again before the message and
+// evaluates its variable again. Under every decision cost limit from 1 to
+// 400, the two decisions are the same: the same reason, or the same error
+// and review hold.
+func TestQuietActorSpendsWhatDecideSpends(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	gc := GroupCase{Group: Group{ID: "g", Owner: "o", Members: 2}, Now: now,
+		Members: []Membership{{Role: RoleOwner, Account: Account{ID: "o"}}, {Role: RoleMember, Account: Account{ID: "m"}}},
+		Violations: []Violation{
+			{ID: "v0", Category: "spam", Severity: SeverityLow, Actor: "m", Detected: now.Add(-time.Hour)},
+			{ID: "v1", Category: "spam", Severity: SeverityLow, Detected: now.Add(-time.Hour)},
+		}}
+	ctx := context.Background()
+	held := 0
+	for limit := uint64(1); limit <= 400; limit++ {
+		e, err := Compile("quietvar.yaml", []byte(quietVarPolicy), WithDecisionCostLimit(limit))
+		require.NoError(t, err)
+		ds, err := e.DecideGroup(ctx, gc, nil)
+		require.NoError(t, err)
+		for i := range gc.Members {
+			d, err := e.Decide(ctx, gc.MemberCase(i))
+			require.NoError(t, err)
+			require.Equal(t, d, ds[1+i], "limit %d, member %d", limit, i)
+			if len(d.Errors) > 0 {
+				held++
+			}
+		}
+	}
+	require.Positive(t, held, "some limits hold the decision")
+}
+
+// The same on generated policies whose every condition asks for the actor
+// (so that bystanders are quiet and actors are decided on their own acts),
+// whose variable reads the violation and the subject and whose every
+// message reads it, under decision cost limits from 40 to 1,500.
+func TestQuietMembersUnderDecisionCostLimits(t *testing.T) {
+	ctx := context.Background()
+	when := regexp.MustCompile(`when: "(.*)"`)
+	message := regexp.MustCompile(`message: '"rule (\d+)"'`)
+	compared, held := 0, 0
+	for seed := range uint64(10) {
+		src := fuzzPolicy(rand.New(rand.NewPCG(seed, 9)))
+		src = strings.Replace(src, `subject.id.startsWith(\"vip-\")`, `(violation.id + subject.id).startsWith(\"v\")`, 1)
+		src = when.ReplaceAllString(src, `when: "subject.is_actor && (variables.vip || $1)"`)
+		src = message.ReplaceAllString(src, `message: '"rule $1 " + (variables.vip ? "vip" : "")'`)
+		for limit := uint64(40); limit < 1500; limit += 60 {
+			e, err := Compile("generated.yaml", []byte(src), WithDecisionCostLimit(limit))
+			if err != nil {
+				break // a limit below what a rule costs
+			}
+			rng := rand.New(rand.NewPCG(seed, 5))
+			for k := range 6 {
+				gc := bystanderGroup(rng, []string{"csam", "spam", "fraud"})
+				ds, err := e.DecideGroup(ctx, gc, nil)
+				require.NoError(t, err)
+				for i := range gc.Members {
+					d, err := e.Decide(ctx, gc.MemberCase(i))
+					require.NoError(t, err)
+					require.Equal(t, d, ds[1+i], "seed %d, limit %d, group %d, member %d\n%s", seed, limit, k, i, src)
+					compared++
+					if len(d.Errors) > 0 {
+						held++
+					}
+				}
+			}
+		}
+	}
+	require.Greater(t, compared, 10000)
+	require.Positive(t, held, "some limits are reached")
+}
+
+// DecideGroup from several goroutines on one engine, its states pooled
+// between them, gives what it gives alone (run with -race).
+func TestBystandersFromManyGoroutines(t *testing.T) {
+	e := Default()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(7, 7))
+	var gcs []GroupCase
+	var want [][]Decision
+	for range 12 {
+		gc := bystanderGroup(rng, []string{"csam", "spam", "pii_trafficking", "fraud"})
+		ds, err := e.DecideGroup(ctx, gc, nil)
+		require.NoError(t, err)
+		gcs, want = append(gcs, gc), append(want, ds)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for r := range 10 {
+				k := (g + r) % len(gcs)
+				ds, err := e.DecideGroup(ctx, gcs[k], nil)
+				if !assert.NoError(t, err) || !assert.Equal(t, want[k], ds) {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
