@@ -42,10 +42,11 @@ type evalState struct {
 	// bystanders its room for telling the members no rule concerns.
 	ends       []int
 	bystanders bystanderRoom
-	// only, when set, holds the indexes of the violations decide reads,
-	// in order: those a member committed, when no rule can concern them
-	// through the others.
-	only []int
+	// only, while narrowed is set, holds the indexes of the violations
+	// decide reads, in order: those a member committed, when no rule can
+	// concern them through the others.
+	only     []int
+	narrowed bool
 	// sp, cell and expr are the case space the current violation is
 	// decided in, its cell and the candidate's expression; sp is nil on
 	// the slow path.
@@ -157,7 +158,7 @@ func (s *evalState) release() {
 	clear(s.viols) // the reviews point into the case
 	s.viols = s.viols[:0]
 	s.tr, s.done = nil, nil
-	s.sp, s.only = nil, nil
+	s.sp, s.only, s.narrowed = nil, nil, false
 	s.spent = 0
 	s.clearVars()
 	if cap(s.matches) > maxPooledMatches {

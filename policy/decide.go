@@ -119,7 +119,7 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 	c := &st.c
 	base := len(st.matches)
 	st.spent = 0
-	d.Target, d.Subject, d.Role, d.Policy, d.At = c.Target, st.SubjectID, st.Role, e.p.Ref, c.Now
+	e.head(d, st)
 	done := st.done
 	o := outcome{best: -1}
 	sp := e.p.Spaces[c.Target]
@@ -128,12 +128,12 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 	}
 	share := gather && c.Target == TargetAccount // a group case's members
 	nv := len(st.c.Violations)
-	if st.only != nil {
+	if st.narrowed {
 		nv = len(st.only)
 	}
 	for k := range nv {
 		vi := k
-		if st.only != nil {
+		if st.narrowed {
 			vi = st.only[k]
 		}
 		st.setViolation(vi)
@@ -204,6 +204,13 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 		st.dropMatches()
 	}
 	return nil
+}
+
+// head writes what every decision says of itself, before any rule: the
+// target and subject decided, the role, the policy and the time. It is the
+// whole decision of a subject no rule is a candidate for.
+func (e *Engine) head(d *Decision, st *evalState) {
+	d.Target, d.Subject, d.Role, d.Policy, d.At = st.c.Target, st.SubjectID, st.Role, e.p.Ref, st.c.Now
 }
 
 // ended reports whether a context's done channel is closed; nil never is.

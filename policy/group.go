@@ -81,20 +81,16 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 		st.bindSubject(m.Role) // the group's: validateSubject found them equal
 		d := &out[n+1+i]
 		own, quiet := q.quiet(st)
-		switch {
-		case quiet && len(own) == 0:
-			// What decide writes for a subject no rule is a candidate for.
-			d.Target, d.Subject, d.Role, d.Policy, d.At = TargetAccount, st.SubjectID, st.Role, e.p.Ref, st.c.Now
-		case quiet:
-			// Only the member's own acts can concern them.
-			st.only = own
+		if quiet && len(own) == 0 {
+			// No rule is a candidate in any of the violations: decide
+			// would consider nothing.
+			e.head(d, st)
+		} else {
+			// A quiet member who acted is decided on their own acts.
+			st.only, st.narrowed = own, quiet
 			err := e.decide(ctx, st, d, true)
-			st.only = nil
+			st.only, st.narrowed = nil, false
 			if err != nil {
-				return dst, err
-			}
-		default:
-			if err := e.decide(ctx, st, d, true); err != nil {
 				return dst, err
 			}
 		}
