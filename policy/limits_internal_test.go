@@ -65,6 +65,9 @@ func TestFirstDuplicateIsTheFirst(t *testing.T) {
 // roles, of every role mix (no owner, no admin, no member).
 func TestDistinctInPlanOrderIsExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 5))
+	planOrder := func(a, b Membership) int { // by role, then by id, as plans list members
+		return cmp.Or(cmp.Compare(a.Role, b.Role), strings.Compare(a.Account.ID, b.Account.ID))
+	}
 	vouched := 0
 	for range 20000 {
 		n := rng.IntN(40)
@@ -77,23 +80,17 @@ func TestDistinctInPlanOrderIsExact(t *testing.T) {
 			}
 		}
 		if rng.IntN(3) > 0 {
-			slices.SortFunc(ms, func(a, b Membership) int {
-				return cmp.Or(cmp.Compare(a.Role, b.Role), strings.Compare(a.Account.ID, b.Account.ID))
-			})
+			slices.SortFunc(ms, planOrder)
 		}
 		if rng.IntN(3) == 0 {
 			// Distinct ids, then sorted: the fast path must take these.
 			for i := range ms {
 				ms[i].Account.ID = fmt.Sprintf("b%03d", rng.IntN(1000)*100+i)
 			}
-			slices.SortFunc(ms, func(a, b Membership) int {
-				return cmp.Or(cmp.Compare(a.Role, b.Role), strings.Compare(a.Account.ID, b.Account.ID))
-			})
+			slices.SortFunc(ms, planOrder)
 		}
 		_, _, dup := firstDuplicate(n, func(i int) string { return ms[i].Account.ID })
-		inOrder := slices.IsSortedFunc(ms, func(a, b Membership) int {
-			return cmp.Or(cmp.Compare(a.Role, b.Role), strings.Compare(a.Account.ID, b.Account.ID))
-		})
+		inOrder := slices.IsSortedFunc(ms, planOrder)
 		got := distinctInPlanOrder(ms)
 		if got {
 			vouched++
