@@ -62,6 +62,9 @@ type evalState struct {
 	// spent is the cost of the decision so far: the tracked cost of each
 	// tracked evaluation, the estimate of each untracked one.
 	spent uint64
+	// checks counts the checks of the call so far (see MaxChecks): all
+	// the decisions of a group case share them.
+	checks int
 }
 
 // violationFacts is what one violation of a case comes to as of the case's
@@ -133,6 +136,7 @@ func (s *evalState) eval(p compiler.Program) (ref.Val, error) {
 func (s *evalState) bind(c *Case, role Role) {
 	s.c = *c
 	s.Group, s.Now = &s.c.Group, s.c.Now
+	s.checks = 0
 	s.bindSubject(role)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"cel.dev/cel-go/common/types"
 
@@ -143,6 +144,9 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 					st.tr.cell(e, st, sp, cell)
 				}
 				cands := sp.Candidates(cell)
+				if st.checks += 1 + len(cands); st.checks > e.maxChecks {
+					return e.tooManyChecks()
+				}
 				st.sp, st.cell = sp, cell
 				for _, j := range cands {
 					if j >= len(sp.Rules) {
@@ -164,6 +168,9 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 		}
 		st.sp = nil
 		candidates := e.p.ByTarget[c.Target][st.Cat]
+		if st.checks += 1 + len(candidates); st.checks > e.maxChecks {
+			return e.tooManyChecks()
+		}
 		if st.tr != nil {
 			st.tr.violation(e, st, candidates)
 		}
@@ -204,6 +211,12 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 		st.dropMatches()
 	}
 	return nil
+}
+
+// tooManyChecks refuses a case whose decisions would take more than
+// MaxChecks checks.
+func (e *Engine) tooManyChecks() error {
+	return invalid("violations", CodeTooMany, "deciding the case takes more than MaxChecks (%d) checks of rules against violations; decide its violations in smaller cases", e.maxChecks)
 }
 
 // head writes what every decision says of itself, before any rule: the
@@ -270,6 +283,12 @@ func (e *Engine) consider(d *Decision, o *outcome, st *evalState, r *compiler.Ru
 		return
 	}
 	// The match is written where it is kept: nothing of it is copied.
+	if len(st.matches) == cap(st.matches) {
+		// Twice the room, where append would add a quarter to a large
+		// slice: a group case of many leaders gathers its matches in a
+		// copy or two, not a dozen.
+		st.matches = slices.Grow(st.matches, max(len(st.matches), 4))
+	}
 	st.matches = append(st.matches, Match{})
 	m := &st.matches[len(st.matches)-1]
 	ladderEnd, err := st.ask(r, m)

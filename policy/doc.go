@@ -165,8 +165,11 @@
 // [MaxPolicyBytes], [MaxRules], [MaxVariables], [MaxCategories] and
 // [MaxErrors] for a document; [MaxViolations], [MaxEvidence], [MaxReviews],
 // [MaxHistory], [MaxAdmins], [MaxMembers], [MaxIDLen] and the times
-// [MinTime] … [MaxTime] for a case. Checking and deciding a case is linear
-// in it.
+// [MinTime] … [MaxTime] for a case. Checking a case is linear in it, and
+// so is deciding it, but for the subjects a group case decides over every
+// violation (its owner and admins, and members a rule concerns through the
+// violations of others): their number times the violations is the work,
+// and [MaxChecks] bounds it, counted as the case is decided.
 //
 // # Errors
 //

@@ -19,10 +19,12 @@ type Engine struct {
 	// observe, set by tests only, sees the tracked cost of each tracked
 	// evaluation.
 	observe func(p compiler.Program, actual uint64)
+	// maxChecks is MaxChecks, which tests lower.
+	maxChecks int
 }
 
 func newEngine(p *compiler.Policy) *Engine {
-	e := &Engine{p: p}
+	e := &Engine{p: p, maxChecks: MaxChecks}
 	e.pool.New = func() any { return newEvalState(e) }
 	return e
 }

@@ -205,12 +205,20 @@ func distinctInPlanOrder(ms []Membership) bool {
 }
 
 // bystanderRoom is what DecideGroup tells bystanders by: the case's acts
-// sorted by actor, and for each subject part of a cell seen so far
-// whether it is quiet. It lives in the pooled state.
+// sorted by actor, the distinct parts its violations' shared fields add to
+// their cells, and for each subject part of a cell seen so far whether it
+// is quiet. It lives in the pooled state.
 type bystanderRoom struct {
 	acts []act
 	own  []int
-	keys []quietKey
+	// shared holds each distinct shared part of the case's violations
+	// once. quiet, by cell, is 1 for a subject part found quiet, 2 for one
+	// found not to be, 0 for one not yet seen, and parts lists the subject
+	// parts it has an answer for; while the shared parts are gathered, it
+	// marks those found.
+	shared []int
+	quiet  []uint8
+	parts  []int
 }
 
 // act is a violation of a case by its actor.
@@ -218,17 +226,6 @@ type act struct {
 	actor     string
 	violation int
 }
-
-// quietKey is one subject part of the account space's cells, and whether
-// no rule is a candidate in any of the case's violations' cells with it.
-type quietKey struct {
-	part  int
-	quiet bool
-}
-
-// maxQuietKeys bounds the subject parts a case remembers; a member of
-// another one is decided the long way.
-const maxQuietKeys = 64
 
 // bystanders is how DecideGroup tells, in time independent of the number
 // of violations, the members whom no rule can concern through the
@@ -238,32 +235,46 @@ const maxQuietKeys = 64
 // its candidates, decide would consider nothing there, and only the
 // member's own acts count. A member with none gets the decision of none;
 // one with some is decided on those alone. Whether a subject part is quiet
-// is worked out once per case, over the violations; a member of a part
-// not worked out yet, beyond the first maxQuietKeys, is decided the long
-// way. Nothing of it runs on the slow path or when a violation's shared
-// fields lie outside the space (decide then reads the violation's
-// category's rules).
+// is worked out once per case, over the distinct shared parts of the
+// violations: each pair of a shared part and a subject part is a cell of
+// its own, so that all of it takes at most one look per cell of the space
+// beside one per violation and per member. Nothing of it runs on the slow
+// path or when a violation's shared fields lie outside the space (decide
+// then reads the violation's category's rules).
 type bystanders struct {
 	sp *compiler.Space
 }
 
 // bystanders prepares the quiet test for the members of the case bound to
 // st: it finds what the fields that are not the subject's add to each
-// violation's cell, and sorts the acts by actor.
+// violation's cell, keeps each distinct part once, and sorts the acts by
+// actor.
 func (e *Engine) bystanders(st *evalState) bystanders {
 	sp := e.p.Spaces[TargetAccount]
 	if sp == nil || e.slow {
 		return bystanders{}
 	}
 	r := &st.bystanders
+	if n := sp.Cells(); len(r.quiet) < n {
+		r.quiet = make([]uint8, n)
+	}
 	for vi := range st.c.Violations {
 		st.setViolation(vi)
-		if _, ok := st.sharedCell(sp, vi); !ok {
+		shared, ok := st.sharedCell(sp, vi)
+		if !ok {
+			r.forget()
 			return bystanders{}
+		}
+		if r.quiet[shared] == 0 {
+			r.quiet[shared] = 1 // marks the shared part found, for now
+			r.shared = append(r.shared, shared)
 		}
 		if a := st.V.Actor; a != "" {
 			r.acts = append(r.acts, act{a, vi})
 		}
+	}
+	for _, c := range r.shared {
+		r.quiet[c] = 0
 	}
 	slices.SortFunc(r.acts, func(a, b act) int {
 		return cmp.Or(strings.Compare(a.actor, b.actor), cmp.Compare(a.violation, b.violation))
@@ -297,36 +308,40 @@ func (q bystanders) quiet(st *evalState) (own []int, quiet bool) {
 // with the subject part part, remembering the answer.
 func (q bystanders) quietPart(st *evalState, part int) bool {
 	r := &st.bystanders
-	for _, k := range r.keys {
-		if k.part == part {
-			return k.quiet
-		}
+	if a := r.quiet[part]; a != 0 {
+		return a == 1
 	}
-	if len(r.keys) == maxQuietKeys {
-		return false
-	}
-	quiet := true
-	for vi := range st.viols {
-		for _, j := range q.sp.Candidates(st.viols[vi].shared - 1 + part) {
+	answer := uint8(1)
+	for _, shared := range r.shared {
+		for _, j := range q.sp.Candidates(shared + part) {
 			if j < len(q.sp.Rules) {
-				quiet = false // a rule, not a penalty expression
+				answer = 2 // a rule, not a penalty expression
 				break
 			}
 		}
-		if !quiet {
+		if answer == 2 {
 			break
 		}
 	}
-	r.keys = append(r.keys, quietKey{part, quiet})
-	return quiet
+	r.quiet[part] = answer
+	r.parts = append(r.parts, part)
+	return answer == 1
 }
 
 // release drops what the case left in the room, and the room of a case of
 // many acts.
-func (q bystanders) release(st *evalState) {
-	r := &st.bystanders
+func (q bystanders) release(st *evalState) { st.bystanders.forget() }
+
+// forget empties the room, keeping it but for a case of many acts.
+func (r *bystanderRoom) forget() {
+	for _, c := range r.shared {
+		r.quiet[c] = 0
+	}
+	for _, c := range r.parts {
+		r.quiet[c] = 0
+	}
 	clear(r.acts)
-	r.acts, r.own, r.keys = r.acts[:0], r.own[:0], r.keys[:0]
+	r.acts, r.own, r.shared, r.parts = r.acts[:0], r.own[:0], r.shared[:0], r.parts[:0]
 	if cap(r.acts) > maxPooledEnds {
 		r.acts, r.own = nil, nil
 	}

@@ -9,10 +9,12 @@ import (
 )
 
 // The limits of a case, checked by [Engine.Decide] and [Engine.DecideGroup]
-// before anything is decided, so that no case costs more than its size
-// allows: every check and every decision is linear in the case. A case over
-// a limit is refused with a [*Problem] of code [CodeTooMany] (or
-// [CodeInvalidValue] for an identifier) whose message names the limit.
+// before anything is decided (MaxChecks as it is decided), so that no case
+// costs more than its size allows: checking a case is linear in it, and so
+// is deciding it but for the subjects decided over every violation, whose
+// work MaxChecks bounds. A case over a limit is refused with a [*Problem]
+// of code [CodeTooMany] (or [CodeInvalidValue] for an identifier) whose
+// message names the limit.
 const (
 	// MaxIDLen is the longest identifier (account, group, violation, actor,
 	// holder), in bytes, which also bounds the estimated cost of string
@@ -32,6 +34,20 @@ const (
 	MaxAdmins = 10_000
 	// MaxMembers is the most members one group case may list.
 	MaxMembers = 100_000
+	// MaxChecks is the most checks one call of Decide, DecideInto or
+	// DecideGroup makes: for each subject and each violation read for it,
+	// one, and one more for each candidate rule considered there. It
+	// bounds what the other limits do not: a group case's owner and
+	// admins (and members a rule concerns through others' violations) are
+	// each decided over every violation, so that their number times the
+	// violations, not their sum, is the work. The checks are counted as
+	// the case is decided, and a call that would go over the limit stops
+	// there, having spent at most that, with a [*Problem] of code
+	// [CodeTooMany] at violations and no decision. Under the default
+	// policy it admits a group of 1,000 leaders over 1,000 violations, or
+	// of 5 over MaxViolations; a call that reaches it takes about a second
+	// of one core and 200 MB for its matches.
+	MaxChecks = 1 << 21
 )
 
 // The limits of a policy document, checked by [Compile] before the

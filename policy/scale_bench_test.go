@@ -94,6 +94,35 @@ func BenchmarkScaleDecideGroupBystanders(b *testing.B) {
 	}
 }
 
+// BenchmarkScaleDecideGroupLeaders decides a group case of an owner, 30
+// admins and a member who commits n verified CSAM violations (1,000 and
+// 3,000): each leader is decided over every violation, with a match in
+// each, so that the time grows with the violations times the leaders,
+// here linearly in the violations; policy.MaxChecks bounds the product.
+func BenchmarkScaleDecideGroupLeaders(b *testing.B) {
+	engine := policy.Default()
+	const admins = 30
+	for _, n := range []int{1_000, 3_000} {
+		gc := policy.GroupCase{Group: policy.Group{ID: "g1", Owner: "a0", Members: admins + 2}, Now: benchNow}
+		for i := range admins + 1 {
+			id, role := fmt.Sprintf("a%d", i), policy.RoleAdmin
+			if i == 0 {
+				role = policy.RoleOwner
+			} else {
+				gc.Group.Admins = append(gc.Group.Admins, id)
+			}
+			gc.Members = append(gc.Members, policy.Membership{Account: policy.Account{ID: id}, Role: role})
+		}
+		gc.Members = append(gc.Members, policy.Membership{Account: policy.Account{ID: "m"}, Role: policy.RoleMember})
+		for i := range n {
+			v := benchViolation("csam", policy.SeverityCritical, "m")
+			v.ID = fmt.Sprintf("v%d", i)
+			gc.Violations = append(gc.Violations, v)
+		}
+		b.Run(fmt.Sprint(n), func(b *testing.B) { benchDecideGroup(b, engine, gc) })
+	}
+}
+
 // benchDecideGroup decides gc over and over into the same room.
 func benchDecideGroup(b *testing.B, engine *policy.Engine, gc policy.GroupCase) {
 	b.ReportAllocs()
