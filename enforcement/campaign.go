@@ -143,7 +143,10 @@ func ShardOf(group string, n int) int {
 // in memory at once. It returns only once it has stopped reading them, so
 // a source that waits for something of the run (the plan of a case it
 // gave, through the callback) must also stop waiting by itself: a run that
-// stops early delivers nothing more.
+// stops early delivers nothing more. A panic of the source, or of the
+// planning of a case, stops the run and is raised again on the goroutine
+// that called Run, as a [*GoroutinePanic], once the run's goroutines have
+// returned: a recover there sees it. The callbacks run on that goroutine.
 func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase], opts ...RunOption) (*Report, error) {
 	for _, f := range c.Focus {
 		if _, ok := p.engine.Category(f); !ok {
@@ -176,11 +179,14 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	// Run returns only once its goroutines have: nothing calls the cases
-	// iterator after Run returns, however the run ends.
+	// iterator after Run returns, however the run ends. A panic on one of
+	// them is raised again here, on the caller's.
 	var wg sync.WaitGroup
+	pn := newPanics(cancel)
 	defer func() {
 		cancel()
 		wg.Wait()
+		pn.raise()
 	}()
 
 	// Cases travel in batches, so that the channels, and the wake-ups of
@@ -207,6 +213,11 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	in := make(chan pulled, batchSize)
 	wg.Go(func() {
 		defer close(in)
+		defer func() {
+			if v := recover(); v != nil {
+				pn.record(v)
+			}
+		}()
 		pos := 0
 		for gc := range cases {
 			if ctx.Err() != nil {
@@ -225,6 +236,11 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	wg.Go(func() {
 		defer close(jobs)
 		defer close(order)
+		defer func() {
+			if v := recover(); v != nil {
+				pn.record(v)
+			}
+		}()
 		for first := range in {
 			var bt *batch
 			select {
@@ -245,28 +261,13 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 		wg.Go(func() {
 			w := workPool.Get().(*work)
 			w.split = true // the group parts are built apart from the measures
-			defer w.release()
-			for bt := range jobs {
-				for _, s := range bt.slots {
-					switch {
-					case ctx.Err() != nil:
-						// The delivery stops at the first case of a batch
-						// whose context ended; the rest is not planned.
-						s.err = ctx.Err()
-					case !c.InWindow(s.gc.Now):
-						s.skipped = true
-					default:
-						w.undos = &s.undo
-						if s.err = p.planInto(ctx, s.gc, &s.plan, w); s.err == nil {
-							// The measures are taken here, beside the plan's
-							// indexes, which keeps the delivery of the plans short.
-							s.measures = appendMeasures(&s.plan, s.measures[:0], w, true)
-							s.decided = s.plan.Decisions
-							s.plan.Decisions = s.plan.Decisions[:0]
-						}
-					}
+			defer func() {
+				if !pn.seen() { // a work left half-way by a panic is not pooled
+					w.release()
 				}
-				bt.done <- struct{}{}
+			}()
+			for bt := range jobs {
+				p.planBatch(ctx, c, bt, w, pn)
 			}
 		})
 	}
@@ -303,7 +304,9 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 		return fmt.Errorf("campaign %s: stopped after %d cases delivered: %w", c.Name, delivered, context.Cause(parent))
 	}
 	for bt := range order {
-		<-bt.done
+		if pn.wait(bt.done) {
+			return nil, nil // the deferred raise panics
+		}
 		for _, s := range bt.slots {
 			switch {
 			case parent.Err() != nil:
@@ -362,6 +365,44 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	r.refresh()
 	return r, nil
 }
+
+// planBatch plans the cases of a batch on a worker of Run, with its work
+// w, and tells the delivery the batch is done, even when planning panics:
+// the panic is recorded in pn for Run to raise, which stops the run.
+func (p *Planner) planBatch(ctx context.Context, c Campaign, bt *batch, w *work, pn *panics) {
+	defer func() {
+		if v := recover(); v != nil {
+			pn.record(v)
+		}
+		bt.done <- struct{}{}
+	}()
+	for _, s := range bt.slots {
+		switch {
+		case ctx.Err() != nil:
+			// The delivery stops at the first case of a batch whose
+			// context ended; the rest is not planned.
+			s.err = ctx.Err()
+		case !c.InWindow(s.gc.Now):
+			s.skipped = true
+		default:
+			if testHookPlan != nil {
+				testHookPlan(s.gc)
+			}
+			w.undos = &s.undo
+			if s.err = p.planInto(ctx, s.gc, &s.plan, w); s.err == nil {
+				// The measures are taken here, beside the plan's indexes,
+				// which keeps the delivery of the plans short.
+				s.measures = appendMeasures(&s.plan, s.measures[:0], w, true)
+				s.decided = s.plan.Decisions
+				s.plan.Decisions = s.plan.Decisions[:0]
+			}
+		}
+	}
+}
+
+// testHookPlan, set by tests only, sees each case a worker of Run is
+// about to plan.
+var testHookPlan func(GroupCase)
 
 // slot carries one case of a campaign from the stream to a worker, and
 // its plan and measures from the worker to the delivery, in the order of

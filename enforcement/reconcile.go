@@ -620,10 +620,15 @@ func (r *Reconciler) Measures() []AccountMeasure {
 // goroutines (at most MaxWorkers), a run of 32 accounts at a time, with at
 // most 2w+2 runs in memory at once for w goroutines; they are counted and
 // handed on one at a time, in order, on the goroutine that called
-// Reconcile.
+// Reconcile. A panic while building a plan is raised again on that
+// goroutine, as a [*GoroutinePanic], once the others have returned.
 func (p *Planner) Reconcile(ctx context.Context, c Campaign, rec *Reconciler, report *Report, each func(*AccountPlan) error) error {
 	return p.reconcile(ctx, c, rec, report, each, min(runtime.GOMAXPROCS(0), MaxWorkers))
 }
+
+// testHookReconcile, set by tests only, sees each account a worker of
+// Reconcile is about to build the plan of.
+var testHookReconcile func(string)
 
 // reconcileRun is how many accounts a worker of Reconcile builds the plans
 // of at a time.
@@ -646,9 +651,11 @@ func (p *Planner) reconcile(ctx context.Context, c Campaign, rec *Reconciler, re
 	}
 	build, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	pn := newPanics(cancel)
 	defer func() {
 		cancel()
 		wg.Wait()
+		pn.raise() // a panic of a worker's, on the caller's goroutine
 	}()
 	jobs := make(chan *run, 2*workers)
 	order := make(chan *run, 2*workers)
@@ -668,18 +675,28 @@ func (p *Planner) reconcile(ctx context.Context, c Campaign, rec *Reconciler, re
 	for range workers {
 		wg.Go(func() {
 			for r := range jobs {
-				for _, acct := range accounts[r.from:min(r.from+reconcileRun, len(accounts))] {
-					if build.Err() != nil {
-						break
+				func() {
+					defer func() {
+						if v := recover(); v != nil {
+							pn.record(v)
+						}
+						r.done <- struct{}{}
+					}()
+					for _, acct := range accounts[r.from:min(r.from+reconcileRun, len(accounts))] {
+						if build.Err() != nil {
+							break
+						}
+						if testHookReconcile != nil {
+							testHookReconcile(acct)
+						}
+						ap, err := p.ReconcileAccount(c, rec.measuresOf(acct))
+						if err != nil {
+							r.err = err
+							break
+						}
+						r.plans = append(r.plans, ap)
 					}
-					ap, err := p.ReconcileAccount(c, rec.measuresOf(acct))
-					if err != nil {
-						r.err = err
-						break
-					}
-					r.plans = append(r.plans, ap)
-				}
-				r.done <- struct{}{}
+				}()
 			}
 		})
 	}
@@ -688,7 +705,9 @@ func (p *Planner) reconcile(ctx context.Context, c Campaign, rec *Reconciler, re
 	}
 	handed := 0
 	for r := range order {
-		<-r.done
+		if pn.wait(r.done) {
+			return nil // the deferred raise panics
+		}
 		for i, ap := range r.plans {
 			if ctx.Err() != nil {
 				return ended()
