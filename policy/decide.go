@@ -20,7 +20,8 @@ import (
 // complete, since the failed rule may have asked for more.
 //
 // Decide returns an error, and no decision, when the case is malformed (a
-// [*Problem] wrapped with [ErrInvalidCase]) or the context ends. A decision
+// [*Problem] wrapped with [ErrInvalidCase]; so is a case that would take
+// more than [MaxChecks]) or the context ends. A decision
 // with matches costs one allocation, for its matches; [Engine.DecideInto]
 // reuses that room from one decision to the next.
 func (e *Engine) Decide(ctx context.Context, c Case) (Decision, error) {

@@ -20,7 +20,9 @@ import (
 // ([CodeMissingLeader]) rather than decided from an account invented out of
 // an id. The whole case is checked before anything is decided; a malformed
 // one gives an error (a [*Problem] wrapped with [ErrInvalidCase], its path
-// in the group case, as members[2].account.id) and dst unchanged.
+// in the group case, as members[2].account.id) and dst unchanged, as does
+// one whose decisions, all together, would take more than [MaxChecks]: the
+// owner and each admin are decided over every violation.
 //
 // The matches of all the decisions share one allocation: a call costs one
 // for them, whatever the number of members penalised (up to about a
