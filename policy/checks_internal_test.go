@@ -231,3 +231,24 @@ func TestMembersOfManySubjectPartsCostNoCheck(t *testing.T) {
 	}
 	assert.Equal(t, PenaltyWarn, got[2].Penalty, "the actor, m00000, is warned")
 }
+
+// An explanation traces every rule of the policy for every violation,
+// candidate or not, and counts each trace as a check: its checks are the
+// decision's and one per rule per violation more, and one fewer refuses
+// the case as Decide would.
+func TestExplainCountsEveryRuleItTraces(t *testing.T) {
+	ctx := context.Background()
+	for _, e := range []*Engine{mustCompile(t), mustCompile(t, withoutCaseSpace())} {
+		gc := leadersGroup(2, 3, 7, verifiedOf("csam", SeverityCritical))
+		for i := range gc.Members {
+			c := gc.MemberCase(i)
+			decided := checksOf(t, e, func() error { _, err := e.Decide(ctx, c); return err })
+			explained := checksOf(t, e, func() error { _, err := e.Explain(ctx, c); return err })
+			assert.Equal(t, decided+len(c.Violations)*len(e.p.Rules), explained, "member %d", i)
+			e.maxChecks = explained - 1
+			_, err := e.Explain(ctx, c)
+			e.maxChecks = MaxChecks
+			assert.Equal(t, CodeTooMany, CodeOf(err))
+		}
+	}
+}

@@ -142,6 +142,9 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 		if sp != nil {
 			if cell, ok := st.cellOf(sp, vi, share); ok {
 				if st.tr != nil {
+					if err := e.traceChecks(st); err != nil {
+						return err
+					}
 					st.tr.cell(e, st, sp, cell)
 				}
 				cands := sp.Candidates(cell)
@@ -173,6 +176,9 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 			return e.tooManyChecks()
 		}
 		if st.tr != nil {
+			if err := e.traceChecks(st); err != nil {
+				return err
+			}
 			st.tr.violation(e, st, candidates)
 		}
 		for _, r := range candidates {
@@ -218,6 +224,16 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 // MaxChecks checks.
 func (e *Engine) tooManyChecks() error {
 	return invalid("violations", CodeTooMany, "deciding the case takes more than MaxChecks (%d) checks of rules against violations; decide its violations in smaller cases", e.maxChecks)
+}
+
+// traceChecks counts the rules an explanation traces for the current
+// violation, each a check: a trace holds every rule of the policy's for
+// every violation, candidate or not.
+func (e *Engine) traceChecks(st *evalState) error {
+	if st.checks += len(e.p.Rules); st.checks > e.maxChecks {
+		return e.tooManyChecks()
+	}
+	return nil
 }
 
 // head writes what every decision says of itself, before any rule: the

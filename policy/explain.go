@@ -3,7 +3,6 @@ package policy
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"cel.dev/cel-go/common/types"
@@ -115,45 +114,58 @@ type tracer struct {
 	// open is the index in rules of each rule's trace for the current
 	// violation, by rule index; -1 for none.
 	open []int
+	// in marks, by rule index, the candidates of the current violation
+	// while its traces are started.
+	in []bool
 }
 
 // violation starts the current violation: a trace for every rule of the
 // target, in order, those the index set aside marked skipped.
 func (t *tracer) violation(e *Engine, st *evalState, candidates []*compiler.Rule) {
+	t.start(e, st, candidates, func(*compiler.Rule) string {
+		return fmt.Sprintf("its condition requires another category than %s", st.V.Category)
+	})
+}
+
+// cell starts the current violation on the case space: a trace for every
+// rule of the target, in order, those the cell rules out marked skipped.
+func (t *tracer) cell(e *Engine, st *evalState, sp *compiler.Space, cell int) {
+	var in []*compiler.Rule
+	for _, j := range sp.Candidates(cell) {
+		if j < len(sp.Rules) {
+			in = append(in, sp.Rules[j])
+		}
+	}
+	t.start(e, st, in, func(r *compiler.Rule) string { return "its condition is false where " + st.shownFields(r) })
+}
+
+// start opens a trace for every rule of the target, in order, and marks
+// each one that is not among the candidates skipped, for the reason why
+// gives. It takes time linear in the rules and the candidates.
+func (t *tracer) start(e *Engine, st *evalState, candidates []*compiler.Rule, why func(*compiler.Rule) string) {
 	if t.open == nil {
 		t.open = make([]int, len(e.p.Rules))
+		t.in = make([]bool, len(e.p.Rules))
 	}
 	for i := range t.open {
 		t.open[i] = -1
+	}
+	for _, r := range candidates {
+		t.in[r.Index] = true
 	}
 	for _, r := range e.p.Rules {
 		if r.Target != st.c.Target {
 			continue
 		}
 		rt := RuleTrace{Rule: r.ID, Description: r.Description, Violation: st.V.ID, Reads: st.bindings(r.Reads)}
-		if !slices.Contains(candidates, r) {
-			rt.Skipped = fmt.Sprintf("its condition requires another category than %s", st.V.Category)
+		if !t.in[r.Index] {
+			rt.Skipped = why(r)
 		}
 		t.open[r.Index] = len(t.rules)
 		t.rules = append(t.rules, rt)
 	}
-}
-
-// cell starts the current violation on the case space: a trace for every
-// rule of the target, in order, those the cell rules out marked skipped.
-func (t *tracer) cell(e *Engine, st *evalState, sp *compiler.Space, cell int) {
-	cands := sp.Candidates(cell)
-	var in []*compiler.Rule
-	for _, j := range cands {
-		if j < len(sp.Rules) {
-			in = append(in, sp.Rules[j])
-		}
-	}
-	t.violation(e, st, in)
-	for _, r := range e.p.Rules {
-		if r.Target == st.c.Target && !slices.Contains(in, r) {
-			t.at(r).Skipped = "its condition is false where " + st.shownFields(r)
-		}
+	for _, r := range candidates {
+		t.in[r.Index] = false
 	}
 }
 

@@ -34,9 +34,10 @@ const (
 	MaxAdmins = 10_000
 	// MaxMembers is the most members one group case may list.
 	MaxMembers = 100_000
-	// MaxChecks is the most checks one call of Decide, DecideInto or
-	// DecideGroup makes: for each subject and each violation read for it,
-	// one, and one more for each candidate rule considered there. It
+	// MaxChecks is the most checks one call of Decide, DecideInto,
+	// DecideGroup or Explain makes: for each subject and each violation
+	// read for it, one, and one more for each candidate rule considered
+	// there (Explain, which traces every rule, counts every rule). It
 	// bounds what the other limits do not: a group case's owner and
 	// admins (and members a rule concerns through others' violations) are
 	// each decided over every violation, so that their number times the
