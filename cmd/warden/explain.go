@@ -76,13 +76,23 @@ func writeExplanation(w io.Writer, c policy.Case, x policy.Explanation, parts ma
 	}
 	fmt.Fprintf(w, "  policy: %s %s, sha256 %s\n", d.Policy.Name, d.Policy.Version, d.Policy.Digest[:12])
 
+	// The traces of each violation, in order, found in one pass: a case of
+	// many violations is written in time linear in its traces.
+	traces := make(map[string][]int, len(c.Violations))
+	for i := range x.Rules {
+		traces[x.Rules[i].Violation] = append(traces[x.Rules[i].Violation], i)
+	}
+	matches := make(map[[2]string]policy.Match, len(d.Matches)) // by rule and violation
+	for _, m := range d.Matches {
+		if _, ok := matches[[2]string{m.Rule, m.Violation}]; !ok {
+			matches[[2]string{m.Rule, m.Violation}] = m
+		}
+	}
 	for _, v := range c.Violations {
 		fmt.Fprintf(w, "\n  violation %s: %s\n", v.ID, violationText(v, c.Now))
 		n := 0
-		for _, r := range x.Rules {
-			if r.Violation != v.ID {
-				continue
-			}
+		for _, i := range traces[v.ID] {
+			r := x.Rules[i]
 			n++
 			if r.Skipped != "" {
 				// Its condition was not evaluated: what it read does not matter.
@@ -93,7 +103,7 @@ func writeExplanation(w io.Writer, c policy.Case, x policy.Explanation, parts ma
 			case r.Error != "":
 				fmt.Fprintf(w, "    error     %s: %s\n", r.Rule, r.Error)
 			case r.Matched:
-				fmt.Fprintf(w, "    matched   %s: %s\n", r.Rule, matchText(d, r))
+				fmt.Fprintf(w, "    matched   %s: %s\n", r.Rule, matchText(matches, r))
 			default:
 				fmt.Fprintf(w, "    no match  %s\n", r.Rule)
 			}
@@ -166,12 +176,10 @@ func partitionText(p *policy.Partition) string {
 	return decided + "; residual: " + strings.Join(p.Residuals, "; ")
 }
 
-// matchText says what a matched rule asked for and what it got after the guards.
-func matchText(d policy.Decision, r policy.RuleTrace) string {
-	for _, m := range d.Matches {
-		if m.Rule != r.Rule || m.Violation != r.Violation {
-			continue
-		}
+// matchText says what a matched rule asked for and what it got after the
+// guards, from the decision's matches by rule and violation.
+func matchText(matches map[[2]string]policy.Match, r policy.RuleTrace) string {
+	if m, ok := matches[[2]string{r.Rule, r.Violation}]; ok {
 		asked := "asks " + penaltyText(m.Asked, m.AskedDuration)
 		if m.Ladder != "" {
 			asked += fmt.Sprintf(" (step %d of ladder %s)", m.Step, m.Ladder)

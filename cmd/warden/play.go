@@ -46,7 +46,9 @@ to stop it.
 Whatever is typed into it, the server stays up: a request body over 1 MiB
 is refused, every request is evaluated under a timeout of 5 seconds and at
 most 4 at a time, and every CEL evaluation under a runtime cost limit of
-1,000,000 whatever the policy's cost_budget says.
+1,000,000 whatever the policy's cost_budget says. An explanation traces
+every rule for every violation of every case it explains: a request that
+would trace more than 100,000 is refused before any is traced.
 
 The page's API is JSON over POST, one call per button: /api/check,
 /api/decide, /api/explain, /api/verify and /api/test take {"policy": TEXT,
@@ -77,6 +79,9 @@ const (
 	playMaxRunning = 4
 	// playCostLimit is the runtime cost limit of every CEL evaluation.
 	playCostLimit = 1_000_000
+	// playMaxTraces bounds the rule traces of one explanation request:
+	// for each case, its violations times the rules of its target.
+	playMaxTraces = 100_000
 )
 
 // playFiles holds the page and the samples it starts from. The samples are
@@ -488,6 +493,17 @@ func playExplain(ctx context.Context, req playRequest) playResponse {
 	if _, err := cf.check(ctx, engine); err != nil {
 		resp.inputError(err)
 		return resp
+	}
+	rules := map[policy.Target]int{}
+	for _, r := range engine.Rules() {
+		rules[r.Target]++
+	}
+	traces := 0
+	for _, c := range cf.cases {
+		if traces += len(c.Violations) * rules[c.Target]; traces > playMaxTraces {
+			resp.inputError(fmt.Errorf("explaining these cases would trace more than %d rules (each case's violations times the rules of its target): explain fewer cases or violations here, or run warden explain", playMaxTraces))
+			return resp
+		}
 	}
 	parts := partitions(engine)
 	for _, c := range cf.cases {

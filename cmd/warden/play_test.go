@@ -101,6 +101,8 @@ func TestPlayUsageQuotesTheLimits(t *testing.T) {
 	assert.Contains(t, usage, fmt.Sprintf("at most %d at a time", playMaxRunning))
 	assert.Contains(t, usage, "limit of 1,000,000")
 	assert.EqualValues(t, 1_000_000, playCostLimit)
+	assert.Contains(t, usage, "more than 100,000 is refused")
+	assert.EqualValues(t, 100_000, playMaxTraces)
 }
 
 func TestPlayStartAndPage(t *testing.T) {
@@ -248,6 +250,39 @@ func TestPlayExplain(t *testing.T) {
 		_, decided, _ := call(t, srv, "/api/decide", playRequest{Policy: string(policy.DefaultSource()), Case: readFile(t, file)})
 		assertSameJSON(t, decided.Decisions, decisions, "explain decides as decide does")
 	}
+}
+
+// An explanation request whose cases would trace more rules than
+// playMaxTraces is refused before any is traced: a group case of many
+// violations under the default policy, each member's case and the
+// group's explained. As many violations as the limit allows are explained.
+func TestPlayExplainRefusesTooManyTraces(t *testing.T) {
+	_, srv := newTestPlay(t)
+	group := func(violations int) string {
+		var b strings.Builder
+		b.WriteString("now: 2017-02-20T10:00:00Z\ngroup: {id: g1, owner: o, admins: [a], members: 3}\nmembers:\n  - {role: owner, account: {id: o}}\n  - {role: admin, account: {id: a}}\n  - {role: member, account: {id: m}}\nviolations:\n")
+		for i := range violations {
+			fmt.Fprintf(&b, "  - {id: v%d, category: spam, severity: low, actor: m}\n", i)
+		}
+		return b.String()
+	}
+	// Each violation is traced under the group's rules once and under the
+	// account rules for each of the three members.
+	perViolation := 0
+	for _, r := range policy.Default().Rules() {
+		perViolation += map[policy.Target]int{policy.TargetGroup: 1, policy.TargetAccount: 3}[r.Target]
+	}
+	status, resp, _ := call(t, srv, "/api/explain", playRequest{Policy: string(policy.DefaultSource()), Case: group(playMaxTraces/perViolation + 1)})
+	require.Equal(t, http.StatusOK, status)
+	require.False(t, resp.OK)
+	require.NotEmpty(t, resp.InputErrors)
+	assert.Contains(t, resp.InputErrors[0].Message, "more than 100000 rules")
+	assert.Empty(t, resp.Explanations)
+
+	status, resp, _ = call(t, srv, "/api/explain", playRequest{Policy: string(policy.DefaultSource()), Case: group(playMaxTraces / perViolation)})
+	require.Equal(t, http.StatusOK, status)
+	require.True(t, resp.OK, "%+v", resp.InputErrors)
+	assert.Len(t, resp.Explanations, 4, "the group and its three members")
 }
 
 // Verify shows what warden verify prints for the policy in the editor:
