@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"cel.dev/cel-go/common/functions"
@@ -65,6 +66,12 @@ type evalState struct {
 	// checks counts the checks of the call so far (see MaxChecks): all
 	// the decisions of a group case share them.
 	checks int
+	// vi is the index of the current violation, V.
+	vi int
+	// strikeTimes holds, once strikesSorted is set, the times of the
+	// subject's penalties before now, sorted, for countWithin.
+	strikeTimes   []time.Time
+	strikesSorted bool
 }
 
 // violationFacts is what one violation of a case comes to as of the case's
@@ -143,7 +150,7 @@ func (s *evalState) bind(c *Case, role Role) {
 // bindSubject points the state at the subject of its case.
 func (s *evalState) bindSubject(role Role) {
 	c := &s.c
-	s.Role = role
+	s.Role, s.strikesSorted = role, false
 	if c.Target == TargetAccount && c.Account != nil {
 		a := c.Account
 		s.SubjectID, s.RealName, s.Business = a.ID, a.RealNameVerified, a.Type == AccountBusiness
@@ -198,7 +205,7 @@ const (
 // setViolation makes the i-th violation of the case the current one.
 func (s *evalState) setViolation(i int) {
 	f := &s.viols[i]
-	s.V = &s.c.Violations[i]
+	s.V, s.vi = &s.c.Violations[i], i
 	s.Cat, s.Review, s.Verified = f.cat, f.review, f.verified
 	s.IsActor = s.c.Target == TargetAccount && s.V.Actor != "" && s.V.Actor == s.SubjectID
 	s.clearVars()
@@ -281,17 +288,38 @@ func (s *evalState) strikesImpl(_ string, args ...ref.Val) ref.Val {
 }
 
 // countWithin counts the subject's penalties above none given in the window
-// before now. Records from the future do not count.
+// before now. Records from the future do not count. A short history is
+// read whole; a longer one is sorted once per subject, the times of its
+// penalties before now, and each count is then a binary search: a
+// subject's ladders and strikes() over every violation of a case cost the
+// history's length once, not once per violation and call.
 func (s *evalState) countWithin(window Duration) int {
 	from := s.c.Now.Add(-time.Duration(window))
-	n := 0
-	for _, r := range s.History {
-		if r.Penalty != PenaltyNone && !r.At.Before(from) && r.At.Before(s.c.Now) {
-			n++
+	if len(s.History) <= shortHistory {
+		n := 0
+		for _, r := range s.History {
+			if r.Penalty != PenaltyNone && !r.At.Before(from) && r.At.Before(s.c.Now) {
+				n++
+			}
 		}
+		return n
 	}
-	return n
+	if !s.strikesSorted {
+		s.strikeTimes = s.strikeTimes[:0]
+		for _, r := range s.History {
+			if r.Penalty != PenaltyNone && r.At.Before(s.c.Now) {
+				s.strikeTimes = append(s.strikeTimes, r.At)
+			}
+		}
+		slices.SortFunc(s.strikeTimes, time.Time.Compare)
+		s.strikesSorted = true
+	}
+	first, _ := slices.BinarySearchFunc(s.strikeTimes, from, time.Time.Compare)
+	return len(s.strikeTimes) - first
 }
+
+// shortHistory is the longest history countWithin reads whole.
+const shortHistory = 16
 
 // holds reports whether a candidate rule's condition holds: what its
 // indexes left of it, as CEL's && would (false wins over an error).

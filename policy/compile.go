@@ -48,8 +48,11 @@ const MaxCostBudget = lang.MaxCostBudget
 // its tracked cost otherwise; an evaluation that could take the decision
 // over the limit does not run, and is recorded in [Decision.Errors] with
 // the decision held for review. A decision never costs more than the
-// limit. The limit changes decisions, so a limit other than the default is
-// part of the policy's digest.
+// limit, and all the decisions of one [Engine.DecideGroup] call together
+// never cost more than the limit or [DefaultDecisionCostLimit], whichever
+// is more: a group case whose decisions would is refused. The limit
+// changes decisions, so a limit other than the default is part of the
+// policy's digest.
 func WithDecisionCostLimit(limit uint64) Option {
 	return func(o *options) { o.DecisionCostLimit = limit }
 }

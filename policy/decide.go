@@ -105,6 +105,9 @@ func (e *Engine) decideTraced(ctx context.Context, c *Case, tr *tracer, d *Decis
 		}
 	}
 	spent := st.spent
+	if tr != nil && err == nil {
+		tr.fill(st) // what it spends is the trace's, not the decision's
+	}
 	// Not deferred, which would cost a closure on every decision; a panic
 	// drops the state rather than pooling it.
 	st.release()

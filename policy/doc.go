@@ -169,7 +169,11 @@
 // so is deciding it, but for the subjects a group case decides over every
 // violation (its owner and admins, and members a rule concerns through the
 // violations of others): their number times the violations is the work,
-// and [MaxChecks] bounds it, counted as the case is decided.
+// and [MaxChecks] bounds it, and the candidates of every violation, counted
+// as the case is decided. All the decisions of one DecideGroup call spend
+// together at most what one decision may (or [DefaultDecisionCostLimit]),
+// and a subject's ladders and strikes() read its history once, sorted, not
+// once per violation.
 //
 // # Errors
 //

@@ -117,6 +117,65 @@ type tracer struct {
 	// in marks, by rule index, the candidates of the current violation
 	// while its traces are started.
 	in []bool
+	// pending lists the variables the traces show, whose values fill
+	// finds once the decision is taken.
+	pending []pendingRead
+}
+
+// pendingRead is a variable a trace shows: the binding at pos of a list
+// (reads, penaltyReads or messageReads) of rules[trace], read on the
+// violation of index vi.
+type pendingRead struct {
+	trace, pos, vi int
+	list           uint8
+}
+
+// The lists of a RuleTrace that show bindings.
+const (
+	reads uint8 = iota
+	penaltyReads
+	messageReads
+)
+
+// bind returns the values of names for the list of rules[trace]. A case
+// field is shown at once; a variable is left for fill, so that the trace
+// evaluates nothing while the decision is taken: what it spends, and so
+// what it decides under a cost limit, is Decide's.
+func (t *tracer) bind(st *evalState, trace int, list uint8, names []string) []Binding {
+	var out []Binding
+	for _, n := range names {
+		b := Binding{Name: n}
+		if _, ok := st.e.p.VarIndex[n]; ok {
+			t.pending = append(t.pending, pendingRead{trace: trace, pos: len(out), vi: st.vi, list: list})
+		} else {
+			b.Value = st.show(n)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// fill shows the variables the traces read, once the decision is taken:
+// each on its violation, again, within a cost limit of the decision's
+// own, beyond which a variable shows the limit's error.
+func (t *tracer) fill(st *evalState) {
+	st.spent = 0
+	cur := -1
+	for _, p := range t.pending {
+		if p.vi != cur {
+			st.setViolation(p.vi)
+			cur = p.vi
+		}
+		rt := &t.rules[p.trace]
+		list := rt.Reads
+		switch p.list {
+		case penaltyReads:
+			list = rt.PenaltyReads
+		case messageReads:
+			list = rt.MessageReads
+		}
+		list[p.pos].Value = st.show(list[p.pos].Name)
+	}
 }
 
 // violation starts the current violation: a trace for every rule of the
@@ -157,7 +216,7 @@ func (t *tracer) start(e *Engine, st *evalState, candidates []*compiler.Rule, wh
 		if r.Target != st.c.Target {
 			continue
 		}
-		rt := RuleTrace{Rule: r.ID, Description: r.Description, Violation: st.V.ID, Reads: st.bindings(r.Reads)}
+		rt := RuleTrace{Rule: r.ID, Description: r.Description, Violation: st.V.ID, Reads: t.bind(st, len(t.rules), reads, r.Reads)}
 		if !t.in[r.Index] {
 			rt.Skipped = why(r)
 		}
@@ -239,7 +298,7 @@ func (t *tracer) held(r *compiler.Rule, ok bool, err error) {
 // its error.
 func (t *tracer) asked(r *compiler.Rule, st *evalState, err error) {
 	rt := t.at(r)
-	rt.PenaltyReads = st.bindings(r.PenaltyReads)
+	rt.PenaltyReads = t.bind(st, t.open[r.Index], penaltyReads, r.PenaltyReads)
 	if err != nil {
 		rt.Matched, rt.Error = false, err.Error()
 	}
@@ -250,7 +309,7 @@ func (t *tracer) asked(r *compiler.Rule, st *evalState, err error) {
 func (t *tracer) concluded(r *compiler.Rule, st *evalState) {
 	for i := range t.rules {
 		if rt := &t.rules[i]; rt.Rule == r.ID && rt.Violation == st.V.ID {
-			rt.MessageReads = st.bindings(r.MessageReads)
+			rt.MessageReads = t.bind(st, i, messageReads, r.MessageReads)
 		}
 	}
 }
@@ -273,15 +332,6 @@ func (s *evalState) shownFields(r *compiler.Rule) string {
 		return "any case lies"
 	}
 	return strings.Join(out, ", ")
-}
-
-// bindings returns the values of names, for a trace.
-func (s *evalState) bindings(names []string) []Binding {
-	var out []Binding
-	for _, n := range names {
-		out = append(out, Binding{Name: n, Value: s.show(n)})
-	}
-	return out
 }
 
 // show renders the value of a name as a rule author writes it.

@@ -21,8 +21,11 @@ import (
 // an id. The whole case is checked before anything is decided; a malformed
 // one gives an error (a [*Problem] wrapped with [ErrInvalidCase], its path
 // in the group case, as members[2].account.id) and dst unchanged, as does
-// one whose decisions, all together, would take more than [MaxChecks]: the
-// owner and each admin are decided over every violation.
+// one whose decisions, all together, would take more than [MaxChecks] or
+// spend more than one decision may ([WithDecisionCostLimit], at least
+// [DefaultDecisionCostLimit]): the owner and each admin are decided over
+// every violation. Such a case is refused
+// part-way, and the room of dst beyond its length may have been written.
 //
 // The matches of all the decisions share one allocation: a call costs one
 // for them, whatever the number of members penalised (up to about a
@@ -74,6 +77,8 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 	if err := e.decide(ctx, st, &out[n], true); err != nil {
 		return dst, err
 	}
+	// What the decisions spend, all together, is bounded too.
+	spent := st.spent
 	ends = append(ends, len(st.matches))
 	q := e.bystanders(st)
 	defer q.release(st)
@@ -95,6 +100,9 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 			if err != nil {
 				return dst, err
 			}
+			if spent += st.spent; spent > groupCostLimit(e.p.DecisionCostLimit) {
+				return dst, invalid("violations", CodeTooMany, "the decisions of the case together cost more than %d; decide its violations in smaller cases", groupCostLimit(e.p.DecisionCostLimit))
+			}
 		}
 		ends = append(ends, len(st.matches))
 	}
@@ -112,6 +120,12 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 	}
 	return dst, nil
 }
+
+// groupCostLimit is the most the decisions of one DecideGroup call spend
+// together, for a decision cost limit of limit: the limit, or the default
+// one if that is more, so that a lowered limit holds decisions for review
+// without refusing groups.
+func groupCostLimit(limit uint64) uint64 { return max(limit, DefaultDecisionCostLimit) }
 
 // checkMembers checks the member list of a group case against itself and
 // its group: every account once, with a role, the count the group states,

@@ -67,6 +67,29 @@ func bystanderGroup(rng *rand.Rand, cats []string) GroupCase {
 	return gc
 }
 
+// policyCase is a policy the group tests decide under, with the
+// categories their cases draw from.
+type policyCase struct {
+	name string
+	src  []byte
+	cats []string
+}
+
+// groupPolicies are the policies the group tests decide under: the
+// default one, one of residuals and numeric cuts, and generated ones.
+func groupPolicies(t *testing.T, generated uint64) []policyCase {
+	mixed, err := os.ReadFile("testdata/casespace.yaml")
+	require.NoError(t, err)
+	policies := []policyCase{
+		{"default", DefaultSource(), []string{"csam", "spam", "pii_trafficking", "fraud"}},
+		{"casespace", mixed, []string{"csam", "spam", "fraud"}},
+	}
+	for seed := range generated {
+		policies = append(policies, policyCase{fmt.Sprint("generated-", seed), []byte(fuzzPolicy(rand.New(rand.NewPCG(seed, 9)))), []string{"csam", "spam", "fraud"}})
+	}
+	return policies
+}
+
 // DecideGroup tells the members no rule concerns without going through
 // the violations, and decides every member as Decide decides the member's
 // case: on seeded groups of many bystanders, under the default policy, a
@@ -75,20 +98,7 @@ func bystanderGroup(rng *rand.Rand, cats []string) GroupCase {
 // taken, for members who acted (decided on their own acts) and who did
 // not, these only when their decision is none without a match.
 func TestDecideGroupOfBystandersIsDecide(t *testing.T) {
-	mixed, err := os.ReadFile("testdata/casespace.yaml")
-	require.NoError(t, err)
-	type policyCase struct {
-		name string
-		src  []byte
-		cats []string
-	}
-	policies := []policyCase{
-		{"default", DefaultSource(), []string{"csam", "spam", "pii_trafficking", "fraud"}},
-		{"casespace", mixed, []string{"csam", "spam", "fraud"}},
-	}
-	for seed := range uint64(12) {
-		policies = append(policies, policyCase{fmt.Sprint("generated ", seed), []byte(fuzzPolicy(rand.New(rand.NewPCG(seed, 9)))), []string{"csam", "spam", "fraud"}})
-	}
+	policies := groupPolicies(t, 12)
 	ctx := context.Background()
 	quietTotal, actingTotal := 0, 0
 	for _, pc := range policies {

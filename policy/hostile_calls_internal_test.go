@@ -1,0 +1,202 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// categoryRulesPolicy has rules account rules spread over cats categories,
+// each rule for one category and with a residual, so that a violation has
+// rules/cats candidates.
+func categoryRulesPolicy(cats, rules int) string {
+	var s strings.Builder
+	s.WriteString("name: category-rules\nversion: \"1\"\nappeal: {route: help}\ncategories:\n")
+	for i := range cats {
+		fmt.Fprintf(&s, "  - {name: c%d, dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC}\n", i)
+	}
+	s.WriteString("rules:\n")
+	for i := range rules {
+		fmt.Fprintf(&s, `  - id: r%d
+    target: account
+    when: violation.category == category.c%d && violation.id == "zz%d"
+    penalty: warn
+    message: '"x"'
+    ground: {kind: contractual, reference: terms}
+`, i, i%cats, i)
+	}
+	return s.String()
+}
+
+// Explain is Decide with a trace, on the same path, so MaxChecks bounds
+// it: a case Explain admits is traced in at most MaxChecks rule traces,
+// or refused. It is not: the trace holds, for every violation, every rule
+// of the target, candidates or not, while the checks count only the
+// candidates. Here 20 violations under 50 rules over 10 categories take
+// 120 checks and give 1,000 traces; at 2,000 rules and 2,000 violations,
+// 22,000 checks take Explain 22 s and 5 GB (Decide: 24 ms), and at
+// MaxViolations a case within MaxChecks would be traced in 2×10⁸.
+func TestExplainIsBoundedByChecks(t *testing.T) {
+	ctx := context.Background()
+	e, err := Compile("category-rules.yaml", []byte(categoryRulesPolicy(10, 50)))
+	require.NoError(t, err)
+	now := time.Date(2017, 3, 1, 12, 0, 0, 0, time.UTC)
+	c := Case{Target: TargetAccount, Account: &Account{ID: "a"}, Role: RoleMember, Now: now, Group: Group{ID: "g", Owner: "o", Members: 2}}
+	for i := range 20 {
+		c.Violations = append(c.Violations, Violation{ID: fmt.Sprint("v", i), Category: fmt.Sprint("c", i%10), Actor: "a", Severity: SeverityLow, Detected: now.Add(-time.Hour)})
+	}
+	n := checksOf(t, e, func() error { _, err := e.Decide(ctx, c); return err })
+	assert.Equal(t, 20*(1+5), n, "each violation reads its category's five rules")
+
+	e.maxChecks = n
+	defer func() { e.maxChecks = MaxChecks }()
+	x, err := e.Explain(ctx, c)
+	if err != nil {
+		require.Equal(t, CodeTooMany, CodeOf(err), "%v", err)
+		return
+	}
+	assert.LessOrEqual(t, len(x.Rules), e.maxChecks, "Explain admitted the case under MaxChecks %d and traced %d rules", e.maxChecks, len(x.Rules))
+}
+
+// strikesLeadersPolicy penalises the owner and admins over every
+// violation by a condition that counts their strikes eight times: each
+// evaluation is charged (untracked, at its estimate) some 8,000, and reads
+// the whole history as often.
+const strikesLeadersPolicy = `name: strikes-leaders
+version: "1"
+appeal: {route: help}
+settings: {cost_budget: 100000}
+categories:
+  - {name: spam, dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC}
+rules:
+  - id: leaders
+    target: account
+    when: >-
+      subject.role != role.member && strikes(duration("87600h")) + strikes(duration("87576h")) +
+      strikes(duration("87552h")) + strikes(duration("87528h")) + strikes(duration("87504h")) +
+      strikes(duration("87480h")) + strikes(duration("87456h")) + strikes(duration("87432h")) > 100000
+    penalty: warn
+    message: '"x"'
+    ground: {kind: contractual, reference: terms}
+`
+
+// MaxChecks bounds the checks of a call, and a check may cost up to the
+// policy's cost budget: the decisions of one DecideGroup call together
+// spend at most what one decision may, or the case is refused. Here 100
+// leaders over 200 violations (some 40,000 checks, a fiftieth of
+// MaxChecks) would spend more than DecisionCostLimit, each decision under
+// it: the case is refused. Over 20 violations it is decided, each member
+// as Decide decides, for less than the limit in all.
+func TestGroupCallCostIsBounded(t *testing.T) {
+	ctx := context.Background()
+	e, err := Compile("strikes-leaders.yaml", []byte(strikesLeadersPolicy))
+	require.NoError(t, err)
+	gc := leadersGroup(99, 1, 200, verifiedOf("spam", SeverityLow))
+	var spent uint64
+	for i := range gc.Members {
+		d, cost, err := e.decideCost(ctx, gc.MemberCase(i))
+		require.NoError(t, err)
+		require.Empty(t, d.Errors, "member %d: within its decision's cost limit", i)
+		spent += cost
+	}
+	require.Greater(t, spent, uint64(DefaultDecisionCostLimit), "the members' decisions together spend more than one may")
+	_, err = e.DecideGroup(ctx, gc, nil)
+	require.Equal(t, CodeTooMany, CodeOf(err), "%v", err)
+	assert.Contains(t, err.Error(), fmt.Sprintf("together cost more than %d", uint64(DefaultDecisionCostLimit)))
+
+	small := leadersGroup(99, 1, 20, verifiedOf("spam", SeverityLow))
+	out, err := e.DecideGroup(ctx, small, nil)
+	require.NoError(t, err)
+	spent = 0
+	for i := range small.Members {
+		d, cost, err := e.decideCost(ctx, small.MemberCase(i))
+		require.NoError(t, err)
+		require.Equal(t, d, out[1+i], "member %d: DecideGroup is Decide", i)
+		spent += cost
+	}
+	assert.LessOrEqual(t, spent, uint64(DefaultDecisionCostLimit))
+}
+
+// A group case refused part-way, at MaxChecks, leaves dst as it was: its
+// length and the decisions within it, those of the call before kept by a
+// caller that appends to them. Only the room beyond its length, which
+// DecideGroup writes its decisions into before it knows, may change, as
+// its doc says.
+func TestRefusedGroupLeavesDstRoom(t *testing.T) {
+	ctx := context.Background()
+	e := mustCompile(t)
+	gc := leadersGroup(4, 3, 50, verifiedOf("csam", SeverityCritical))
+	prev, err := e.DecideGroup(ctx, gc, nil)
+	require.NoError(t, err)
+	kept := append([]Decision(nil), prev[:3]...)
+	n := checksOf(t, e, func() error { _, err := e.DecideGroup(ctx, gc, nil); return err })
+	e.maxChecks = n - 1
+	defer func() { e.maxChecks = MaxChecks }()
+	out, err := e.DecideGroup(ctx, gc, prev[:3])
+	require.Equal(t, CodeTooMany, CodeOf(err))
+	assert.Equal(t, kept, out, "the refused call returns dst, its decisions as they were")
+	assert.Equal(t, kept, prev[:3])
+}
+
+// explainSpendsPolicy has a rule for category c1 that reads a costly
+// variable, and a cheap one for c0.
+const explainSpendsPolicy = `name: explain-spends
+version: "1"
+appeal: {route: help}
+categories:
+  - {name: c0, dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC}
+  - {name: c1, dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC}
+variables:
+  - name: heavy
+    expression: strikes(duration("1h")) + strikes(duration("2h"))
+rules:
+  - id: other
+    target: account
+    when: violation.category == category.c1 && variables.heavy > 0
+    penalty: suspend
+    duration: 1d
+    message: '"other"'
+    ground: {kind: contractual, reference: terms}
+  - id: main
+    target: account
+    when: violation.category == category.c0 && subject.id.startsWith("a")
+    penalty: warn
+    message: '"main"'
+    ground: {kind: contractual, reference: terms}
+`
+
+// Explain "decides the case as Decide does, on the same path": its
+// decision is Decide's under every decision cost limit. It is not: to
+// show what every rule of the target reads, the trace evaluates the
+// variables of rules that are no candidate for the violation (here
+// other's heavy, on a violation of c0), charges them to the decision, and
+// the candidate that Decide evaluates within the limit then fails on it:
+// Explain shows an error and a hold for review that Decide never gives.
+func TestExplainDecidesAsDecideUnderCostLimits(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2017, 3, 1, 12, 0, 0, 0, time.UTC)
+	c := Case{Target: TargetAccount, Account: &Account{ID: "a"}, Role: RoleMember, Now: now, Group: Group{ID: "g", Owner: "o", Members: 2},
+		Violations: []Violation{{ID: "v0", Category: "c0", Actor: "a", Severity: SeverityLow, Detected: now.Add(-time.Hour)}}}
+	differ := 0
+	for limit := uint64(1); limit <= 2100; limit++ {
+		e, err := Compile("explain-spends.yaml", []byte(explainSpendsPolicy), WithDecisionCostLimit(limit))
+		if err != nil {
+			continue
+		}
+		d, err := e.Decide(ctx, c)
+		require.NoError(t, err)
+		x, err := e.Explain(ctx, c)
+		require.NoError(t, err)
+		if !assert.Equal(t, d, x.Decision, "decision cost limit %d", limit) {
+			differ++
+			if differ > 2 {
+				break
+			}
+		}
+	}
+}
