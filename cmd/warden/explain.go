@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -29,25 +30,28 @@ func runExplain(e *env, args []string) int {
 	if !ok {
 		return status
 	}
-	var b strings.Builder
 	ctx := context.Background()
 	if _, err := cf.check(ctx, engine); err != nil {
 		fmt.Fprintln(e.stderr, err)
 		return exitFail
 	}
+	// Each explanation is written as soon as it is made: a group case of
+	// many members keeps one in memory at a time, not all of them.
 	parts := partitions(engine)
-	for _, c := range cf.cases {
+	out := bufio.NewWriter(e.stdout)
+	defer out.Flush()
+	for i, c := range cf.cases {
 		x, err := engine.Explain(ctx, c)
 		if err != nil {
+			out.Flush()
 			fmt.Fprintln(e.stderr, cf.doc.caseError(err))
 			return exitFail
 		}
-		if b.Len() > 0 {
-			b.WriteString("\n")
+		if i > 0 {
+			out.WriteString("\n")
 		}
-		writeExplanation(&b, c, x, parts)
+		writeExplanation(out, c, x, parts)
 	}
-	io.WriteString(e.stdout, b.String())
 	return exitOK
 }
 
