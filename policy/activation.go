@@ -171,6 +171,8 @@ func (s *evalState) release() {
 	s.tr, s.done = nil, nil
 	s.sp, s.only, s.narrowed = nil, nil, false
 	s.spent = 0
+	clear(s.strikeTimes) // the times of the case, and their zones
+	s.strikeTimes, s.strikesSorted = s.strikeTimes[:0], false
 	s.clearVars()
 	if cap(s.matches) > maxPooledMatches {
 		s.matches = nil // a rare decision of many matches keeps no memory

@@ -232,7 +232,7 @@ func TestMembersOfManySubjectPartsCostNoCheck(t *testing.T) {
 	assert.Equal(t, PenaltyWarn, got[2].Penalty, "the actor, m00000, is warned")
 }
 
-// An explanation traces every rule of the policy for every violation,
+// An explanation traces every rule of the case's target for every violation,
 // candidate or not, and counts each trace as a check: its checks are the
 // decision's and one per rule per violation more, and one fewer refuses
 // the case as Decide would.
@@ -244,11 +244,37 @@ func TestExplainCountsEveryRuleItTraces(t *testing.T) {
 			c := gc.MemberCase(i)
 			decided := checksOf(t, e, func() error { _, err := e.Decide(ctx, c); return err })
 			explained := checksOf(t, e, func() error { _, err := e.Explain(ctx, c); return err })
-			assert.Equal(t, decided+len(c.Violations)*len(e.p.Rules), explained, "member %d", i)
+			assert.Equal(t, decided+len(c.Violations)*e.rulesOf[c.Target], explained, "member %d", i)
 			e.maxChecks = explained - 1
 			_, err := e.Explain(ctx, c)
 			e.maxChecks = MaxChecks
 			assert.Equal(t, CodeTooMany, CodeOf(err))
 		}
 	}
+}
+
+// Explain counts against MaxChecks the rules it traces, those of the
+// case's target: the group rules of a policy add nothing to an account
+// case's checks, which its decision's checks and its traces make exactly.
+func TestExplainCountsTheRulesOfItsTarget(t *testing.T) {
+	ctx := context.Background()
+	src := categoryRulesPolicy(10, 50)
+	for i := range 50 {
+		src += fmt.Sprintf("  - id: g%d\n    target: group\n    when: violation.category == category.c0 && violation.id == \"gg%d\"\n    penalty: warn\n    message: '\"x\"'\n    ground: {kind: contractual, reference: terms}\n", i, i)
+	}
+	e, err := Compile("category-rules.yaml", []byte(src))
+	require.NoError(t, err)
+	now := time.Date(2017, 3, 1, 12, 0, 0, 0, time.UTC)
+	c := Case{Target: TargetAccount, Account: &Account{ID: "a"}, Role: RoleMember, Now: now, Group: Group{ID: "g", Owner: "o", Members: 2}}
+	for i := range 20 {
+		c.Violations = append(c.Violations, Violation{ID: fmt.Sprint("v", i), Category: fmt.Sprint("c", i%10), Actor: "a", Severity: SeverityLow, Detected: now.Add(-time.Hour)})
+	}
+	n := checksOf(t, e, func() error { _, err := e.Decide(ctx, c); return err })
+	x, err := e.Explain(ctx, c)
+	require.NoError(t, err)
+	require.Len(t, x.Rules, 20*50, "the trace holds the 50 account rules for each violation")
+	e.maxChecks = n + len(x.Rules)
+	defer func() { e.maxChecks = MaxChecks }()
+	_, err = e.Explain(ctx, c)
+	require.NoError(t, err, "%d checks and %d traces are within MaxChecks %d", n, len(x.Rules), e.maxChecks)
 }

@@ -106,7 +106,7 @@ func (e *Engine) decideTraced(ctx context.Context, c *Case, tr *tracer, d *Decis
 	}
 	spent := st.spent
 	if tr != nil && err == nil {
-		tr.fill(st) // what it spends is the trace's, not the decision's
+		tr.fill(st, d) // what it spends is the trace's, not the decision's
 	}
 	// Not deferred, which would cost a closure on every decision; a panic
 	// drops the state rather than pooling it.
@@ -230,10 +230,10 @@ func (e *Engine) tooManyChecks() error {
 }
 
 // traceChecks counts the rules an explanation traces for the current
-// violation, each a check: a trace holds every rule of the policy's for
-// every violation, candidate or not.
+// violation, each a check: a trace holds every rule of the case's target
+// for every violation, candidate or not.
 func (e *Engine) traceChecks(st *evalState) error {
-	if st.checks += len(e.p.Rules); st.checks > e.maxChecks {
+	if st.checks += e.rulesOf[st.c.Target]; st.checks > e.maxChecks {
 		return e.tooManyChecks()
 	}
 	return nil

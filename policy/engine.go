@@ -21,10 +21,16 @@ type Engine struct {
 	observe func(p compiler.Program, actual uint64)
 	// maxChecks is MaxChecks, which tests lower.
 	maxChecks int
+	// rulesOf counts the rules of each target: those an explanation
+	// traces for each violation of a case of that target.
+	rulesOf [TargetGroup + 1]int
 }
 
 func newEngine(p *compiler.Policy) *Engine {
 	e := &Engine{p: p, maxChecks: MaxChecks}
+	for _, r := range p.Rules {
+		e.rulesOf[r.Target]++
+	}
 	e.pool.New = func() any { return newEvalState(e) }
 	return e
 }

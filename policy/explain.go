@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"cel.dev/cel-go/common/types"
@@ -156,9 +158,22 @@ func (t *tracer) bind(st *evalState, trace int, list uint8, names []string) []Bi
 }
 
 // fill shows the variables the traces read, once the decision is taken:
-// each on its violation, again, within a cost limit of the decision's
-// own, beyond which a variable shows the limit's error.
-func (t *tracer) fill(st *evalState) {
+// each on its violation, again, within a budget of the decision's cost
+// limit for all of them. The winning rule's reads come first, then those
+// of the other rules whose condition was evaluated, then those of the
+// rules set aside, so that what the decision read is shown before what it
+// did not need; a variable past the budget is shown as not evaluated.
+func (t *tracer) fill(st *evalState, d *Decision) {
+	rank := func(p pendingRead) int {
+		switch rt := &t.rules[p.trace]; {
+		case rt.Rule == d.Rule && rt.Violation == d.Violation:
+			return 0
+		case rt.Skipped == "":
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(t.pending, func(a, b pendingRead) int { return cmp.Compare(rank(a), rank(b)) })
 	st.spent = 0
 	cur := -1
 	for _, p := range t.pending {
@@ -174,7 +189,12 @@ func (t *tracer) fill(st *evalState) {
 		case messageReads:
 			list = rt.MessageReads
 		}
-		list[p.pos].Value = st.show(list[p.pos].Name)
+		b := &list[p.pos]
+		if i := st.e.p.VarIndex[b.Name]; st.vars[i] == nil && st.spent >= st.e.p.DecisionCostLimit {
+			b.Value = "not evaluated: the explanation's cost limit is reached"
+			continue
+		}
+		b.Value = st.show(b.Name)
 	}
 }
 

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -40,5 +41,31 @@ func TestCountWithinIsTheCountOfTheRecords(t *testing.T) {
 			}
 			require.Equal(t, want, st.countWithin(window), "%d records, window %s", n, time.Duration(window))
 		}
+	}
+}
+
+// A pooled state keeps nothing of the case it decided: after release, none
+// of the sorted penalty times countWithin built for a long history, nor
+// the caller's zone each of them points to.
+func TestReleaseKeepsNoPenaltyTimes(t *testing.T) {
+	e, err := Compile("explain-spends.yaml", []byte(explainSpendsPolicy))
+	require.NoError(t, err)
+	zone := time.FixedZone("caller", 3600)
+	now := time.Date(2017, 3, 1, 12, 0, 0, 0, zone)
+	c := Case{Target: TargetAccount, Account: &Account{ID: "a"}, Role: RoleMember, Now: now, Group: Group{ID: "g", Owner: "o", Members: 2},
+		Violations: []Violation{{ID: "v0", Category: "c1", Actor: "a", Severity: SeverityLow, Detected: now.Add(-time.Hour)}}}
+	for i := range 3 * shortHistory {
+		c.Account.History = append(c.Account.History, Record{At: now.Add(-time.Duration(i+1) * time.Minute), Penalty: PenaltyWarn})
+	}
+	st := newEvalState(e)
+	role, err := e.validate(&c, st)
+	require.NoError(t, err)
+	st.bind(&c, role)
+	var d Decision
+	require.NoError(t, e.decide(context.Background(), st, &d, false))
+	require.Equal(t, "other", d.Rule, "strikes() read the long history")
+	st.release()
+	for i, at := range st.strikeTimes[:cap(st.strikeTimes)] {
+		require.True(t, at.IsZero(), "the released state still holds penalty time %d: %v", i, at)
 	}
 }

@@ -23,6 +23,10 @@ fields and variables its condition read (and its penalty expression and the
 winning rule's message), what would have raised a penalty a guard lowered,
 and every guard that acted and what it changed.
 
+Each target's explanation is written as soon as it is made. A target the
+engine refuses (policy.MaxChecks) stops the command there, with exit
+status 1: the explanations above the error are complete, the rest missing.
+
 ` + caseFormat
 
 func runExplain(e *env, args []string) int {
@@ -45,6 +49,9 @@ func runExplain(e *env, args []string) int {
 		if err != nil {
 			out.Flush()
 			fmt.Fprintln(e.stderr, cf.doc.caseError(err))
+			if i > 0 {
+				fmt.Fprintf(e.stderr, "explain: stopped at target %d of %d; the %d explanations before it are written\n", i+1, len(cf.cases), i)
+			}
 			return exitFail
 		}
 		if i > 0 {

@@ -1,0 +1,73 @@
+package policy
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// traceBudgetPolicy: "other" is no candidate for a violation of c0, yet
+// its trace shows what it reads (variables.heavy); "main" matches on
+// variables.light.
+const traceBudgetPolicy = `name: trace-budget
+version: "1"
+appeal: {route: help}
+categories:
+  - {name: c0, dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC}
+  - {name: c1, dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC}
+variables:
+  - name: heavy
+    expression: strikes(duration("1h")) + strikes(duration("2h"))
+  - name: light
+    expression: subject.id.startsWith("a")
+rules:
+  - id: other
+    target: account
+    when: violation.category == category.c1 && variables.heavy > 0
+    penalty: suspend
+    duration: 1d
+    message: '"other"'
+    ground: {kind: contractual, reference: terms}
+  - id: main
+    target: account
+    when: violation.category == category.c0 && variables.light
+    penalty: warn
+    message: '"main"'
+    ground: {kind: contractual, reference: terms}
+`
+
+// A trace shows what a rule's condition read, whatever the reads of the
+// other rules cost: the variables a trace shows are evaluated after the
+// decision, in one budget of the decision's cost limit, the winner's
+// first. Under limits where the costly variable of a rule set aside would
+// use up that budget, the matched rule's trace still shows the value its
+// condition read.
+func TestTraceShowsWhatTheMatchedConditionRead(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2017, 3, 1, 12, 0, 0, 0, time.UTC)
+	c := Case{Target: TargetAccount, Account: &Account{ID: "a"}, Role: RoleMember, Now: now, Group: Group{ID: "g", Owner: "o", Members: 2},
+		Violations: []Violation{{ID: "v0", Category: "c0", Actor: "a", Severity: SeverityLow, Detected: now.Add(-time.Hour)}}}
+	checked := 0
+	for limit := uint64(1950); limit <= 2100; limit++ { // heavy costs about 2,000
+		e, err := Compile("trace-budget.yaml", []byte(traceBudgetPolicy), WithDecisionCostLimit(limit))
+		if err != nil {
+			continue
+		}
+		x, err := e.Explain(ctx, c)
+		require.NoError(t, err)
+		if x.Decision.Rule != "main" || len(x.Decision.Errors) > 0 {
+			continue // the decision itself hit the limit
+		}
+		checked++
+		for _, rt := range x.Rules {
+			if rt.Rule == "main" {
+				require.True(t, rt.Matched, "limit %d", limit)
+				require.Contains(t, rt.Reads, Binding{Name: "variables.light", Value: "true"},
+					"decision cost limit %d: main matched on variables.light, its trace must show that value", limit)
+			}
+		}
+	}
+	require.Positive(t, checked)
+}
