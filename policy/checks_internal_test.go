@@ -264,11 +264,7 @@ func TestExplainCountsTheRulesOfItsTarget(t *testing.T) {
 	}
 	e, err := Compile("category-rules.yaml", []byte(src))
 	require.NoError(t, err)
-	now := time.Date(2017, 3, 1, 12, 0, 0, 0, time.UTC)
-	c := Case{Target: TargetAccount, Account: &Account{ID: "a"}, Role: RoleMember, Now: now, Group: Group{ID: "g", Owner: "o", Members: 2}}
-	for i := range 20 {
-		c.Violations = append(c.Violations, Violation{ID: fmt.Sprint("v", i), Category: fmt.Sprint("c", i%10), Actor: "a", Severity: SeverityLow, Detected: now.Add(-time.Hour)})
-	}
+	c := actorCase(tenCategories()...)
 	n := checksOf(t, e, func() error { _, err := e.Decide(ctx, c); return err })
 	x, err := e.Explain(ctx, c)
 	require.NoError(t, err)

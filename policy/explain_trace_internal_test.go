@@ -3,7 +3,6 @@ package policy
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -46,9 +45,7 @@ rules:
 // condition read.
 func TestTraceShowsWhatTheMatchedConditionRead(t *testing.T) {
 	ctx := context.Background()
-	now := time.Date(2017, 3, 1, 12, 0, 0, 0, time.UTC)
-	c := Case{Target: TargetAccount, Account: &Account{ID: "a"}, Role: RoleMember, Now: now, Group: Group{ID: "g", Owner: "o", Members: 2},
-		Violations: []Violation{{ID: "v0", Category: "c0", Actor: "a", Severity: SeverityLow, Detected: now.Add(-time.Hour)}}}
+	c := actorCase("c0")
 	checked := 0
 	for limit := uint64(1950); limit <= 2100; limit++ { // heavy costs about 2,000
 		e, err := Compile("trace-budget.yaml", []byte(traceBudgetPolicy), WithDecisionCostLimit(limit))

@@ -11,6 +11,26 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// actorCase is the case of account a, a member who committed a violation
+// of each category of cats, in order (v0, v1, …).
+func actorCase(cats ...string) Case {
+	now := time.Date(2017, 3, 1, 12, 0, 0, 0, time.UTC)
+	c := Case{Target: TargetAccount, Account: &Account{ID: "a"}, Role: RoleMember, Now: now, Group: Group{ID: "g", Owner: "o", Members: 2}}
+	for i, cat := range cats {
+		c.Violations = append(c.Violations, Violation{ID: fmt.Sprint("v", i), Category: cat, Actor: "a", Severity: SeverityLow, Detected: now.Add(-time.Hour)})
+	}
+	return c
+}
+
+// tenCategories names the categories of 20 violations over c0 … c9.
+func tenCategories() []string {
+	var cats []string
+	for i := range 20 {
+		cats = append(cats, fmt.Sprint("c", i%10))
+	}
+	return cats
+}
+
 // categoryRulesPolicy has rules account rules spread over cats categories,
 // each rule for one category and with a residual, so that a violation has
 // rules/cats candidates.
@@ -33,34 +53,30 @@ func categoryRulesPolicy(cats, rules int) string {
 	return s.String()
 }
 
-// Explain is Decide with a trace, on the same path, so MaxChecks bounds
-// it: a case Explain admits is traced in at most MaxChecks rule traces,
-// or refused. It is not: the trace holds, for every violation, every rule
-// of the target, candidates or not, while the checks count only the
-// candidates. Here 20 violations under 50 rules over 10 categories take
-// 120 checks and give 1,000 traces; at 2,000 rules and 2,000 violations,
-// 22,000 checks take Explain 22 s and 5 GB (Decide: 24 ms), and at
-// MaxViolations a case within MaxChecks would be traced in 2×10⁸.
+// Explain is Decide with a trace, on the same path, and MaxChecks bounds
+// it with its trace: a case Explain admits is traced in at most MaxChecks
+// rule traces, or refused. The trace holds, for every violation, every
+// rule of the target, candidates or not: 20 violations under 50 rules
+// over 10 categories take 120 checks to decide and give 1,000 traces, so
+// that under a limit of 120 Explain refuses the case.
 func TestExplainIsBoundedByChecks(t *testing.T) {
 	ctx := context.Background()
 	e, err := Compile("category-rules.yaml", []byte(categoryRulesPolicy(10, 50)))
 	require.NoError(t, err)
-	now := time.Date(2017, 3, 1, 12, 0, 0, 0, time.UTC)
-	c := Case{Target: TargetAccount, Account: &Account{ID: "a"}, Role: RoleMember, Now: now, Group: Group{ID: "g", Owner: "o", Members: 2}}
-	for i := range 20 {
-		c.Violations = append(c.Violations, Violation{ID: fmt.Sprint("v", i), Category: fmt.Sprint("c", i%10), Actor: "a", Severity: SeverityLow, Detected: now.Add(-time.Hour)})
-	}
+	c := actorCase(tenCategories()...)
 	n := checksOf(t, e, func() error { _, err := e.Decide(ctx, c); return err })
 	assert.Equal(t, 20*(1+5), n, "each violation reads its category's five rules")
 
+	x, err := e.Explain(ctx, c)
+	require.NoError(t, err)
+	require.Len(t, x.Rules, 20*50)
 	e.maxChecks = n
 	defer func() { e.maxChecks = MaxChecks }()
-	x, err := e.Explain(ctx, c)
-	if err != nil {
-		require.Equal(t, CodeTooMany, CodeOf(err), "%v", err)
-		return
-	}
-	assert.LessOrEqual(t, len(x.Rules), e.maxChecks, "Explain admitted the case under MaxChecks %d and traced %d rules", e.maxChecks, len(x.Rules))
+	_, err = e.Explain(ctx, c)
+	require.Equal(t, CodeTooMany, CodeOf(err), "%d checks and %d traces are over MaxChecks %d", n, len(x.Rules), n)
+	e.maxChecks = n + len(x.Rules)
+	_, err = e.Explain(ctx, c)
+	require.NoError(t, err, "the checks and the traces make the limit exactly")
 }
 
 // strikesLeadersPolicy penalises the owner and admins over every
@@ -170,18 +186,14 @@ rules:
     ground: {kind: contractual, reference: terms}
 `
 
-// Explain "decides the case as Decide does, on the same path": its
-// decision is Decide's under every decision cost limit. It is not: to
-// show what every rule of the target reads, the trace evaluates the
+// Explain decides the case as Decide does, on the same path: its decision
+// is Decide's under every decision cost limit, though its trace shows the
 // variables of rules that are no candidate for the violation (here
-// other's heavy, on a violation of c0), charges them to the decision, and
-// the candidate that Decide evaluates within the limit then fails on it:
-// Explain shows an error and a hold for review that Decide never gives.
+// other's heavy, on a violation of c0): they are evaluated after the
+// decision, on a budget of the trace's own.
 func TestExplainDecidesAsDecideUnderCostLimits(t *testing.T) {
 	ctx := context.Background()
-	now := time.Date(2017, 3, 1, 12, 0, 0, 0, time.UTC)
-	c := Case{Target: TargetAccount, Account: &Account{ID: "a"}, Role: RoleMember, Now: now, Group: Group{ID: "g", Owner: "o", Members: 2},
-		Violations: []Violation{{ID: "v0", Category: "c0", Actor: "a", Severity: SeverityLow, Detected: now.Add(-time.Hour)}}}
+	c := actorCase("c0")
 	differ := 0
 	for limit := uint64(1); limit <= 2100; limit++ {
 		e, err := Compile("explain-spends.yaml", []byte(explainSpendsPolicy), WithDecisionCostLimit(limit))
