@@ -66,8 +66,6 @@ type evalState struct {
 	// checks counts the checks of the call so far (see MaxChecks): all
 	// the decisions of a group case share them.
 	checks int
-	// vi is the index of the current violation, V.
-	vi int
 	// strikeTimes holds, once strikesSorted is set, the times of the
 	// subject's penalties before now, sorted, for countWithin.
 	strikeTimes   []time.Time
@@ -207,7 +205,7 @@ const (
 // setViolation makes the i-th violation of the case the current one.
 func (s *evalState) setViolation(i int) {
 	f := &s.viols[i]
-	s.V, s.vi = &s.c.Violations[i], i
+	s.V = &s.c.Violations[i]
 	s.Cat, s.Review, s.Verified = f.cat, f.review, f.verified
 	s.IsActor = s.c.Target == TargetAccount && s.V.Actor != "" && s.V.Actor == s.SubjectID
 	s.clearVars()

@@ -128,9 +128,6 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 	done := st.done
 	o := outcome{best: -1}
 	sp := e.p.Spaces[c.Target]
-	if e.slow {
-		sp = nil
-	}
 	share := gather && c.Target == TargetAccount // a group case's members
 	nv := len(st.c.Violations)
 	if st.narrowed {
@@ -144,15 +141,15 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 		st.setViolation(vi)
 		if sp != nil {
 			if cell, ok := st.cellOf(sp, vi, share); ok {
-				if st.tr != nil {
-					if err := e.traceChecks(st); err != nil {
-						return err
-					}
-					st.tr.cell(e, st, sp, cell)
-				}
 				cands := sp.Candidates(cell)
-				if st.checks += 1 + len(cands); st.checks > e.maxChecks {
+				if st.over(1 + len(cands)) {
 					return e.tooManyChecks()
+				}
+				if st.tr != nil {
+					if st.over(e.rulesOf[c.Target]) {
+						return e.tooManyChecks()
+					}
+					st.tr.cell(e, st, vi, sp, cell)
 				}
 				st.sp, st.cell = sp, cell
 				for _, j := range cands {
@@ -175,14 +172,14 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 		}
 		st.sp = nil
 		candidates := e.p.ByTarget[c.Target][st.Cat]
-		if st.checks += 1 + len(candidates); st.checks > e.maxChecks {
+		if st.over(1 + len(candidates)) {
 			return e.tooManyChecks()
 		}
 		if st.tr != nil {
-			if err := e.traceChecks(st); err != nil {
-				return err
+			if st.over(e.rulesOf[c.Target]) {
+				return e.tooManyChecks()
 			}
-			st.tr.violation(e, st, candidates)
+			st.tr.violation(e, st, vi, candidates)
 		}
 		for _, r := range candidates {
 			if !e.couldHold(st, r) {
@@ -223,20 +220,18 @@ func (e *Engine) decide(ctx context.Context, st *evalState, d *Decision, gather 
 	return nil
 }
 
-// tooManyChecks refuses a case whose decisions would take more than
-// MaxChecks checks.
-func (e *Engine) tooManyChecks() error {
-	return invalid("violations", CodeTooMany, "deciding the case takes more than MaxChecks (%d) checks of rules against violations; decide its violations in smaller cases", e.maxChecks)
+// over counts n more checks of the call (see MaxChecks) and reports
+// whether they go past the limit: for a violation, one and one per
+// candidate, and for an explanation one more per rule it traces there,
+// every rule of the case's target, candidate or not.
+func (s *evalState) over(n int) bool {
+	s.checks += n
+	return s.checks > s.e.maxChecks
 }
 
-// traceChecks counts the rules an explanation traces for the current
-// violation, each a check: a trace holds every rule of the case's target
-// for every violation, candidate or not.
-func (e *Engine) traceChecks(st *evalState) error {
-	if st.checks += e.rulesOf[st.c.Target]; st.checks > e.maxChecks {
-		return e.tooManyChecks()
-	}
-	return nil
+// tooManyChecks refuses a case whose checks go past MaxChecks.
+func (e *Engine) tooManyChecks() error {
+	return invalid("violations", CodeTooMany, "deciding the case takes more than MaxChecks (%d) checks of rules against violations; decide its violations in smaller cases", e.maxChecks)
 }
 
 // head writes what every decision says of itself, before any rule: the

@@ -13,9 +13,6 @@ import (
 type Engine struct {
 	p    *compiler.Policy
 	pool sync.Pool
-	// slow decides without the case space, every candidate's condition
-	// evaluated: the reference the lookup is tested against.
-	slow bool
 	// observe, set by tests only, sees the tracked cost of each tracked
 	// evaluation.
 	observe func(p compiler.Program, actual uint64)

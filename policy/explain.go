@@ -120,8 +120,10 @@ type tracer struct {
 	// while its traces are started.
 	in []bool
 	// pending lists the variables the traces show, whose values fill
-	// finds once the decision is taken.
+	// finds once the decision is taken; vis holds the index of each
+	// trace's violation.
 	pending []pendingRead
+	vis     []int
 }
 
 // pendingRead is a variable a trace shows: the binding at pos of a list
@@ -148,7 +150,7 @@ func (t *tracer) bind(st *evalState, trace int, list uint8, names []string) []Bi
 	for _, n := range names {
 		b := Binding{Name: n}
 		if _, ok := st.e.p.VarIndex[n]; ok {
-			t.pending = append(t.pending, pendingRead{trace: trace, pos: len(out), vi: st.vi, list: list})
+			t.pending = append(t.pending, pendingRead{trace: trace, pos: len(out), vi: t.vis[trace], list: list})
 		} else {
 			b.Value = st.show(n)
 		}
@@ -200,28 +202,29 @@ func (t *tracer) fill(st *evalState, d *Decision) {
 
 // violation starts the current violation: a trace for every rule of the
 // target, in order, those the index set aside marked skipped.
-func (t *tracer) violation(e *Engine, st *evalState, candidates []*compiler.Rule) {
-	t.start(e, st, candidates, func(*compiler.Rule) string {
+func (t *tracer) violation(e *Engine, st *evalState, vi int, candidates []*compiler.Rule) {
+	t.start(e, st, vi, candidates, func(*compiler.Rule) string {
 		return fmt.Sprintf("its condition requires another category than %s", st.V.Category)
 	})
 }
 
 // cell starts the current violation on the case space: a trace for every
 // rule of the target, in order, those the cell rules out marked skipped.
-func (t *tracer) cell(e *Engine, st *evalState, sp *compiler.Space, cell int) {
+func (t *tracer) cell(e *Engine, st *evalState, vi int, sp *compiler.Space, cell int) {
 	var in []*compiler.Rule
 	for _, j := range sp.Candidates(cell) {
 		if j < len(sp.Rules) {
 			in = append(in, sp.Rules[j])
 		}
 	}
-	t.start(e, st, in, func(r *compiler.Rule) string { return "its condition is false where " + st.shownFields(r) })
+	t.start(e, st, vi, in, func(r *compiler.Rule) string { return "its condition is false where " + st.shownFields(r) })
 }
 
-// start opens a trace for every rule of the target, in order, and marks
-// each one that is not among the candidates skipped, for the reason why
-// gives. It takes time linear in the rules and the candidates.
-func (t *tracer) start(e *Engine, st *evalState, candidates []*compiler.Rule, why func(*compiler.Rule) string) {
+// start opens a trace for every rule of the target on violation vi, in
+// order, and marks each one that is not among the candidates skipped, for
+// the reason why gives. It takes time linear in the rules and the
+// candidates.
+func (t *tracer) start(e *Engine, st *evalState, vi int, candidates []*compiler.Rule, why func(*compiler.Rule) string) {
 	if t.open == nil {
 		t.open = make([]int, len(e.p.Rules))
 		t.in = make([]bool, len(e.p.Rules))
@@ -236,6 +239,7 @@ func (t *tracer) start(e *Engine, st *evalState, candidates []*compiler.Rule, wh
 		if r.Target != st.c.Target {
 			continue
 		}
+		t.vis = append(t.vis, vi)
 		rt := RuleTrace{Rule: r.ID, Description: r.Description, Violation: st.V.ID, Reads: t.bind(st, len(t.rules), reads, r.Reads)}
 		if !t.in[r.Index] {
 			rt.Skipped = why(r)

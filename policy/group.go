@@ -24,8 +24,8 @@ import (
 // one whose decisions, all together, would take more than [MaxChecks] or
 // spend more than one decision may ([WithDecisionCostLimit], at least
 // [DefaultDecisionCostLimit]): the owner and each admin are decided over
-// every violation. Such a case is refused
-// part-way, and the room of dst beyond its length may have been written.
+// every violation. Such a case is refused part-way, and the room of dst
+// beyond its length may have been written.
 //
 // The matches of all the decisions share one allocation: a call costs one
 // for them, whatever the number of members penalised (up to about a
@@ -78,7 +78,7 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 		return dst, err
 	}
 	// What the decisions spend, all together, is bounded too.
-	spent := st.spent
+	spent, most := st.spent, groupCostLimit(e.p.DecisionCostLimit)
 	ends = append(ends, len(st.matches))
 	q := e.bystanders(st)
 	defer q.release(st)
@@ -100,8 +100,8 @@ func (e *Engine) DecideGroup(ctx context.Context, gc GroupCase, dst []Decision) 
 			if err != nil {
 				return dst, err
 			}
-			if spent += st.spent; spent > groupCostLimit(e.p.DecisionCostLimit) {
-				return dst, invalid("violations", CodeTooMany, "the decisions of the case together cost more than %d; decide its violations in smaller cases", groupCostLimit(e.p.DecisionCostLimit))
+			if spent += st.spent; spent > most {
+				return dst, invalid("violations", CodeTooMany, "the decisions of the case together cost more than %d; decide its violations in smaller cases", most)
 			}
 		}
 		ends = append(ends, len(st.matches))
@@ -267,7 +267,7 @@ type bystanders struct {
 // actor.
 func (e *Engine) bystanders(st *evalState) bystanders {
 	sp := e.p.Spaces[TargetAccount]
-	if sp == nil || e.slow {
+	if sp == nil {
 		return bystanders{}
 	}
 	r := &st.bystanders
@@ -327,15 +327,11 @@ func (q bystanders) quietPart(st *evalState, part int) bool {
 	if a := r.quiet[part]; a != 0 {
 		return a == 1
 	}
+	isRule := func(j int) bool { return j < len(q.sp.Rules) } // not a penalty expression
 	answer := uint8(1)
 	for _, shared := range r.shared {
-		for _, j := range q.sp.Candidates(shared + part) {
-			if j < len(q.sp.Rules) {
-				answer = 2 // a rule, not a penalty expression
-				break
-			}
-		}
-		if answer == 2 {
+		if slices.ContainsFunc(q.sp.Candidates(shared+part), isRule) {
+			answer = 2
 			break
 		}
 	}
