@@ -213,11 +213,7 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	in := make(chan pulled, batchSize)
 	wg.Go(func() {
 		defer close(in)
-		defer func() {
-			if v := recover(); v != nil {
-				pn.record(v)
-			}
-		}()
+		defer pn.catch()
 		pos := 0
 		for gc := range cases {
 			if ctx.Err() != nil {
@@ -236,11 +232,7 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 	wg.Go(func() {
 		defer close(jobs)
 		defer close(order)
-		defer func() {
-			if v := recover(); v != nil {
-				pn.record(v)
-			}
-		}()
+		defer pn.catch()
 		for first := range in {
 			var bt *batch
 			select {
@@ -370,12 +362,8 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 // w, and tells the delivery the batch is done, even when planning panics:
 // the panic is recorded in pn for Run to raise, which stops the run.
 func (p *Planner) planBatch(ctx context.Context, c Campaign, bt *batch, w *work, pn *panics) {
-	defer func() {
-		if v := recover(); v != nil {
-			pn.record(v)
-		}
-		bt.done <- struct{}{}
-	}()
+	defer func() { bt.done <- struct{}{} }()
+	defer pn.catch() // first
 	for _, s := range bt.slots {
 		switch {
 		case ctx.Err() != nil:

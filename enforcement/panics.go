@@ -44,6 +44,13 @@ func (p *panics) wait(done <-chan struct{}) (panicked bool) {
 	return p.seen()
 }
 
+// catch, deferred by a goroutine of the run, records its panic.
+func (p *panics) catch() {
+	if v := recover(); v != nil {
+		p.record(v)
+	}
+}
+
 // seen reports whether a goroutine of the run panicked.
 func (p *panics) seen() bool { return p.first.Load() != nil }
 

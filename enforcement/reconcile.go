@@ -634,21 +634,44 @@ var testHookReconcile func(string)
 // of at a time.
 const reconcileRun = 32
 
+// accountRun is the plans of accounts[from:], as far as they go: up to
+// reconcileRun, or to the account whose measures err, or to where the run
+// ended.
+type accountRun struct {
+	from  int
+	plans []*AccountPlan
+	err   error
+	done  chan struct{}
+}
+
+// buildRun builds the plans of run r on a worker of Reconcile, and tells
+// the delivery it is done, even when building panics: the panic is
+// recorded in pn for Reconcile to raise, which stops it.
+func (p *Planner) buildRun(ctx context.Context, c Campaign, rec *Reconciler, accounts []string, r *accountRun, pn *panics) {
+	defer func() { r.done <- struct{}{} }()
+	defer pn.catch() // first
+	for _, acct := range accounts[r.from:min(r.from+reconcileRun, len(accounts))] {
+		if ctx.Err() != nil {
+			return
+		}
+		if testHookReconcile != nil {
+			testHookReconcile(acct)
+		}
+		ap, err := p.ReconcileAccount(c, rec.measuresOf(acct))
+		if err != nil {
+			r.err = err
+			return
+		}
+		r.plans = append(r.plans, ap)
+	}
+}
+
 // reconcile is Reconcile with workers building the plans.
 func (p *Planner) reconcile(ctx context.Context, c Campaign, rec *Reconciler, report *Report, each func(*AccountPlan) error, workers int) error {
 	rec.mu.Lock()
 	accounts := slices.Sorted(maps.Keys(rec.accounts))
 	rec.mu.Unlock()
 	defer report.refresh()
-	// run is the plans of accounts[from:], as far as they go: up to
-	// reconcileRun, or to the account whose measures err, or to where
-	// the run ended.
-	type run struct {
-		from  int
-		plans []*AccountPlan
-		err   error
-		done  chan struct{}
-	}
 	build, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	pn := newPanics(cancel)
@@ -657,13 +680,13 @@ func (p *Planner) reconcile(ctx context.Context, c Campaign, rec *Reconciler, re
 		wg.Wait()
 		pn.raise() // a panic of a worker's, on the caller's goroutine
 	}()
-	jobs := make(chan *run, 2*workers)
-	order := make(chan *run, 2*workers)
+	jobs := make(chan *accountRun, 2*workers)
+	order := make(chan *accountRun, 2*workers)
 	wg.Go(func() {
 		defer close(jobs)
 		defer close(order)
 		for from := 0; from < len(accounts); from += reconcileRun {
-			r := &run{from: from, done: make(chan struct{}, 1)}
+			r := &accountRun{from: from, done: make(chan struct{}, 1)}
 			select {
 			case order <- r:
 			case <-build.Done():
@@ -675,28 +698,7 @@ func (p *Planner) reconcile(ctx context.Context, c Campaign, rec *Reconciler, re
 	for range workers {
 		wg.Go(func() {
 			for r := range jobs {
-				func() {
-					defer func() {
-						if v := recover(); v != nil {
-							pn.record(v)
-						}
-						r.done <- struct{}{}
-					}()
-					for _, acct := range accounts[r.from:min(r.from+reconcileRun, len(accounts))] {
-						if build.Err() != nil {
-							break
-						}
-						if testHookReconcile != nil {
-							testHookReconcile(acct)
-						}
-						ap, err := p.ReconcileAccount(c, rec.measuresOf(acct))
-						if err != nil {
-							r.err = err
-							break
-						}
-						r.plans = append(r.plans, ap)
-					}
-				}()
+				p.buildRun(build, c, rec, accounts, r, pn)
 			}
 		})
 	}
