@@ -48,7 +48,7 @@ func TestCountWithinIsTheCountOfTheRecords(t *testing.T) {
 // of the sorted penalty times countWithin built for a long history, nor
 // the caller's zone each of them points to.
 func TestReleaseKeepsNoPenaltyTimes(t *testing.T) {
-	e, err := Compile("explain-spends.yaml", []byte(explainSpendsPolicy))
+	e, err := Compile("trace-budget.yaml", []byte(traceBudgetPolicy))
 	require.NoError(t, err)
 	zone := time.FixedZone("caller", 3600)
 	now := time.Date(2017, 3, 1, 12, 0, 0, 0, zone)
