@@ -1,12 +1,17 @@
 package enforcement_test
 
 import (
+	"context"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/policy"
 )
 
 // The extremes of int64 render as numbers: the most negative one has no
@@ -16,4 +21,42 @@ func TestAmountAtTheExtremes(t *testing.T) {
 	assert.Equal(t, "CNY 92233720368547758.07", enforcement.Amount("CNY", math.MaxInt64))
 	assert.Equal(t, "JPY -9223372036854775808", enforcement.Amount("JPY", math.MinInt64))
 	assert.Equal(t, "KWD -9223372036854775.808", enforcement.Amount("KWD", math.MinInt64))
+}
+
+// A plan's id ignores the order a case lists an account's holdings in, so
+// the claim ids under it must too: otherwise the same plan, rebuilt from a
+// case read back in another order, names the wallet's claim for the
+// wealth-management product and a store refuses it as another event, or
+// a careless one swaps the two claims' holdings.
+func TestClaimIDsIgnoreHoldingsOrder(t *testing.T) {
+	planner := enforcement.NewPlanner(policy.Default())
+	gc := freezeCase("Li Wei")
+	holdings := []policy.Holding{
+		{Kind: policy.AssetWallet, Amount: 125000, Currency: "CNY"},
+		{Kind: policy.AssetWallet, Amount: 700, Currency: "USD"},
+		{Kind: policy.AssetWallet, Amount: 300, Currency: "USD"},
+		{Kind: policy.AssetWealthManagement, Amount: 900000, Currency: "CNY", Product: "money-market fund"},
+		{Kind: policy.AssetWealthManagement, Amount: 50000, Currency: "CNY", Product: "bond fund"},
+		{Kind: policy.AssetWealthManagement, Amount: 50000, Currency: "CNY", Product: "bond fund"},
+	}
+	claims := func(hs []policy.Holding) (string, map[string]policy.Holding) {
+		gc.Members[1].Account.Holdings = hs
+		plan, err := planner.Plan(context.Background(), gc)
+		require.NoError(t, err)
+		out := map[string]policy.Holding{}
+		for _, f := range plan.Freezes() {
+			out[f.Claim] = f.Holding
+		}
+		require.Len(t, out, len(hs), "one claim per holding")
+		return plan.ID, out
+	}
+	id, want := claims(slices.Clone(holdings))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 30 {
+		hs := slices.Clone(holdings)
+		rng.Shuffle(len(hs), func(i, j int) { hs[i], hs[j] = hs[j], hs[i] })
+		gotID, got := claims(hs)
+		require.Equal(t, id, gotID, "the same plan")
+		require.Equal(t, want, got, "the same claim for each holding, in %v", hs)
+	}
 }
