@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS events (
 	head  TEXT NOT NULL,
 	PRIMARY KEY (claim, seq),
 	UNIQUE (claim, id)
-);`
+);
+CREATE UNIQUE INDEX IF NOT EXISTS openings ON events (id) WHERE seq = 1;`
 
 // OpenStore opens (creating if needed) the store in the SQLite file at path.
 // Transactions are immediate, so two writers of one claim queue on its
@@ -83,6 +84,9 @@ func (s *Store) Load(ctx context.Context, id string) (funds.Claim, error) {
 	}
 	return c, s.cfg.Check(c)
 }
+
+// errOpening is the error of an opening event stored for a second claim.
+var errOpening = errors.New("funds-desk: one opening event opens one claim")
 
 // errBody is the error of an event body that is not the event as the
 // store wrote it.
@@ -139,7 +143,9 @@ func (s *Store) Claims(ctx context.Context) ([]string, error) {
 // (funds.Claim.Next); if another writer appended first, the library refuses
 // it with a version conflict and nothing is written. An event appended
 // before (same id and content) is a retry: nothing is written and the
-// stored claim is returned.
+// stored claim is returned. An opening event opens one claim: stored for
+// another claim id it is refused (errOpening), so that one holding is one
+// claim.
 func (s *Store) Append(ctx context.Context, id string, e funds.Event, now time.Time) (funds.Claim, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -164,6 +170,17 @@ func (s *Store) Append(ctx context.Context, id string, e funds.Event, now time.T
 	}
 	if next.Version == c.Version {
 		return c, nil // a retry: already stored
+	}
+	if c.Version == 0 {
+		// One holding, one claim: the event that opens a claim (its id is
+		// the freeze's claim id, funds.Opening) opens no other.
+		var other string
+		switch err := tx.QueryRowContext(ctx, `SELECT claim FROM events WHERE seq = 1 AND id = ?`, e.ID).Scan(&other); {
+		case err == nil:
+			return c, fmt.Errorf("%w: event %q opened claim %s already, not %s", errOpening, e.ID, other, id)
+		case !errors.Is(err, sql.ErrNoRows):
+			return c, err
+		}
 	}
 	body, err := json.Marshal(e)
 	if err != nil {

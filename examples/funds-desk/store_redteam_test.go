@@ -41,3 +41,32 @@ func TestAuditCatchesBodiesReadTwoWays(t *testing.T) {
 		})
 	}
 }
+
+// A freeze opens one claim: its opening event (funds.Opening) is stored
+// for one claim id only. Stored again under another id, the one holding
+// would be two claims, each holding all of it, and the holder could be
+// paid twice.
+func TestOneHoldingOneClaim(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	plan, err := banPlan(ctx, s.cfg)
+	require.NoError(t, err)
+	ids, err := openClaims(ctx, s, plan)
+	require.NoError(t, err)
+	f := plan.Freezes()[0]
+	_, err = s.Append(ctx, f.Claim+"-again", funds.Opening(f), f.At)
+	require.ErrorIs(t, err, errOpening, "the freeze opened under another id")
+	assert.Contains(t, err.Error(), f.Claim)
+	stored, err := s.Claims(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, ids, stored, "one claim per holding")
+
+	// Under its own id the opening is a retry, and the claim goes on.
+	c, err := s.Append(ctx, f.Claim, funds.Opening(f), f.At)
+	require.NoError(t, err)
+	assert.Equal(t, 1, c.Version)
+	e, ok, _, err := work(ctx, s, f.Claim, now)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, funds.EventOpened, e.Kind)
+}
