@@ -3,6 +3,7 @@ package funds_test
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -75,4 +76,33 @@ func TestEveryFrozenHoldingOpensAClaim(t *testing.T) {
 		assert.True(t, c.Conserved())
 		require.NoError(t, cfg.Check(reload(t, c)))
 	}
+}
+
+// A plan edited or merged by hand may list one freeze twice: the same
+// holding under one claim id opens one claim with one event, and two
+// holdings under one claim id are refused rather than one of them left
+// without a claim.
+func TestOpenKeepsOneClaimPerID(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	plan, err := enforcement.NewPlanner(policy.Default()).Plan(context.Background(),
+		banCase(policy.Holding{Kind: policy.AssetWallet, Amount: 100, Currency: "CNY"}))
+	require.NoError(t, err)
+	i := slices.IndexFunc(plan.Actions, func(a enforcement.Action) bool { return a.Kind == enforcement.FreezeFunds })
+	require.GreaterOrEqual(t, i, 0)
+	twice := func(edit func(a *enforcement.Action)) *enforcement.Plan {
+		p := *plan
+		a := p.Actions[i]
+		a.Holdings = slices.Clone(a.Holdings)
+		edit(&a)
+		p.Actions = slices.Insert(slices.Clone(plan.Actions), i+1, a)
+		return &p
+	}
+
+	claims, events, err := cfg.Open(twice(func(*enforcement.Action) {}))
+	require.NoError(t, err)
+	assert.Len(t, claims, 1)
+	require.Len(t, events, 1, "one opening event per claim")
+
+	_, _, err = cfg.Open(twice(func(a *enforcement.Action) { a.Holdings[0].Amount = 999 }))
+	requireRefused(t, err, funds.CodeIDConflict)
 }
