@@ -25,7 +25,8 @@ import (
 // not a retry; its Seq is the claim's version plus one and its Prev the
 // claim's head (else CodeVersion or CodeChain, both matching ErrConflict);
 // it is not older than the claim's last event (time corrections aside);
-// the claim is not over. Then the row of [Transitions] for the event and
+// the claim is not over; an account, currency or asset kind the event
+// names is the claim's (an event meant for another claim is refused). Then the row of [Transitions] for the event and
 // the claim's status and route runs: a legal hold refuses what the row
 // does not allow on hold, a person must act where the row says so, and
 // the row's own checks run in order. Last, a time correction may move a
@@ -140,6 +141,12 @@ func (cfg Config) step(n *Claim, e *Event) error {
 			e.At.Format(time.RFC3339), c.LastActivity.Format(time.RFC3339), EventTimeCorrected)
 	case c.Status.Final():
 		r = refuse(CodeWrongState, "", "the claim is over")
+	case c.Version > 0 && e.Account != "" && e.Account != c.Account:
+		r = refuse(CodeInvalidEvent, "account", "names account %q, but the claim holds account %q's funds", e.Account, c.Account)
+	case c.Version > 0 && e.Currency != "" && e.Currency != c.Currency:
+		r = refuse(CodeInvalidEvent, "currency", "names %s, but the claim's amounts are in %s", e.Currency, c.Currency)
+	case c.Version > 0 && e.Asset != 0 && e.Asset != c.Asset:
+		r = refuse(CodeInvalidEvent, "asset", "names %s funds, but the claim holds %s funds", e.Asset, c.Asset)
 	}
 	var rw *row
 	if r == nil {

@@ -106,3 +106,39 @@ func TestOpenKeepsOneClaimPerID(t *testing.T) {
 	_, _, err = cfg.Open(twice(func(a *enforcement.Action) { a.Holdings[0].Amount = 999 }))
 	requireRefused(t, err, funds.CodeIDConflict)
 }
+
+// An event that names an account, a currency or an asset kind names its
+// claim's: a chargeback in dollars is not deducted as yuan, a redemption
+// or release meant for another claim is refused, and one that names
+// nothing, or the claim's own, is applied.
+func TestEventsNameTheirOwnClaim(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	c, _ := stamp(t, cfg, walletFlow()[:3]) // identity verified, CNY, account u1
+	for name, tc := range map[string]struct {
+		edit func(e *funds.Event)
+		path string
+	}{
+		"another currency": {func(e *funds.Event) { e.Currency = "USD" }, "currency"},
+		"another account":  {func(e *funds.Event) { e.Account = "u2" }, "account"},
+		"another asset":    {func(e *funds.Event) { e.Asset = policy.AssetWealthManagement }, "asset"},
+	} {
+		e := walletFlow()[3] // the chargeback
+		tc.edit(&e)
+		got, err := step(cfg, c, e)
+		re := requireRefused(t, err, funds.CodeInvalidEvent)
+		assert.Equal(t, tc.path, re.Path, name)
+		assert.Equal(t, c, got, name)
+	}
+	e := walletFlow()[3]
+	e.Currency, e.Account, e.Asset = "CNY", "u1", policy.AssetWallet
+	_, err := step(cfg, c, e)
+	require.NoError(t, err, "the claim's own")
+
+	release := funds.Event{ID: "r", Kind: funds.EventReleased, At: at(30), By: "appeals-officer-9", Reference: "contest-1", Account: "u2"}
+	_, err = step(cfg, c, release)
+	requireRefused(t, err, funds.CodeInvalidEvent)
+	release.Account = "u1"
+	r, err := step(cfg, c, release)
+	require.NoError(t, err)
+	assert.Equal(t, int64(125000), r.Released)
+}
