@@ -141,7 +141,8 @@ type Resolution struct {
 	// measure.
 	Actions []enforcement.Action `json:"actions,omitempty"`
 	// Releases release the account's frozen funds through their claims
-	// when the ruling lifts the ban: one EventReleased per claim. Apply
+	// when the ruling lifts the ban: one EventReleased per claim, naming
+	// the account, so that a claim of another account refuses it. Apply
 	// each to its claim (stamped with funds.Claim.Next); the claim releases
 	// what it still holds, and funds.ReleaseAction gives the action that
 	// returns exactly that.
@@ -210,7 +211,7 @@ func (c *Contest) Resolve(r Ruling) (*Resolution, error) {
 	if lifted {
 		for _, claim := range c.Claims {
 			res.Releases = append(res.Releases, Release{Claim: claim, Event: funds.Event{
-				ID: c.ID + "-release-" + claim, Kind: funds.EventReleased, At: r.At, By: r.By, Reference: c.ID}})
+				ID: c.ID + "-release-" + claim, Kind: funds.EventReleased, At: r.At, By: r.By, Reference: c.ID, Account: c.Account}})
 		}
 	}
 	return res, nil

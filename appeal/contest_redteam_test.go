@@ -12,6 +12,7 @@ import (
 	"github.com/groupwarden/warden/appeal/funds"
 	"github.com/groupwarden/warden/enforcement"
 	"github.com/groupwarden/warden/enforcement/enforcementtest"
+	"github.com/groupwarden/warden/policy"
 )
 
 // Two contests of one ban, both overturned: the claim releases once, and
@@ -83,5 +84,44 @@ func TestBlankGroundsAndReasons(t *testing.T) {
 	for _, blank := range []string{"\u200b", "\u00a0"} {
 		_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionUpheld, By: blank, At: plan.At.Add(2 * time.Hour), Reason: "fine"})
 		require.ErrorIs(t, err, appeal.ErrAppeal, "by %q", blank)
+	}
+}
+
+// A release names the account whose ban was lifted: applied by mistake to
+// the claim of another account of the plan, whose ban stands, it is
+// refused instead of returning that account's funds.
+func TestReleaseOnlyTheAccountsClaims(t *testing.T) {
+	plan := csamPlan(t)
+	fcfg := funds.DefaultConfig()
+	claims, _, err := fcfg.Open(plan)
+	require.NoError(t, err)
+	var others []string
+	for _, f := range plan.Freezes() {
+		if f.Account != "carol" {
+			others = append(others, f.Claim)
+		}
+	}
+	require.NotEmpty(t, others, "another banned account has funds")
+	contest, err := appeal.DefaultConfig().File(plan, "carol", plan.At.Add(time.Hour), "not me")
+	require.NoError(t, err)
+	r, err := contest.Resolve(appeal.Ruling{Disposition: appeal.DispositionOverturned, By: "appeals-officer-9", At: plan.At.Add(48 * time.Hour), Reason: "hijacked"})
+	require.NoError(t, err)
+	require.NotEmpty(t, r.Releases)
+	now := plan.At.Add(30 * 24 * time.Hour)
+	for _, rel := range r.Releases {
+		assert.Equal(t, "carol", rel.Event.Account)
+		for _, id := range others {
+			c := claims[id]
+			after, err := fcfg.Apply(c, c.Next(rel.Event), now)
+			require.ErrorIs(t, err, funds.ErrRefused, "carol's release on claim %s of %s", id, c.Account)
+			path, _ := policy.PathOf(err)
+			assert.Equal(t, "account", path)
+			assert.Equal(t, c, after)
+		}
+		c := claims[rel.Claim]
+		after, err := fcfg.Apply(c, c.Next(rel.Event), now)
+		require.NoError(t, err)
+		assert.Equal(t, funds.StatusReleased, after.Status)
+		assert.Equal(t, c.Held, after.Released)
 	}
 }
