@@ -20,8 +20,8 @@ import (
 // Apply never modifies the claim it is given.
 //
 // The common checks, in order: the claim is consistent ([Config.Check]);
-// the event has an id, text in UTF-8 (what JSON stores as written), a
-// valid kind and a time no later than now; it is
+// the event has an id, text in UTF-8 (what JSON stores as written) and
+// within MaxText, a valid kind and a time no later than now; it is
 // not a retry; its Seq is the claim's version plus one and its Prev the
 // claim's head (else CodeVersion or CodeChain, both matching ErrConflict);
 // it is not older than the claim's last event (time corrections aside);
@@ -85,8 +85,11 @@ func basic(e *Event, now time.Time) *refusal {
 		return refuse(CodeInvalidEvent, "", "Apply needs the time it is now")
 	case e.ID == "":
 		return refuse(CodeInvalidEvent, "id", "an event needs an id")
-	case badText(e) != "":
-		return refuse(CodeInvalidEvent, badText(e), "text that is not UTF-8, which JSON would store as another event")
+	}
+	if r := badText(e); r != nil {
+		return r
+	}
+	switch {
 	case !e.Kind.IsValid():
 		return refuse(CodeUnknownTransition, "kind", "unknown event kind %d", e.Kind)
 	case e.At.IsZero():
@@ -107,21 +110,24 @@ func basic(e *Event, now time.Time) *refusal {
 	return nil
 }
 
-// badText is the path of the first text field of e that is not valid
-// UTF-8, or "": JSON writes such bytes as U+FFFD, so the event read back
-// would have another digest and the stored log would not replay.
-func badText(e *Event) string {
+// badText refuses the first text field of e that is longer than MaxText
+// or not valid UTF-8: JSON writes such bytes as U+FFFD, so the event read
+// back would have another digest and the stored log would not replay.
+func badText(e *Event) *refusal {
 	for _, f := range [...]struct{ path, s string }{
 		{"id", e.ID}, {"prev", e.Prev}, {"by", e.By}, {"cosigner", e.Cosigner}, {"account", e.Account},
 		{"holder", e.Holder}, {"currency", e.Currency}, {"product", e.Product}, {"channel", e.Channel},
 		{"method", e.Method}, {"reference", e.Reference}, {"payee", e.Payee}, {"reason", e.Reason},
 		{"destination.account", e.Destination.Account}, {"destination.name", e.Destination.Name},
 	} {
-		if !utf8.ValidString(f.s) {
-			return f.path
+		switch {
+		case len(f.s) > MaxText:
+			return refuse(CodeLimit, f.path, "%d bytes of text, more than the %d an event's field may have", len(f.s), MaxText)
+		case !utf8.ValidString(f.s):
+			return refuse(CodeInvalidEvent, f.path, "text that is not UTF-8, which JSON would store as another event")
 		}
 	}
-	return ""
+	return nil
 }
 
 // step applies a new event (not a retry) to n in place, or leaves n as it

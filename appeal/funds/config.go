@@ -16,6 +16,12 @@ const (
 	MaxAmount = enforcement.MaxAmount
 	// MaxEvents bounds the events of one claim.
 	MaxEvents = 10000
+	// MaxText bounds each text field of an event (names, references, a
+	// reason), in bytes: a claim keeps names and references and checks
+	// them again on every event, so their size is bounded like their
+	// number. A longer document belongs in the caller's store, named by
+	// reference.
+	MaxText = 4096
 	// MinDormancyYears is the floor of the dormancy: funds are never
 	// unclaimed after less than three calendar years without activity,
 	// whatever Config.Dormancy says.
