@@ -5,11 +5,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/groupwarden/warden/appeal/funds"
 	"github.com/groupwarden/warden/enforcement"
 	"github.com/groupwarden/warden/policy"
 )
@@ -59,4 +61,41 @@ func TestClaimIDsIgnoreHoldingsOrder(t *testing.T) {
 		require.Equal(t, id, gotID, "the same plan")
 		require.Equal(t, want, got, "the same claim for each holding, in %v", hs)
 	}
+}
+
+// A holding's currency and product are text the plan keeps and each
+// holding's funds-recovery claim keeps again: bounded by policy.MaxIDLen
+// and in UTF-8, or the plan is refused before anything is frozen, rather
+// than frozen with a claim that cannot open (or that JSON reads back as
+// another one).
+func TestHoldingTextIsBounded(t *testing.T) {
+	planner := enforcement.NewPlanner(policy.Default())
+	long := strings.Repeat("基", policy.MaxIDLen/3) + "x" // MaxIDLen bytes
+	for name, tc := range map[string]struct {
+		h    policy.Holding
+		path string
+		code policy.Code
+	}{
+		"long product":     {policy.Holding{Kind: policy.AssetWealthManagement, Amount: 1, Currency: "CNY", Product: long + "x"}, "product", enforcement.CodeLimit},
+		"long currency":    {policy.Holding{Kind: policy.AssetWallet, Amount: 1, Currency: long + "x"}, "currency", enforcement.CodeLimit},
+		"product not UTF":  {policy.Holding{Kind: policy.AssetWealthManagement, Amount: 1, Currency: "CNY", Product: "fund \xff"}, "product", policy.CodeInvalidValue},
+		"currency not UTF": {policy.Holding{Kind: policy.AssetWallet, Amount: 1, Currency: "C\xc3NY"}, "currency", policy.CodeInvalidValue},
+	} {
+		gc := freezeCase("Li Wei")
+		gc.Members[1].Account.Holdings = append(gc.Members[1].Account.Holdings, tc.h)
+		_, err := planner.Plan(context.Background(), gc)
+		require.ErrorIs(t, err, enforcement.ErrInvalidGroupCase, name)
+		assert.Equal(t, tc.code, policy.CodeOf(err), name)
+		path, _ := policy.PathOf(err)
+		assert.Equal(t, "members[1].account.holdings[2]."+tc.path, path, name)
+	}
+	// At the limit, the plan freezes the holding and its claim opens.
+	gc := freezeCase("Li Wei")
+	gc.Members[1].Account.Holdings = append(gc.Members[1].Account.Holdings,
+		policy.Holding{Kind: policy.AssetWealthManagement, Amount: 1, Currency: long, Product: long})
+	plan, err := planner.Plan(context.Background(), gc)
+	require.NoError(t, err)
+	claims, _, err := funds.DefaultConfig().Open(plan)
+	require.NoError(t, err)
+	assert.Len(t, claims, 3)
 }
