@@ -85,7 +85,7 @@ func (p *Planner) fundsLines(a policy.Account) []FundsLine {
 // (ISO 4217: none for JPY or KRW, three for KWD or BHD, two otherwise).
 func Amount(currency string, minor int64) string {
 	decimals := 2
-	switch currency {
+	switch strings.ToUpper(strings.TrimSpace(currency)) { // the code, however it was written
 	case "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF":
 		decimals = 0
 	case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND":

@@ -99,3 +99,14 @@ func TestHoldingTextIsBounded(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, claims, 3)
 }
+
+// A currency code in lower case, or with the space a form left around it,
+// is still the currency: a notice never tells a holder of ¥100,000 that
+// the balance is ¥1,000.00.
+func TestAmountReadsTheCurrencyAsWritten(t *testing.T) {
+	for _, c := range []string{"JPY", "jpy", "Jpy", " JPY "} {
+		assert.Equal(t, c+" 100000", enforcement.Amount(c, 100000), "%q", c)
+	}
+	assert.Equal(t, "kwd 1.250", enforcement.Amount("kwd", 1250))
+	assert.Equal(t, "cny 1250.00", enforcement.Amount("cny", 125000))
+}
