@@ -160,7 +160,8 @@ type Release struct {
 // lower than the one contested. Overturning yields the undo actions of the
 // plan for the account and releases its frozen funds; reducing yields the
 // undo of the original measure and the reduced one, and releases the funds
-// when the ban is lifted.
+// when the ban is lifted. A ruling, or a reduced measure ending, after
+// policy.MaxTime is refused: the resolution could not be stored.
 func (c *Contest) Resolve(r Ruling) (*Resolution, error) {
 	d := c.Decision
 	switch {
@@ -170,6 +171,8 @@ func (c *Contest) Resolve(r Ruling) (*Resolution, error) {
 		return nil, contestErr(CodeReviewerRules, "by", "%s reviewed the violation and cannot rule on the appeal against it", r.By)
 	case r.At.Before(c.FiledAt):
 		return nil, contestErr(CodeOutsideWindow, "at", "ruled before the appeal was filed")
+	case r.At.After(policy.MaxTime):
+		return nil, contestErr(CodeOutsideWindow, "at", "ruled after year 9999, which a stored resolution cannot say")
 	case blank(r.Reason):
 		return nil, contestErr(CodeInvalidContest, "reason", "a ruling gives its reason")
 	case !r.Disposition.IsValid():
@@ -195,6 +198,8 @@ func (c *Contest) Resolve(r Ruling) (*Resolution, error) {
 			return nil, contestErr(CodeInvalidContest, "duration", "a reduced %s needs a duration", r.Penalty)
 		case !r.Penalty.Timed() && r.Duration != 0:
 			return nil, contestErr(CodeInvalidContest, "duration", "%s takes no duration", r.Penalty)
+		case r.Penalty.Timed() && d.At.Add(time.Duration(r.Duration)).After(policy.MaxTime):
+			return nil, contestErr(CodeInvalidContest, "duration", "a reduced %s would end after year 9999, which a stored action cannot say", r.Penalty)
 		}
 		res.Penalty, res.Duration = r.Penalty, r.Duration
 		res.Actions = slices.Clone(c.Undo)
