@@ -141,7 +141,8 @@ type Resolution struct {
 	// measure.
 	Actions []enforcement.Action `json:"actions,omitempty"`
 	// Releases release the account's frozen funds through their claims
-	// when the ruling lifts the ban: one EventReleased per claim. Apply
+	// when the ruling lifts the ban: one EventReleased per claim, naming
+	// the account, so that a claim of another account refuses it. Apply
 	// each to its claim (stamped with funds.Claim.Next); the claim releases
 	// what it still holds, and funds.ReleaseAction gives the action that
 	// returns exactly that.
@@ -159,7 +160,8 @@ type Release struct {
 // lower than the one contested. Overturning yields the undo actions of the
 // plan for the account and releases its frozen funds; reducing yields the
 // undo of the original measure and the reduced one, and releases the funds
-// when the ban is lifted.
+// when the ban is lifted. A ruling, or a reduced measure ending, after
+// policy.MaxTime is refused: the resolution could not be stored.
 func (c *Contest) Resolve(r Ruling) (*Resolution, error) {
 	d := c.Decision
 	switch {
@@ -169,6 +171,8 @@ func (c *Contest) Resolve(r Ruling) (*Resolution, error) {
 		return nil, contestErr(CodeReviewerRules, "by", "%s reviewed the violation and cannot rule on the appeal against it", r.By)
 	case r.At.Before(c.FiledAt):
 		return nil, contestErr(CodeOutsideWindow, "at", "ruled before the appeal was filed")
+	case r.At.After(policy.MaxTime):
+		return nil, contestErr(CodeOutsideWindow, "at", "ruled after year 9999, which a stored resolution cannot say")
 	case blank(r.Reason):
 		return nil, contestErr(CodeInvalidContest, "reason", "a ruling gives its reason")
 	case !r.Disposition.IsValid():
@@ -194,6 +198,8 @@ func (c *Contest) Resolve(r Ruling) (*Resolution, error) {
 			return nil, contestErr(CodeInvalidContest, "duration", "a reduced %s needs a duration", r.Penalty)
 		case !r.Penalty.Timed() && r.Duration != 0:
 			return nil, contestErr(CodeInvalidContest, "duration", "%s takes no duration", r.Penalty)
+		case r.Penalty.Timed() && d.At.Add(time.Duration(r.Duration)).After(policy.MaxTime):
+			return nil, contestErr(CodeInvalidContest, "duration", "a reduced %s would end after year 9999, which a stored action cannot say", r.Penalty)
 		}
 		res.Penalty, res.Duration = r.Penalty, r.Duration
 		res.Actions = slices.Clone(c.Undo)
@@ -210,7 +216,7 @@ func (c *Contest) Resolve(r Ruling) (*Resolution, error) {
 	if lifted {
 		for _, claim := range c.Claims {
 			res.Releases = append(res.Releases, Release{Claim: claim, Event: funds.Event{
-				ID: c.ID + "-release-" + claim, Kind: funds.EventReleased, At: r.At, By: r.By, Reference: c.ID}})
+				ID: c.ID + "-release-" + claim, Kind: funds.EventReleased, At: r.At, By: r.By, Reference: c.ID, Account: c.Account}})
 		}
 	}
 	return res, nil

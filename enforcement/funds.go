@@ -1,6 +1,7 @@
 package enforcement
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -84,7 +85,7 @@ func (p *Planner) fundsLines(a policy.Account) []FundsLine {
 // (ISO 4217: none for JPY or KRW, three for KWD or BHD, two otherwise).
 func Amount(currency string, minor int64) string {
 	decimals := 2
-	switch currency {
+	switch strings.ToUpper(strings.TrimSpace(currency)) { // the code, however it was written
 	case "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF":
 		decimals = 0
 	case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND":
@@ -118,8 +119,10 @@ func fundsText(lines []FundsLine) string {
 // Freeze is one holding a plan froze: what opens one funds-recovery claim.
 type Freeze struct {
 	// Claim identifies the claim of this holding: the freeze action's key
-	// and the holding's place in it, the same however often the plan is
-	// rebuilt from the same case.
+	// and the holding's place among the action's holdings sorted by kind,
+	// currency, product and amount, the same however often the plan is
+	// rebuilt from the same case, whatever order the case lists the
+	// holdings in (the plan's id ignores that order too).
 	Claim string `json:"claim"`
 	// Action is the key of the freeze action.
 	Action  string `json:"action"`
@@ -146,10 +149,31 @@ func (p *Plan) Freezes() []Freeze {
 		if i := slices.IndexFunc(p.Members, func(m policy.Membership) bool { return m.Account.ID == a.Subject }); i >= 0 {
 			acct = p.Members[i].Account
 		}
+		rank := holdingRanks(a.Holdings)
 		for i, h := range a.Holdings {
-			out = append(out, Freeze{Claim: a.Key + "-" + strconv.Itoa(i+1), Action: a.Key, Account: a.Subject,
+			out = append(out, Freeze{Claim: a.Key + "-" + strconv.Itoa(rank[i]), Action: a.Key, Account: a.Subject,
 				Holder: acct.Holder, HolderVerified: acct.RealNameVerified && acct.Holder != "", Holding: h, At: p.At})
 		}
 	}
 	return out
+}
+
+// holdingRanks gives each holding its place, from 1, in the holdings sorted
+// by kind, currency, product and amount: equal holdings are
+// interchangeable, so the places do not depend on the order of hs.
+func holdingRanks(hs []policy.Holding) []int {
+	order := make([]int, len(hs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		x, y := &hs[a], &hs[b]
+		return cmp.Or(cmp.Compare(x.Kind, y.Kind), strings.Compare(x.Currency, y.Currency),
+			strings.Compare(x.Product, y.Product), cmp.Compare(x.Amount, y.Amount))
+	})
+	rank := make([]int, len(hs))
+	for r, i := range order {
+		rank[i] = r + 1
+	}
+	return rank
 }

@@ -41,8 +41,9 @@ var (
 // [policy.CodeOf]. Each error wraps ErrInvalidGroupCase and a
 // *policy.Problem whose path names the field.
 const (
-	// CodeLimit: more of something than its limit allows; the message names
-	// the limit.
+	// CodeLimit: more of something than its limit allows (a holding's
+	// currency or product longer than [policy.MaxIDLen] too); the message
+	// names the limit.
 	CodeLimit policy.Code = "group-case-limit"
 	// CodeTimeRange: a time outside MinTime … MaxTime (refused by the
 	// engine: [policy.CodeTimeRange]), or measures that would end after

@@ -3,6 +3,7 @@ package enforcement
 import (
 	"math"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/groupwarden/warden/policy"
 )
@@ -124,6 +125,16 @@ func (w *work) checkLimits(gc *GroupCase) error {
 			h := &a.Holdings[j]
 			hp := func(field string) string {
 				return policy.JoinPath(policy.IndexPath(policy.JoinPath(at(), "holdings"), j), field)
+			}
+			switch {
+			case len(h.Currency) > policy.MaxIDLen:
+				return problem(hp("currency"), CodeLimit, "%d bytes, more than policy.MaxIDLen (%d)", len(h.Currency), policy.MaxIDLen)
+			case len(h.Product) > policy.MaxIDLen:
+				return problem(hp("product"), CodeLimit, "%d bytes, more than policy.MaxIDLen (%d)", len(h.Product), policy.MaxIDLen)
+			case !utf8.ValidString(h.Currency):
+				return problem(hp("currency"), policy.CodeInvalidValue, "not UTF-8, which a plan written as JSON would not keep")
+			case !utf8.ValidString(h.Product):
+				return problem(hp("product"), policy.CodeInvalidValue, "not UTF-8, which a plan written as JSON would not keep")
 			}
 			sum := w.sum(h.Currency)
 			switch {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/groupwarden/warden/policy"
 )
@@ -19,11 +20,13 @@ import (
 // Apply never modifies the claim it is given.
 //
 // The common checks, in order: the claim is consistent ([Config.Check]);
-// the event has an id, a valid kind and a time no later than now; it is
+// the event has an id, text in UTF-8 (what JSON stores as written) and
+// within MaxText, a valid kind and a time no later than now; it is
 // not a retry; its Seq is the claim's version plus one and its Prev the
 // claim's head (else CodeVersion or CodeChain, both matching ErrConflict);
 // it is not older than the claim's last event (time corrections aside);
-// the claim is not over. Then the row of [Transitions] for the event and
+// the claim is not over; an account, currency or asset kind the event
+// names is the claim's (an event meant for another claim is refused). Then the row of [Transitions] for the event and
 // the claim's status and route runs: a legal hold refuses what the row
 // does not allow on hold, a person must act where the row says so, and
 // the row's own checks run in order. Last, a time correction may move a
@@ -82,6 +85,11 @@ func basic(e *Event, now time.Time) *refusal {
 		return refuse(CodeInvalidEvent, "", "Apply needs the time it is now")
 	case e.ID == "":
 		return refuse(CodeInvalidEvent, "id", "an event needs an id")
+	}
+	if r := badText(e); r != nil {
+		return r
+	}
+	switch {
 	case !e.Kind.IsValid():
 		return refuse(CodeUnknownTransition, "kind", "unknown event kind %d", e.Kind)
 	case e.At.IsZero():
@@ -98,6 +106,26 @@ func basic(e *Event, now time.Time) *refusal {
 		return refuse(CodeFuture, "at", "dated %s, after now (%s)", e.At.Format(time.RFC3339), now.Format(time.RFC3339))
 	case !e.Corrected.IsZero() && e.Corrected.After(now):
 		return refuse(CodeFuture, "corrected", "dated %s, after now (%s)", e.Corrected.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// badText refuses the first text field of e that is longer than MaxText
+// or not valid UTF-8: JSON writes such bytes as U+FFFD, so the event read
+// back would have another digest and the stored log would not replay.
+func badText(e *Event) *refusal {
+	for _, f := range [...]struct{ path, s string }{
+		{"id", e.ID}, {"prev", e.Prev}, {"by", e.By}, {"cosigner", e.Cosigner}, {"account", e.Account},
+		{"holder", e.Holder}, {"currency", e.Currency}, {"product", e.Product}, {"channel", e.Channel},
+		{"method", e.Method}, {"reference", e.Reference}, {"payee", e.Payee}, {"reason", e.Reason},
+		{"destination.account", e.Destination.Account}, {"destination.name", e.Destination.Name},
+	} {
+		switch {
+		case len(f.s) > MaxText:
+			return refuse(CodeLimit, f.path, "%d bytes of text, more than the %d an event's field may have", len(f.s), MaxText)
+		case !utf8.ValidString(f.s):
+			return refuse(CodeInvalidEvent, f.path, "text that is not UTF-8, which JSON would store as another event")
+		}
 	}
 	return nil
 }
@@ -119,6 +147,12 @@ func (cfg Config) step(n *Claim, e *Event) error {
 			e.At.Format(time.RFC3339), c.LastActivity.Format(time.RFC3339), EventTimeCorrected)
 	case c.Status.Final():
 		r = refuse(CodeWrongState, "", "the claim is over")
+	case c.Version > 0 && e.Account != "" && e.Account != c.Account:
+		r = refuse(CodeInvalidEvent, "account", "names account %q, but the claim holds account %q's funds", e.Account, c.Account)
+	case c.Version > 0 && e.Currency != "" && e.Currency != c.Currency:
+		r = refuse(CodeInvalidEvent, "currency", "names %s, but the claim's amounts are in %s", e.Currency, c.Currency)
+	case c.Version > 0 && e.Asset != 0 && e.Asset != c.Asset:
+		r = refuse(CodeInvalidEvent, "asset", "names %s funds, but the claim holds %s funds", e.Asset, c.Asset)
 	}
 	var rw *row
 	if r == nil {

@@ -11,10 +11,17 @@ import (
 // Limits of a claim, checked on every event.
 const (
 	// MaxAmount bounds every amount of a claim, in minor units, so that no
-	// sum of them overflows.
-	MaxAmount int64 = 1e15
+	// sum of them overflows. It is the largest holding a plan freezes
+	// (enforcement.MaxAmount, 2^53), so every frozen holding opens a claim.
+	MaxAmount = enforcement.MaxAmount
 	// MaxEvents bounds the events of one claim.
 	MaxEvents = 10000
+	// MaxText bounds each text field of an event (names, references, a
+	// reason), in bytes: a claim keeps names and references and checks
+	// them again on every event, so their size is bounded like their
+	// number. A longer document belongs in the caller's store, named by
+	// reference.
+	MaxText = 4096
 	// MinDormancyYears is the floor of the dormancy: funds are never
 	// unclaimed after less than three calendar years without activity,
 	// whatever Config.Dormancy says.
@@ -106,7 +113,7 @@ func (cfg Config) growthBound(held int64) int64 {
 	if cfg.ValuationGrowth <= 0 || held <= 0 {
 		return 0
 	}
-	// held ≤ MaxAmount = 1e15, so held/10000*bps stays far from overflow
+	// held ≤ MaxAmount = 2^53, so held/10000*bps stays far from overflow
 	// for any bound up to 1e6 basis points; larger bounds saturate.
 	bps := min(cfg.ValuationGrowth, 1_000_000)
 	return held / 10000 * bps

@@ -12,7 +12,9 @@ import (
 
 // Event is one fact of a claim. The caller stores events; the claim is
 // their fold. Fields beyond ID, Seq, Prev, Kind and At are used by the
-// kinds that say so.
+// kinds that say so; an Account, Currency or Asset that an event of
+// another kind names must be its claim's, so an event routed to the wrong
+// claim is refused.
 //
 // Seq and Prev place the event in the claim's log: Seq is the claim's
 // version plus one and Prev the claim's head ([Claim.Next] sets both), so

@@ -19,12 +19,22 @@ func Opening(f enforcement.Freeze) Event {
 
 // Open turns a plan's freezes into their claims, one per holding, keyed by
 // the freeze's claim id, with the opening events that made them (the
-// caller stores both). It refuses the whole plan if any opening is refused.
+// caller stores both). It refuses the whole plan if any opening is refused,
+// or if two freezes share a claim id but not their holding (a plan edited
+// or merged by hand): one of the holdings would have no claim.
 func (cfg Config) Open(p *enforcement.Plan) (map[string]Claim, []Event, error) {
 	claims := map[string]Claim{}
 	var events []Event
 	for _, f := range p.Freezes() {
 		e := Opening(f)
+		if c, ok := claims[f.Claim]; ok {
+			// A plan that lists one freeze twice opens its claim once; two
+			// holdings under one claim id would leave one without a claim.
+			if _, err := cfg.Apply(c, e, f.At); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
 		c, err := cfg.Apply(Claim{}, e, f.At)
 		if err != nil {
 			return nil, nil, err

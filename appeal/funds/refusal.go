@@ -33,7 +33,7 @@ const (
 	CodeSequence          policy.Code = "sequence"              // a log with a gap, a duplicate or a reordered event
 	CodeSnapshot          policy.Code = "inconsistent-snapshot" // a claim no sequence of events could have made
 	CodeSnapshotDiffers   policy.Code = "snapshot-differs"      // a stored claim that is not the fold of its log
-	CodeLimit             policy.Code = "limit"                 // beyond MaxEvents or MaxAmount
+	CodeLimit             policy.Code = "limit"                 // beyond MaxEvents, MaxAmount or MaxText
 	CodeUnknownTransition policy.Code = "unknown-kind"          // an event kind the table does not know
 )
 

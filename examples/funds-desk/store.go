@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS events (
 	head  TEXT NOT NULL,
 	PRIMARY KEY (claim, seq),
 	UNIQUE (claim, id)
-);`
+);
+CREATE UNIQUE INDEX IF NOT EXISTS openings ON events (id) WHERE seq = 1;`
 
 // OpenStore opens (creating if needed) the store in the SQLite file at path.
 // Transactions are immediate, so two writers of one claim queue on its
@@ -69,8 +70,19 @@ func (s *Store) Close() error { return s.db.Close() }
 // Load returns a claim's snapshot. The snapshot is checked (funds.Config.Check)
 // before it is returned.
 func (s *Store) Load(ctx context.Context, id string) (funds.Claim, error) {
+	return s.load(ctx, s.db, id)
+}
+
+// querier is what Load and Events read through: the database, or a
+// transaction that reads a claim's snapshot and log as of one moment.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) load(ctx context.Context, q querier, id string) (funds.Claim, error) {
 	var raw string
-	err := s.db.QueryRowContext(ctx, `SELECT snapshot FROM claims WHERE id = ?`, id).Scan(&raw)
+	err := q.QueryRowContext(ctx, `SELECT snapshot FROM claims WHERE id = ?`, id).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return funds.Claim{}, nil
 	}
@@ -84,6 +96,9 @@ func (s *Store) Load(ctx context.Context, id string) (funds.Claim, error) {
 	return c, s.cfg.Check(c)
 }
 
+// errOpening is the error of an opening event stored for a second claim.
+var errOpening = errors.New("funds-desk: one opening event opens one claim")
+
 // errBody is the error of an event body that is not the event as the
 // store wrote it.
 var errBody = errors.New("funds-desk: an event body is not the event as the store wrote it")
@@ -93,7 +108,11 @@ var errBody = errors.New("funds-desk: an event body is not the event as the stor
 // still reads the same event (a key given twice, an unknown field) could
 // read differently elsewhere, and is refused (errBody).
 func (s *Store) Events(ctx context.Context, id string) ([]funds.Event, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT body FROM events WHERE claim = ? ORDER BY seq`, id)
+	return events(ctx, s.db, id)
+}
+
+func events(ctx context.Context, q querier, id string) ([]funds.Event, error) {
+	rows, err := q.QueryContext(ctx, `SELECT body FROM events WHERE claim = ? ORDER BY seq`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +158,9 @@ func (s *Store) Claims(ctx context.Context) ([]string, error) {
 // (funds.Claim.Next); if another writer appended first, the library refuses
 // it with a version conflict and nothing is written. An event appended
 // before (same id and content) is a retry: nothing is written and the
-// stored claim is returned.
+// stored claim is returned. An opening event opens one claim: stored for
+// another claim id it is refused (errOpening), so that one holding is one
+// claim.
 func (s *Store) Append(ctx context.Context, id string, e funds.Event, now time.Time) (funds.Claim, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -164,6 +185,17 @@ func (s *Store) Append(ctx context.Context, id string, e funds.Event, now time.T
 	}
 	if next.Version == c.Version {
 		return c, nil // a retry: already stored
+	}
+	if c.Version == 0 {
+		// One holding, one claim: the event that opens a claim (its id is
+		// the freeze's claim id, funds.Opening) opens no other.
+		var other string
+		switch err := tx.QueryRowContext(ctx, `SELECT claim FROM events WHERE seq = 1 AND id = ?`, e.ID).Scan(&other); {
+		case err == nil:
+			return c, fmt.Errorf("%w: event %q opened claim %s already, not %s", errOpening, e.ID, other, id)
+		case !errors.Is(err, sql.ErrNoRows):
+			return c, err
+		}
 	}
 	body, err := json.Marshal(e)
 	if err != nil {
@@ -208,7 +240,8 @@ func (s *Store) crash(point string) {
 // Audit replays the log of every claim and compares it with the snapshot:
 // it returns the claims whose snapshot is not the fold of their log, whose
 // log does not replay (an edited, removed or inserted event), or whose
-// stored bodies are not the events as written.
+// stored bodies are not the events as written. It reads each claim's
+// snapshot and log as of one moment, so it can run while the desk works.
 func (s *Store) Audit(ctx context.Context, now time.Time) (map[string]error, error) {
 	ids, err := s.Claims(ctx)
 	if err != nil {
@@ -216,22 +249,36 @@ func (s *Store) Audit(ctx context.Context, now time.Time) (map[string]error, err
 	}
 	bad := map[string]error{}
 	for _, id := range ids {
-		c, err := s.Load(ctx, id)
-		if err != nil {
-			bad[id] = err
-			continue
-		}
-		events, err := s.Events(ctx, id)
-		if errors.Is(err, errBody) {
-			bad[id] = err
-			continue
-		}
-		if err != nil {
+		if err := s.audit(ctx, id, now, bad); err != nil {
 			return nil, err
-		}
-		if err := s.cfg.Verify(c, events, now); err != nil {
-			bad[id] = err
 		}
 	}
 	return bad, nil
+}
+
+// audit checks one claim, reading its snapshot and its log in one
+// transaction: an event appended between the two reads is no tampering.
+func (s *Store) audit(ctx context.Context, id string, now time.Time, bad map[string]error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	c, err := s.load(ctx, tx, id)
+	if err != nil {
+		bad[id] = err
+		return nil
+	}
+	log, err := events(ctx, tx, id)
+	if errors.Is(err, errBody) {
+		bad[id] = err
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Verify(c, log, now); err != nil {
+		bad[id] = err
+	}
+	return nil
 }
