@@ -66,6 +66,37 @@ func requireRefused(t *testing.T, err error, code policy.Code) *funds.RefusedErr
 	return re
 }
 
+// A payout sends all that is held and its confirmation records all of it
+// paid: an amount either states must be that whole, or a bank's report of
+// part of it would be recorded as payment in full.
+func TestAPayoutStatesNoAmountButItsWhole(t *testing.T) {
+	cfg := funds.DefaultConfig()
+	flow := walletFlow()
+	c, _ := stamp(t, cfg, flow[:6]) // approved, 120000 held
+	request, confirm := flow[6], flow[7]
+	for _, amount := range []int64{1, 60000, 119999, 120001, -120000} {
+		e := request
+		e.Amount = amount
+		_, err := step(cfg, c, e)
+		assert.Equal(t, "amount", requireRefused(t, err, funds.CodeInvalidEvent).Path, "a request of %d", amount)
+	}
+	request.Amount = 120000
+	c, err := step(cfg, c, request)
+	require.NoError(t, err)
+	for _, amount := range []int64{1, 60000, 119999, 120001} {
+		e := confirm
+		e.Amount = amount
+		refused, err := step(cfg, c, e)
+		assert.Equal(t, "amount", requireRefused(t, err, funds.CodeInvalidEvent).Path, "a confirmation of %d", amount)
+		assert.Zero(t, refused.Paid, "a refusal pays nothing")
+	}
+	confirm.Amount = 120000
+	c, err = step(cfg, c, confirm)
+	require.NoError(t, err)
+	assert.Equal(t, int64(120000), c.Paid)
+	assert.True(t, c.Conserved())
+}
+
 func TestWalletRecoveryPaysTheHolder(t *testing.T) {
 	c, _ := stamp(t, funds.DefaultConfig(), walletFlow())
 	assert.Equal(t, funds.StatusPaid, c.Status)

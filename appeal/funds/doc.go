@@ -82,8 +82,8 @@
 //	rejection-appealed   rejected -> in-review: within the appeal window
 //	valuation-changed    any active but redeemed, payout-pending -> (same) [route redeem, person, on hold]: a non-zero amount; the holding stays within 0 and MaxAmount; the change since the last cosigned level within ValuationGrowth either way, or cosigned
 //	redeemed             approved -> redeemed [route redeem]: proceeds within 0 and MaxAmount; the change since the last cosigned level within ValuationGrowth either way, or cosigned
-//	payout-requested     approved, redeemed -> payout-pending: redeemed first; a verified holder, identity checked; the holder's own verified account; something held
-//	payout-confirmed     payout-pending -> paid: names the payout in flight
+//	payout-requested     approved, redeemed -> payout-pending: redeemed first; a verified holder, identity checked; the holder's own verified account; something held; an amount, if stated, is all that is held
+//	payout-confirmed     payout-pending -> paid: names the payout in flight; an amount, if stated, is the payout's
 //	payout-failed        payout-pending -> approved [route direct, on hold]: names the payout in flight
 //	payout-failed        payout-pending -> redeemed [route redeem, on hold]: names the payout in flight
 //	legal-hold-placed    any active -> (same) [person, on hold]: no hold stands; names the order

@@ -39,6 +39,20 @@ type generator struct {
 
 func (g *generator) pick(p float64) bool { return g.rng.Float64() < p }
 
+// statedAmount is the amount a payout event states: mostly none, else the
+// whole amount or, a bank's or a careless caller's error, a part or more.
+func (g *generator) statedAmount(whole int64) int64 {
+	switch x := g.rng.Float64(); {
+	case x < 0.7:
+		return 0
+	case x < 0.85:
+		return whole
+	case x < 0.95:
+		return whole / 2
+	}
+	return whole + 1
+}
+
 var people = []string{"agent-0", "Agent-1 ", "agent-2", " AGENT-0", "supervisor-3", "agent-1"}
 
 func (g *generator) person() (string, bool) {
@@ -147,9 +161,13 @@ func (g *generator) event(c funds.Claim) funds.Event {
 		case x < 0.3:
 			e.Destination.Name = " LI WEI"
 		}
+		e.Amount = g.statedAmount(c.Held)
 	case funds.EventPayoutConfirmed, funds.EventPayoutFailed:
 		if c.Payout != nil && g.pick(0.9) {
 			e.Reference = c.Payout.Event
+			if e.Kind == funds.EventPayoutConfirmed {
+				e.Amount = g.statedAmount(c.Payout.Amount)
+			}
 		}
 	case funds.EventLegalHoldPlaced, funds.EventLegalHoldLifted:
 		e.Reference = "court-7"
@@ -427,8 +445,12 @@ func checkTransition(t *testing.T, k *counter, cfg funds.Config, seq int, before
 		must(t, funds.SamePerson(c.Holder, e.Destination.Name), "only into the holder's own name")
 		must(t, e.Destination.Verified, "only into a verified account")
 		k.hit("payouts go only to the verified holder's own account, one at a time")
+		must(t, e.Amount == 0 || e.Amount == before.Held, "seq %d: a payout request of %d when %d is held", seq, e.Amount, before.Held)
+		k.hit("a payout request states no amount or all that is held")
 	case funds.EventPayoutConfirmed:
 		must(t, before.Held == c.Paid, "the payout is what was held")
+		must(t, e.Amount == 0 || e.Amount == c.Paid-before.Paid, "seq %d: a confirmation of %d recorded %d paid", seq, e.Amount, c.Paid-before.Paid)
+		k.hit("a confirmation states no amount or the amount paid")
 		k.hit("payouts go only to the verified holder's own account, one at a time")
 	case funds.EventValuationChanged, funds.EventRedeemed:
 		gain := e.Amount

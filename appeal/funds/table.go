@@ -120,9 +120,9 @@ var table = []row{
 	{Transition: Transition{Event: EventRedeemed, From: []Status{StatusApproved}, To: StatusRedeemed, Route: RouteRedeem},
 		checks: []check{chkProceeds, chkGrowth}, effect: effRedeem},
 	{Transition: Transition{Event: EventPayoutRequested, From: []Status{StatusApproved, StatusRedeemed}, To: StatusPayoutPending},
-		checks: []check{chkRedeemedFirst, chkIdentityBehind, chkOwnDestination, chkSomethingHeld}, effect: effRequest},
+		checks: []check{chkRedeemedFirst, chkIdentityBehind, chkOwnDestination, chkSomethingHeld, chkRequestedAmount}, effect: effRequest},
 	{Transition: Transition{Event: EventPayoutConfirmed, From: []Status{StatusPayoutPending}, To: StatusPaid},
-		checks: []check{chkPayoutNamed}, effect: effConfirm},
+		checks: []check{chkPayoutNamed, chkConfirmedAmount}, effect: effConfirm},
 	{Transition: Transition{Event: EventPayoutFailed, From: []Status{StatusPayoutPending}, To: StatusApproved, Route: RouteDirect, OnHold: true},
 		checks: []check{chkPayoutNamed}, effect: effFail},
 	{Transition: Transition{Event: EventPayoutFailed, From: []Status{StatusPayoutPending}, To: StatusRedeemed, Route: RouteRedeem, OnHold: true},
@@ -403,6 +403,21 @@ var (
 	chkPayoutNamed = check{"names the payout in flight", func(cfg Config, c *Claim, e *Event) *refusal {
 		if c.Payout == nil || e.Reference != c.Payout.Event {
 			return refuse(CodeWrongState, "reference", "no payout %q is in flight", e.Reference)
+		}
+		return nil
+	}}
+	// A payout sends all that is held and a confirmation records it paid
+	// in full: an amount the event states is that amount, or a payment of
+	// part would be recorded as a payment of all.
+	chkRequestedAmount = check{"an amount, if stated, is all that is held", func(cfg Config, c *Claim, e *Event) *refusal {
+		if e.Amount != 0 && e.Amount != c.Held {
+			return refuse(CodeInvalidEvent, "amount", "a payout sends all that is held, %d, not %d", c.Held, e.Amount)
+		}
+		return nil
+	}}
+	chkConfirmedAmount = check{"an amount, if stated, is the payout's", func(cfg Config, c *Claim, e *Event) *refusal {
+		if e.Amount != 0 && e.Amount != c.Payout.Amount {
+			return refuse(CodeInvalidEvent, "amount", "payout %q sends %d, not %d: a confirmation confirms the whole payout", c.Payout.Event, c.Payout.Amount, e.Amount)
 		}
 		return nil
 	}}
