@@ -140,8 +140,8 @@ func (cfg Config) step(n *Claim, e *Event) error {
 		r = refuse(CodeVersion, "seq", "written for version %d, but the claim is at version %d", e.Seq-1, c.Version)
 	case e.Prev != c.Head:
 		r = refuse(CodeChain, "prev", "does not follow the claim's last event")
-	case c.Version >= MaxEvents:
-		r = refuse(CodeLimit, "", "a claim has at most %d events", MaxEvents)
+	case c.Version >= maxEvents:
+		r = refuse(CodeLimit, "", "a claim has at most %d events", maxEvents)
 	case c.Version > 0 && e.Kind != EventTimeCorrected && e.At.Before(c.LastActivity):
 		r = refuse(CodeTime, "at", "at %s is before the claim's last event at %s (a person can correct a mistyped time with %s)",
 			e.At.Format(time.RFC3339), c.LastActivity.Format(time.RFC3339), EventTimeCorrected)
@@ -157,6 +157,9 @@ func (cfg Config) step(n *Claim, e *Event) error {
 	var rw *row
 	if r == nil {
 		rw, r = cfg.find(c, e)
+	}
+	if r == nil && c.Version >= maxEvents-EndingEvents && !rw.ends() {
+		r = refuse(CodeLimit, "", "a claim has at most %d events, the last %d of them kept to end it: only a release, a remittance, a payout's confirmation or failure, or lifting a legal hold is accepted now", maxEvents, EndingEvents)
 	}
 	if r == nil && c.LegalHold != "" && !rw.OnHold {
 		r = refuse(CodeLegalHold, "", "legal hold %q pauses the claim", c.LegalHold)

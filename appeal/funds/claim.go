@@ -260,7 +260,7 @@ func (cfg Config) Check(c Claim) error {
 	rules := []rule{
 		{c.Status.IsValid(), "status", "not a status"},
 		{c.Account != "" && c.Currency != "", "account", "a claim names its account and currency"},
-		{c.Version == len(c.Log) && c.Version <= MaxEvents, "version", fmt.Sprintf("version %d with %d entries in the log", c.Version, len(c.Log))},
+		{c.Version == len(c.Log) && c.Version <= maxEvents, "version", fmt.Sprintf("version %d with %d entries in the log", c.Version, len(c.Log))},
 		{len(c.Log) > 0 && c.Log[0].Kind == EventFrozen && c.Head != "", "log", "the log starts with the freeze and has a head"},
 		{len(c.Log) == 0 || c.LastActivity.Equal(c.Log[len(c.Log)-1].At), "last_activity", "differs from the time of the last event"},
 		{inRange(c.Frozen) && inRange(c.Held) && inRange(c.Paid) && inRange(c.Deducted) && inRange(c.Remitted) &&

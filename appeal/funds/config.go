@@ -14,8 +14,17 @@ const (
 	// sum of them overflows. It is the largest holding a plan freezes
 	// (enforcement.MaxAmount, 2^53), so every frozen holding opens a claim.
 	MaxAmount = enforcement.MaxAmount
-	// MaxEvents bounds the events of one claim.
+	// MaxEvents bounds the events of one claim. The last EndingEvents of
+	// them are kept for ending it, so that a claim a loop of failed
+	// payouts (a flaky bank) has taken to the limit can still be released,
+	// remitted or paid: once a claim has MaxEvents-EndingEvents events it
+	// accepts only a release, a remittance, a payout's confirmation or
+	// failure, and lifting a legal hold.
 	MaxEvents = 10000
+	// EndingEvents is how many of a claim's MaxEvents are kept for ending
+	// it: a payout in flight under a legal hold fails, the hold is lifted,
+	// the claim is released.
+	EndingEvents = 3
 	// MaxText bounds each text field of an event (names, references, a
 	// reason), in bytes: a claim keeps names and references and checks
 	// them again on every event, so their size is bounded like their
@@ -27,6 +36,9 @@ const (
 	// whatever Config.Dormancy says.
 	MinDormancyYears = 3
 )
+
+// maxEvents is MaxEvents, lowered by tests that take a claim to its limit.
+var maxEvents = MaxEvents
 
 // Config is the configuration of funds recovery. Channels are configuration,
 // not code.

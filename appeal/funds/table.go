@@ -90,6 +90,12 @@ type row struct {
 	effect func(cfg Config, n *Claim, e *Event)
 }
 
+// ends reports whether the row ends a claim or clears the way to its end:
+// what a claim at its last EndingEvents events still accepts.
+func (r *row) ends() bool {
+	return r.To.Final() || r.Event == EventPayoutFailed || r.Event == EventLegalHoldLifted
+}
+
 // except lists the active states but the given ones.
 func except(s ...Status) []Status {
 	return slices.DeleteFunc(slices.Clone(activeStates), func(a Status) bool { return slices.Contains(s, a) })
