@@ -242,3 +242,57 @@ func TestPUIDDependsOnTheKey(t *testing.T) {
 		}
 	}
 }
+
+// The database trims every string before it validates and reads a blank
+// one as null: a padded key asks for what the key asks for, and a blank
+// value is absent. Each variation is refused there, so Validate refuses it
+// too, for its field.
+func TestValidateReadsValuesTrimmed(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		edit  func(s *dsa.Statement)
+		field string
+	}{
+		{"padded ground without its texts", func(s *dsa.Statement) {
+			s.DecisionGround = " DECISION_GROUND_INCOMPATIBLE_CONTENT"
+			s.IncompatibleContentGround, s.IncompatibleContentExplanation, s.IncompatibleContentIllegal = "", "", ""
+		}, "incompatible_content_ground"},
+		{"padded illegal ground without its texts", func(s *dsa.Statement) {
+			s.DecisionGround = "DECISION_GROUND_ILLEGAL_CONTENT\t"
+			s.IncompatibleContentGround, s.IncompatibleContentExplanation, s.IncompatibleContentIllegal = "", "", ""
+		}, "illegal_content_explanation"},
+		{"the only decision blank", func(s *dsa.Statement) {
+			s.DecisionVisibility, s.DecisionProvision, s.DecisionAccount, s.DecisionMonetary = nil, "", "", " "
+		}, "decision_visibility"},
+		{"blank incompatible_content_illegal", func(s *dsa.Statement) { s.IncompatibleContentIllegal = " " }, "incompatible_content_illegal"},
+		{"padded visibility other without text", func(s *dsa.Statement) {
+			s.DecisionVisibility = []string{" DECISION_VISIBILITY_OTHER"}
+		}, "decision_visibility_other"},
+		{"padded monetary other without text", func(s *dsa.Statement) { s.DecisionMonetary = "DECISION_MONETARY_OTHER " }, "decision_monetary_other"},
+		{"padded content type other without text", func(s *dsa.Statement) { s.ContentType = []string{"CONTENT_TYPE_OTHER\n"} }, "content_type_other"},
+		{"blank content type", func(s *dsa.Statement) { s.ContentType = []string{" "} }, "content_type[0]"},
+		{"blank second visibility", func(s *dsa.Statement) {
+			s.DecisionVisibility = []string{"DECISION_VISIBILITY_CONTENT_REMOVED", ""}
+		}, "decision_visibility[1]"},
+		{"padded voluntary source with an identity", func(s *dsa.Statement) {
+			s.SourceType, s.SourceIdentity = " SOURCE_VOLUNTARY", "a notifier"
+		}, "source_identity"},
+		{"notifier of padded child sexual abuse keyword named", func(s *dsa.Statement) {
+			s.SourceIdentity = "a hotline"
+			s.CategorySpecification = []string{"KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL "}
+		}, "source_identity"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := validStatement(t)
+			tt.edit(&s)
+			err := s.Validate()
+			require.Error(t, err)
+			assert.Contains(t, problemPaths(t, err), tt.field, "want a problem at %s, got %v", tt.field, err)
+		})
+	}
+	// Padding alone, which the database trims away, is accepted.
+	s := validStatement(t)
+	s.DecisionGround, s.Category, s.ContentType = " "+s.DecisionGround+" ", s.Category+"\n", []string{" CONTENT_TYPE_AUDIO"}
+	require.NoError(t, s.Validate())
+	assert.Equal(t, " "+validStatement(t).DecisionGround+" ", s.DecisionGround, "Validate leaves the statement as it is")
+}
