@@ -47,7 +47,8 @@ func (m *AccountMeasure) Account() string { return m.Membership.Account.ID }
 // AccountPlan is the one measure a campaign takes against an account,
 // with its actions: one freeze per holding for a ban, the account action,
 // and one notice covering every group behind it. Its Plan carries the
-// deciding decision, the account and the violations, so [Apply] runs it
+// deciding decision, the account and the violations (once per group, each
+// with its group named, the deciding one first among those of its id), so [Apply] runs it
 // and a statement of reasons is built from it like from a group plan
 // (one per measure; a warning has none). Its ID, and so every action key,
 // depends only on the policy, the campaign, the account and the measure
@@ -379,14 +380,20 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 	if violations > 0 {
 		ap.Violations = make([]policy.Violation, 0, violations)
 	}
-	seen := map[string]bool{}
+	// A violation id names a violation within its group only: two groups
+	// may both have a v1. Each violation is kept once per group, with its
+	// group named (empty means the case's).
+	seen := map[[2]string]bool{}
 	for i := range ms {
 		m := &ms[i]
 		ap.Grounds = append(ap.Grounds, AccountGround{Group: m.Group, Plan: m.Plan, Role: m.Membership.Role, Violation: m.Decision.Violation,
 			Category: m.Decision.Category, Rule: m.Decision.Rule, Penalty: m.Decision.Penalty, Duration: m.Decision.Duration, Reason: m.Decision.Reason})
 		for _, v := range m.Violations {
-			if !seen[v.ID] {
-				seen[v.ID] = true
+			if v.Group == "" {
+				v.Group = m.Group
+			}
+			if k := [2]string{v.Group, v.ID}; !seen[k] {
+				seen[k] = true
 				ap.Violations = append(ap.Violations, v)
 			}
 		}
@@ -394,6 +401,8 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 			ap.PendingReview = []string{account}
 		}
 	}
+
+	decidingFirst(ap.Violations, top.Group, d.Violation)
 
 	kind := accountKind(d.Penalty)
 	var frozen []policy.Holding
@@ -426,6 +435,25 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 		ap.Actions[i].Seq = i + 1
 	}
 	return ap, nil
+}
+
+// decidingFirst moves the deciding violation, of the given group and id,
+// before any violation of another group with the same id, so that whoever
+// finds the decision's violation by its id in the plan (a statement of
+// reasons does) finds the one that decided. Violations with ids of their
+// own keep their order.
+func decidingFirst(vs []policy.Violation, group, id string) {
+	first := slices.IndexFunc(vs, func(v policy.Violation) bool { return v.ID == id })
+	if first < 0 || vs[first].Group == group {
+		return
+	}
+	at := slices.IndexFunc(vs[first:], func(v policy.Violation) bool { return v.ID == id && v.Group == group })
+	if at < 0 {
+		return
+	}
+	v := vs[first+at]
+	copy(vs[first+1:first+at+1], vs[first:first+at])
+	vs[first] = v
 }
 
 // outranks orders account decisions as the engine orders matches, and

@@ -1,0 +1,64 @@
+package enforcement_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/groupwarden/warden/enforcement"
+	"github.com/groupwarden/warden/enforcement/dsa"
+	"github.com/groupwarden/warden/policy"
+)
+
+// postedIn is a group case in which a member, alice, posted one verified
+// violation with the id v1, as many platforms number violations: per
+// group, without naming the group (empty means the case's).
+func postedIn(group, category string, sev policy.Severity) enforcement.GroupCase {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	v := policy.Violation{ID: "v1", Category: category, Severity: sev, Actor: "alice", Detected: now.Add(-time.Hour),
+		Evidence: policy.Evidence{Identifications: []policy.Identification{{Method: policy.MethodClassifier, Confidence: 0.9}}},
+		Reviews:  []policy.Review{{Reviewer: "r", Verdict: policy.VerdictConfirmed, At: now.Add(-time.Minute)}}}
+	return enforcement.GroupCase{Group: policy.Group{ID: group, Owner: group + "-owner", Members: 2},
+		Members: []policy.Membership{{Role: policy.RoleOwner, Account: policy.Account{ID: group + "-owner"}},
+			{Role: policy.RoleMember, Account: policy.Account{ID: "alice"}}},
+		Violations: []policy.Violation{v}, Now: now}
+}
+
+// An account that posted in two groups, whose violations share an id, is
+// banned for the heavier one: its account plan keeps both violations, its
+// notice tells each act with its group, and its statement of reasons
+// states the violation that decided the ban, not the other group's.
+func TestAccountPlanKeepsViolationsOfTheSameIDInTwoGroups(t *testing.T) {
+	planner := enforcement.NewPlanner(policy.Default())
+	for _, order := range [][]enforcement.GroupCase{
+		{postedIn("g1", "spam", policy.SeverityLow), postedIn("g2", "fraud", policy.SeverityCritical)},
+		{postedIn("g2", "fraud", policy.SeverityCritical), postedIn("g1", "spam", policy.SeverityLow)},
+	} {
+		var alice *enforcement.AccountPlan
+		_, err := planner.Run(context.Background(), enforcement.Campaign{Name: "c"}, slices.Values(order),
+			enforcement.WithAccountPlans(func(a *enforcement.AccountPlan) error {
+				if a.Account == "alice" {
+					alice = a
+				}
+				return nil
+			}))
+		require.NoError(t, err)
+		require.NotNil(t, alice)
+		d := alice.Decisions[0]
+		require.Equal(t, policy.PenaltyBan, d.Penalty)
+		require.Equal(t, "fraud", d.Category)
+		assert.Len(t, alice.Violations, 2, "one violation of each group")
+		require.Len(t, alice.Notices, 1)
+		assert.ElementsMatch(t, []string{"v1 (spam, group g1)", "v1 (fraud, group g2)"}, alice.Notices[0].Acts)
+
+		statements, err := dsa.FromPlan(&alice.Plan, policy.Default())
+		require.NoError(t, err)
+		require.Len(t, statements, 1)
+		assert.Equal(t, "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", statements[0].Category)
+		assert.Contains(t, statements[0].DecisionFacts, "severity critical")
+	}
+}
