@@ -64,15 +64,15 @@ func TestOutputIsPinned(t *testing.T) {
 		digestOf(t, plans, gp)
 		digestOf(t, plans, ms)
 	}
-	assert.Equal(t, "1fd316902340c628b579e70165619b999e9ef4cd9e68fe136b1cde9f4d07e506", hexSum(plans), "whole plans and their split")
+	assert.Equal(t, "d7ce5f45e7531671f6aca560e243aa54c891ad6e0bb7f19339e580036427b740", hexSum(plans), "whole plans and their split")
 
 	for _, run := range []struct {
 		name   string
 		cases  []enforcement.GroupCase
 		digest string
 	}{
-		{"campaign", campaign, "866287ef4dc05a6db49abb3df4fe8a4d78736260191729c31e927c9702184a19 d4b8ef2d29eb1994fa54d229f44da864d58c17f34a521be7415825ed437577ac"},
-		{"platform", platform, "3b77eaefb219375921070a6aa6478524c4ec2760647a793f9d2e3b95b4b8b67c 0a52c1621f7b5d819537b6f5adb0a95fa611183378a735074d6a2253b5f1f4ed"},
+		{"campaign", campaign, "282a75007b806a50b20555728083e71d5f05a0629951c219d6e29154ceb51fff d4b8ef2d29eb1994fa54d229f44da864d58c17f34a521be7415825ed437577ac"},
+		{"platform", platform, "28065436696caf0d0f63b4314bb9af3db085a500b71e2090a3bf6154af91414a 0a52c1621f7b5d819537b6f5adb0a95fa611183378a735074d6a2253b5f1f4ed"},
 	} {
 		t.Run(run.name, func(t *testing.T) {
 			out := sha256.New()

@@ -62,3 +62,42 @@ func TestAccountPlanKeepsViolationsOfTheSameIDInTwoGroups(t *testing.T) {
 		assert.Contains(t, statements[0].DecisionFacts, "severity critical")
 	}
 }
+
+// In a campaign an account may be spared in one group and banned through
+// another: the notice of the group that spared it speaks of that group
+// only, and never tells it, against its account plan, that its account
+// is not penalised. Checked on a hand-made pair of groups and on a
+// platform whose accounts are shared between groups.
+func TestSparedNoticesDoNotDenyAMeasureTakenElsewhere(t *testing.T) {
+	spared := postedIn("g1", "fraud", policy.SeverityCritical)
+	spared.Violations[0].Actor = "mallory"
+	spared.Members = append(spared.Members, policy.Membership{Role: policy.RoleMember, Account: policy.Account{ID: "mallory"}})
+	spared.Group.Members = 3
+	cases := append([]enforcement.GroupCase{spared, postedIn("g2", "fraud", policy.SeverityCritical)}, platformCases(300)...)
+
+	planner := enforcement.NewPlanner(policy.Default())
+	told := map[string][]string{} // what the group parts told each account
+	measured := map[string]policy.Penalty{}
+	_, err := planner.Run(context.Background(), enforcement.Campaign{Name: "c"}, slices.Values(cases),
+		enforcement.WithPlans(func(p *enforcement.Plan) error {
+			for _, n := range p.Notices {
+				told[n.To] = append(told[n.To], n.Text())
+			}
+			return nil
+		}),
+		enforcement.WithAccountPlans(func(a *enforcement.AccountPlan) error {
+			measured[a.Account] = a.Decisions[0].Penalty
+			return nil
+		}))
+	require.NoError(t, err)
+	require.Equal(t, policy.PenaltyBan, measured["alice"])
+	require.NotEmpty(t, told["alice"], "g1 tells alice of its closure")
+	both := 0
+	for acct, pen := range measured {
+		for _, text := range told[acct] {
+			both++
+			assert.NotContains(t, text, "Your account is not penalised.", "%s has the measure %s", acct, pen)
+		}
+	}
+	assert.Greater(t, both, 1, "accounts measured in one group and told of another")
+}
