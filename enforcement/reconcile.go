@@ -39,6 +39,10 @@ type AccountMeasure struct {
 	// Violations are the deciding violation and every violation of the
 	// group attributed to the account.
 	Violations []policy.Violation `json:"violations"`
+	// NeedsSecondApproval is the group plan's: it touched more accounts
+	// than the blast radius, so the account plan this measure decides
+	// needs a second approval too.
+	NeedsSecondApproval bool `json:"needs_second_approval,omitempty"`
 }
 
 // Account returns the id of the account measured.
@@ -159,7 +163,8 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work, share bool) []Account
 	}
 	for i := range p.Decisions {
 		d := &p.Decisions[i]
-		ms = append(ms, AccountMeasure{Group: p.Group, Plan: p.ID, GroupPenalty: groupPenalty, GroupDuration: groupDuration, Decision: *d})
+		ms = append(ms, AccountMeasure{Group: p.Group, Plan: p.ID, GroupPenalty: groupPenalty, GroupDuration: groupDuration, Decision: *d,
+			NeedsSecondApproval: p.NeedsSecondApproval})
 		m := &ms[len(ms)-1]
 		if j := w.decided[i]; j >= 0 {
 			m.Membership = p.Members[j]
@@ -371,6 +376,10 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 	ap.Members = []policy.Membership{top.Membership}
 	ap.Decisions = []policy.Decision{d}
 	ap.Touched = 1
+	// The measure is the deciding group plan's, and so is its need of a
+	// second approval: splitting a plan over the blast radius into account
+	// plans does not let its measures through without one.
+	ap.NeedsSecondApproval = top.NeedsSecondApproval
 	ap.PendingReview = nil
 	ap.Grounds = make([]AccountGround, 0, len(ms))
 	violations := 0
