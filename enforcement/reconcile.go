@@ -297,7 +297,8 @@ func isAccountKind(k ActionKind) bool {
 // ErrInvalidMeasures is wrapped by the errors of [Planner.ReconcileAccount]
 // for measures that cannot be one account's, with a *policy.Problem whose
 // path indexes the measures as given (measures[2].decision.penalty) and
-// whose code is one of the Code… constants below.
+// whose code is one of the Code… constants below, or [CodeLimit] and
+// [CodeAmount] for holdings beyond what a case may hold.
 var ErrInvalidMeasures = errors.New("invalid account measures")
 
 // The codes of the problems with account measures.
@@ -328,6 +329,14 @@ func (p *Planner) checkMeasures(c Campaign, ms []AccountMeasure) error {
 			return measureErr(c, policy.JoinPath(at, "decision.policy.digest"), CodeOtherPolicy, "plan %s decided under policy %s, not %s", m.Plan, m.Decision.Policy.Digest, digest)
 		case !isAccountPenalty(m.Decision.Penalty):
 			return measureErr(c, policy.JoinPath(at, "decision.penalty"), CodeNotAccountPenalty, "plan %s measures %s with %s", m.Plan, m.Account(), m.Decision.Penalty)
+		case len(m.Membership.Account.Holdings) > MaxHoldings:
+			return measureErr(c, policy.JoinPath(at, "membership.account.holdings"), CodeLimit, "%d holdings, more than MaxHoldings (%d)", len(m.Membership.Account.Holdings), MaxHoldings)
+		}
+		for j, h := range m.Membership.Account.Holdings {
+			if h.Amount < 0 || h.Amount > MaxAmount {
+				return measureErr(c, policy.JoinPath(policy.IndexPath(policy.JoinPath(at, "membership.account.holdings"), j), "amount"), CodeAmount,
+					"%d is outside 0 … MaxAmount (%d)", h.Amount, MaxAmount)
+			}
 		}
 	}
 	return nil
@@ -514,15 +523,25 @@ func accountPlanID(digest, campaign, account string, pen policy.Penalty, dur pol
 }
 
 // distinctHoldings returns the holdings once each, by kind, currency and
-// product, in a stable order.
+// product, in a stable order; a holding listed more than once (two wallet
+// rows in one currency) holds the sum of its amounts, so that all of the
+// money is frozen. checkMeasures bounds the amounts, so sums never
+// overflow.
 func distinctHoldings(hs []policy.Holding) []policy.Holding {
 	out := slices.Clone(hs)
 	slices.SortStableFunc(out, func(a, b policy.Holding) int {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), strings.Compare(a.Currency, b.Currency), strings.Compare(a.Product, b.Product))
 	})
-	return slices.CompactFunc(out, func(a, b policy.Holding) bool {
-		return a.Kind == b.Kind && a.Currency == b.Currency && a.Product == b.Product
-	})
+	k := 0
+	for i := range out {
+		if k > 0 && out[k-1].Kind == out[i].Kind && out[k-1].Currency == out[i].Currency && out[k-1].Product == out[i].Product {
+			out[k-1].Amount += out[i].Amount
+			continue
+		}
+		out[k] = out[i]
+		k++
+	}
+	return out[:k]
 }
 
 func holdingKey(h policy.Holding) string {
