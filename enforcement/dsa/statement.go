@@ -220,7 +220,7 @@ func (s *Statement) trimmed() Statement {
 		*f = strings.TrimSpace(*f)
 	}
 	for _, l := range []*[]string{&t.DecisionVisibility, &t.ContentType, &t.CategoryAddition, &t.CategorySpecification, &t.TerritorialScope} {
-		if *l != nil {
+		if slices.ContainsFunc(*l, func(v string) bool { return strings.TrimSpace(v) != v }) {
 			trimmed := make([]string, len(*l))
 			for i, v := range *l {
 				trimmed[i] = strings.TrimSpace(v)
@@ -234,7 +234,7 @@ func (s *Statement) trimmed() Statement {
 			*d = &v
 		}
 	}
-	if t.ContentID != nil {
+	if len(t.ContentID) > 0 {
 		t.ContentID = make(map[string]string, len(s.ContentID))
 		for k, v := range s.ContentID {
 			t.ContentID[k] = strings.TrimSpace(v)
