@@ -34,6 +34,9 @@ type AccountMeasure struct {
 	// (none while due process holds it).
 	GroupPenalty  policy.Penalty  `json:"group_penalty"`
 	GroupDuration policy.Duration `json:"group_duration,omitempty"`
+	// GroupReason is the reason of that measure, which the account's
+	// notice tells when the account leads the group.
+	GroupReason string `json:"group_reason,omitempty"`
 	// Decision is the group plan's decision for the account.
 	Decision policy.Decision `json:"decision"`
 	// Violations are the deciding violation and every violation of the
@@ -147,9 +150,9 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work, share bool) []Account
 	if len(p.Decisions) == 0 {
 		return ms
 	}
-	groupPenalty, groupDuration := p.GroupDecision.Penalty, p.GroupDecision.Duration
-	if held(&p.GroupDecision) {
-		groupPenalty, groupDuration = policy.PenaltyNone, 0
+	groupPenalty, groupDuration, groupReason := p.GroupDecision.Penalty, p.GroupDecision.Duration, p.GroupDecision.Reason
+	if held(&p.GroupDecision) || groupPenalty == policy.PenaltyNone {
+		groupPenalty, groupDuration, groupReason = policy.PenaltyNone, 0, ""
 	}
 	var holdings []policy.Holding
 	var viols []policy.Violation
@@ -163,7 +166,7 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work, share bool) []Account
 	}
 	for i := range p.Decisions {
 		d := &p.Decisions[i]
-		ms = append(ms, AccountMeasure{Group: p.Group, Plan: p.ID, GroupPenalty: groupPenalty, GroupDuration: groupDuration, Decision: *d,
+		ms = append(ms, AccountMeasure{Group: p.Group, Plan: p.ID, GroupPenalty: groupPenalty, GroupDuration: groupDuration, GroupReason: groupReason, Decision: *d,
 			NeedsSecondApproval: p.NeedsSecondApproval})
 		m := &ms[len(ms)-1]
 		if j := w.decided[i]; j >= 0 {
@@ -562,6 +565,9 @@ func (p *Planner) accountNotice(ap *AccountPlan, ms []AccountMeasure, top *Accou
 		Penalty: d.Penalty, Duration: d.Duration, Until: d.Until(), Appeal: d.Appeal, PendingReview: len(ap.PendingReview) > 0}
 	if top.GroupPenalty != policy.PenaltyNone {
 		n.GroupDuration = top.GroupDuration
+		if top.Membership.Role.Leads() {
+			n.GroupReason = top.GroupReason // as a group plan tells its leaders
+		}
 	}
 	for _, v := range ap.Violations {
 		if v.Actor != ap.Account {
@@ -579,8 +585,19 @@ func (p *Planner) accountNotice(ap *AccountPlan, ms []AccountMeasure, top *Accou
 		n.Audience = AudienceLeaders
 	}
 	for i := range ms {
-		md := &ms[i].Decision
-		n.Reasons = append(n.Reasons, fmt.Sprintf("In group %s: %s Ground (%s): %s.", ms[i].Group, md.Reason, md.Ground.Kind, strings.TrimSuffix(md.Ground.Reference, ".")))
+		m := &ms[i]
+		if m.Group != top.Group && m.GroupPenalty != policy.PenaltyNone && (i == 0 || m.Group != ms[i-1].Group) {
+			// The group plan leaves out the notice of an account with a
+			// measure: what was done to its other groups is told here, and
+			// why to their leaders.
+			told := fmt.Sprintf("Group %s %s.", m.Group, groupMeasure(m.GroupPenalty, m.GroupDuration))
+			if m.Membership.Role.Leads() && m.GroupReason != "" {
+				told += " " + m.GroupReason
+			}
+			n.Reasons = append(n.Reasons, told)
+		}
+		md := &m.Decision
+		n.Reasons = append(n.Reasons, fmt.Sprintf("In group %s: %s Ground (%s): %s.", m.Group, md.Reason, md.Ground.Kind, strings.TrimSuffix(md.Ground.Reference, ".")))
 	}
 	if d.Penalty == policy.PenaltyBan {
 		n.Funds = p.fundsLines(top.Membership.Account)

@@ -101,3 +101,35 @@ func TestSparedNoticesDoNotDenyAMeasureTakenElsewhere(t *testing.T) {
 	}
 	assert.Greater(t, both, 1, "accounts measured in one group and told of another")
 }
+
+// In a campaign a leader's notice is the account plan's, since the group
+// plan leaves it out: it tells the leader of every group behind the
+// measure what was done to that group, and why to the group's leaders, as
+// a group plan's notice does, even when another group decided the
+// measure. Here the owner of g1, which is closed, is banned for posting
+// in g2.
+func TestAccountNoticesTellLeadersWhyTheirGroupsWereClosed(t *testing.T) {
+	g1 := postedIn("g1", "fraud", policy.SeverityCritical)
+	g2 := postedIn("g2", "fraud", policy.SeverityCritical)
+	g2.Violations[0].Actor, g2.Members[1].Account.ID = "g1-owner", "g1-owner"
+	planner := enforcement.NewPlanner(policy.Default())
+	groupReason := map[string]string{}
+	texts := map[string]string{}
+	_, err := planner.Run(context.Background(), enforcement.Campaign{Name: "c"}, slices.Values([]enforcement.GroupCase{g1, g2}),
+		enforcement.WithPlans(func(p *enforcement.Plan) error {
+			require.Equal(t, policy.PenaltyClose, p.GroupDecision.Penalty)
+			groupReason[p.Group] = p.GroupDecision.Reason
+			return nil
+		}),
+		enforcement.WithAccountPlans(func(a *enforcement.AccountPlan) error {
+			require.Len(t, a.Notices, 1)
+			texts[a.Account] = a.Notices[0].Text()
+			return nil
+		}))
+	require.NoError(t, err)
+	require.NotEmpty(t, groupReason["g1"])
+	assert.Contains(t, texts["g1-owner"], "Group g1 was closed. "+groupReason["g1"], "the owner of g1 learns why it was closed")
+	assert.Contains(t, texts["g1-owner"], "Group g2 was closed.")
+	assert.Contains(t, texts["g2-owner"], "Group g2 was closed. "+groupReason["g2"])
+	assert.NotContains(t, texts["alice"], groupReason["g1"], "a member is told what was done to the group, not the leaders' reason")
+}
