@@ -222,7 +222,9 @@ func accountMeasure(n Notice) string {
 	case policy.PenaltyWarn:
 		return "Your account receives a warning."
 	}
-	return "Your account is not penalised."
+	// For this group only: in a campaign the account may have a measure
+	// through another group, which its own notice tells.
+	return "Your account is not penalised for what happened in this group."
 }
 
 // Text is the notice as the account reads it.

@@ -64,15 +64,15 @@ func TestOutputIsPinned(t *testing.T) {
 		digestOf(t, plans, gp)
 		digestOf(t, plans, ms)
 	}
-	assert.Equal(t, "1fd316902340c628b579e70165619b999e9ef4cd9e68fe136b1cde9f4d07e506", hexSum(plans), "whole plans and their split")
+	assert.Equal(t, "b3c6a64b5c0f5618dd3e0f940d64570ce341c4bfe1b6a0027143863404eca909", hexSum(plans), "whole plans and their split")
 
 	for _, run := range []struct {
 		name   string
 		cases  []enforcement.GroupCase
 		digest string
 	}{
-		{"campaign", campaign, "866287ef4dc05a6db49abb3df4fe8a4d78736260191729c31e927c9702184a19 d4b8ef2d29eb1994fa54d229f44da864d58c17f34a521be7415825ed437577ac"},
-		{"platform", platform, "3b77eaefb219375921070a6aa6478524c4ec2760647a793f9d2e3b95b4b8b67c 0a52c1621f7b5d819537b6f5adb0a95fa611183378a735074d6a2253b5f1f4ed"},
+		{"campaign", campaign, "92faefb7080d0c6ca7e58c52a948dbf8ebf2ae4e7a06b3c172f96795c3693a46 6e96a82bee863a0a8c1a2ba76d1c49a9684133e4bc868f3196d5d59707ee14e5"},
+		{"platform", platform, "da7ad41b9b9e6c1174295bc27ae1e14096368841e41489890aef806078800223 ca779acb9f7f02926022f4bcb60f9e45870237393fd71b804b580b72a0481526"},
 	} {
 		t.Run(run.name, func(t *testing.T) {
 			out := sha256.New()

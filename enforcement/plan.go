@@ -66,7 +66,8 @@ type Plan struct {
 	// Touched counts the accounts the plan acts against.
 	Touched int `json:"touched"`
 	// NeedsSecondApproval is set when Touched exceeds the policy's blast
-	// radius; Apply then refuses the plan until Approve is called.
+	// radius (for an [AccountPlan], when the group plan of its deciding
+	// measure's did); Apply then refuses the plan until Approve is called.
 	NeedsSecondApproval bool   `json:"needs_second_approval,omitempty"`
 	ApprovedBy          string `json:"approved_by,omitempty"`
 }

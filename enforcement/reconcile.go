@@ -34,11 +34,18 @@ type AccountMeasure struct {
 	// (none while due process holds it).
 	GroupPenalty  policy.Penalty  `json:"group_penalty"`
 	GroupDuration policy.Duration `json:"group_duration,omitempty"`
+	// GroupReason is the reason of that measure, which the account's
+	// notice tells when the account leads the group.
+	GroupReason string `json:"group_reason,omitempty"`
 	// Decision is the group plan's decision for the account.
 	Decision policy.Decision `json:"decision"`
 	// Violations are the deciding violation and every violation of the
 	// group attributed to the account.
 	Violations []policy.Violation `json:"violations"`
+	// NeedsSecondApproval is the group plan's: it touched more accounts
+	// than the blast radius, so the account plan this measure decides
+	// needs a second approval too.
+	NeedsSecondApproval bool `json:"needs_second_approval,omitempty"`
 }
 
 // Account returns the id of the account measured.
@@ -47,7 +54,8 @@ func (m *AccountMeasure) Account() string { return m.Membership.Account.ID }
 // AccountPlan is the one measure a campaign takes against an account,
 // with its actions: one freeze per holding for a ban, the account action,
 // and one notice covering every group behind it. Its Plan carries the
-// deciding decision, the account and the violations, so [Apply] runs it
+// deciding decision, the account and the violations (once per group, each
+// with its group named, the deciding one first among those of its id), so [Apply] runs it
 // and a statement of reasons is built from it like from a group plan
 // (one per measure; a warning has none). Its ID, and so every action key,
 // depends only on the policy, the campaign, the account and the measure
@@ -142,9 +150,9 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work, share bool) []Account
 	if len(p.Decisions) == 0 {
 		return ms
 	}
-	groupPenalty, groupDuration := p.GroupDecision.Penalty, p.GroupDecision.Duration
-	if held(&p.GroupDecision) {
-		groupPenalty, groupDuration = policy.PenaltyNone, 0
+	groupPenalty, groupDuration, groupReason := p.GroupDecision.Penalty, p.GroupDecision.Duration, p.GroupDecision.Reason
+	if held(&p.GroupDecision) || groupPenalty == policy.PenaltyNone {
+		groupPenalty, groupDuration, groupReason = policy.PenaltyNone, 0, ""
 	}
 	var holdings []policy.Holding
 	var viols []policy.Violation
@@ -158,7 +166,8 @@ func appendMeasures(p *Plan, ms []AccountMeasure, w *work, share bool) []Account
 	}
 	for i := range p.Decisions {
 		d := &p.Decisions[i]
-		ms = append(ms, AccountMeasure{Group: p.Group, Plan: p.ID, GroupPenalty: groupPenalty, GroupDuration: groupDuration, Decision: *d})
+		ms = append(ms, AccountMeasure{Group: p.Group, Plan: p.ID, GroupPenalty: groupPenalty, GroupDuration: groupDuration, GroupReason: groupReason, Decision: *d,
+			NeedsSecondApproval: p.NeedsSecondApproval})
 		m := &ms[len(ms)-1]
 		if j := w.decided[i]; j >= 0 {
 			m.Membership = p.Members[j]
@@ -291,7 +300,8 @@ func isAccountKind(k ActionKind) bool {
 // ErrInvalidMeasures is wrapped by the errors of [Planner.ReconcileAccount]
 // for measures that cannot be one account's, with a *policy.Problem whose
 // path indexes the measures as given (measures[2].decision.penalty) and
-// whose code is one of the Code… constants below.
+// whose code is one of the Code… constants below, or [CodeLimit] and
+// [CodeAmount] for holdings beyond what a case may hold.
 var ErrInvalidMeasures = errors.New("invalid account measures")
 
 // The codes of the problems with account measures.
@@ -322,6 +332,14 @@ func (p *Planner) checkMeasures(c Campaign, ms []AccountMeasure) error {
 			return measureErr(c, policy.JoinPath(at, "decision.policy.digest"), CodeOtherPolicy, "plan %s decided under policy %s, not %s", m.Plan, m.Decision.Policy.Digest, digest)
 		case !isAccountPenalty(m.Decision.Penalty):
 			return measureErr(c, policy.JoinPath(at, "decision.penalty"), CodeNotAccountPenalty, "plan %s measures %s with %s", m.Plan, m.Account(), m.Decision.Penalty)
+		case len(m.Membership.Account.Holdings) > MaxHoldings:
+			return measureErr(c, policy.JoinPath(at, "membership.account.holdings"), CodeLimit, "%d holdings, more than MaxHoldings (%d)", len(m.Membership.Account.Holdings), MaxHoldings)
+		}
+		for j, h := range m.Membership.Account.Holdings {
+			if h.Amount < 0 || h.Amount > MaxAmount {
+				return measureErr(c, policy.JoinPath(policy.IndexPath(policy.JoinPath(at, "membership.account.holdings"), j), "amount"), CodeAmount,
+					"%d is outside 0 … MaxAmount (%d)", h.Amount, MaxAmount)
+			}
 		}
 	}
 	return nil
@@ -370,6 +388,10 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 	ap.Members = []policy.Membership{top.Membership}
 	ap.Decisions = []policy.Decision{d}
 	ap.Touched = 1
+	// The measure is the deciding group plan's, and so is its need of a
+	// second approval: splitting a plan over the blast radius into account
+	// plans does not let its measures through without one.
+	ap.NeedsSecondApproval = top.NeedsSecondApproval
 	ap.PendingReview = nil
 	ap.Grounds = make([]AccountGround, 0, len(ms))
 	violations := 0
@@ -379,14 +401,20 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 	if violations > 0 {
 		ap.Violations = make([]policy.Violation, 0, violations)
 	}
-	seen := map[string]bool{}
+	// A violation id names a violation within its group only: two groups
+	// may both have a v1. Each violation is kept once per group, with its
+	// group named (empty means the case's).
+	seen := map[[2]string]bool{}
 	for i := range ms {
 		m := &ms[i]
 		ap.Grounds = append(ap.Grounds, AccountGround{Group: m.Group, Plan: m.Plan, Role: m.Membership.Role, Violation: m.Decision.Violation,
 			Category: m.Decision.Category, Rule: m.Decision.Rule, Penalty: m.Decision.Penalty, Duration: m.Decision.Duration, Reason: m.Decision.Reason})
 		for _, v := range m.Violations {
-			if !seen[v.ID] {
-				seen[v.ID] = true
+			if v.Group == "" {
+				v.Group = m.Group
+			}
+			if k := [2]string{v.Group, v.ID}; !seen[k] {
+				seen[k] = true
 				ap.Violations = append(ap.Violations, v)
 			}
 		}
@@ -394,6 +422,8 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 			ap.PendingReview = []string{account}
 		}
 	}
+
+	decidingFirst(ap.Violations, top.Group, d.Violation)
 
 	kind := accountKind(d.Penalty)
 	var frozen []policy.Holding
@@ -426,6 +456,25 @@ func (p *Planner) ReconcileAccount(c Campaign, measures []AccountMeasure) (*Acco
 		ap.Actions[i].Seq = i + 1
 	}
 	return ap, nil
+}
+
+// decidingFirst moves the deciding violation, of the given group and id,
+// before any violation of another group with the same id, so that whoever
+// finds the decision's violation by its id in the plan (a statement of
+// reasons does) finds the one that decided. Violations with ids of their
+// own keep their order.
+func decidingFirst(vs []policy.Violation, group, id string) {
+	first := slices.IndexFunc(vs, func(v policy.Violation) bool { return v.ID == id })
+	if first < 0 || vs[first].Group == group {
+		return
+	}
+	at := slices.IndexFunc(vs[first:], func(v policy.Violation) bool { return v.ID == id && v.Group == group })
+	if at < 0 {
+		return
+	}
+	v := vs[first+at]
+	copy(vs[first+1:first+at+1], vs[first:first+at])
+	vs[first] = v
 }
 
 // outranks orders account decisions as the engine orders matches, and
@@ -477,15 +526,25 @@ func accountPlanID(digest, campaign, account string, pen policy.Penalty, dur pol
 }
 
 // distinctHoldings returns the holdings once each, by kind, currency and
-// product, in a stable order.
+// product, in a stable order; a holding listed more than once (two wallet
+// rows in one currency) holds the sum of its amounts, so that all of the
+// money is frozen. checkMeasures bounds the amounts, so sums never
+// overflow.
 func distinctHoldings(hs []policy.Holding) []policy.Holding {
 	out := slices.Clone(hs)
 	slices.SortStableFunc(out, func(a, b policy.Holding) int {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), strings.Compare(a.Currency, b.Currency), strings.Compare(a.Product, b.Product))
 	})
-	return slices.CompactFunc(out, func(a, b policy.Holding) bool {
-		return a.Kind == b.Kind && a.Currency == b.Currency && a.Product == b.Product
-	})
+	k := 0
+	for i := range out {
+		if k > 0 && out[k-1].Kind == out[i].Kind && out[k-1].Currency == out[i].Currency && out[k-1].Product == out[i].Product {
+			out[k-1].Amount += out[i].Amount
+			continue
+		}
+		out[k] = out[i]
+		k++
+	}
+	return out[:k]
 }
 
 func holdingKey(h policy.Holding) string {
@@ -506,6 +565,9 @@ func (p *Planner) accountNotice(ap *AccountPlan, ms []AccountMeasure, top *Accou
 		Penalty: d.Penalty, Duration: d.Duration, Until: d.Until(), Appeal: d.Appeal, PendingReview: len(ap.PendingReview) > 0}
 	if top.GroupPenalty != policy.PenaltyNone {
 		n.GroupDuration = top.GroupDuration
+		if top.Membership.Role.Leads() {
+			n.GroupReason = top.GroupReason // as a group plan tells its leaders
+		}
 	}
 	for _, v := range ap.Violations {
 		if v.Actor != ap.Account {
@@ -523,8 +585,19 @@ func (p *Planner) accountNotice(ap *AccountPlan, ms []AccountMeasure, top *Accou
 		n.Audience = AudienceLeaders
 	}
 	for i := range ms {
-		md := &ms[i].Decision
-		n.Reasons = append(n.Reasons, fmt.Sprintf("In group %s: %s Ground (%s): %s.", ms[i].Group, md.Reason, md.Ground.Kind, strings.TrimSuffix(md.Ground.Reference, ".")))
+		m := &ms[i]
+		if m.Group != top.Group && m.GroupPenalty != policy.PenaltyNone && (i == 0 || m.Group != ms[i-1].Group) {
+			// The group plan leaves out the notice of an account with a
+			// measure: what was done to its other groups is told here, and
+			// why to their leaders.
+			told := fmt.Sprintf("Group %s %s.", m.Group, groupMeasure(m.GroupPenalty, m.GroupDuration))
+			if m.Membership.Role.Leads() && m.GroupReason != "" {
+				told += " " + m.GroupReason
+			}
+			n.Reasons = append(n.Reasons, told)
+		}
+		md := &m.Decision
+		n.Reasons = append(n.Reasons, fmt.Sprintf("In group %s: %s Ground (%s): %s.", m.Group, md.Reason, md.Ground.Kind, strings.TrimSuffix(md.Ground.Reference, ".")))
 	}
 	if d.Penalty == policy.PenaltyBan {
 		n.Funds = p.fundsLines(top.Membership.Account)

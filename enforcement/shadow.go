@@ -15,13 +15,17 @@ type Outcome struct {
 	Penalty       policy.Penalty  `json:"penalty"`
 	Duration      policy.Duration `json:"duration,omitempty"`
 	PendingReview bool            `json:"pending_review,omitempty"`
+	// Held is set when a plan would apply nothing of the decision until a
+	// person completes it: a rule failed for its subject, or due process
+	// holds it (see [Plan.Held]).
+	Held bool `json:"held,omitempty"`
 	// Rule is the winning rule; Matched every rule that matched, in order.
 	Rule    string   `json:"rule,omitempty"`
 	Matched []string `json:"matched,omitempty"`
 }
 
 func outcomeOf(d policy.Decision) Outcome {
-	o := Outcome{Penalty: d.Penalty, Duration: d.Duration, PendingReview: d.PendingReview, Rule: d.Rule}
+	o := Outcome{Penalty: d.Penalty, Duration: d.Duration, PendingReview: d.PendingReview, Held: held(&d), Rule: d.Rule}
 	for _, m := range d.Matches {
 		o.Matched = append(o.Matched, m.Rule)
 	}
@@ -29,7 +33,8 @@ func outcomeOf(d policy.Decision) Outcome {
 }
 
 // Change is a decision that the candidate policy takes differently from the
-// live one: another penalty, duration or need of review.
+// live one: another penalty, duration or need of review, or held where the
+// other is applied.
 type Change struct {
 	Group   string        `json:"group"`
 	Target  policy.Target `json:"target"`
@@ -80,7 +85,7 @@ func Shadow(ctx context.Context, live, candidate *policy.Engine, cases iter.Seq[
 		for i := range before {
 			b, a := &before[i], &after[i]
 			r.Decisions++
-			if b.Penalty == a.Penalty && b.Duration == a.Duration && b.PendingReview == a.PendingReview {
+			if b.Penalty == a.Penalty && b.Duration == a.Duration && b.PendingReview == a.PendingReview && held(b) == held(a) {
 				continue
 			}
 			r.Changed++

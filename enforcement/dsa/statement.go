@@ -143,6 +143,12 @@ func (c *checker) oneOf(field, list, value string) {
 
 func (c *checker) allOf(field, list string, values []string) {
 	for i, v := range values {
+		if blank(v) {
+			// The database reads a blank element as null, which is none of
+			// its keys.
+			c.fail(policy.IndexPath(field, i), CodeNotAccepted, "a blank element is not an accepted value")
+			continue
+		}
 		c.oneOf(policy.IndexPath(field, i), list, v)
 	}
 }
@@ -191,8 +197,53 @@ func ValidURL(u string) bool { return urlRE.MatchString(u) }
 
 // Validate checks the statement against every rule of the database and
 // returns [policy.Problems], one for each broken rule, with the field as
-// path (content_type[1] for an element of a list), sorted by path.
+// path (content_type[1] for an element of a list), sorted by path. It
+// reads every string as the database does, trimmed, so a padded key
+// (" DECISION_GROUND_ILLEGAL_CONTENT") asks for what the key asks for, and
+// a blank one counts as absent.
 func (s *Statement) Validate() error {
+	t := s.trimmed()
+	// A blank incompatible_content_illegal is still sent (the key is
+	// present), and the database refuses it as null.
+	return t.validate(s.IncompatibleContentIllegal != "")
+}
+
+// trimmed returns a copy of the statement with every string trimmed, as
+// the database trims them before it validates.
+func (s *Statement) trimmed() Statement {
+	t := *s
+	for _, f := range []*string{&t.DecisionVisibilityOther, &t.DecisionMonetary, &t.DecisionMonetaryOther, &t.DecisionProvision,
+		&t.DecisionAccount, &t.AccountType, &t.DecisionGround, &t.DecisionGroundReferenceURL, &t.IllegalContentLegalGround,
+		&t.IllegalContentExplanation, &t.IncompatibleContentGround, &t.IncompatibleContentExplanation, &t.IncompatibleContentIllegal,
+		&t.ContentTypeOther, &t.Category, &t.CategorySpecificationOther, &t.ContentLanguage, &t.ContentDate, &t.ApplicationDate,
+		&t.DecisionFacts, &t.SourceType, &t.SourceIdentity, &t.AutomatedDetection, &t.AutomatedDecision, &t.PUID} {
+		*f = strings.TrimSpace(*f)
+	}
+	for _, l := range []*[]string{&t.DecisionVisibility, &t.ContentType, &t.CategoryAddition, &t.CategorySpecification, &t.TerritorialScope} {
+		if slices.ContainsFunc(*l, func(v string) bool { return strings.TrimSpace(v) != v }) {
+			trimmed := make([]string, len(*l))
+			for i, v := range *l {
+				trimmed[i] = strings.TrimSpace(v)
+			}
+			*l = trimmed
+		}
+	}
+	for _, d := range []**string{&t.EndDateAccountRestriction, &t.EndDateMonetaryRestriction, &t.EndDateServiceRestriction, &t.EndDateVisibilityRestriction} {
+		if *d != nil {
+			v := strings.TrimSpace(**d)
+			*d = &v
+		}
+	}
+	if len(t.ContentID) > 0 {
+		t.ContentID = make(map[string]string, len(s.ContentID))
+		for k, v := range s.ContentID {
+			t.ContentID[k] = strings.TrimSpace(v)
+		}
+	}
+	return t
+}
+
+func (s *Statement) validate(illegalSent bool) error {
 	c := &checker{}
 	if len(s.DecisionVisibility) == 0 && s.DecisionMonetary == "" && s.DecisionProvision == "" && s.DecisionAccount == "" {
 		c.fail("decision_visibility", CodeRequired, "one of decision_visibility, decision_monetary, decision_provision or decision_account is required")
@@ -227,7 +278,10 @@ func (s *Statement) Validate() error {
 	groundText("illegal_content_explanation", s.IllegalContentExplanation, illegal, 2000)
 	groundText("incompatible_content_ground", s.IncompatibleContentGround, incompatible, 500)
 	groundText("incompatible_content_explanation", s.IncompatibleContentExplanation, incompatible, 2000)
-	if s.IncompatibleContentIllegal != "" {
+	if illegalSent {
+		if s.IncompatibleContentIllegal == "" {
+			c.fail("incompatible_content_illegal", CodeNotAccepted, "blank; want Yes or No, or leave the field out")
+		}
 		c.oneOf("incompatible_content_illegal", "INCOMPATIBLE_CONTENT_ILLEGALS", s.IncompatibleContentIllegal)
 		if !incompatible {
 			c.fail("incompatible_content_illegal", CodeNotApplicable, "only with DECISION_GROUND_INCOMPATIBLE_CONTENT")

@@ -69,14 +69,31 @@ func problemPaths(t *testing.T, err error) []string {
 	return out
 }
 
+// variation is an edit of a valid statement that Validate must refuse
+// with a problem at field.
+type variation struct {
+	name  string
+	edit  func(s *dsa.Statement)
+	field string
+}
+
+// rejectedFor checks that Validate refuses each variation for its field.
+func rejectedFor(t *testing.T, vs []variation) {
+	for _, tt := range vs {
+		t.Run(tt.name, func(t *testing.T) {
+			s := validStatement(t)
+			tt.edit(&s)
+			err := s.Validate()
+			require.Error(t, err)
+			assert.Contains(t, problemPaths(t, err), tt.field, "want a problem at %s, got %v", tt.field, err)
+		})
+	}
+}
+
 // Each variation breaks one rule of the reference document and must be
 // rejected for the right field.
 func TestInvalidVariationsAreRejectedForTheirField(t *testing.T) {
-	for _, tt := range []struct {
-		name  string
-		edit  func(s *dsa.Statement)
-		field string
-	}{
+	rejectedFor(t, []variation{
 		{"no decision at all", func(s *dsa.Statement) {
 			s.DecisionVisibility, s.DecisionMonetary, s.DecisionProvision, s.DecisionAccount = nil, "", "", ""
 		}, "decision_visibility"},
@@ -141,15 +158,7 @@ func TestInvalidVariationsAreRejectedForTheirField(t *testing.T) {
 		{"blank facts", func(s *dsa.Statement) { s.DecisionFacts = "   " }, "decision_facts"},
 		{"blank puid", func(s *dsa.Statement) { s.PUID = " " }, "puid"},
 		{"second content type unknown", func(s *dsa.Statement) { s.ContentType = []string{"CONTENT_TYPE_TEXT", "CONTENT_TYPE_HOLOGRAM"} }, "content_type[1]"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			s := validStatement(t)
-			tt.edit(&s)
-			err := s.Validate()
-			require.Error(t, err)
-			assert.Contains(t, problemPaths(t, err), tt.field, "want a problem at %s, got %v", tt.field, err)
-		})
-	}
+	})
 }
 
 func TestBatchLimits(t *testing.T) {
@@ -241,4 +250,46 @@ func TestPUIDDependsOnTheKey(t *testing.T) {
 			assert.NotEqual(t, a[i].PUID, b[i].PUID)
 		}
 	}
+}
+
+// The database trims every string before it validates and reads a blank
+// one as null: a padded key asks for what the key asks for, and a blank
+// value is absent. Each variation is refused there, so Validate refuses it
+// too, for its field.
+func TestValidateReadsValuesTrimmed(t *testing.T) {
+	rejectedFor(t, []variation{
+		{"padded ground without its texts", func(s *dsa.Statement) {
+			s.DecisionGround = " DECISION_GROUND_INCOMPATIBLE_CONTENT"
+			s.IncompatibleContentGround, s.IncompatibleContentExplanation, s.IncompatibleContentIllegal = "", "", ""
+		}, "incompatible_content_ground"},
+		{"padded illegal ground without its texts", func(s *dsa.Statement) {
+			s.DecisionGround = "DECISION_GROUND_ILLEGAL_CONTENT\t"
+			s.IncompatibleContentGround, s.IncompatibleContentExplanation, s.IncompatibleContentIllegal = "", "", ""
+		}, "illegal_content_explanation"},
+		{"the only decision blank", func(s *dsa.Statement) {
+			s.DecisionVisibility, s.DecisionProvision, s.DecisionAccount, s.DecisionMonetary = nil, "", "", " "
+		}, "decision_visibility"},
+		{"blank incompatible_content_illegal", func(s *dsa.Statement) { s.IncompatibleContentIllegal = " " }, "incompatible_content_illegal"},
+		{"padded visibility other without text", func(s *dsa.Statement) {
+			s.DecisionVisibility = []string{" DECISION_VISIBILITY_OTHER"}
+		}, "decision_visibility_other"},
+		{"padded monetary other without text", func(s *dsa.Statement) { s.DecisionMonetary = "DECISION_MONETARY_OTHER " }, "decision_monetary_other"},
+		{"padded content type other without text", func(s *dsa.Statement) { s.ContentType = []string{"CONTENT_TYPE_OTHER\n"} }, "content_type_other"},
+		{"blank content type", func(s *dsa.Statement) { s.ContentType = []string{" "} }, "content_type[0]"},
+		{"blank second visibility", func(s *dsa.Statement) {
+			s.DecisionVisibility = []string{"DECISION_VISIBILITY_CONTENT_REMOVED", ""}
+		}, "decision_visibility[1]"},
+		{"padded voluntary source with an identity", func(s *dsa.Statement) {
+			s.SourceType, s.SourceIdentity = " SOURCE_VOLUNTARY", "a notifier"
+		}, "source_identity"},
+		{"notifier of padded child sexual abuse keyword named", func(s *dsa.Statement) {
+			s.SourceIdentity = "a hotline"
+			s.CategorySpecification = []string{"KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL "}
+		}, "source_identity"},
+	})
+	// Padding alone, which the database trims away, is accepted.
+	s := validStatement(t)
+	s.DecisionGround, s.Category, s.ContentType = " "+s.DecisionGround+" ", s.Category+"\n", []string{" CONTENT_TYPE_AUDIO"}
+	require.NoError(t, s.Validate())
+	assert.Equal(t, " "+validStatement(t).DecisionGround+" ", s.DecisionGround, "Validate leaves the statement as it is")
 }

@@ -7,7 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/groupwarden/warden/policy"
 )
@@ -116,8 +120,9 @@ func (w *Writer) Written() int { return w.written }
 func (w *Writer) Dropped() int { return w.dropped }
 
 // ReadLines reads a file of JSON lines as a Writer writes it and returns
-// its batches. Each line must be a valid Batch, and no puid may repeat
-// across the file; a problem's path names the line, as lines[2].statements[0].puid
+// its batches. Each line must be one JSON value, in UTF-8, that the
+// database reads as a valid Batch (keys exactly as it spells them, no null
+// where a key must be left out), and no puid may repeat across the file; a problem's path names the line, as lines[2].statements[0].puid
 // (lines counted from 0).
 func ReadLines(r io.Reader) ([]Batch, error) {
 	var out []Batch
@@ -126,6 +131,9 @@ func ReadLines(r io.Reader) ([]Batch, error) {
 	sc.Buffer(nil, 64<<20)
 	for i := 0; sc.Scan(); i++ {
 		at := policy.IndexPath("lines", i)
+		if err := checkLine(sc.Bytes(), at); err != nil {
+			return nil, err
+		}
 		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
 		dec.DisallowUnknownFields()
 		var b Batch
@@ -146,4 +154,61 @@ func ReadLines(r io.Reader) ([]Batch, error) {
 		out = append(out, b)
 	}
 	return out, sc.Err()
+}
+
+// statementKeys are the JSON keys of a Statement, exactly as the database
+// spells them.
+var statementKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	t := reflect.TypeFor[Statement]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		keys[name] = true
+	}
+	return keys
+}()
+
+// nullRefused are the keys the database refuses as null: leave them out.
+var nullRefused = map[string]bool{"category_addition": true, "incompatible_content_illegal": true}
+
+// checkLine refuses what encoding/json would let through but the database
+// would not: a line that is not UTF-8 or holds more than one JSON value,
+// keys that match a field only when case is ignored, and null where the
+// field must be left out.
+func checkLine(line []byte, at string) error {
+	fail := func(path, format string, args ...any) error {
+		return policy.Problems{{Path: path, Code: CodeNotAccepted, Message: fmt.Sprintf(format, args...)}}
+	}
+	if !utf8.Valid(line) {
+		return fail(at, "not UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	var top map[string]json.RawMessage
+	if err := dec.Decode(&top); err != nil {
+		return fail(at, "%v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fail(at, "more than one JSON value on the line")
+	}
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		if k != "statements" {
+			return fail(policy.JoinPath(at, k), "unknown key %q (keys are case-sensitive)", k)
+		}
+	}
+	var statements []map[string]json.RawMessage
+	if err := json.Unmarshal(top["statements"], &statements); err != nil {
+		return fail(policy.JoinPath(at, "statements"), "%v", err)
+	}
+	for j, st := range statements {
+		here := policy.IndexPath(policy.JoinPath(at, "statements"), j)
+		for _, k := range slices.Sorted(maps.Keys(st)) {
+			switch {
+			case !statementKeys[k]:
+				return fail(policy.JoinPath(here, k), "unknown key %q (keys are case-sensitive)", k)
+			case nullRefused[k] && string(bytes.TrimSpace(st[k])) == "null":
+				return fail(policy.JoinPath(here, k), "null is refused: leave the key out")
+			}
+		}
+	}
+	return nil
 }

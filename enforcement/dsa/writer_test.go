@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -94,4 +95,35 @@ func TestWriterRefuses(t *testing.T) {
 	var empty bytes.Buffer
 	require.NoError(t, dsa.NewWriter(&empty).Close())
 	assert.Empty(t, empty.String(), "no statement, no line: an empty batch is not a request")
+}
+
+// ReadLines refuses every line that is not one request body the database
+// would accept: the database reads keys case-sensitively, refuses null
+// where a field must be left out, refuses what is not UTF-8 and a line
+// that holds more than one JSON value. The same line written correctly
+// is accepted.
+func TestReadLinesReadsLinesAsTheDatabaseDoes(t *testing.T) {
+	s := validStatement(t)
+	raw, err := json.Marshal(s)
+	require.NoError(t, err)
+	good := `{"statements":[` + string(raw) + `]}`
+	_, err = dsa.ReadLines(strings.NewReader(good + "\n"))
+	require.NoError(t, err)
+	for _, tt := range []struct{ name, line, path string }{
+		{"a second value on the line", good + good, "lines[0]"},
+		{"trailing garbage", good + " x", "lines[0]"},
+		{"a key in another case", strings.Replace(good, `"puid"`, `"PUID"`, 1), "lines[0].statements[0].PUID"},
+		{"the batch key in another case", strings.Replace(good, `"statements"`, `"Statements"`, 1), "lines[0].Statements"},
+		{"null category_addition", strings.Replace(good, `"puid"`, `"category_addition":null,"puid"`, 1), "lines[0].statements[0].category_addition"},
+		{"null incompatible_content_illegal", strings.Replace(good, `"incompatible_content_illegal":"Yes"`, `"incompatible_content_illegal":null`, 1),
+			"lines[0].statements[0].incompatible_content_illegal"},
+		{"not UTF-8", strings.Replace(good, "Arcus", "Arc\xffus", 1), "lines[0]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := dsa.ReadLines(strings.NewReader(tt.line + "\n"))
+			require.Error(t, err)
+			path, _ := policy.PathOf(err)
+			assert.Equal(t, tt.path, path, "%v", err)
+		})
+	}
 }
