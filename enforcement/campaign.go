@@ -94,7 +94,9 @@ func WithCheckpoints(n int, save func(*Checkpoint) error) RunOption {
 
 // WithResume resumes a run from a checkpoint of the same campaign and
 // shard over the same cases: the cases it covers are neither planned nor
-// delivered again, and the report goes on from the checkpoint's.
+// delivered again, and the report goes on from the checkpoint's. A run
+// resumes with [WithMeasures] exactly when the checkpoint's did: else the
+// measures before the checkpoint would be lost, and Run refuses.
 func WithResume(cp *Checkpoint) RunOption { return func(o *runOptions) { o.resume = cp } }
 
 // Checkpoint is how far a run got: every case before Position was planned
@@ -110,6 +112,10 @@ type Checkpoint struct {
 	Position int              `json:"position"`
 	Report   *Report          `json:"report"`
 	Measures []AccountMeasure `json:"measures,omitempty"`
+	// HandedOn marks a run that handed its measures on with
+	// [WithMeasures]: they are in the caller's store, not in Measures, and
+	// only a run that hands them on too may resume from it.
+	HandedOn bool `json:"handed_on,omitempty"`
 }
 
 // ShardOf returns the shard, of n, of a group: a hash of its id (FNV-1a),
@@ -167,6 +173,14 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 		if cp.Campaign != c.Name || cp.Shard != o.shard || cp.Shards != o.shards || cp.Report == nil {
 			return nil, fmt.Errorf("campaign %s, shard %d of %d: cannot resume from a checkpoint of campaign %s, shard %d of %d",
 				c.Name, o.shard, o.shards, cp.Campaign, cp.Shard, cp.Shards)
+		}
+		// A run that reconciles would lose the measures handed on before
+		// the checkpoint, and one that hands them on those it holds.
+		switch handsOn := o.measures != nil; {
+		case cp.HandedOn && !handsOn:
+			return nil, fmt.Errorf("campaign %s: cannot resume without WithMeasures from a checkpoint of a run that handed its measures on with it: the measures before the checkpoint would be lost", c.Name)
+		case handsOn && len(cp.Measures) > 0:
+			return nil, fmt.Errorf("campaign %s: cannot resume with WithMeasures from a checkpoint that holds %d measures to reconcile: they would be lost", c.Name, len(cp.Measures))
 		}
 		if err := r.Merge(cp.Report); err != nil {
 			return nil, fmt.Errorf("campaign %s: resuming: %w", c.Name, err)
@@ -276,7 +290,7 @@ func (p *Planner) Run(ctx context.Context, c Campaign, cases iter.Seq[GroupCase]
 		if o.checkpoint == nil {
 			return nil
 		}
-		cp := &Checkpoint{Campaign: c.Name, Shard: o.shard, Shards: o.shards, Position: pos, Report: NewReport(c, p.engine)}
+		cp := &Checkpoint{Campaign: c.Name, Shard: o.shard, Shards: o.shards, Position: pos, Report: NewReport(c, p.engine), HandedOn: o.measures != nil}
 		_ = cp.Report.Merge(r) // the same campaign and policy
 		if o.measures == nil {
 			cp.Measures = rec.Measures()

@@ -407,3 +407,91 @@ func TestReconcileStopsWhereItIsTold(t *testing.T) {
 	assert.Less(t, seen[len(seen)-1], ms[len(ms)/2].Account(), "stopped at the account of the bad measure")
 	assert.True(t, slices.IsSorted(seen))
 }
+
+// A run resumes with WithMeasures exactly when the checkpoint's did:
+// resuming the other way would lose the measures before the checkpoint,
+// those in the caller's store or those in the checkpoint. Resuming the
+// same way hands on every measure once.
+func TestResumeKeepsWhereTheMeasuresGo(t *testing.T) {
+	planner := enforcement.NewPlanner(policy.Default())
+	cases := platformCases(300)
+	measureJSON := func(m enforcement.AccountMeasure) string {
+		b, err := json.Marshal(m)
+		require.NoError(t, err)
+		return string(b)
+	}
+	var all []string
+	_, err := planner.Run(context.Background(), campaign2017, slices.Values(cases), enforcement.WithMeasures(func(m enforcement.AccountMeasure) error {
+		all = append(all, measureJSON(m))
+		return nil
+	}))
+	require.NoError(t, err)
+	require.NotEmpty(t, all)
+
+	stopAt := errors.New("stop")
+	// checkpointOf runs until 100 plans are delivered and returns the last
+	// checkpoint, read back from JSON, and the measures handed on.
+	checkpointOf := func(handOn bool) (enforcement.Checkpoint, []string) {
+		var stored []byte
+		var got []string
+		delivered := 0
+		opts := []enforcement.RunOption{
+			enforcement.WithCheckpoints(25, func(cp *enforcement.Checkpoint) error {
+				var err error
+				stored, err = json.Marshal(cp)
+				return err
+			}),
+			enforcement.WithPlans(func(*enforcement.Plan) error {
+				if delivered++; delivered == 100 {
+					return stopAt
+				}
+				return nil
+			}),
+		}
+		if handOn {
+			opts = append(opts, enforcement.WithMeasures(func(m enforcement.AccountMeasure) error {
+				got = append(got, measureJSON(m))
+				return nil
+			}))
+		}
+		_, err := planner.Run(context.Background(), campaign2017, slices.Values(cases), opts...)
+		require.ErrorIs(t, err, stopAt)
+		var cp enforcement.Checkpoint
+		require.NoError(t, json.Unmarshal(stored, &cp))
+		return cp, got
+	}
+	resume := func(cp enforcement.Checkpoint, handOn func(enforcement.AccountMeasure) error) (int, error) {
+		delivered := 0
+		opts := []enforcement.RunOption{enforcement.WithResume(&cp), enforcement.WithPlans(func(*enforcement.Plan) error {
+			delivered++
+			return nil
+		})}
+		if handOn != nil {
+			opts = append(opts, enforcement.WithMeasures(handOn))
+		}
+		_, err := planner.Run(context.Background(), campaign2017, slices.Values(cases), opts...)
+		return delivered, err
+	}
+
+	handed, before := checkpointOf(true)
+	assert.True(t, handed.HandedOn)
+	assert.Empty(t, handed.Measures)
+	require.NotEmpty(t, before)
+	n, err := resume(handed, nil)
+	assert.ErrorContains(t, err, "cannot resume without WithMeasures")
+	assert.Zero(t, n, "nothing delivered")
+	n, err = resume(handed, func(m enforcement.AccountMeasure) error {
+		before = append(before, measureJSON(m))
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Positive(t, n)
+	assert.ElementsMatch(t, all, before, "every measure handed on once, across the stop")
+
+	kept, _ := checkpointOf(false)
+	assert.False(t, kept.HandedOn)
+	require.NotEmpty(t, kept.Measures)
+	n, err = resume(kept, func(enforcement.AccountMeasure) error { return nil })
+	assert.ErrorContains(t, err, "cannot resume with WithMeasures from a checkpoint that holds")
+	assert.Zero(t, n, "nothing delivered")
+}
