@@ -220,6 +220,17 @@ func (e *Engine) verify(ctx context.Context, props []Property, pairLimit int) (V
 			probs = append(probs, &Problem{Path: at, Code: CodeWhenNotBool, Message: fmt.Sprintf("property %q must be a bool condition, not %s", p.Name, ast.OutputType())})
 			continue
 		}
+		// A property runs on every case checked, and its constants are
+		// folded when the space is built: its cost is bounded as a
+		// rule's is, before any of it runs.
+		if est, err := e.p.EstimateCost(env, ast); err != nil || est > e.p.CostLimit {
+			msg := fmt.Sprintf("property %q: its estimated cost %d is over the cost limit %d", p.Name, est, e.p.CostLimit)
+			if err != nil {
+				msg = fmt.Sprintf("property %q: cannot estimate its cost: %v", p.Name, err)
+			}
+			probs = append(probs, &Problem{Path: at, Code: CodeCostOverBudget, Message: msg})
+			continue
+		}
 		prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
 		if err != nil {
 			probs = append(probs, &Problem{Path: at, Code: CodeCELType, Message: fmt.Sprintf("property %q: %v", p.Name, err)})

@@ -2,8 +2,11 @@ package policy_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -154,4 +157,48 @@ func TestVerifyTakesResidualBranches(t *testing.T) {
 	assert.Positive(t, covered)
 	assert.LessOrEqual(t, covered, rules)
 	t.Logf("residual rules of cells covered: %d of %d", covered, rules)
+}
+
+// nestedAll is n comprehensions over a list of ten around cond: 10^n
+// evaluations of cond.
+func nestedAll(n int, cond string) string {
+	for i := range n {
+		cond = fmt.Sprintf("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].all(a%d, %s)", i, cond)
+	}
+	return cond
+}
+
+// TestVerifyBoundsPropertyCost: a property's estimated cost, the variables
+// it reads included, is held to the policy's cost limit as a rule's is: one
+// over it is refused at its holds before any of it runs (unbounded, it
+// ran for as long as its comprehensions took, whether it read the case or
+// was a constant folded into the space), and one under it is checked.
+func TestVerifyBoundsPropertyCost(t *testing.T) {
+	e := policy.Default()
+	for _, cond := range []string{`violation.id != "x"`, "true", "variables.leader || !variables.leader"} {
+		costly := []policy.Property{{Name: "fine", Holds: "true"}, {Name: "costly", Holds: nestedAll(8, cond)}}
+		done := make(chan error, 1)
+		go func() {
+			_, err := e.Verify(context.Background(), costly)
+			done <- err
+		}()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(time.Minute):
+			t.Fatalf("verifying %s did not end in a minute", costly[1].Holds)
+		}
+		var probs policy.Problems
+		require.ErrorAs(t, err, &probs)
+		require.Len(t, probs, 1)
+		assert.Equal(t, "properties[1].holds", probs[0].Path)
+		assert.Equal(t, policy.CodeCostOverBudget, probs[0].Code)
+		assert.True(t, strings.HasSuffix(probs[0].Message, "is over the cost limit 10000"), probs[0].Message)
+
+		cheap := []policy.Property{{Name: "cheap", Holds: nestedAll(2, cond)}}
+		v, err := e.Verify(context.Background(), cheap)
+		require.NoError(t, err, cond)
+		require.Len(t, v.Properties, 1)
+		assert.Zero(t, v.Properties[0].Failures, cond)
+	}
 }
