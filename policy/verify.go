@@ -17,6 +17,7 @@ import (
 	"github.com/groupwarden/warden/internal/casespace"
 	"github.com/groupwarden/warden/internal/celx"
 	"github.com/groupwarden/warden/internal/compiler"
+	"github.com/groupwarden/warden/internal/yamlpos"
 )
 
 // Property is a claim about every decision of a policy, checked by
@@ -60,6 +61,9 @@ func ParseProperties(file string, src []byte) ([]Property, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil {
 		return nil, &Problem{Path: "properties", Code: CodeInvalidValue, Message: fmt.Sprintf("%s: %v", file, err)}
+	}
+	if line := yamlpos.SecondDocument(src); line > 0 {
+		return nil, &Problem{Path: "properties", Code: CodeInvalidValue, Message: fmt.Sprintf("%s:%d: a second YAML document after ---: a properties file holds one, and its properties would not be checked", file, line)}
 	}
 	var probs Problems
 	if len(doc.Properties) > MaxProperties {

@@ -202,3 +202,22 @@ func TestVerifyBoundsPropertyCost(t *testing.T) {
 		assert.Zero(t, v.Properties[0].Failures, cond)
 	}
 }
+
+// A properties file is one YAML document: the properties of a second one
+// after --- would not be checked (here one that fails on the default
+// policy), so the file is refused at that document's line; a trailing ---
+// with nothing after it stays one document.
+func TestParsePropertiesRefusesSecondDocument(t *testing.T) {
+	src := string(policy.DefaultProperties())
+	second := "properties:\n  - name: never\n    holds: 'false'\n"
+	_, err := policy.ParseProperties("p.yaml", []byte(src+"---\n"+second))
+	require.Error(t, err)
+	assert.Equal(t, policy.CodeInvalidValue, policy.CodeOf(err))
+	assert.Contains(t, err.Error(), fmt.Sprintf("p.yaml:%d: a second YAML document after ---", strings.Count(src, "\n")+2))
+
+	props, err := policy.ParseProperties("p.yaml", []byte(src+"---\n"))
+	require.NoError(t, err)
+	want, err := policy.ParseProperties("p.yaml", []byte(src))
+	require.NoError(t, err)
+	assert.Equal(t, want, props)
+}
