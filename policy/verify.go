@@ -3,8 +3,11 @@ package policy
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -60,7 +63,7 @@ func ParseProperties(file string, src []byte) ([]Property, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil {
-		return nil, &Problem{Path: "properties", Code: CodeInvalidValue, Message: fmt.Sprintf("%s: %v", file, err)}
+		return nil, propertiesYAMLProblems(file, err)
 	}
 	if line := yamlpos.SecondDocument(src); line > 0 {
 		return nil, &Problem{Path: "properties", Code: CodeInvalidValue, Message: fmt.Sprintf("%s:%d: a second YAML document after ---: a properties file holds one, and its properties would not be checked", file, line)}
@@ -88,6 +91,35 @@ func ParseProperties(file string, src []byte) ([]Property, error) {
 	}
 	return doc.Properties, nil
 }
+
+// propertiesYAMLProblems is a properties file's YAML error as problems,
+// one for each value that does not fit, each at file:line.
+func propertiesYAMLProblems(file string, err error) Problems {
+	msgs := []string{err.Error()}
+	var te *yaml.TypeError
+	switch {
+	case errors.As(err, &te) && len(te.Errors) > 0:
+		msgs = te.Errors
+	case errors.Is(err, io.EOF):
+		msgs = []string{"the file is empty"}
+	}
+	var probs Problems
+	for _, m := range msgs {
+		where := file
+		if line := yamlpos.StatedLine(m); line > 0 {
+			where = fmt.Sprintf("%s:%d", file, line)
+		}
+		m = yamlpos.Problem(m)
+		if f := unknownFieldRE.FindStringSubmatch(m); f != nil {
+			m = fmt.Sprintf("unknown field %q (a properties file holds properties, each with name, description, target and holds)", f[1])
+		}
+		probs = append(probs, &Problem{Path: "properties", Code: CodeInvalidValue, Message: where + ": " + m})
+	}
+	return probs
+}
+
+// unknownFieldRE reads the field of yaml.v3's error for an unknown one.
+var unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type `)
 
 // Verification is what [Engine.Verify] found: each property's outcome over
 // every cell of the policy's case space and over the pairs of cells that

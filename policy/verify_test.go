@@ -221,3 +221,30 @@ func TestParsePropertiesRefusesSecondDocument(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, props)
 }
+
+// A properties file that is not the shape of one says where: each value
+// that does not fit is a problem of its own at file:line, on one line,
+// in the words of the file rather than of Go's types.
+func TestParsePropertiesPlacesYAMLErrors(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		want []string
+	}{
+		{"properties:\n  - name: a\n    holds: 'true'\n    name: b\n", []string{`p.yaml:4: mapping key "name" already defined at line 2`}},
+		{"properties:\n  - name: a\n    hold: 'true'\n  - name: b\n    holds: [1]\n", []string{
+			`p.yaml:3: unknown field "hold"`, "p.yaml:5: cannot unmarshal !!seq into string"}},
+		{"propertie: []\n", []string{`p.yaml:1: unknown field "propertie"`}},
+		{"", []string{"p.yaml: the file is empty"}},
+	} {
+		_, err := policy.ParseProperties("p.yaml", []byte(tc.src))
+		var probs policy.Problems
+		require.ErrorAs(t, err, &probs, tc.src)
+		require.Len(t, probs, len(tc.want), "%q: %v", tc.src, err)
+		for i, p := range probs {
+			assert.Equal(t, policy.CodeInvalidValue, p.Code)
+			assert.True(t, strings.HasPrefix(p.Message, tc.want[i]), "%q: %q, want %q", tc.src, p.Message, tc.want[i])
+			assert.NotContains(t, p.Message, "\n")
+			assert.NotContains(t, p.Message, "struct {")
+		}
+	}
+}
