@@ -3,8 +3,11 @@ package policy
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +20,7 @@ import (
 	"github.com/groupwarden/warden/internal/casespace"
 	"github.com/groupwarden/warden/internal/celx"
 	"github.com/groupwarden/warden/internal/compiler"
+	"github.com/groupwarden/warden/internal/yamlpos"
 )
 
 // Property is a claim about every decision of a policy, checked by
@@ -59,7 +63,10 @@ func ParseProperties(file string, src []byte) ([]Property, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil {
-		return nil, &Problem{Path: "properties", Code: CodeInvalidValue, Message: fmt.Sprintf("%s: %v", file, err)}
+		return nil, propertiesYAMLProblems(file, err)
+	}
+	if line := yamlpos.SecondDocument(src); line > 0 {
+		return nil, &Problem{Path: "properties", Code: CodeInvalidValue, Message: fmt.Sprintf("%s:%d: a second YAML document after ---: a properties file holds one, and its properties would not be checked", file, line)}
 	}
 	var probs Problems
 	if len(doc.Properties) > MaxProperties {
@@ -84,6 +91,35 @@ func ParseProperties(file string, src []byte) ([]Property, error) {
 	}
 	return doc.Properties, nil
 }
+
+// propertiesYAMLProblems is a properties file's YAML error as problems,
+// one for each value that does not fit, each at file:line.
+func propertiesYAMLProblems(file string, err error) Problems {
+	msgs := []string{err.Error()}
+	var te *yaml.TypeError
+	switch {
+	case errors.As(err, &te) && len(te.Errors) > 0:
+		msgs = te.Errors
+	case errors.Is(err, io.EOF):
+		msgs = []string{"the file is empty"}
+	}
+	var probs Problems
+	for _, m := range msgs {
+		where := file
+		if line := yamlpos.StatedLine(m); line > 0 {
+			where = fmt.Sprintf("%s:%d", file, line)
+		}
+		m = yamlpos.Problem(m)
+		if f := unknownFieldRE.FindStringSubmatch(m); f != nil {
+			m = fmt.Sprintf("unknown field %q (a properties file holds properties, each with name, description, target and holds)", f[1])
+		}
+		probs = append(probs, &Problem{Path: "properties", Code: CodeInvalidValue, Message: where + ": " + m})
+	}
+	return probs
+}
+
+// unknownFieldRE reads the field of yaml.v3's error for an unknown one.
+var unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type `)
 
 // Verification is what [Engine.Verify] found: each property's outcome over
 // every cell of the policy's case space and over the pairs of cells that
@@ -218,6 +254,17 @@ func (e *Engine) verify(ctx context.Context, props []Property, pairLimit int) (V
 		}
 		if !ast.OutputType().IsExactType(types.BoolType) {
 			probs = append(probs, &Problem{Path: at, Code: CodeWhenNotBool, Message: fmt.Sprintf("property %q must be a bool condition, not %s", p.Name, ast.OutputType())})
+			continue
+		}
+		// A property runs on every case checked, and its constants are
+		// folded when the space is built: its cost is bounded as a
+		// rule's is, before any of it runs.
+		if est, err := e.p.EstimateCost(env, ast); err != nil || est > e.p.CostLimit {
+			msg := fmt.Sprintf("property %q: its estimated cost %d is over the cost limit %d", p.Name, est, e.p.CostLimit)
+			if err != nil {
+				msg = fmt.Sprintf("property %q: cannot estimate its cost: %v", p.Name, err)
+			}
+			probs = append(probs, &Problem{Path: at, Code: CodeCostOverBudget, Message: msg})
 			continue
 		}
 		prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))

@@ -2,8 +2,11 @@ package policy_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -154,4 +157,94 @@ func TestVerifyTakesResidualBranches(t *testing.T) {
 	assert.Positive(t, covered)
 	assert.LessOrEqual(t, covered, rules)
 	t.Logf("residual rules of cells covered: %d of %d", covered, rules)
+}
+
+// nestedAll is n comprehensions over a list of ten around cond: 10^n
+// evaluations of cond.
+func nestedAll(n int, cond string) string {
+	for i := range n {
+		cond = fmt.Sprintf("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].all(a%d, %s)", i, cond)
+	}
+	return cond
+}
+
+// TestVerifyBoundsPropertyCost: a property's estimated cost, the variables
+// it reads included, is held to the policy's cost limit as a rule's is: one
+// over it is refused at its holds before any of it runs (unbounded, it
+// ran for as long as its comprehensions took, whether it read the case or
+// was a constant folded into the space), and one under it is checked.
+func TestVerifyBoundsPropertyCost(t *testing.T) {
+	e := policy.Default()
+	for _, cond := range []string{`violation.id != "x"`, "true", "variables.leader || !variables.leader"} {
+		costly := []policy.Property{{Name: "fine", Holds: "true"}, {Name: "costly", Holds: nestedAll(8, cond)}}
+		done := make(chan error, 1)
+		go func() {
+			_, err := e.Verify(context.Background(), costly)
+			done <- err
+		}()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(time.Minute):
+			t.Fatalf("verifying %s did not end in a minute", costly[1].Holds)
+		}
+		var probs policy.Problems
+		require.ErrorAs(t, err, &probs)
+		require.Len(t, probs, 1)
+		assert.Equal(t, "properties[1].holds", probs[0].Path)
+		assert.Equal(t, policy.CodeCostOverBudget, probs[0].Code)
+		assert.True(t, strings.HasSuffix(probs[0].Message, "is over the cost limit 10000"), probs[0].Message)
+
+		cheap := []policy.Property{{Name: "cheap", Holds: nestedAll(2, cond)}}
+		v, err := e.Verify(context.Background(), cheap)
+		require.NoError(t, err, cond)
+		require.Len(t, v.Properties, 1)
+		assert.Zero(t, v.Properties[0].Failures, cond)
+	}
+}
+
+// A properties file is one YAML document: the properties of a second one
+// after --- would not be checked (here one that fails on the default
+// policy), so the file is refused at that document's line; a trailing ---
+// with nothing after it stays one document.
+func TestParsePropertiesRefusesSecondDocument(t *testing.T) {
+	src := string(policy.DefaultProperties())
+	second := "properties:\n  - name: never\n    holds: 'false'\n"
+	_, err := policy.ParseProperties("p.yaml", []byte(src+"---\n"+second))
+	require.Error(t, err)
+	assert.Equal(t, policy.CodeInvalidValue, policy.CodeOf(err))
+	assert.Contains(t, err.Error(), fmt.Sprintf("p.yaml:%d: a second YAML document after ---", strings.Count(src, "\n")+2))
+
+	props, err := policy.ParseProperties("p.yaml", []byte(src+"---\n"))
+	require.NoError(t, err)
+	want, err := policy.ParseProperties("p.yaml", []byte(src))
+	require.NoError(t, err)
+	assert.Equal(t, want, props)
+}
+
+// A properties file that is not the shape of one says where: each value
+// that does not fit is a problem of its own at file:line, on one line,
+// in the words of the file rather than of Go's types.
+func TestParsePropertiesPlacesYAMLErrors(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		want []string
+	}{
+		{"properties:\n  - name: a\n    holds: 'true'\n    name: b\n", []string{`p.yaml:4: mapping key "name" already defined at line 2`}},
+		{"properties:\n  - name: a\n    hold: 'true'\n  - name: b\n    holds: [1]\n", []string{
+			`p.yaml:3: unknown field "hold"`, "p.yaml:5: cannot unmarshal !!seq into string"}},
+		{"propertie: []\n", []string{`p.yaml:1: unknown field "propertie"`}},
+		{"", []string{"p.yaml: the file is empty"}},
+	} {
+		_, err := policy.ParseProperties("p.yaml", []byte(tc.src))
+		var probs policy.Problems
+		require.ErrorAs(t, err, &probs, tc.src)
+		require.Len(t, probs, len(tc.want), "%q: %v", tc.src, err)
+		for i, p := range probs {
+			assert.Equal(t, policy.CodeInvalidValue, p.Code)
+			assert.True(t, strings.HasPrefix(p.Message, tc.want[i]), "%q: %q, want %q", tc.src, p.Message, tc.want[i])
+			assert.NotContains(t, p.Message, "\n")
+			assert.NotContains(t, p.Message, "struct {")
+		}
+	}
 }

@@ -36,6 +36,9 @@ func parseDocument(file string, data []byte) (*document, error) {
 	if len(n.Content) == 0 {
 		return nil, &inputError{file: file, msg: "the file is empty"}
 	}
+	if line := yamlpos.SecondDocument(data); line > 0 {
+		return nil, &inputError{file: file, line: line, msg: "a second YAML document after ---: a case or fixture file holds one, and what follows would be ignored"}
+	}
 	return &document{file: file, data: data, root: n.Content[0]}, nil
 }
 

@@ -106,6 +106,17 @@ func runTest(e *env, args []string) int {
 	def, err := loadEngine(*policyFile)
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
+		if *asJSON {
+			// The one document still comes: the policy is a file with
+			// errors, and no case ran.
+			fe := fileError{File: *policyFile}
+			for line := range strings.Lines(err.Error()) {
+				fe.Errors = append(fe.Errors, strings.TrimSuffix(line, "\n"))
+			}
+			if werr := writeJSON(e.stdout, &testReport{Cases: []caseResult{}, FileErrors: []fileError{fe}}); werr != nil {
+				fmt.Fprintf(e.stderr, "warden test: %v\n", werr)
+			}
+		}
 		return failStatus(err)
 	}
 	out := e.stdout

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/groupwarden/warden/internal/yamlpos"
+	"github.com/groupwarden/warden/policy/policytest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
@@ -65,4 +67,59 @@ func TestFixtureProblemsAllReported(t *testing.T) {
 			assert.Contains(t, line, want[i], "seed %d", seed)
 		}
 	}
+}
+
+// A fixture or case file is one YAML document: a second one after ---,
+// which the YAML reader would drop, is refused at its line, so its cases
+// (here the same file with every expected penalty changed, which fail)
+// cannot pass by not running. A trailing --- with nothing after it stays
+// one document.
+func TestSecondDocumentRefused(t *testing.T) {
+	paths, err := filepath.Glob("../../testdata/cases/*.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, paths)
+	dir := t.TempDir()
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		require.NoError(t, err)
+		second := strings.ReplaceAll(string(src), "penalty: ", "penalty: x")
+		line := strings.Count(string(src), "\n") + 2 + firstContent(second)
+		both := filepath.Join(dir, filepath.Base(p))
+		require.NoError(t, os.WriteFile(both, append(append(src, "---\n"...), second...), 0o644))
+		var out, errOut bytes.Buffer
+		// The refusal comes before the policy the file names is read.
+		assert.Equal(t, exitFail, run([]string{"test", both}, nil, &out, &errOut), p)
+		assert.Contains(t, out.String(), fmt.Sprintf("%s:%d: a second YAML document after ---", both, line), p)
+		assert.NotContains(t, out.String(), "PASS", p)
+
+		_, err = policytest.Parse(p, append(append(src, "---\n"...), second...))
+		require.Error(t, err, p)
+		assert.Contains(t, err.Error(), fmt.Sprintf("%s:%d: a second YAML document after ---", p, line))
+
+		_, err = policytest.Parse(p, append(src, "---\n"...))
+		require.NoError(t, err, "%s: a trailing --- is no second document", p)
+	}
+	caseFile := filepath.Join(dir, "case.yaml")
+	src, err := os.ReadFile(filepath.Join("play", "samples", "eval", "owner_csam.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(caseFile, append(append(src, "---\n"...), src...), 0o644))
+	for _, cmd := range []string{"eval", "explain"} {
+		var out, errOut bytes.Buffer
+		assert.Equal(t, exitFail, run([]string{cmd, caseFile}, nil, &out, &errOut), cmd)
+		line := strings.Count(string(src), "\n") + 2 + firstContent(string(src))
+		assert.Contains(t, errOut.String(), fmt.Sprintf("%s:%d: a second YAML document", caseFile, line), cmd)
+		assert.Empty(t, out.String(), cmd)
+	}
+}
+
+// firstContent counts the comment and blank lines a YAML text starts with.
+func firstContent(src string) int {
+	n := 0
+	for line := range strings.Lines(src) {
+		if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "#") {
+			break
+		}
+		n++
+	}
+	return n
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/groupwarden/warden/policy"
 )
 
 // formatted are the files and directories kept in the canonical layout;
@@ -273,4 +275,96 @@ func applyDiff(t *testing.T, old, diff []byte) []byte {
 	}
 	out = append(out, a[next:]...)
 	return joinLines(out)
+}
+
+// restyle rewrites a policy's nodes in random styles that keep their
+// values: plain, quoted or block text scalars, block or flow collections
+// (the top one block), head and line comments outside flow collections
+// (where yaml.v3 cannot write them).
+func restyle(rng *rand.Rand, n *yaml.Node, depth int, flow bool) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		restyle(rng, n.Content[0], depth, false)
+	case yaml.ScalarNode:
+		if n.ShortTag() == "!!str" {
+			styles := []yaml.Style{0, yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle}
+			if !flow && !strings.HasSuffix(n.Value, " ") && !strings.HasPrefix(n.Value, " ") {
+				styles = append(styles, yaml.LiteralStyle)
+				if !strings.Contains(n.Value, "\n") {
+					// yaml.v3 writes a folded text with indented lines
+					// that reads back otherwise.
+					styles = append(styles, yaml.FoldedStyle)
+				}
+			}
+			n.Style = styles[rng.IntN(len(styles))]
+		}
+		if !flow && rng.IntN(10) == 0 && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+			n.LineComment = "# said"
+		}
+	case yaml.MappingNode, yaml.SequenceNode:
+		n.Style = 0
+		if flow || depth > 0 && rng.IntN(4) == 0 {
+			n.Style, flow = yaml.FlowStyle, true
+		}
+		for i, c := range n.Content {
+			if !flow && rng.IntN(12) == 0 && (n.Kind == yaml.SequenceNode || i%2 == 0) {
+				c.HeadComment = fmt.Sprintf("# note %d", i)
+			}
+			restyle(rng, c, depth+1, flow)
+		}
+	}
+}
+
+// Policies generated from the repository's, each node in a random style
+// at a random indentation, some with CRLF line ends: warden fmt lays each
+// out to a file that formats to itself and compiles to the same policy,
+// its digest (the hash of its canonical form, which decides) unchanged.
+func TestFormatKeepsThePolicy(t *testing.T) {
+	paths, err := filepath.Glob("../../testdata/policies/valid/*.yaml")
+	require.NoError(t, err)
+	paths = append(paths, "../../policy/default.yaml")
+	n, refused := 0, 0
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		require.NoError(t, err)
+		want, err := policy.Compile(p, src)
+		if err != nil {
+			continue
+		}
+		for seed := range uint64(20) {
+			rng := rand.New(rand.NewPCG(seed, uint64(len(p))))
+			var doc yaml.Node
+			require.NoError(t, yaml.Unmarshal(src, &doc))
+			restyle(rng, &doc, 0, false)
+			var b bytes.Buffer
+			enc := yaml.NewEncoder(&b)
+			enc.SetIndent(2 + rng.IntN(4))
+			require.NoError(t, enc.Encode(&doc))
+			require.NoError(t, enc.Close())
+			gen := b.Bytes()
+			if rng.IntN(3) == 0 {
+				gen = bytes.ReplaceAll(gen, []byte("\n"), []byte("\r\n"))
+			}
+			before, err := policy.Compile(p, gen)
+			require.NoError(t, err, "%s seed %d:\n%s", p, seed, gen)
+			require.Equal(t, want.Policy().Digest, before.Policy().Digest, "%s seed %d: the generated file is the same policy", p, seed)
+			once, err := formatYAML(p, gen)
+			if err != nil {
+				// fmt may refuse a layout it cannot keep; it never
+				// writes one that changes the policy.
+				require.Contains(t, err.Error(), "cannot format this file", "%s seed %d", p, seed)
+				refused++
+				continue
+			}
+			twice, err := formatYAML(p, once)
+			require.NoError(t, err, "%s seed %d", p, seed)
+			require.Equal(t, string(once), string(twice), "%s seed %d: from\n%s", p, seed, gen)
+			after, err := policy.Compile(p, once)
+			require.NoError(t, err, "%s seed %d:\n%s", p, seed, once)
+			require.Equal(t, want.Policy().Digest, after.Policy().Digest, "%s seed %d: formatted\n%s", p, seed, once)
+			n++
+		}
+	}
+	require.Greater(t, n, 100)
+	require.Less(t, refused, n/10, "fmt lays out most generated policies")
 }

@@ -80,3 +80,32 @@ func jsonKeys(v any, out map[string]bool) {
 		}
 	}
 }
+
+// warden test -json prints its one document on every path but a wrong
+// command line: a -policy that does not compile or cannot be read is a
+// file with errors, as a fixture file is, and no case runs.
+func TestTestJSONOnErrors(t *testing.T) {
+	broken := "../../testdata/policies/invalid/several-problems.yaml"
+	for _, tc := range []struct {
+		args   []string
+		status int
+		file   string
+	}{
+		{[]string{"test", "-json", "-policy", broken, cases + "/focus.yaml"}, exitFail, broken},
+		{[]string{"test", "-json", "-cover", "-policy", "no-such-policy.yaml", cases + "/focus.yaml"}, exitUsage, "no-such-policy.yaml"},
+		{[]string{"test", "-json", input + "/fixtures_broken.yaml"}, exitFail, input + "/fixtures_broken.yaml"},
+		{[]string{"test", "-json", "no-such-fixtures.yaml"}, exitUsage, "no-such-fixtures.yaml"},
+	} {
+		var out, errOut bytes.Buffer
+		require.Equal(t, tc.status, run(tc.args, nil, &out, &errOut), "%v: %s", tc.args, errOut.String())
+		var rep testReport
+		require.NoError(t, json.Unmarshal(out.Bytes(), &rep), "%v: stdout %q", tc.args, out.String())
+		assert.False(t, rep.Passed, "%v", tc.args)
+		require.Len(t, rep.FileErrors, 1, "%v", tc.args)
+		assert.Equal(t, tc.file, rep.FileErrors[0].File, "%v", tc.args)
+		assert.NotEmpty(t, rep.FileErrors[0].Errors, "%v", tc.args)
+		for _, e := range rep.FileErrors[0].Errors {
+			assert.True(t, strings.HasPrefix(e, tc.file+":"), "%v: %q names its file", tc.args, e)
+		}
+	}
+}

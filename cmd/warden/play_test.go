@@ -545,3 +545,44 @@ func TestPlayVerifyWithoutProperties(t *testing.T) {
 	assert.Contains(t, out.String(), "properties: none")
 	assert.Equal(t, out.String(), resp.Text, "the page shows what warden verify prints")
 }
+
+// costlyHolds is a property of nested comprehensions over a list of ten:
+// 10^depth evaluations of its innermost condition, which reads the case
+// (a residual, run on every case checked) or nothing (a constant, folded
+// when the space is built).
+func costlyHolds(depth int, readsCase bool) string {
+	e := "true"
+	if readsCase {
+		e = `violation.id != "x"`
+	}
+	for i := range depth {
+		e = fmt.Sprintf("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].all(a%d, %s)", i, e)
+	}
+	return e
+}
+
+// Properties typed into the page are bounded as rules are: one whose
+// estimated cost is over the limit is refused at its holds before any of
+// it runs, so no verification keeps a token (or a core) after its answer,
+// and the server verifies normally afterwards.
+func TestPlayVerifyRefusesCostlyProperties(t *testing.T) {
+	s, srv := newTestPlay(t)
+	s.timeout = time.Minute // verifying takes long under the race detector
+	pol := string(policy.DefaultSource())
+	for i := range playMaxRunning + 1 {
+		props := fmt.Sprintf("properties:\n  - name: costly\n    holds: '%s'\n", costlyHolds(8, i%2 == 0))
+		status, resp, msg := call(t, srv, "/api/verify", playRequest{Policy: pol, Properties: props})
+		require.Equal(t, http.StatusOK, status, msg)
+		require.False(t, resp.OK)
+		require.Len(t, resp.InputErrors, 1, "%+v", resp)
+		assert.Contains(t, resp.InputErrors[0].Message, "properties[0].holds: cost-over-budget")
+		assert.Contains(t, resp.InputErrors[0].Message, fmt.Sprintf("over the cost limit %d", playCostLimit))
+		require.Eventually(t, func() bool { return len(s.running) == 0 }, 5*time.Second, 10*time.Millisecond)
+	}
+	// A cheap comprehension is under the limit and is checked.
+	props := fmt.Sprintf("properties:\n  - name: cheap\n    holds: '%s'\n", costlyHolds(2, true))
+	status, resp, msg := call(t, srv, "/api/verify", playRequest{Policy: pol, Properties: props})
+	require.Equal(t, http.StatusOK, status, msg)
+	assert.True(t, resp.OK, "%+v", resp)
+	assert.Contains(t, resp.Text, "ok    cheap")
+}

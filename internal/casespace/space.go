@@ -60,6 +60,18 @@ type Space struct {
 	// cellCands points each cell at its list, shared between cells.
 	candidates [][]int
 	cellCands  []int32
+	// vars holds, while a cell is tabulated, the value of each variable
+	// met in it, so that a variable read many times (directly or through
+	// other variables) is analysed once a cell, not once a reference.
+	vars map[*variable]varValue
+}
+
+// varValue is a variable's value in one cell; residual when the partition
+// cannot decide it there.
+type varValue struct {
+	v        ref.Val
+	residual bool
+	err      error
 }
 
 // exprSpace is what one expression is over the space: a table of results
@@ -261,10 +273,13 @@ func (s *Space) tabulate(es *exprSpace) error {
 	es.table = make([]Result, size)
 	rb := &residualBuilder{src: es.src}
 	classes := make([]int, len(s.fields))
+	s.vars = map[*variable]varValue{}
+	defer func() { s.vars = nil }()
 	for local := range es.table {
 		for j, fi := range es.fields {
 			classes[fi] = local / es.stride[j] % s.fields[fi].nclass()
 		}
+		clear(s.vars)
 		v, res, err := s.eval(es.root, classes, rb)
 		if err != nil {
 			return err
@@ -325,9 +340,16 @@ func (s *Space) eval(n *node, classes []int, rb *residualBuilder) (ref.Val, ast.
 		v, err := n.atom.value(f.key(f.first[classes[f.idx]]))
 		return v, nil, err
 	case opVar:
-		v, res, err := s.eval(n.v.root, classes, rb)
-		if err != nil || res == nil {
-			return v, nil, err
+		m, ok := s.vars[n.v]
+		if !ok {
+			v, res, err := s.eval(n.v.root, classes, rb)
+			m = varValue{v: v, residual: err == nil && res != nil, err: err}
+			if s.vars != nil {
+				s.vars[n.v] = m
+			}
+		}
+		if m.err != nil || !m.residual {
+			return m.v, nil, m.err
 		}
 		return nil, n.e, nil // the reference, not the variable's own residual
 	case opNot:

@@ -55,6 +55,10 @@ type Policy struct {
 	// the checked variables, for analyses after compiling (verification).
 	env     *cel.Env
 	varAsts map[string]*cel.Ast
+	// varCost and varSizes are the compiler's estimates of the variables,
+	// for [Policy.EstimateCost].
+	varCost  map[string]uint64
+	varSizes map[string]cost.SizeEstimate
 	// CostLimit bounds the run-time cost of one evaluation of a tracked
 	// program; DecisionCostLimit the cost of all the evaluations of one
 	// decision, tracked or not.
@@ -290,6 +294,7 @@ func (c *compiler) compile() *Policy {
 	}
 	e.Index()
 	e.env, e.varAsts = c.env, c.varAsts
+	e.varCost, e.varSizes = c.varCost, c.varSizes
 	if c.opts.MaxCells >= 0 {
 		c.spaces(e)
 	}

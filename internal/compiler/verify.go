@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
 
 	"github.com/groupwarden/warden/internal/casespace"
@@ -30,4 +31,19 @@ func (p *Policy) Variable(name string) (*ast.AST, bool) {
 		return nil, false
 	}
 	return a.NativeRep(), true
+}
+
+// EstimateCost estimates the maximum cost of one evaluation of an
+// expression checked in the policy's environment or [Policy.PropertyEnv],
+// the variables it reads included, as the compiler estimates a rule's.
+func (p *Policy) EstimateCost(env *cel.Env, a *cel.Ast) (uint64, error) {
+	est, err := env.EstimateCost(a, estimator{sizes: p.varSizes})
+	if err != nil {
+		return 0, err
+	}
+	total := est.Max
+	for _, name := range referenced(a, NSVariables) {
+		total = addSat(total, p.varCost[name])
+	}
+	return total, nil
 }

@@ -91,6 +91,9 @@ func Parse(path string, data []byte) (*File, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, syntaxError(path, data, err)
 	}
+	if line := yamlpos.SecondDocument(data); line > 0 {
+		return nil, fmt.Errorf("%s:%d: a second YAML document after ---: a fixture file holds one, and its cases would not run", path, line)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	f := &File{Path: path}
