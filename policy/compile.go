@@ -1,6 +1,9 @@
 package policy
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/groupwarden/warden/internal/compiler"
 	"github.com/groupwarden/warden/internal/lang"
 )
@@ -66,16 +69,31 @@ func WithDecisionCostLimit(limit uint64) Option {
 // position, and the compiler type-checks the CEL, estimates its cost and
 // indexes the rules by the categories and roles their conditions require.
 func Compile(file string, src []byte, opts ...Option) (*Engine, error) {
+	return CompileContext(context.Background(), file, src, opts...)
+}
+
+// CompileContext is [Compile] under a context: once ctx ends, compiling
+// stops (between variables, rules and cells of the case space, so within
+// a fraction of a second) and returns an error that wraps the context's
+// cause, and no engine. A server that compiles policies it is sent uses
+// it to bound the time of each.
+func CompileContext(ctx context.Context, file string, src []byte, opts ...Option) (*Engine, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if err := context.Cause(ctx); err != nil {
+		return nil, fmt.Errorf("policy: compiling %s: %w", file, err)
 	}
 	spec, errs := lang.Parse(file, src)
 	if spec == nil {
 		return nil, errs.Sorted()
 	}
-	p := compiler.Compile(spec, errs, o)
-	if p == nil {
+	p, err := compiler.Compile(ctx, spec, errs, o)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("policy: compiling %s: %w", file, err)
+	case p == nil:
 		return nil, errs.Sorted()
 	}
 	return newEngine(p), nil

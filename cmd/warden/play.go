@@ -400,9 +400,10 @@ func playReply(w http.ResponseWriter, status int, v any) {
 }
 
 // compile compiles the policy of a request into resp; nil when it has
-// problems, which are then in resp.Errors.
-func (resp *playResponse) compile(src string) *policy.Engine {
-	engine, err := policy.Compile(playPolicyName, []byte(src), policy.WithCostLimit(playCostLimit))
+// problems, which are then in resp.Errors. It stops once ctx ends, so that
+// a policy slow to compile gives its slot back with the request's time.
+func (resp *playResponse) compile(ctx context.Context, src string) *policy.Engine {
+	engine, err := policy.CompileContext(ctx, playPolicyName, []byte(src), policy.WithCostLimit(playCostLimit))
 	var list policy.ErrorList
 	switch {
 	case errors.As(err, &list):
@@ -453,13 +454,13 @@ func stdinEnv(src string) *env {
 
 func playCheck(ctx context.Context, req playRequest) playResponse {
 	var resp playResponse
-	resp.OK = resp.compile(req.Policy) != nil
+	resp.OK = resp.compile(ctx, req.Policy) != nil
 	return resp
 }
 
 // playCases compiles the policy and reads the case of a request.
-func playCases(req playRequest, resp *playResponse) (*policy.Engine, *caseFile) {
-	engine := resp.compile(req.Policy)
+func playCases(ctx context.Context, req playRequest, resp *playResponse) (*policy.Engine, *caseFile) {
+	engine := resp.compile(ctx, req.Policy)
 	cf, err := readCases("-", stdinEnv(req.Case))
 	if err != nil {
 		resp.inputError(err)
@@ -470,7 +471,7 @@ func playCases(req playRequest, resp *playResponse) (*policy.Engine, *caseFile) 
 
 func playDecide(ctx context.Context, req playRequest) playResponse {
 	var resp playResponse
-	engine, cf := playCases(req, &resp)
+	engine, cf := playCases(ctx, req, &resp)
 	if engine == nil || cf == nil {
 		return resp
 	}
@@ -485,7 +486,7 @@ func playDecide(ctx context.Context, req playRequest) playResponse {
 
 func playExplain(ctx context.Context, req playRequest) playResponse {
 	var resp playResponse
-	engine, cf := playCases(req, &resp)
+	engine, cf := playCases(ctx, req, &resp)
 	if engine == nil || cf == nil {
 		return resp
 	}
@@ -527,7 +528,7 @@ func playExplain(ctx context.Context, req playRequest) playResponse {
 // editor, whatever policy the file names.
 func playTest(ctx context.Context, req playRequest) playResponse {
 	var resp playResponse
-	engine := resp.compile(req.Policy)
+	engine := resp.compile(ctx, req.Policy)
 	fx, err := loadFixtures("-", stdinEnv(req.Fixtures))
 	if err != nil {
 		resp.inputError(err)
@@ -555,7 +556,7 @@ func playTest(ctx context.Context, req playRequest) playResponse {
 // with, over the policy of the editor, as warden verify does.
 func (s *playServer) verify(ctx context.Context, req playRequest) playResponse {
 	var resp playResponse
-	engine := resp.compile(req.Policy)
+	engine := resp.compile(ctx, req.Policy)
 	name, src := s.start.Properties.Name, s.start.Properties.Source
 	if req.Properties != "" {
 		name, src = "properties.yaml", req.Properties

@@ -443,6 +443,21 @@ func TestPlaySlowBusyAndPanic(t *testing.T) {
 	require.Eventually(t, func() bool { return len(s.running) == 0 }, 5*time.Second, 10*time.Millisecond)
 }
 
+// A policy slow to compile is abandoned at the timeout and gives its slot
+// back with it: compiling stops with the request's context, where it used
+// to run on, seconds after the answer, holding one of the few slots.
+func TestPlaySlowCompileGivesItsSlotBack(t *testing.T) {
+	s, srv := newTestPlay(t)
+	s.timeout = 100 * time.Millisecond
+	slow := string(policy.DefaultSource()) + manyRules(2500)
+	require.Less(t, len(slow), playMaxBody-1000, "the policy fits in a request")
+	status, _, msg := call(t, srv, "/api/check", playRequest{Policy: slow})
+	require.Equal(t, http.StatusServiceUnavailable, status, msg)
+	assert.Contains(t, msg, "longer than 100ms")
+	require.Eventually(t, func() bool { return len(s.running) == 0 }, time.Second, 10*time.Millisecond,
+		"the compilation, seconds long, stops with the request")
+}
+
 // Hostile policies typed into the page: each is answered within the
 // timeout, and the server decides normally afterwards.
 func TestPlayHostilePolicies(t *testing.T) {

@@ -1,6 +1,7 @@
 package casespace
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -43,6 +44,9 @@ type Options struct {
 	// A reference to one is decided where the variable's own expression is,
 	// and otherwise stays a residual reference.
 	Variables map[string]*cel.Ast
+	// Context, when set, stops the analysis once it ends: Analyze then
+	// returns its error.
+	Context context.Context
 }
 
 // Space is the case space of a set of expressions: the finite fields they
@@ -64,6 +68,16 @@ type Space struct {
 	// met in it, so that a variable read many times (directly or through
 	// other variables) is analysed once a cell, not once a reference.
 	vars map[*variable]varValue
+	// ctx is the context of the analysis, while it runs; nil for none.
+	ctx context.Context
+}
+
+// ended returns the error of the analysis's context once it has ended.
+func (s *Space) ended() error {
+	if s.ctx == nil {
+		return nil
+	}
+	return context.Cause(s.ctx)
 }
 
 // varValue is a variable's value in one cell; residual when the partition
@@ -162,8 +176,11 @@ func Analyze(env *cel.Env, fields Fields, exprs []Expr, opt Options) (*Space, er
 		limit = DefaultMaxCells
 	}
 	b := &builder{env: env, fields: fields, state: map[string]*field{}, vars: opt.Variables, built: map[string]*variable{}}
-	s := &Space{admitted: map[*atom]bool{}}
+	s := &Space{admitted: map[*atom]bool{}, ctx: opt.Context}
 	for _, x := range exprs {
+		if err := s.ended(); err != nil {
+			return nil, err
+		}
 		if x.Ast == nil || !x.Ast.IsChecked() {
 			return nil, fmt.Errorf("casespace: %s: the expression is not checked", x.Name)
 		}
@@ -195,7 +212,7 @@ func Analyze(env *cel.Env, fields Fields, exprs []Expr, opt Options) (*Space, er
 		}
 	}
 	s.index()
-	s.admitted = nil
+	s.admitted, s.ctx = nil, nil
 	return s, nil
 }
 
@@ -276,6 +293,11 @@ func (s *Space) tabulate(es *exprSpace) error {
 	s.vars = map[*variable]varValue{}
 	defer func() { s.vars = nil }()
 	for local := range es.table {
+		if local%256 == 0 {
+			if err := s.ended(); err != nil {
+				return err
+			}
+		}
 		for j, fi := range es.fields {
 			classes[fi] = local / es.stride[j] % s.fields[fi].nclass()
 		}

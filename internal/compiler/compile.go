@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -162,8 +163,9 @@ type Var struct {
 // Compile turns a parsed spec into a policy, adding every problem it finds
 // to errs; it returns nil when there is any. opts.MaxCells bounds each
 // target's case space (0: [casespace.DefaultMaxCells]; negative: no
-// space, every rule decided the slow way).
-func Compile(spec *lang.Spec, errs *lang.Errors, opts Options) *Policy {
+// space, every rule decided the slow way). Once ctx ends it stops, between
+// variables, rules and cells, and returns nil and the context's cause.
+func Compile(ctx context.Context, spec *lang.Spec, errs *lang.Errors, opts Options) (*Policy, error) {
 	costLimit := opts.CostLimit
 	if costLimit == 0 || costLimit == spec.Settings.CostBudget {
 		costLimit, opts.CostLimit = spec.Settings.CostBudget, 0
@@ -171,14 +173,17 @@ func Compile(spec *lang.Spec, errs *lang.Errors, opts Options) *Policy {
 	if opts.DecisionCostLimit == DefaultDecisionCostLimit {
 		opts.DecisionCostLimit = 0
 	}
-	c := &compiler{Errors: errs, spec: spec, costLimit: costLimit, opts: opts}
+	c := &compiler{Errors: errs, spec: spec, costLimit: costLimit, opts: opts, ctx: ctx}
 	p := c.compile()
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
 	if len(errs.List) > 0 {
-		return nil
+		return nil, nil
 	}
 	p.CostLimit = costLimit
 	p.DecisionCostLimit = cmp.Or(opts.DecisionCostLimit, DefaultDecisionCostLimit)
-	return p
+	return p, nil
 }
 
 // Index lists, for each target and category, the rules that can match. A
@@ -206,7 +211,9 @@ type compiler struct {
 	spec      *lang.Spec
 	costLimit uint64
 	opts      Options
-	env       *cel.Env
+	// ctx stops the compilation once it ends.
+	ctx context.Context
+	env *cel.Env
 	// positions maps CEL positions into the file, each scalar once.
 	positions yamlpos.Mapper
 	// tracked is set when a program tracks its cost because its estimate
@@ -279,6 +286,9 @@ func (c *compiler) compile() *Policy {
 	ladders := c.ladders()
 	seen := map[string]*yaml.Node{}
 	for i := range s.Rules {
+		if c.ctx.Err() != nil {
+			return nil
+		}
 		r := &s.Rules[i]
 		if first, dup := seen[r.ID]; r.ID != "" && dup {
 			c.At(r.Fields["id"], vocab.CodeDuplicateID, "rule id %q is used twice, first at %s", r.ID, at(first))
@@ -297,6 +307,9 @@ func (c *compiler) compile() *Policy {
 	e.varCost, e.varSizes = c.varCost, c.varSizes
 	if c.opts.MaxCells >= 0 {
 		c.spaces(e)
+	}
+	if c.ctx.Err() != nil {
+		return nil // a space cut short is no space: the caller returns the error
 	}
 	opts := c.opts
 	if !c.tracked {
@@ -332,6 +345,9 @@ func (c *compiler) variables(e *Policy) {
 	}
 	firstVar := map[string]*yaml.Node{}
 	for i, v := range c.spec.Variables {
+		if c.ctx.Err() != nil {
+			return // Compile returns the context's error
+		}
 		if v.Name == "" {
 			continue // reported by the parser
 		}

@@ -236,7 +236,7 @@ func (c *compiler) spaces(p *Policy) {
 			}
 		}
 		fields, feeds := spaceFields(p.Categories, t)
-		s, err := casespace.Analyze(c.env, fields, exprs, casespace.Options{MaxCells: c.opts.MaxCells, Variables: vars})
+		s, err := casespace.Analyze(c.env, fields, exprs, casespace.Options{MaxCells: c.opts.MaxCells, Variables: vars, Context: c.ctx})
 		if err != nil {
 			continue
 		}
@@ -265,6 +265,9 @@ func (c *compiler) spaces(p *Policy) {
 func (sp *Space) plan(c *compiler) bool {
 	planned := map[string]int32{}
 	for e := range sp.Rules {
+		if c.ctx.Err() != nil {
+			return false // Compile returns the context's error
+		}
 		r := sp.Rules[e]
 		if sp.Expr(e).Fallback {
 			continue
