@@ -190,6 +190,7 @@ var sessions = []session{
 	{name: "shadow-broken-candidate", args: []string{"shadow", "-candidate", "../../testdata/policies/invalid/several-problems.yaml", sample}},
 	{name: "shadow-missing-candidate", args: []string{"shadow", "-candidate", "no-such-policy.yaml", sample}},
 	{name: "shadow-missing-cases", args: []string{"shadow", "-candidate", input + "/candidate.yaml", "no-such-cases.jsonl"}},
+	{name: "shadow-no-cases", args: []string{"shadow", "-candidate", input + "/candidate.yaml", input + "/empty.jsonl"}},
 	{name: "shadow-bad-case", args: []string{"shadow", "-candidate", input + "/candidate.yaml", input + "/duplicate_member.jsonl"}},
 	{name: "shadow-bad-json", args: []string{"shadow", "-candidate", input + "/candidate.yaml", input + "/bad_json.jsonl"}},
 

@@ -44,9 +44,10 @@ With -json it prints one JSON document instead:
 
 The cases stream through, but the changes are held to be grouped.
 
-Exit status: 0 when no decision changes, 1 when some do or a line is not a
-valid group case (reported as CASES.jsonl:line:col: field: message), 2 when
-the command line is wrong or a file cannot be read.
+Exit status: 0 when no decision changes, 1 when some do, when a line is not
+a valid group case (reported as CASES.jsonl:line:col: field: message) or
+when CASES holds none, 2 when the command line is wrong or a file cannot be
+read.
 `
 
 // shadowReport is the result of warden shadow, and its -json output.
@@ -177,6 +178,12 @@ func runShadow(e *env, args []string) int {
 	}
 	if err := lines.error(); err != nil {
 		fmt.Fprintln(e.stderr, err)
+		return exitFail
+	}
+	if r.Cases == 0 {
+		// A run over nothing would report no change: a wrong file, not a
+		// safe candidate.
+		fmt.Fprintf(e.stderr, "%s: no cases, so nothing to compare: give the cases the candidate is to be run on, one JSON group case a line\n", inName)
 		return exitFail
 	}
 
