@@ -43,8 +43,9 @@ type Contest struct {
 	Decision policy.Decision `json:"decision"`
 	FiledAt  time.Time       `json:"filed_at"`
 	Grounds  string          `json:"grounds"`
-	// Reviewers are the people who reviewed the violation behind the
-	// decision; none of them may rule on the appeal.
+	// Reviewers are the people who reviewed the violations behind the
+	// decision (the winning one, and every other a rule matched for the
+	// account); none of them may rule on the appeal.
 	Reviewers []string `json:"reviewers,omitempty"`
 	// Undo are the plan's undo actions for the account's measures, and
 	// Claims the funds-recovery claims of its frozen holdings
@@ -87,8 +88,15 @@ func (cfg Config) File(plan *enforcement.Plan, account string, at time.Time, gro
 			c.Claims = append(c.Claims, f.Claim)
 		}
 	}
+	// Whoever reviewed a violation a rule matched for the account judged
+	// part of the case against it: the winning violation's reviewers, and
+	// those of every other violation behind a match.
+	behind := []string{d.Violation}
+	for _, m := range d.Matches {
+		behind = append(behind, m.Violation)
+	}
 	for _, v := range plan.Violations {
-		if v.ID != d.Violation {
+		if !slices.Contains(behind, v.ID) {
 			continue
 		}
 		for _, r := range v.Reviews {

@@ -179,6 +179,31 @@ func TestReviewerCannotRuleUnderAnotherSpelling(t *testing.T) {
 	}
 }
 
+// A reviewer of any violation behind the decision, not only the winning
+// one, judged part of the case and may not rule on its appeal.
+func TestReviewerOfAnyMatchedViolationCannotRule(t *testing.T) {
+	plan := csamPlanWith(t, func(gc *enforcement.GroupCase) {
+		v := gc.Violations[0]
+		v.ID = "v-csam-2"
+		v.Reviews = []policy.Review{{Reviewer: "reviewer-9", Verdict: policy.VerdictConfirmed, At: v.Reviews[0].At}}
+		gc.Violations = append(gc.Violations, v)
+	})
+	i := slices.IndexFunc(plan.Decisions, func(d policy.Decision) bool { return d.Subject == "carol" })
+	require.GreaterOrEqual(t, i, 0)
+	d := plan.Decisions[i]
+	require.Equal(t, "v-csam-1", d.Violation, "the first violation decides")
+	require.True(t, slices.ContainsFunc(d.Matches, func(m policy.Match) bool { return m.Violation == "v-csam-2" }), "the second is behind a match too")
+	c, err := appeal.DefaultConfig().File(plan, "carol", plan.At.Add(time.Hour), "it was not me")
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"reviewer-7", "reviewer-9"}, c.Reviewers)
+	for _, by := range []string{"reviewer-7", "Reviewer-9"} {
+		_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionUpheld, By: by, At: plan.At.Add(2 * time.Hour), Reason: "stands"})
+		assert.Equal(t, appeal.CodeReviewerRules, policy.CodeOf(err), by)
+	}
+	_, err = c.Resolve(appeal.Ruling{Disposition: appeal.DispositionUpheld, By: "appeals-1", At: plan.At.Add(2 * time.Hour), Reason: "stands"})
+	require.NoError(t, err)
+}
+
 // Two reductions of the same decision, on two contests, are two measures:
 // the second is not skipped as done.
 func TestReductionsHaveKeysPerContest(t *testing.T) {
