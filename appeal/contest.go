@@ -176,7 +176,7 @@ func (c *Contest) Resolve(r Ruling) (*Resolution, error) {
 	case funds.SamePerson(r.By, ""):
 		return nil, contestErr(CodeInvalidContest, "by", "a person rules on an appeal")
 	case slices.ContainsFunc(c.Reviewers, func(s string) bool { return funds.SamePerson(s, r.By) }):
-		return nil, contestErr(CodeReviewerRules, "by", "%s reviewed the violation and cannot rule on the appeal against it", r.By)
+		return nil, contestErr(CodeReviewerRules, "by", "%s reviewed a violation behind the decision and cannot rule on the appeal against it", r.By)
 	case r.At.Before(c.FiledAt):
 		return nil, contestErr(CodeOutsideWindow, "at", "ruled before the appeal was filed")
 	case r.At.After(policy.MaxTime):

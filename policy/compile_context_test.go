@@ -75,9 +75,10 @@ func TestCompileContextStopsCleanlyAtEveryPoint(t *testing.T) {
 	}
 }
 
-// CompileContext returns soon after its context ends, with the cause,
-// on a policy that takes seconds to compile whole.
-func TestCompileContextEndsASlowCompilation(t *testing.T) {
+// A compilation that takes seconds, ended by its context, returns the
+// context's cause and no engine (how soon it stops is what the counted
+// looks above and the case space's own test show).
+func TestCompileContextEndsASlowCompilationWithItsCause(t *testing.T) {
 	var s strings.Builder
 	s.WriteString("name: slow\nversion: \"1\"\nappeal: {route: help}\ncategories:\n  - {name: spam, dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC}\nrules:\n")
 	for i := range 3000 {

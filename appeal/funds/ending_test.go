@@ -93,46 +93,46 @@ func TestEveryClaimAtItsReserveCanEnd(t *testing.T) {
 	cfg := funds.DefaultConfig()
 	ended := map[int]int{} // claims by the number of events that ended them
 	for seq := range 400 {
-		rng := rand.New(rand.NewPCG(uint64(seq), 23))
-		limit := funds.EndingEvents + 2 + rng.IntN(30)
-		restore := funds.SetMaxEvents(limit)
-		g := &generator{rng: rng, cfg: cfg, at: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), holder: "Li Wei"}
-		g.now = g.at
-		frozen := funds.Event{ID: "freeze", Seq: 1, Kind: funds.EventFrozen, At: g.at, Automated: true, Account: "acct-1", Holder: g.holder,
-			Verified: true, Asset: policy.AssetKind(rng.IntN(2)), Currency: "CNY", Amount: int64(1 + rng.IntN(100000))}
-		c, err := cfg.Apply(funds.Claim{}, frozen, g.now)
-		require.NoError(t, err)
-		for try := 0; try < 400 && c.Version < limit-funds.EndingEvents && !c.Status.Final(); try++ {
-			next, err := cfg.Apply(c, g.event(c), g.now)
-			if err == nil {
-				c = next
+		func() { // the lowered limit is restored whatever happens
+			rng := rand.New(rand.NewPCG(uint64(seq), 23))
+			limit := funds.EndingEvents + 2 + rng.IntN(30)
+			defer funds.SetMaxEvents(limit)()
+			g := &generator{rng: rng, cfg: cfg, at: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), holder: "Li Wei"}
+			g.now = g.at
+			frozen := funds.Event{ID: "freeze", Seq: 1, Kind: funds.EventFrozen, At: g.at, Automated: true, Account: "acct-1", Holder: g.holder,
+				Verified: true, Asset: policy.AssetKind(rng.IntN(2)), Currency: "CNY", Amount: int64(1 + rng.IntN(100000))}
+			c, err := cfg.Apply(funds.Claim{}, frozen, g.now)
+			require.NoError(t, err)
+			for try := 0; try < 400 && c.Version < limit-funds.EndingEvents && !c.Status.Final(); try++ {
+				next, err := cfg.Apply(c, g.event(c), g.now)
+				if err == nil {
+					c = next
+				}
 			}
-		}
-		if c.Status.Final() || c.Version < limit-funds.EndingEvents {
-			restore()
-			continue
-		}
-		now := g.now
-		if c.LastActivity.After(now) {
-			now = c.LastActivity
-		}
-		var ending []funds.Event
-		if c.Payout != nil {
-			ending = append(ending, funds.Event{ID: "end-fail", Kind: funds.EventPayoutFailed, At: now, Reference: c.Payout.Event})
-		}
-		if c.LegalHold != "" {
-			ending = append(ending, funds.Event{ID: "end-lift", Kind: funds.EventLegalHoldLifted, At: now, By: "legal-1", Reference: c.LegalHold})
-		}
-		ending = append(ending, funds.Event{ID: "end-release", Kind: funds.EventReleased, At: now, By: "appeals-1", Reference: "ruling-1"})
-		for _, e := range ending {
-			c, err = cfg.Apply(c, c.Next(e), now)
-			require.NoError(t, err, "seq %d: %s at version %d of %d", seq, e.Kind, c.Version, limit)
-		}
-		require.Equal(t, funds.StatusReleased, c.Status, "seq %d", seq)
-		require.LessOrEqual(t, c.Version, limit)
-		require.True(t, c.Conserved())
-		ended[len(ending)]++
-		restore()
+			if c.Status.Final() || c.Version < limit-funds.EndingEvents {
+				return
+			}
+			now := g.now
+			if c.LastActivity.After(now) {
+				now = c.LastActivity
+			}
+			var ending []funds.Event
+			if c.Payout != nil {
+				ending = append(ending, funds.Event{ID: "end-fail", Kind: funds.EventPayoutFailed, At: now, Reference: c.Payout.Event})
+			}
+			if c.LegalHold != "" {
+				ending = append(ending, funds.Event{ID: "end-lift", Kind: funds.EventLegalHoldLifted, At: now, By: "legal-1", Reference: c.LegalHold})
+			}
+			ending = append(ending, funds.Event{ID: "end-release", Kind: funds.EventReleased, At: now, By: "appeals-1", Reference: "ruling-1"})
+			for _, e := range ending {
+				c, err = cfg.Apply(c, c.Next(e), now)
+				require.NoError(t, err, "seq %d: %s at version %d of %d", seq, e.Kind, c.Version, limit)
+			}
+			require.Equal(t, funds.StatusReleased, c.Status, "seq %d", seq)
+			require.LessOrEqual(t, c.Version, limit)
+			require.True(t, c.Conserved())
+			ended[len(ending)]++
+		}()
 	}
 	require.NotZero(t, ended[1], "some claims reached the reserve free to be released")
 	require.NotZero(t, ended[2], "some reached it with a payout in flight or a hold")
