@@ -505,18 +505,28 @@ func (c *compiler) celError(x lang.Expr, line, col int, code vocab.Code, msg str
 	c.AtLine(fl, fc, code, "%s", msg)
 }
 
+// estimate is an expression's estimated maximum cost with the variables
+// it reads (total), of the sizes and costs given, and without them (own).
+func estimate(env *cel.Env, ast *cel.Ast, sizes map[string]cost.SizeEstimate, varCost map[string]uint64) (total, own uint64, err error) {
+	est, err := env.EstimateCost(ast, estimator{sizes: sizes})
+	if err != nil {
+		return 0, 0, err
+	}
+	own, total = est.Max, est.Max
+	for _, name := range referenced(ast, NSVariables) {
+		total = addSat(total, varCost[name])
+	}
+	return total, own, nil
+}
+
 // cost estimates an expression's maximum cost, the variables it reads
 // included (total), and without them (own), and reports it when over the
 // budget.
 func (c *compiler) cost(env *cel.Env, ast *cel.Ast, x lang.Expr) (total, own uint64, ok bool) {
-	est, err := env.EstimateCost(ast, estimator{sizes: c.varSizes})
+	total, own, err := estimate(env, ast, c.varSizes, c.varCost)
 	if err != nil {
 		c.At(x.Node, vocab.CodeCostOverBudget, "cannot estimate cost: %v", err)
 		return 0, 0, false
-	}
-	own, total = est.Max, est.Max
-	for _, name := range referenced(ast, NSVariables) {
-		total = addSat(total, c.varCost[name])
 	}
 	if total > c.spec.Settings.CostBudget {
 		if msg, line, col := c.overBudget(ast, total); line > 0 {

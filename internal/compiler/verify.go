@@ -37,13 +37,6 @@ func (p *Policy) Variable(name string) (*ast.AST, bool) {
 // expression checked in the policy's environment or [Policy.PropertyEnv],
 // the variables it reads included, as the compiler estimates a rule's.
 func (p *Policy) EstimateCost(env *cel.Env, a *cel.Ast) (uint64, error) {
-	est, err := env.EstimateCost(a, estimator{sizes: p.varSizes})
-	if err != nil {
-		return 0, err
-	}
-	total := est.Max
-	for _, name := range referenced(a, NSVariables) {
-		total = addSat(total, p.varCost[name])
-	}
-	return total, nil
+	total, _, err := estimate(env, a, p.varSizes, p.varCost)
+	return total, err
 }
