@@ -167,9 +167,7 @@ func holdingRanks(hs []policy.Holding) []int {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		x, y := &hs[a], &hs[b]
-		return cmp.Or(cmp.Compare(x.Kind, y.Kind), strings.Compare(x.Currency, y.Currency),
-			strings.Compare(x.Product, y.Product), cmp.Compare(x.Amount, y.Amount))
+		return cmp.Or(compareHoldings(hs[a], hs[b]), cmp.Compare(hs[a].Amount, hs[b].Amount))
 	})
 	rank := make([]int, len(hs))
 	for r, i := range order {

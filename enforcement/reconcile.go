@@ -532,12 +532,10 @@ func accountPlanID(digest, campaign, account string, pen policy.Penalty, dur pol
 // overflow.
 func distinctHoldings(hs []policy.Holding) []policy.Holding {
 	out := slices.Clone(hs)
-	slices.SortStableFunc(out, func(a, b policy.Holding) int {
-		return cmp.Or(cmp.Compare(a.Kind, b.Kind), strings.Compare(a.Currency, b.Currency), strings.Compare(a.Product, b.Product))
-	})
+	slices.SortStableFunc(out, compareHoldings)
 	k := 0
 	for i := range out {
-		if k > 0 && out[k-1].Kind == out[i].Kind && out[k-1].Currency == out[i].Currency && out[k-1].Product == out[i].Product {
+		if k > 0 && compareHoldings(out[k-1], out[i]) == 0 {
 			out[k-1].Amount += out[i].Amount
 			continue
 		}
@@ -545,6 +543,12 @@ func distinctHoldings(hs []policy.Holding) []policy.Holding {
 		k++
 	}
 	return out[:k]
+}
+
+// compareHoldings orders holdings by what they are (kind, currency,
+// product), not by how much they hold: 0 for two rows of one holding.
+func compareHoldings(a, b policy.Holding) int {
+	return cmp.Or(cmp.Compare(a.Kind, b.Kind), strings.Compare(a.Currency, b.Currency), strings.Compare(a.Product, b.Product))
 }
 
 func holdingKey(h policy.Holding) string {
