@@ -68,16 +68,15 @@ type Space struct {
 	// met in it, so that a variable read many times (directly or through
 	// other variables) is analysed once a cell, not once a reference.
 	vars map[*variable]varValue
-	// ctx is the context of the analysis, while it runs; nil for none.
-	ctx context.Context
 }
 
-// ended returns the error of the analysis's context once it has ended.
-func (s *Space) ended() error {
-	if s.ctx == nil {
+// ended returns the error of an analysis's context once it has ended; nil
+// for no context.
+func ended(ctx context.Context) error {
+	if ctx == nil {
 		return nil
 	}
-	return context.Cause(s.ctx)
+	return context.Cause(ctx)
 }
 
 // varValue is a variable's value in one cell; residual when the partition
@@ -176,9 +175,9 @@ func Analyze(env *cel.Env, fields Fields, exprs []Expr, opt Options) (*Space, er
 		limit = DefaultMaxCells
 	}
 	b := &builder{env: env, fields: fields, state: map[string]*field{}, vars: opt.Variables, built: map[string]*variable{}}
-	s := &Space{admitted: map[*atom]bool{}, ctx: opt.Context}
+	s := &Space{admitted: map[*atom]bool{}}
 	for _, x := range exprs {
-		if err := s.ended(); err != nil {
+		if err := ended(opt.Context); err != nil {
 			return nil, err
 		}
 		if x.Ast == nil || !x.Ast.IsChecked() {
@@ -207,12 +206,12 @@ func Analyze(env *cel.Env, fields Fields, exprs []Expr, opt Options) (*Space, er
 		s.cells *= f.nclass()
 	}
 	for _, es := range s.exprs {
-		if err := s.tabulate(es); err != nil {
+		if err := s.tabulate(opt.Context, es); err != nil {
 			return nil, fmt.Errorf("casespace: %s: %w", es.name, err)
 		}
 	}
 	s.index()
-	s.admitted, s.ctx = nil, nil
+	s.admitted = nil
 	return s, nil
 }
 
@@ -275,8 +274,8 @@ func (s *Space) admit(root *node, limit int) (bool, error) {
 }
 
 // tabulate computes an expression's result on every combination of the
-// classes of the fields it reads.
-func (s *Space) tabulate(es *exprSpace) error {
+// classes of the fields it reads, looking at ctx every 256 cells.
+func (s *Space) tabulate(ctx context.Context, es *exprSpace) error {
 	used := map[*field]bool{}
 	es.root.atoms(func(a *atom) { used[a.f] = true })
 	size := 1
@@ -294,7 +293,7 @@ func (s *Space) tabulate(es *exprSpace) error {
 	defer func() { s.vars = nil }()
 	for local := range es.table {
 		if local%256 == 0 {
-			if err := s.ended(); err != nil {
+			if err := ended(ctx); err != nil {
 				return err
 			}
 		}
